@@ -1,0 +1,258 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Start-up and the firewall's reconcile.
+ *
+ * Order of every change, and why it survives a crash at any point:
+ *  1. the store records the intent (network rows; the owned-rules record is widened to old ∪ new),
+ *  2. the kernel is changed (links, sysctls, one iptables-restore batch per table),
+ *  3. the owned-rules record is narrowed to what the plan now owns.
+ * A crash after 1 leaves a store that describes more than the kernel has: the next start
+ * recomputes the plan and applies it, and because the record still lists the old rules too,
+ * no rule berth wrote can be orphaned. A crash after 2 leaves a record that is too wide, which
+ * only means the next apply looks for a few rules that are already gone.
+ */
+#include "engine.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "util/strv.h"
+#include "util/sysctl.h"
+
+#define FW_RECORD "iptables"
+
+static int random_id(char out[NETWORK_ID_LEN + 1], struct berr *err)
+{
+	unsigned char raw[NETWORK_ID_LEN / 2];
+	ssize_t n;
+	int fd;
+
+	fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return berr_errno(err, -errno, "open /dev/urandom");
+	n = read(fd, raw, sizeof(raw));
+	close(fd);
+	if (n != (ssize_t)sizeof(raw))
+		return berr_set(err, -EIO, "read /dev/urandom: short read");
+	for (size_t i = 0; i < sizeof(raw); i++)
+		snprintf(out + 2 * i, 3, "%02x", raw[i]);
+	return 0;
+}
+
+/* The default bridge network follows the daemon's flags at every start (--bip, --icc,
+ * --ip-masq), keeping its id and its place as the oldest network. */
+static int record_default_network(struct engine *e, struct berr *err)
+{
+	const struct berth_config *c = &e->config;
+	struct network n = { 0 };
+	int r;
+
+	r = store_network_get(e->store, DEFAULT_NETWORK_NAME, &n, NULL);
+	if (r == -ENOENT) {
+		if (strcmp(c->bridge, "none") == 0)
+			return 0;
+		r = random_id(n.id, err);
+		if (r < 0)
+			return r;
+		snprintf(n.name, sizeof(n.name), "%s", DEFAULT_NETWORK_NAME);
+	} else if (r < 0) {
+		return berr_wrap(err, "default network");
+	} else if (strcmp(c->bridge, "none") == 0) {
+		return store_network_delete(e->store, n.id, err);
+	}
+	snprintf(n.bridge, sizeof(n.bridge), "%s", c->bridge);
+	n.subnet = cidr4_network(c->bridge_cidr);
+	n.gateway = c->bridge_cidr.addr;
+	n.ip_range = c->fixed;
+	n.internal = false;
+	n.icc = c->icc;
+	n.masquerade = c->ip_masq;
+	n.host_binding.s_addr = INADDR_ANY;
+	return store_network_put(e->store, &n, err);
+}
+
+static int bring_up_bridge(struct engine *e, const struct network *n, struct berr *err)
+{
+	char addr[CIDR4_STR_MAX];
+	int ifindex, r;
+
+	r = nl_bridge_ensure(e->nl, n->bridge, n->mtu, &ifindex, err);
+	if (r >= 0)
+		r = nl_addr4_ensure(e->nl, ifindex, n->gateway, n->subnet.prefix, err);
+	if (r >= 0)
+		r = nl_link_set_up(e->nl, ifindex, err);
+	if (r < 0)
+		return berr_wrap(err, "network %s", n->name);
+	log_debug("bridge %s up with %s", n->bridge,
+		  cidr4_format((struct cidr4){ n->gateway, n->subnet.prefix }, addr, sizeof(addr)));
+	return 0;
+}
+
+/* dockerd switches forwarding on when asked to, and only then hardens FORWARD to DROP: a host
+ * that already forwarded did so on purpose and keeps its policy. */
+static int enable_ip_forward(struct engine *e, struct berr *err)
+{
+	char v[16];
+	int r;
+
+	if (!e->config.ip_forward)
+		return 0;
+	r = sysctl_read("net/ipv4/ip_forward", v, sizeof(v), err);
+	if (r < 0 || strcmp(v, "1") == 0)
+		return r;
+	r = sysctl_write("net/ipv4/ip_forward", "1", err);
+	if (r < 0)
+		return r;
+	e->switched_ip_forward = true;
+	log_info("switched net.ipv4.ip_forward on");
+	return 0;
+}
+
+int engine_plan(struct engine *e, bool set_forward_drop, struct fw_plan **ret, struct berr *err)
+{
+	struct network *nets = NULL;
+	size_t n = 0;
+	int r;
+
+	r = store_network_list(e->store, &nets, &n, err);
+	if (r < 0)
+		return r;
+	r = plan_build(&(struct plan_input){
+			       .iptables = e->config.iptables,
+			       .userland_proxy = e->config.userland_proxy,
+			       .allow_direct_routing = e->config.allow_direct_routing,
+			       .set_forward_drop = set_forward_drop && e->config.iptables,
+			       .networks = nets,
+			       .n_networks = n,
+		       },
+		       ret, err);
+	free(nets);
+	return r;
+}
+
+static int record_owned(struct engine *e, char **old, const struct strv *now, struct berr *err)
+{
+	struct strv merged = { 0 };
+	int r = 0;
+
+	for (char **o = old; o && *o && !r; o++)
+		r = strv_push(&merged, *o);
+	for (size_t i = 0; i < now->n && !r; i++)
+		if (!strv_contains(&merged, now->v[i]))
+			r = strv_push(&merged, now->v[i]);
+	if (r < 0)
+		r = berr_set(err, -ENOMEM, "owned rules: out of memory");
+	else
+		r = store_owned_set(e->store, FW_RECORD, merged.v, merged.n, err);
+	strv_release(&merged);
+	return r;
+}
+
+int engine_apply_firewall(struct engine *e, const struct fw_plan *p, struct berr *err)
+{
+	struct strv now = { 0 };
+	char **old = NULL;
+	int r;
+
+	r = fw_owned(p, &now, err);
+	if (r < 0)
+		return r;
+	r = store_owned_get(e->store, FW_RECORD, &old, err);
+	if (r >= 0)
+		r = record_owned(e, old, &now, err);     /* step 1: widen */
+	if (r >= 0)
+		r = fw_apply(e->fw, p, old, err);        /* step 2: the kernel */
+	if (r >= 0)
+		r = store_owned_set(e->store, FW_RECORD, now.v, now.n, err);   /* step 3: narrow */
+	store_lines_free(old);
+	strv_release(&now);
+	return r;
+}
+
+int engine_rules(struct engine *e, enum fw_view view, char **ret, bool *ret_differ, struct berr *err)
+{
+	struct fw_plan *p = NULL;
+	char **history = NULL;
+	int r;
+
+	r = engine_plan(e, false, &p, err);
+	if (r >= 0)
+		r = store_owned_get(e->store, FW_RECORD, &history, err);
+	if (r >= 0)
+		r = fw_show(e->fw, p, history, view, ret, ret_differ, err);
+	store_lines_free(history);
+	fw_plan_free(p);
+	return r;
+}
+
+static int make_dir(const char *path, struct berr *err)
+{
+	if (mkdir(path, 0700) < 0 && errno != EEXIST)
+		return berr_errno(err, -errno, "create %s", path);
+	return 0;
+}
+
+int engine_start(struct engine *e, const struct berth_config *c, struct berr *err)
+{
+	struct network *nets = NULL;
+	struct fw_plan *plan = NULL;
+	size_t n = 0;
+	int r;
+
+	*e = (struct engine){ .config = *c };
+	r = make_dir(c->exec_root, err);
+	if (r >= 0)
+		r = fw_open(&e->fw, c->firewall_backend, err);
+	if (r >= 0)
+		r = store_open(&e->store, c->data_root, err);
+	if (r >= 0)
+		r = nl_open(&e->nl, err);
+	if (r < 0)
+		goto fail;
+
+	r = store_begin(e->store, err);
+	if (r >= 0)
+		r = record_default_network(e, err);
+	if (r >= 0)
+		r = store_commit(e->store, err);
+	else
+		store_rollback(e->store);
+	if (r < 0)
+		goto fail;
+
+	r = store_network_list(e->store, &nets, &n, err);
+	for (size_t i = 0; r >= 0 && i < n; i++)
+		r = bring_up_bridge(e, &nets[i], err);
+	free(nets);
+	if (r >= 0)
+		r = enable_ip_forward(e, err);
+	if (r >= 0)
+		r = engine_plan(e, e->switched_ip_forward, &plan, err);
+	if (r >= 0)
+		r = engine_apply_firewall(e, plan, err);
+	fw_plan_free(plan);
+	if (r < 0) {
+		berr_wrap(err, "firewall");
+		goto fail;
+	}
+	return 0;
+fail:
+	engine_stop(e);
+	return r;
+}
+
+void engine_stop(struct engine *e)
+{
+	nl_close(e->nl);
+	store_close(e->store);
+	fw_free(e->fw);
+	e->nl = NULL;
+	e->store = NULL;
+	e->fw = NULL;
+}

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+/*
+ * The daemon's state and the one path that changes the kernel: reconcile(), which brings links,
+ * sysctls and rules in line with the store.
+ */
+#include <stdbool.h>
+
+#include "fw/fw.h"
+#include "model/config.h"
+#include "nl/nl.h"
+#include "plan/plan.h"
+#include "store/store.h"
+
+#define DEFAULT_NETWORK_NAME "bridge"   /* Docker's name for the docker0 network */
+
+struct engine {
+	struct berth_config config;
+	struct store *store;
+	struct fw *fw;
+	struct nl_sock *nl;
+	bool switched_ip_forward;   /* berthd itself turned net.ipv4.ip_forward on at this start */
+};
+
+/* Opens the store, records the default network, creates the bridge, switches ip_forward and
+ * writes the firewall. On failure the engine is released. */
+int engine_start(struct engine *e, const struct berth_config *c, struct berr *err);
+void engine_stop(struct engine *e);
+
+/* The plan for the current store and configuration. */
+int engine_plan(struct engine *e, bool set_forward_drop, struct fw_plan **ret, struct berr *err);
+/* Applies the plan to the firewall, keeping the record of owned rules crash-safe. */
+int engine_apply_firewall(struct engine *e, const struct fw_plan *p, struct berr *err);
+/* Text of `berth rules` views. */
+int engine_rules(struct engine *e, enum fw_view view, char **ret, bool *ret_differ, struct berr *err);

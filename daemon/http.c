@@ -1,0 +1,250 @@
+/* SPDX-License-Identifier: MIT */
+#include "http.h"
+
+#include <errno.h>
+#include <microhttpd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "api.h"
+#include "log.h"
+
+struct http_server {
+	struct MHD_Daemon *mhd;
+	struct engine *engine;
+	char path[108];
+	int listen_fd;
+};
+
+struct upload {
+	char *buf;
+	size_t len;
+	bool too_large;
+};
+
+const char *http_query(const struct http_request *req, const char *key)
+{
+	return MHD_lookup_connection_value(req->connection, MHD_GET_ARGUMENT_KIND, key);
+}
+
+void http_error(struct http_response *resp, int code, const char *msg)
+{
+	switch (code) {
+	case -ENOENT: resp->status = 404; break;
+	case -EEXIST: case -EADDRINUSE: case -EBUSY: resp->status = 409; break;
+	case -EINVAL: case -ERANGE: case -ENAMETOOLONG: resp->status = 400; break;
+	case -EOPNOTSUPP: resp->status = 501; break;
+	default: resp->status = 500; break;
+	}
+	json_decref(resp->json);
+	resp->json = json_pack("{s:s}", "message", msg);
+}
+
+static enum MHD_Result send_response(struct MHD_Connection *conn, struct http_response *resp)
+{
+	struct MHD_Response *r;
+	const char *type = "application/json";
+	enum MHD_Result ret;
+	char *body;
+
+	if (resp->json) {
+		body = json_dumps(resp->json, JSON_COMPACT);
+		json_decref(resp->json);
+		if (body) {
+			size_t n = strlen(body);
+			char *nl = realloc(body, n + 2);   /* one JSON document per line, like dockerd */
+
+			if (nl) {
+				body = nl;
+				memcpy(body + n, "\n", 2);
+			}
+		}
+	} else {
+		body = resp->text ? resp->text : strdup("");
+		type = "text/plain; charset=utf-8";
+	}
+	if (!body)
+		return MHD_NO;
+	r = MHD_create_response_from_buffer(strlen(body), body, MHD_RESPMEM_MUST_FREE);
+	if (!r) {
+		free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, "Content-Type", type);
+	MHD_add_response_header(r, "Api-Version", API_VERSION);
+	MHD_add_response_header(r, "Server", "berthd/" BERTH_VERSION);
+	ret = MHD_queue_response(conn, resp->status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static void dispatch(struct engine *e, struct http_request *req, struct http_response *resp)
+{
+	bool path_known = false;
+
+	for (const struct http_route *rt = http_routes; rt->method; rt++) {
+		if (strcmp(rt->path, req->path) != 0)
+			continue;
+		path_known = true;
+		if (strcmp(rt->method, req->method) == 0) {
+			rt->handler(e, req, resp);
+			return;
+		}
+	}
+	resp->status = path_known ? 405 : 404;
+	resp->json = json_pack("{s:s}", "message", path_known ? "method not allowed" : "page not found");
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+				  const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
+{
+	struct http_server *s = cls;
+	struct upload *up = *con_cls;
+	struct http_response resp = { .status = 200 };
+	enum MHD_Result ret;
+
+	(void)version;
+	if (!up) {
+		up = calloc(1, sizeof(*up));
+		if (!up)
+			return MHD_NO;
+		*con_cls = up;
+		return MHD_YES;
+	}
+	if (*upload_data_size) {
+		if (!up->too_large && up->len + *upload_data_size <= API_BODY_MAX) {
+			char *b = realloc(up->buf, up->len + *upload_data_size + 1);
+
+			if (!b)
+				return MHD_NO;
+			memcpy(b + up->len, upload_data, *upload_data_size);
+			up->buf = b;
+			up->len += *upload_data_size;
+			up->buf[up->len] = '\0';
+		} else {
+			up->too_large = true;
+		}
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (up->too_large) {
+		resp.status = 413;
+		resp.json = json_pack("{s:s}", "message", "request body too large (at most 1 MiB)");
+	} else {
+		struct http_request req = { method, url, up->buf ? up->buf : "", up->len, conn };
+
+		dispatch(s->engine, &req, &resp);
+	}
+	log_debug("%s %s -> %u", method, url, resp.status);
+	ret = send_response(conn, &resp);
+	return ret;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+	struct upload *up = *con_cls;
+
+	(void)cls, (void)conn, (void)toe;
+	if (up) {
+		free(up->buf);
+		free(up);
+		*con_cls = NULL;
+	}
+}
+
+/* A socket file that nobody answers on is a leftover of a crash and is replaced; one that
+ * answers belongs to a running berthd, which we must not hijack. */
+static int bind_socket(const char *path, struct berr *err)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd, probe, r;
+
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (probe >= 0) {
+		r = connect(probe, (struct sockaddr *)&sa, sizeof(sa));
+		close(probe);
+		if (r == 0)
+			return berr_set(err, -EADDRINUSE, "socket %s: another berthd is listening on it", path);
+	}
+	unlink(path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return berr_errno(err, -errno, "socket %s", path);
+	/* Create it unreachable, then open it to the group: no window in which others can connect. */
+	mode_t old = umask(0177);
+	r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(old);
+	if (r < 0 || chmod(path, 0660) < 0 || listen(fd, 128) < 0) {
+		r = berr_errno(err, -errno, "socket %s", path);
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+int http_start(struct http_server **ret, struct engine *e, const char *socket_path, struct berr *err)
+{
+	struct http_server *s;
+	int fd;
+
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return berr_set(err, -ENOMEM, "http: out of memory");
+	fd = bind_socket(socket_path, err);
+	if (fd < 0) {
+		free(s);
+		return fd;
+	}
+	s->engine = e;
+	s->listen_fd = fd;
+	memcpy(s->path, socket_path, strlen(socket_path) + 1);
+	/* MHD_USE_EPOLL without an internal thread: berthd's single event loop drives it, so
+	 * handlers run one at a time and share the engine without locks. */
+	s->mhd = MHD_start_daemon(MHD_USE_EPOLL, 0, NULL, NULL, on_request, s, MHD_OPTION_LISTEN_SOCKET, fd,
+				  MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_CONNECTION_TIMEOUT,
+				  (unsigned)30, MHD_OPTION_END);
+	if (!s->mhd) {
+		close(fd);
+		unlink(socket_path);
+		free(s);
+		return berr_set(err, -EIO, "socket %s: cannot start the HTTP server", socket_path);
+	}
+	*ret = s;
+	return 0;
+}
+
+int http_fd(struct http_server *s)
+{
+	const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_EPOLL_FD);
+
+	return info ? info->epoll_fd : -1;
+}
+
+int http_timeout_ms(struct http_server *s)
+{
+	MHD_UNSIGNED_LONG_LONG t;
+
+	if (MHD_get_timeout(s->mhd, &t) != MHD_YES)
+		return -1;
+	return t > 60000 ? 60000 : (int)t;
+}
+
+void http_run(struct http_server *s)
+{
+	MHD_run(s->mhd);
+}
+
+void http_stop(struct http_server *s)
+{
+	if (!s)
+		return;
+	MHD_stop_daemon(s->mhd);
+	close(s->listen_fd);
+	unlink(s->path);
+	free(s);
+}

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MIT */
+#include "log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+static const char *const names[] = { "debug", "info", "warning", "error", "fatal" };
+static enum log_level threshold = LOG_INFO;
+
+int log_set_level(const char *name)
+{
+	static const char *const accepted[] = { "debug", "info", "warn", "error", "fatal" };
+
+	for (int i = 0; i < 5; i++)
+		if (strcmp(name, accepted[i]) == 0)
+			return threshold = (enum log_level)i, 0;
+	return -1;
+}
+
+void log_msg(enum log_level level, const char *fmt, ...)
+{
+	char when[40], msg[2048];
+	struct timespec ts;
+	struct tm tm;
+	va_list ap;
+
+	if (level < threshold)
+		return;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	/* Quotes inside the message are escaped so each line stays one parseable logfmt record. */
+	fprintf(stderr, "time=\"%s.%09ldZ\" level=%s msg=\"", when, ts.tv_nsec, names[level]);
+	for (const char *p = msg; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fputc('\\', stderr);
+		fputc(*p == '\n' ? ' ' : *p, stderr);
+	}
+	fputs("\"\n", stderr);
+}

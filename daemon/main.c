@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * berthd: validate everything, then change the host, then serve. Nothing on the host is
+ * touched until the flags and the config file have been read and checked, so a typo never
+ * leaves a half-configured machine.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "engine.h"
+#include "flags.h"
+#include "http.h"
+#include "log.h"
+
+/* A pidfile naming a live berthd means another daemon owns this host's state. */
+static int write_pidfile(const char *path, struct berr *err)
+{
+	char buf[32];
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n > 0) {
+			long pid;
+
+			buf[n] = '\0';
+			pid = strtol(buf, NULL, 10);
+			if (pid > 0 && pid != getpid() && kill((pid_t)pid, 0) == 0)
+				return berr_set(err, -EEXIST, "pid file %s: berthd is already running with pid %ld", path, pid);
+		}
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return berr_errno(err, -errno, "pid file %s", path);
+	n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
+	if (write(fd, buf, (size_t)n) != n) {
+		close(fd);
+		return berr_errno(err, -EIO, "pid file %s: write", path);
+	}
+	close(fd);
+	return 0;
+}
+
+static int serve(struct http_server *http)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	sigset_t mask;
+	int ep, sfd, r = 0;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	if (sfd < 0 || ep < 0)
+		return -errno;
+	ev.data.fd = sfd;
+	epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &ev);
+	ev.data.fd = http_fd(http);
+	epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev);
+	for (;;) {
+		struct epoll_event got[8];
+		int n = epoll_wait(ep, got, 8, http_timeout_ms(http));
+
+		if (n < 0 && errno != EINTR) {
+			r = -errno;
+			break;
+		}
+		for (int i = 0; i < n; i++) {
+			if (got[i].data.fd == sfd) {
+				struct signalfd_siginfo si;
+
+				if (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+					log_info("received %s, shutting down (rules stay in place)", strsignal((int)si.ssi_signo));
+					goto out;
+				}
+			}
+		}
+		http_run(http);
+	}
+out:
+	close(ep);
+	close(sfd);
+	return r;
+}
+
+int main(int argc, char **argv)
+{
+	struct berth_config config;
+	struct http_server *http = NULL;
+	struct engine engine = { 0 };
+	struct berr err = { 0 };
+	sigset_t mask;
+	int r;
+
+	config_defaults(&config);
+	r = flags_parse(argc, argv, &config, &err);
+	if (r == FLAGS_HELP) {
+		flags_usage(stdout);
+		return 0;
+	}
+	if (r == FLAGS_VERSION) {
+		printf("berthd version %s\n", BERTH_VERSION);
+		return 0;
+	}
+	if (r < 0) {
+		fprintf(stderr, "berthd: %s\n", err.msg);
+		return 1;
+	}
+	log_set_level(config.log_level);
+	if (geteuid() != 0) {
+		fprintf(stderr, "berthd: needs to run as root (it manages links, sysctls and the firewall)\n");
+		return 1;
+	}
+	/* Signals are taken from a signalfd in the event loop, never asynchronously. */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (config.pidfile[0] && write_pidfile(config.pidfile, &err) < 0) {
+		fprintf(stderr, "berthd: %s\n", err.msg);
+		return 1;
+	}
+	log_info("starting berthd %s (iptables=%s, bridge=%s)", BERTH_VERSION, config.iptables ? "true" : "false",
+		 config.bridge);
+	r = engine_start(&engine, &config, &err);
+	if (r >= 0)
+		r = http_start(&http, &engine, config.socket_path, &err);
+	if (r < 0) {
+		log_error("start: %s", err.msg);
+		engine_stop(&engine);
+		if (config.pidfile[0])
+			unlink(config.pidfile);
+		return 1;
+	}
+	log_info("firewall %s ready; API listening on %s", fw_describe(engine.fw), config.host);
+	r = serve(http);
+	http_stop(http);
+	engine_stop(&engine);
+	if (config.pidfile[0])
+		unlink(config.pidfile);
+	if (r < 0)
+		log_error("event loop: %s", strerror(-r));
+	return r < 0 ? 1 : 0;
+}

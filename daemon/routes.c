@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: MIT */
+/* The API's routes: one small handler per endpoint, found through the table at the bottom. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+
+#include "api.h"
+#include "http.h"
+
+static void ping(struct engine *e, const struct http_request *req, struct http_response *resp)
+{
+	(void)e, (void)req;
+	resp->text = strdup("OK");
+}
+
+static void version(struct engine *e, const struct http_request *req, struct http_response *resp)
+{
+	struct utsname u;
+
+	(void)req;
+	uname(&u);
+	resp->json = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "Version", BERTH_VERSION, "ApiVersion", API_VERSION,
+			       "Os", "linux", "Arch", u.machine, "KernelVersion", u.release, "FirewallBackend",
+			       fw_describe(e->fw));
+}
+
+static void info(struct engine *e, const struct http_request *req, struct http_response *resp)
+{
+	const struct berth_config *c = &e->config;
+	struct network *nets = NULL;
+	char bip[CIDR4_STR_MAX];
+	struct berr err = { 0 };
+	struct utsname u;
+	size_t n = 0;
+
+	(void)req;
+	if (store_network_list(e->store, &nets, &n, &err) < 0) {
+		http_error(resp, err.code, err.msg);
+		return;
+	}
+	free(nets);
+	uname(&u);
+	resp->json = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:b, s:b, s:b, s:b, s:b, s:s, s:I, s:i, s:s, s:s}",
+			       "ServerVersion", BERTH_VERSION, "DataRoot", c->data_root, "ExecRoot", c->exec_root,
+			       "Socket", c->socket_path, "DefaultBridge", c->bridge, "BridgeIP",
+			       strcmp(c->bridge, "none") ? cidr4_format(c->bridge_cidr, bip, sizeof(bip)) : "",
+			       "FixedCIDR", c->fixed_cidr, "IPTables", c->iptables, "IPForward", c->ip_forward, "IPMasq",
+			       c->ip_masq, "ICC", c->icc, "UserlandProxy", c->userland_proxy, "AllowDirectRouting",
+			       c->allow_direct_routing, "FirewallBackend", fw_describe(e->fw), "Networks", (json_int_t)n,
+			       "Containers", 0, "KernelVersion", u.release, "LogLevel", c->log_level);
+}
+
+static void rules(struct engine *e, const struct http_request *req, struct http_response *resp)
+{
+	static const char *const names[] = { [FW_VIEW_DESIRED] = "desired", [FW_VIEW_LIVE] = "live", [FW_VIEW_DIFF] = "diff" };
+	const char *view = http_query(req, "view");
+	struct berr err = { 0 };
+	bool differ = false;
+	char *text = NULL;
+	int v;
+
+	if (!view)
+		view = "desired";
+	for (v = 0; v < 3; v++)
+		if (strcmp(view, names[v]) == 0)
+			break;
+	if (v == 3) {
+		http_error(resp, -EINVAL, "view must be desired, live or diff");
+		return;
+	}
+	if (engine_rules(e, (enum fw_view)v, &text, &differ, &err) < 0) {
+		http_error(resp, err.code, err.msg);
+		return;
+	}
+	resp->json = json_pack("{s:s, s:s, s:s, s:b}", "View", view, "Backend", fw_describe(e->fw), "Rules", text,
+			       "Differ", differ);
+	free(text);
+}
+
+const struct http_route http_routes[] = {
+	{ "GET", "/_ping", ping },
+	{ "HEAD", "/_ping", ping },
+	{ "GET", "/version", version },
+	{ "GET", "/info", info },
+	{ "GET", "/rules", rules },
+	{ NULL, NULL, NULL },
+};

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+/*
+ * The firewall as the daemon sees it: apply a plan, show what berth wants and what the kernel
+ * has. Only the iptables backend exists yet; the nftables backend (issue 7) will sit behind
+ * the same calls.
+ */
+#include <stdbool.h>
+
+#include "plan/plan.h"
+#include "util/err.h"
+#include "util/strv.h"
+
+struct fw;
+
+int fw_open(struct fw **ret, const char *backend, struct berr *err);
+void fw_free(struct fw *fw);
+/* "iptables (nf_tables)" */
+const char *fw_describe(const struct fw *fw);
+
+/* The record of rules this plan owns in shared (built-in) chains; the store keeps it. */
+int fw_owned(const struct fw_plan *p, struct strv *ret, struct berr *err);
+
+/* Brings the kernel in line with the plan, one atomic batch per table. history: what berth
+ * wrote before (NULL-terminated), so rules the plan dropped are found and removed. */
+int fw_apply(struct fw *fw, const struct fw_plan *p, char *const *history, struct berr *err);
+
+enum fw_view { FW_VIEW_DESIRED, FW_VIEW_LIVE, FW_VIEW_DIFF };
+/* Text of the chosen view; for FW_VIEW_DIFF *ret_differ says whether kernel and plan differ
+ * (DOCKER-USER's rules are the user's and are left out of the comparison). */
+int fw_show(struct fw *fw, const struct fw_plan *p, char *const *history, enum fw_view view, char **ret,
+	    bool *ret_differ, struct berr *err);

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+/*
+ * The iptables backend. Pure parts (render, batch, view) are separate from the part that runs
+ * iptables-save / iptables-restore, so golden tests exercise them without root.
+ */
+#include "fw/ruleset.h"
+#include "plan/plan.h"
+#include "util/err.h"
+#include "util/strv.h"
+
+/* plan -> the rules berth owns, in Docker's text and order. */
+int ipt_render(const struct fw_plan *p, struct ipt_ruleset *ret, struct berr *err);
+
+/*
+ * The rules berth has written into built-in chains, as "TABLE\tCHAIN\tRULE" lines: the store
+ * keeps them so that a later change can find and delete rules the new plan no longer has
+ * (a removed network's FORWARD block) without ever touching a rule it did not write.
+ */
+int ipt_owned_lines(const struct ipt_ruleset *desired, struct strv *ret);
+
+/*
+ * The iptables-restore --noflush input that turns live into desired for one table, touching
+ * only what berth owns: its whole chains, its own rules in built-in chains (desired or listed
+ * in history), and DOCKER-USER only when it does not exist yet. Sets *ret = NULL when the
+ * table already matches (a restart changes nothing and resets no counter).
+ */
+int ipt_batch(const struct ipt_ruleset *desired, const struct ipt_ruleset *live, enum ipt_table_id t,
+	      char *const *history, char **ret, struct berr *err);
+
+enum ipt_view_flags {
+	IPT_VIEW_SKIP_USER_RULES = 1 << 0,   /* leave out DOCKER-USER's rules (they are the user's) */
+};
+/* iptables-save text (without counters) of the desired ruleset; built-in policies not set by
+ * berth are taken from live when given, else ACCEPT. */
+char *ipt_view_desired(const struct ipt_ruleset *desired, const struct ipt_ruleset *live, unsigned flags);
+/* iptables-save text of the part of live that berth owns (its chains, its rules in built-ins). */
+char *ipt_view_live(const struct ipt_ruleset *desired, const struct ipt_ruleset *live, char *const *history,
+		    unsigned flags);
+
+/* The host's iptables tools: nf_tables or legacy, detected once and never mixed. */
+struct ipt_tool;
+int ipt_tool_open(struct ipt_tool **ret, struct berr *err);
+void ipt_tool_free(struct ipt_tool *tool);
+const char *ipt_tool_variant(const struct ipt_tool *tool);   /* "nf_tables" or "legacy" */
+int ipt_tool_save(struct ipt_tool *tool, struct ipt_ruleset *ret, struct berr *err);
+int ipt_tool_restore(struct ipt_tool *tool, const char *batch, struct berr *err);

@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Turning the live ruleset into the desired one with one iptables-restore --noflush batch per
+ * table. iptables-restore applies a table's batch atomically (one commit for nf_tables, one
+ * table replace for legacy), so no packet ever sees half a change.
+ */
+#include "fw/iptables.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "util/strbuf.h"
+
+static bool owned_rule(const struct ipt_chain *want, char *const *history, enum ipt_table_id t,
+		       const char *chain, const char *rule)
+{
+	if (want && (strv_contains(&want->head, rule) || strv_contains(&want->tail, rule)))
+		return true;
+	return ipt_history_has(history, t, chain, rule);
+}
+
+/* Is berth's part of a built-in chain in place: its head rules first, its tail rules last,
+ * and none of its rules anywhere else? */
+static bool builtin_in_place(const struct ipt_chain *want, const struct ipt_chain *have, char *const *history,
+			     enum ipt_table_id t, const char *name)
+{
+	size_t nh = want ? want->head.n : 0, nt = want ? want->tail.n : 0, n = have ? have->head.n : 0, owned = 0;
+
+	if (n < nh + nt)
+		return false;
+	for (size_t i = 0; i < nh; i++)
+		if (strcmp(have->head.v[i], want->head.v[i]) != 0)
+			return false;
+	for (size_t i = 0; i < nt; i++)
+		if (strcmp(have->head.v[n - nt + i], want->tail.v[i]) != 0)
+			return false;
+	for (size_t i = 0; i < n; i++)
+		owned += owned_rule(want, history, t, name, have->head.v[i]);
+	return owned == nh + nt;
+}
+
+static void batch_builtin(struct strbuf *decl, struct strbuf *cmds, const struct ipt_chain *want,
+			  const struct ipt_chain *have, char *const *history, enum ipt_table_id t, const char *name)
+{
+	if (want && want->policy[0] && (!have || strcmp(have->policy, want->policy) != 0))
+		strbuf_addf(decl, ":%s %s [0:0]\n", name, want->policy);
+	if (builtin_in_place(want, have, history, t, name))
+		return;
+	/* Delete every rule of ours (each occurrence), then put the wanted ones back in place:
+	 * inserted at the top in order, appended at the end. Other rules keep their order. */
+	for (size_t i = 0; have && i < have->head.n; i++)
+		if (owned_rule(want, history, t, name, have->head.v[i]))
+			strbuf_addf(cmds, "-D %s %s\n", name, have->head.v[i]);
+	for (size_t i = 0; want && i < want->head.n; i++)
+		strbuf_addf(cmds, "-I %s %zu %s\n", name, i + 1, want->head.v[i]);
+	for (size_t i = 0; want && i < want->tail.n; i++)
+		strbuf_addf(cmds, "-A %s %s\n", name, want->tail.v[i]);
+}
+
+int ipt_batch(const struct ipt_ruleset *desired, const struct ipt_ruleset *live, enum ipt_table_id t,
+	      char *const *history, char **ret, struct berr *err)
+{
+	struct ipt_ruleset *d = (struct ipt_ruleset *)desired, *l = (struct ipt_ruleset *)live;
+	struct strbuf decl = { 0 }, cmds = { 0 }, drop = { 0 }, out = { 0 };
+	const struct ipt_table *dt = &desired->tables[t];
+	char *s;
+
+	/* Whole chains berth owns (and DOCKER-USER when missing): declaring a chain in --noflush
+	 * mode creates it, or flushes it if it exists; then its rules follow. */
+	for (size_t i = 0; i < dt->n; i++) {
+		const struct ipt_chain *want = dt->chains[i];
+		const struct ipt_chain *have = ipt_chain_find(l, t, want->name);
+
+		if (want->kind == IPT_BUILTIN)
+			continue;
+		if (have && (want->kind == IPT_RESERVED || strv_equal(&have->head, &want->head)))
+			continue;
+		strbuf_addf(&decl, ":%s - [0:0]\n", want->name);
+		for (size_t j = 0; j < want->head.n; j++)
+			strbuf_addf(&cmds, "-A %s %s\n", want->name, want->head.v[j]);
+	}
+	/* Berth's rules in the kernel's built-in chains. */
+	for (const char *const *b = ipt_builtin_chains(t); *b; b++)
+		batch_builtin(&decl, &cmds, ipt_chain_find(d, t, *b), ipt_chain_find(l, t, *b), history, t, *b);
+	/* Chains berth owned and no longer wants (--iptables switched off): removed last, after the
+	 * jumps into them are gone. */
+	for (const char *const *o = ipt_owned_chains(t); *o; o++)
+		if (ipt_chain_find(l, t, *o) && !ipt_chain_find(d, t, *o))
+			strbuf_addf(&drop, "-F %s\n-X %s\n", *o, *o);
+
+	if (decl.len || cmds.len || drop.len) {
+		strbuf_addf(&out, "*%s\n", ipt_table_name(t));
+		if (decl.len)
+			strbuf_add(&out, decl.s);
+		if (cmds.len)
+			strbuf_add(&out, cmds.s);
+		if (drop.len)
+			strbuf_add(&out, drop.s);
+		strbuf_add(&out, "COMMIT\n");
+	}
+	strbuf_release(&decl);
+	strbuf_release(&cmds);
+	strbuf_release(&drop);
+	if (!out.len) {
+		*ret = NULL;
+		return 0;
+	}
+	s = strbuf_steal(&out);
+	if (!s)
+		return berr_set(err, -ENOMEM, "iptables batch: out of memory");
+	*ret = s;
+	return 0;
+}
+
+int ipt_owned_lines(const struct ipt_ruleset *desired, struct strv *ret)
+{
+	struct strv sv = { 0 };
+	int r = 0;
+
+	for (int t = 0; t < IPT_N_TABLES; t++) {
+		const struct ipt_table *tb = &desired->tables[t];
+
+		for (size_t i = 0; i < tb->n && !r; i++) {
+			const struct ipt_chain *c = tb->chains[i];
+
+			if (c->kind != IPT_BUILTIN)
+				continue;
+			for (size_t j = 0; j < c->head.n && !r; j++)
+				r = strv_pushf(&sv, "%s\t%s\t%s", ipt_table_name(t), c->name, c->head.v[j]);
+			for (size_t j = 0; j < c->tail.n && !r; j++)
+				r = strv_pushf(&sv, "%s\t%s\t%s", ipt_table_name(t), c->name, c->tail.v[j]);
+		}
+	}
+	if (r < 0) {
+		strv_release(&sv);
+		return r;
+	}
+	*ret = sv;
+	return 0;
+}

@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The plan rendered as Docker Engine 20.10's exact iptables rules (../shared/spec/rules.md).
+ * Where each rule sits is part of the contract users rely on, so every position below is
+ * commented with the Docker behaviour it reproduces.
+ */
+#include "fw/iptables.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+struct render {
+	struct ipt_ruleset *rs;
+	int err;               /* sticky -ENOMEM */
+};
+
+static struct ipt_chain *chain(struct render *r, enum ipt_table_id t, const char *name, enum ipt_chain_kind kind)
+{
+	struct ipt_chain *c = ipt_chain_add(r->rs, t, name, kind);
+
+	if (!c)
+		r->err = -ENOMEM;
+	return c;
+}
+
+static void rule(struct render *r, struct strv *where, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void rule(struct render *r, struct strv *where, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (!r->err && strv_push(where, buf) < 0)
+		r->err = -ENOMEM;
+}
+
+/* Section 1: the reserved user chain, created even with --iptables=false (the seed's dockerd 19.03). */
+static void render_user_chain(struct render *r, struct ipt_chain *forward)
+{
+	struct ipt_chain *user = chain(r, IPT_FILTER, IPT_RESERVED_CHAIN, IPT_RESERVED);
+
+	if (!user || !forward)
+		return;
+	rule(r, &user->head, "-j RETURN");
+	/* dockerd's EnsureJumpRule keeps this jump the first rule of FORWARD. */
+	rule(r, &forward->head, "-j DOCKER-USER");
+}
+
+static void render_filter(struct render *r, const struct fw_plan *p, struct ipt_chain *forward)
+{
+	struct ipt_chain *docker = chain(r, IPT_FILTER, "DOCKER", IPT_OWNED);
+	struct ipt_chain *iso1 = chain(r, IPT_FILTER, "DOCKER-ISOLATION-STAGE-1", IPT_OWNED);
+	struct ipt_chain *iso2 = chain(r, IPT_FILTER, "DOCKER-ISOLATION-STAGE-2", IPT_OWNED);
+	char sub[CIDR4_STR_MAX], ip[INET_ADDRSTRLEN];
+
+	if (!docker || !iso1 || !iso2 || !forward)
+		return;
+	if (p->set_forward_drop)
+		snprintf(forward->policy, sizeof(forward->policy), "DROP");
+	rule(r, &forward->head, "-j DOCKER-ISOLATION-STAGE-1");
+
+	/* Networks newest first: Docker inserts each new network's rules at the head of its section. */
+	for (size_t i = 0; i < p->n_networks; i++) {
+		const struct plan_network *n = &p->networks[i];
+		const char *br = n->bridge;
+
+		cidr4_format(n->subnet, sub, sizeof(sub));
+		if (!n->internal) {
+			rule(r, &forward->head, "-o %s -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT", br);
+			rule(r, &forward->head, "-o %s -j DOCKER", br);
+			rule(r, &forward->head, "-i %s ! -o %s -j ACCEPT", br, br);
+			rule(r, &iso1->head, "-i %s ! -o %s -j DOCKER-ISOLATION-STAGE-2", br, br);
+			rule(r, &iso2->head, "-o %s -j DROP", br);
+		} else {
+			rule(r, &iso1->head, "! -s %s -o %s -j DROP", sub, br);
+			rule(r, &iso1->head, "! -d %s -i %s -j DROP", sub, br);
+		}
+		if (n->icc)
+			rule(r, &forward->head, "-i %s -o %s -j ACCEPT", br, br);
+	}
+	/* icc off: Docker appends the DROP to FORWARD when the network is created, so these sit at
+	 * the very end, oldest network first. */
+	for (size_t i = p->n_networks; i-- > 0;)
+		if (!p->networks[i].icc)
+			rule(r, &forward->tail, "-i %s -o %s -j DROP", p->networks[i].bridge, p->networks[i].bridge);
+	rule(r, &iso1->head, "-j RETURN");
+	rule(r, &iso2->head, "-j RETURN");
+
+	/* Published ports: appended in publish order. */
+	for (size_t i = 0; i < p->n_ports; i++) {
+		const struct plan_port *pp = &p->ports[i];
+
+		if (pp->internal)
+			continue;
+		ip4_format(pp->container_ip, ip, sizeof(ip));
+		rule(r, &docker->head, "-d %s/32 ! -i %s -o %s -p %s -m %s --dport %u -j ACCEPT", ip, pp->bridge,
+		     pp->bridge, pp->proto, pp->proto, pp->container_port);
+	}
+}
+
+static void render_nat(struct render *r, const struct fw_plan *p)
+{
+	struct ipt_chain *pre = chain(r, IPT_NAT, "PREROUTING", IPT_BUILTIN);
+	struct ipt_chain *out = chain(r, IPT_NAT, "OUTPUT", IPT_BUILTIN);
+	struct ipt_chain *post = chain(r, IPT_NAT, "POSTROUTING", IPT_BUILTIN);
+	struct ipt_chain *docker = chain(r, IPT_NAT, "DOCKER", IPT_OWNED);
+	char sub[CIDR4_STR_MAX], ip[INET_ADDRSTRLEN], hip[INET_ADDRSTRLEN + 8];
+
+	if (!pre || !out || !post || !docker)
+		return;
+	rule(r, &pre->head, "-m addrtype --dst-type LOCAL -j DOCKER");
+	/* With the userland proxy, loopback is the proxy's job; without it NAT must catch it too. */
+	if (p->userland_proxy)
+		rule(r, &out->head, "! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -j DOCKER");
+	else
+		rule(r, &out->head, "-m addrtype --dst-type LOCAL -j DOCKER");
+
+	for (size_t i = 0; i < p->n_networks; i++) {
+		const struct plan_network *n = &p->networks[i];
+
+		if (n->internal || !n->masquerade)
+			continue;
+		cidr4_format(n->subnet, sub, sizeof(sub));
+		if (!p->userland_proxy)
+			rule(r, &post->head, "-o %s -m addrtype --src-type LOCAL -j MASQUERADE", n->bridge);
+		rule(r, &post->head, "-s %s ! -o %s -j MASQUERADE", sub, n->bridge);
+		if (p->userland_proxy)
+			rule(r, &docker->head, "-i %s -j RETURN", n->bridge);
+	}
+	for (size_t i = 0; i < p->n_ports; i++) {
+		const struct plan_port *pp = &p->ports[i];
+
+		if (pp->internal)
+			continue;
+		ip4_format(pp->container_ip, ip, sizeof(ip));
+		/* Hairpin: a container reaching its own published port through the host. */
+		rule(r, &post->tail, "-s %s/32 -d %s/32 -p %s -m %s --dport %u -j MASQUERADE", ip, ip, pp->proto,
+		     pp->proto, pp->container_port);
+		hip[0] = '\0';
+		if (pp->host_ip.s_addr != INADDR_ANY) {
+			char a[INET_ADDRSTRLEN];
+
+			snprintf(hip, sizeof(hip), "-d %s/32 ", ip4_format(pp->host_ip, a, sizeof(a)));
+		}
+		if (p->userland_proxy)
+			rule(r, &docker->head, "%s! -i %s -p %s -m %s --dport %u -j DNAT --to-destination %s:%u", hip,
+			     pp->bridge, pp->proto, pp->proto, pp->host_port, ip, pp->container_port);
+		else
+			rule(r, &docker->head, "%s-p %s -m %s --dport %u -j DNAT --to-destination %s:%u", hip, pp->proto,
+			     pp->proto, pp->host_port, ip, pp->container_port);
+	}
+}
+
+int ipt_render(const struct fw_plan *p, struct ipt_ruleset *ret, struct berr *err)
+{
+	struct ipt_ruleset rs = { 0 };
+	struct render r = { .rs = &rs };
+	struct ipt_chain *forward = chain(&r, IPT_FILTER, "FORWARD", IPT_BUILTIN);
+
+	render_user_chain(&r, forward);
+	if (p->firewall) {
+		render_filter(&r, p, forward);
+		render_nat(&r, p);
+	}
+	if (r.err) {
+		ipt_ruleset_release(&rs);
+		return berr_set(err, r.err, "render iptables rules: out of memory");
+	}
+	*ret = rs;
+	return 0;
+}

@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: MIT */
+#include "fw/ruleset.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const table_names[IPT_N_TABLES] = { "filter", "nat", "raw" };
+static const char *const filter_builtins[] = { "INPUT", "FORWARD", "OUTPUT", NULL };
+static const char *const nat_builtins[] = { "PREROUTING", "INPUT", "OUTPUT", "POSTROUTING", NULL };
+static const char *const raw_builtins[] = { "PREROUTING", "OUTPUT", NULL };
+static const char *const filter_owned[] = { "DOCKER", "DOCKER-ISOLATION-STAGE-1", "DOCKER-ISOLATION-STAGE-2", NULL };
+static const char *const nat_owned[] = { "DOCKER", NULL };
+static const char *const raw_owned[] = { NULL };
+
+const char *ipt_table_name(enum ipt_table_id t)
+{
+	return table_names[t];
+}
+
+const char *const *ipt_builtin_chains(enum ipt_table_id t)
+{
+	return t == IPT_FILTER ? filter_builtins : t == IPT_NAT ? nat_builtins : raw_builtins;
+}
+
+const char *const *ipt_owned_chains(enum ipt_table_id t)
+{
+	return t == IPT_FILTER ? filter_owned : t == IPT_NAT ? nat_owned : raw_owned;
+}
+
+static bool in_list(const char *const *list, const char *name)
+{
+	for (; *list; list++)
+		if (strcmp(*list, name) == 0)
+			return true;
+	return false;
+}
+
+bool ipt_is_builtin(enum ipt_table_id t, const char *chain)
+{
+	return in_list(ipt_builtin_chains(t), chain);
+}
+
+bool ipt_is_owned_chain(enum ipt_table_id t, const char *chain)
+{
+	return in_list(ipt_owned_chains(t), chain);
+}
+
+struct ipt_chain *ipt_chain_find(struct ipt_ruleset *rs, enum ipt_table_id t, const char *name)
+{
+	struct ipt_table *tb = &rs->tables[t];
+
+	for (size_t i = 0; i < tb->n; i++)
+		if (strcmp(tb->chains[i]->name, name) == 0)
+			return tb->chains[i];
+	return NULL;
+}
+
+struct ipt_chain *ipt_chain_add(struct ipt_ruleset *rs, enum ipt_table_id t, const char *name,
+				enum ipt_chain_kind kind)
+{
+	struct ipt_table *tb = &rs->tables[t];
+	struct ipt_chain *c = ipt_chain_find(rs, t, name), **v;
+
+	if (c)
+		return c;
+	if (strlen(name) >= IPT_CHAIN_NAME_MAX)
+		return NULL;
+	v = realloc(tb->chains, (tb->n + 1) * sizeof(*v));
+	if (!v)
+		return NULL;
+	tb->chains = v;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	tb->chains[tb->n++] = c;
+	c->kind = kind;
+	memcpy(c->name, name, strlen(name) + 1);
+	tb->present = true;
+	return c;
+}
+
+static int table_by_name(const char *name)
+{
+	for (int t = 0; t < IPT_N_TABLES; t++)
+		if (strcmp(table_names[t], name) == 0)
+			return t;
+	return -1;
+}
+
+/* One line of iptables-save, in place. */
+static int parse_line(struct ipt_ruleset *rs, int *table, char *line, struct berr *err)
+{
+	struct ipt_chain *c;
+	char *name, *rest;
+
+	if (line[0] == '\0' || line[0] == '#')
+		return 0;
+	if (line[0] == '*') {
+		*table = table_by_name(line + 1);
+		if (*table >= 0)
+			rs->tables[*table].present = true;
+		return 0;
+	}
+	if (strcmp(line, "COMMIT") == 0) {
+		*table = -1;
+		return 0;
+	}
+	if (*table < 0)
+		return 0;      /* a table berth does not manage (mangle, security) */
+	if (line[0] == ':') {
+		name = line + 1;
+		rest = strchr(name, ' ');
+		if (!rest)
+			return berr_set(err, -EINVAL, "iptables-save: malformed chain line \"%s\"", line);
+		*rest++ = '\0';
+		c = ipt_chain_add(rs, *table, name, ipt_is_builtin(*table, name) ? IPT_BUILTIN :
+				  ipt_is_owned_chain(*table, name) ? IPT_OWNED : IPT_RESERVED);
+		if (!c)
+			return berr_set(err, -ENOMEM, "iptables-save: chain \"%s\"", name);
+		if (c->kind == IPT_BUILTIN) {
+			size_t n = strcspn(rest, " ");
+
+			if (n >= sizeof(c->policy))
+				n = sizeof(c->policy) - 1;
+			memcpy(c->policy, rest, n);
+			c->policy[n] = '\0';
+		}
+		return 0;
+	}
+	if (strncmp(line, "-A ", 3) == 0) {
+		name = line + 3;
+		rest = strchr(name, ' ');
+		if (!rest)
+			return berr_set(err, -EINVAL, "iptables-save: malformed rule \"%s\"", line);
+		*rest++ = '\0';
+		c = ipt_chain_find(rs, *table, name);
+		if (!c)
+			return berr_set(err, -EINVAL, "iptables-save: rule in undeclared chain \"%s\"", name);
+		return strv_push(&c->head, rest) ? berr_set(err, -ENOMEM, "iptables-save: out of memory") : 0;
+	}
+	return berr_set(err, -EINVAL, "iptables-save: unexpected line \"%s\"", line);
+}
+
+int ipt_ruleset_parse(const char *text, struct ipt_ruleset *ret, struct berr *err)
+{
+	struct ipt_ruleset rs = { 0 };
+	char *copy, *line, *save = NULL;
+	int table = -1, r = 0;
+
+	copy = strdup(text);
+	if (!copy)
+		return berr_set(err, -ENOMEM, "iptables-save: out of memory");
+	for (line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		r = parse_line(&rs, &table, line, err);
+		if (r < 0)
+			break;
+	}
+	free(copy);
+	if (r < 0) {
+		ipt_ruleset_release(&rs);
+		return r;
+	}
+	*ret = rs;
+	return 0;
+}
+
+void ipt_ruleset_release(struct ipt_ruleset *rs)
+{
+	if (!rs)
+		return;
+	for (int t = 0; t < IPT_N_TABLES; t++) {
+		struct ipt_table *tb = &rs->tables[t];
+
+		for (size_t i = 0; i < tb->n; i++) {
+			strv_release(&tb->chains[i]->head);
+			strv_release(&tb->chains[i]->tail);
+			free(tb->chains[i]);
+		}
+		free(tb->chains);
+	}
+	*rs = (struct ipt_ruleset){ 0 };
+}
+
+bool ipt_history_has(char *const *history, enum ipt_table_id t, const char *chain, const char *rule)
+{
+	const char *tn = table_names[t];
+	size_t tl = strlen(tn), cl = strlen(chain);
+
+	for (; history && *history; history++) {
+		const char *h = *history;
+
+		if (strncmp(h, tn, tl) == 0 && h[tl] == '\t' && strncmp(h + tl + 1, chain, cl) == 0 &&
+		    h[tl + 1 + cl] == '\t' && strcmp(h + tl + 2 + cl, rule) == 0)
+			return true;
+	}
+	return false;
+}

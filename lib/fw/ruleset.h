@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+/*
+ * An iptables ruleset as data: tables of chains of rule specs ("-o docker0 -j DOCKER", without the
+ * "-A CHAIN" prefix). The same shape holds what berth wants (rendered from the plan) and what the
+ * kernel has (parsed from iptables-save), so the two can be compared rule by rule.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "util/err.h"
+#include "util/strv.h"
+
+#define IPT_CHAIN_NAME_MAX 32   /* xtables allows 28 characters */
+
+enum ipt_table_id { IPT_FILTER, IPT_NAT, IPT_RAW, IPT_N_TABLES };
+
+enum ipt_chain_kind {
+	IPT_BUILTIN,   /* FORWARD, POSTROUTING…: shared with the user; berth owns only its own rules */
+	IPT_OWNED,     /* DOCKER, DOCKER-ISOLATION-STAGE-*: berth owns the whole chain */
+	IPT_RESERVED,  /* DOCKER-USER: created once by berth, the user's ever after */
+};
+
+struct ipt_chain {
+	char name[IPT_CHAIN_NAME_MAX];
+	enum ipt_chain_kind kind;
+	char policy[16];      /* built-in chains: the policy to set ("" = leave as is) or the live one */
+	struct strv head;     /* built-in: berth's rules at the top, in order; others: all rules */
+	struct strv tail;     /* built-in: berth's rules appended at the end (the icc DROP, per-port MASQUERADE) */
+};
+
+struct ipt_table {
+	struct ipt_chain **chains;   /* each allocated on its own: pointers stay valid as chains are added */
+	size_t n;
+	bool present;         /* live: the kernel has this table; desired: berth writes to it */
+};
+
+struct ipt_ruleset {
+	struct ipt_table tables[IPT_N_TABLES];
+};
+
+const char *ipt_table_name(enum ipt_table_id t);
+/* The kernel's built-in chains of a table, in iptables-save order; NULL-terminated. */
+const char *const *ipt_builtin_chains(enum ipt_table_id t);
+bool ipt_is_builtin(enum ipt_table_id t, const char *chain);
+/* The user-defined chains berth may own in a table (whole chains); NULL-terminated. */
+const char *const *ipt_owned_chains(enum ipt_table_id t);
+bool ipt_is_owned_chain(enum ipt_table_id t, const char *chain);
+#define IPT_RESERVED_CHAIN "DOCKER-USER"
+
+/* Finds a chain (NULL if absent), or adds it empty (NULL only on allocation failure). */
+struct ipt_chain *ipt_chain_find(struct ipt_ruleset *rs, enum ipt_table_id t, const char *name);
+struct ipt_chain *ipt_chain_add(struct ipt_ruleset *rs, enum ipt_table_id t, const char *name,
+				enum ipt_chain_kind kind);
+
+/* Is "TABLE\tCHAIN\tRULE" among the NULL-terminated history lines (rules berth wrote before)? */
+bool ipt_history_has(char *const *history, enum ipt_table_id t, const char *chain, const char *rule);
+
+/* Parses iptables-save output (counters and comments ignored). Unknown tables are skipped. */
+int ipt_ruleset_parse(const char *text, struct ipt_ruleset *ret, struct berr *err);
+void ipt_ruleset_release(struct ipt_ruleset *rs);

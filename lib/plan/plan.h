@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+/*
+ * The plan: berth's own description of what the firewall must do, computed from stored state
+ * and configuration by a pure function. It knows networks, endpoints and published ports, not
+ * iptables syntax: the iptables backend renders it as Docker's exact rules, a later nftables
+ * backend renders the same plan as sets and maps.
+ */
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model/cidr.h"
+#include "model/network.h"
+#include "util/err.h"
+
+struct plan_network {
+	char bridge[IFNAMSIZ];
+	struct cidr4 subnet;      /* network address (host bits cleared) */
+	bool internal;
+	bool icc;
+	bool masquerade;
+};
+
+/* One published port (issue 3 fills these). */
+struct plan_port {
+	char bridge[IFNAMSIZ];
+	struct in_addr container_ip;
+	struct in_addr host_ip;   /* 0.0.0.0 = all host addresses */
+	uint16_t host_port, container_port;
+	const char *proto;        /* "tcp", "udp", "sctp" (static strings) */
+	bool internal;            /* on an internal network: published, but no rule (Docker) */
+};
+
+struct fw_plan {
+	bool firewall;                 /* --iptables: false leaves only the reserved DOCKER-USER chain */
+	bool userland_proxy;
+	bool direct_routing_guard;     /* !--allow-direct-routing */
+	/* Set the FORWARD policy to DROP in this change: only in the start-up change in which berthd
+	 * itself switched net.ipv4.ip_forward on (dockerd's behaviour); never re-asserted later. */
+	bool set_forward_drop;
+	struct plan_network *networks; /* newest first: Docker inserts a new network's rules at the head */
+	size_t n_networks;
+	struct plan_port *ports;       /* publish order: Docker appends per-port rules */
+	size_t n_ports;
+};
+
+struct plan_input {
+	bool iptables;
+	bool userland_proxy;
+	bool allow_direct_routing;
+	bool set_forward_drop;
+	const struct network *networks; /* any order */
+	size_t n_networks;
+	const struct plan_port *ports;  /* publish order */
+	size_t n_ports;
+};
+
+int plan_build(const struct plan_input *in, struct fw_plan **ret, struct berr *err);
+void fw_plan_free(struct fw_plan *p);

@@ -1,0 +1,385 @@
+/* SPDX-License-Identifier: MIT */
+/* Opening the database, transactions, schema migrations and the error mapping. */
+#include "store/store_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define STORE_FILE "berth.db"
+#define STORE_BUSY_TIMEOUT_MS 5000
+
+/*
+ * Schema migrations, applied in order. Entry i takes the schema from version i to i+1 and ends by
+ * setting PRAGMA user_version to i+1 (spelled out rather than formatted in, so no SQL is ever
+ * built at run time; migrate() checks each one did). Never edit an entry that has shipped: add
+ * one. They all run in one transaction, so a crash or a second daemon starting at the same time
+ * never sees a half-migrated schema: user_version lives in the database header and commits
+ * together with the DDL.
+ *
+ * STRICT tables (SQLite >= 3.37, Debian 12 has 3.40) make the declared column types binding, so
+ * a bug can't store an integer where text belongs and read it back as something else.
+ */
+static const char *const migrations[] = {
+	/* 1: initial schema. */
+	"CREATE TABLE meta ("
+	"  key   TEXT NOT NULL PRIMARY KEY,"
+	"  value TEXT NOT NULL"
+	") STRICT, WITHOUT ROWID;"
+	"CREATE TABLE networks ("
+	"  id           TEXT NOT NULL PRIMARY KEY,"
+	"  name         TEXT NOT NULL UNIQUE,"
+	"  bridge       TEXT NOT NULL,"
+	"  subnet       TEXT NOT NULL,"             /* "A.B.C.D/N" */
+	"  gateway      TEXT NOT NULL,"             /* "A.B.C.D" */
+	"  ip_range     TEXT NOT NULL,"             /* "A.B.C.D/N", prefix 0 = whole subnet */
+	"  internal     INTEGER NOT NULL CHECK (internal IN (0, 1)),"
+	"  icc          INTEGER NOT NULL CHECK (icc IN (0, 1)),"
+	"  masquerade   INTEGER NOT NULL CHECK (masquerade IN (0, 1)),"
+	"  host_binding TEXT NOT NULL,"
+	"  mtu          INTEGER NOT NULL CHECK (mtu >= 0),"
+	"  created      INTEGER NOT NULL"
+	") STRICT;"
+	/* One row per line; seq keeps the order the backend wrote them in. */
+	"CREATE TABLE owned_rules ("
+	"  backend TEXT NOT NULL,"
+	"  seq     INTEGER NOT NULL,"
+	"  line    TEXT NOT NULL,"
+	"  PRIMARY KEY (backend, seq)"
+	") STRICT, WITHOUT ROWID;"
+	"PRAGMA user_version = 1;",
+};
+#define STORE_SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+int store_errno(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return -EBUSY;
+	case SQLITE_FULL:
+		return -ENOSPC;
+	case SQLITE_NOMEM:
+		return -ENOMEM;
+	case SQLITE_READONLY:
+		return -EROFS;
+	case SQLITE_PERM:
+	case SQLITE_AUTH:
+		return -EACCES;
+	case SQLITE_CONSTRAINT:
+		/* A conflict is "exists"; a value the schema refuses is a caller bug, not a conflict. */
+		switch (rc) {
+		case SQLITE_CONSTRAINT_NOTNULL:
+		case SQLITE_CONSTRAINT_CHECK:
+		case SQLITE_CONSTRAINT_DATATYPE:
+			return -EINVAL;
+		default:
+			return -EEXIST;
+		}
+	default:
+		return -EIO;
+	}
+}
+
+int store_fail(struct store *s, int rc, struct berr *err, const char *fmt, ...)
+{
+	char what[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	return berr_set(err, store_errno(rc), "store %s: %s: %s", s->path, what,
+			s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+}
+
+int store_prepare(struct store *s, const char *sql, sqlite3_stmt **ret, struct berr *err,
+		  const char *what)
+{
+	int rc;
+
+	*ret = NULL;
+	rc = sqlite3_prepare_v2(s->db, sql, -1, ret, NULL);
+	if (rc != SQLITE_OK)
+		return store_fail(s, rc, err, "%s: prepare", what);
+	return 0;
+}
+
+int store_exec(struct store *s, const char *sql, struct berr *err, const char *what)
+{
+	int rc;
+
+	rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		return store_fail(s, rc, err, "%s", what);
+	return 0;
+}
+
+/* mkdir -p: parents get the usual 0755 (they are not ours, e.g. /var/lib); the data root itself
+ * is 0700 because nobody else has business reading berth's state. */
+static int make_dirs(const char *root, struct berr *err)
+{
+	char buf[PATH_MAX];
+	struct stat st;
+	size_t len, i;
+
+	len = strlen(root);
+	if (len >= sizeof(buf))
+		return berr_set(err, -ENAMETOOLONG, "store %s: data root path too long", root);
+	memcpy(buf, root, len + 1);
+	/* Else the loop below would make the root itself, as a parent, with the parents' mode. */
+	while (len > 1 && buf[len - 1] == '/')
+		buf[--len] = '\0';
+	for (i = 1; i < len; i++) {
+		if (buf[i] != '/')
+			continue;
+		buf[i] = '\0';
+		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+			return berr_errno(err, -errno, "store %s: create directory %s", root, buf);
+		buf[i] = '/';
+	}
+	if (mkdir(buf, 0700) == 0) {
+		/* mkdir's mode is filtered by the umask; say exactly what we mean. */
+		if (chmod(buf, 0700) < 0)
+			return berr_errno(err, -errno, "store %s: chmod", root);
+	} else if (errno != EEXIST) {
+		return berr_errno(err, -errno, "store %s: create directory", root);
+	}
+	if (stat(buf, &st) < 0)
+		return berr_errno(err, -errno, "store %s: stat", root);
+	if (!S_ISDIR(st.st_mode))
+		return berr_errno(err, -ENOTDIR, "store %s", root);
+	return 0;
+}
+
+/* The database file is created here rather than by SQLite so its mode is 0600 whatever the
+ * umask (SQLite creates the -wal and -shm files with the main file's mode). An existing file
+ * with a wider mode is narrowed: it holds the record of what berth did to the host. */
+static int create_file(const char *path, struct berr *err)
+{
+	struct stat st;
+	int fd, r = 0;
+
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return berr_errno(err, -errno, "store %s: open", path);
+	if (fstat(fd, &st) < 0)
+		r = berr_errno(err, -errno, "store %s: stat", path);
+	else if (!S_ISREG(st.st_mode))
+		r = berr_set(err, -EINVAL, "store %s: not a regular file", path);
+	else if ((st.st_mode & 07777) != 0600 && fchmod(fd, 0600) < 0)
+		r = berr_errno(err, -errno, "store %s: chmod", path);
+	close(fd);
+	return r;
+}
+
+static int read_user_version(struct store *s, int *ret, struct berr *err)
+{
+	sqlite3_stmt *st;
+	int r, rc;
+
+	r = store_prepare(s, "PRAGMA user_version", &st, err, "read schema version");
+	if (r < 0)
+		return r;
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW)
+		r = store_fail(s, rc, err, "read schema version");
+	else
+		*ret = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return r;
+}
+
+static int migrate(struct store *s, struct berr *err)
+{
+	int r, version, i;
+
+	/* IMMEDIATE: of two daemons starting together, one migrates and the other waits, then
+	 * finds the work done. */
+	r = store_exec(s, "BEGIN IMMEDIATE", err, "migrate: begin");
+	if (r < 0)
+		return r;
+	r = read_user_version(s, &version, err);
+	if (r < 0)
+		goto out;
+	if (version < 0 || version > STORE_SCHEMA_VERSION) {
+		r = berr_set(err, -ENOTSUP,
+			     "store %s: schema version %d is not one this berth knows (up to %d)",
+			     s->path, version, STORE_SCHEMA_VERSION);
+		goto out;
+	}
+	for (i = version; i < STORE_SCHEMA_VERSION; i++) {
+		r = store_exec(s, migrations[i], err, "migrate to schema version");
+		if (r < 0) {
+			berr_wrap(err, "(to %d)", i + 1);
+			goto out;
+		}
+		r = read_user_version(s, &version, err);
+		if (r < 0)
+			goto out;
+		if (version != i + 1) {
+			r = berr_set(err, -EIO, "store %s: migration %d set schema version %d",
+				     s->path, i + 1, version);
+			goto out;
+		}
+	}
+	r = store_exec(s, "COMMIT", err, "migrate: commit");
+out:
+	if (r < 0)
+		store_rollback(s);
+	return r;
+}
+
+static int set_wal(struct store *s, struct berr *err)
+{
+	const unsigned char *mode;
+	sqlite3_stmt *st;
+	int r, rc;
+
+	/* WAL: readers don't block the writer, and a commit is one append. synchronous stays FULL
+	 * (the default): losing the last commit on power loss could forget rules berth wrote. */
+	r = store_prepare(s, "PRAGMA journal_mode = WAL", &st, err, "set journal mode");
+	if (r < 0)
+		return r;
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		r = store_fail(s, rc, err, "set journal mode");
+	} else {
+		/* The pragma reports the mode in force, which is not WAL if it could not switch. */
+		mode = sqlite3_column_text(st, 0);
+		if (!mode || strcmp((const char *)mode, "wal") != 0)
+			r = berr_set(err, -EIO, "store %s: set journal mode: got %s", s->path,
+				     mode ? (const char *)mode : "(null)");
+	}
+	sqlite3_finalize(st);
+	return r;
+}
+
+int store_open(struct store **ret, const char *data_root, struct berr *err)
+{
+	struct store *s;
+	size_t len;
+	int r, rc, n;
+
+	*ret = NULL;
+	if (!data_root || !*data_root)
+		return berr_set(err, -EINVAL, "store: empty data root");
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return berr_errno(err, -ENOMEM, "store %s", data_root);
+	/* "/var/lib/berth/" and "/var/lib/berth" are the same root; name the file once. */
+	len = strlen(data_root);
+	while (len > 1 && data_root[len - 1] == '/')
+		len--;
+	n = snprintf(s->path, sizeof(s->path), "%.*s%s" STORE_FILE, (int)len, data_root,
+		     data_root[len - 1] == '/' ? "" : "/");
+	if (n < 0 || (size_t)n >= sizeof(s->path)) {
+		r = berr_set(err, -ENAMETOOLONG, "store %s: path too long", data_root);
+		goto fail;
+	}
+	r = make_dirs(data_root, err);
+	if (r < 0)
+		goto fail;
+	r = create_file(s->path, err);
+	if (r < 0)
+		goto fail;
+
+	rc = sqlite3_open_v2(s->path, &s->db,
+			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_EXRESCODE,
+			     NULL);
+	if (rc != SQLITE_OK) {
+		r = store_fail(s, rc, err, "open");
+		goto fail;
+	}
+	sqlite3_extended_result_codes(s->db, 1);
+	rc = sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS);
+	if (rc != SQLITE_OK) {
+		r = store_fail(s, rc, err, "set busy timeout");
+		goto fail;
+	}
+	r = set_wal(s, err);
+	if (r < 0)
+		goto fail;
+	/* Per connection, off by default; on so any future reference between tables holds. */
+	r = store_exec(s, "PRAGMA foreign_keys = ON", err, "enable foreign keys");
+	if (r < 0)
+		goto fail;
+	r = migrate(s, err);
+	if (r < 0)
+		goto fail;
+	*ret = s;
+	return 0;
+fail:
+	store_close(s);
+	return r;
+}
+
+void store_close(struct store *s)
+{
+	if (!s)
+		return;
+	/* Every statement is finalized by the function that prepared it, so close can't find one
+	 * pending; close_v2 would still release the handle if it did. An open transaction is
+	 * rolled back by SQLite. */
+	sqlite3_close_v2(s->db);
+	free(s);
+}
+
+int store_begin(struct store *s, struct berr *err)
+{
+	if (!sqlite3_get_autocommit(s->db))
+		return berr_set(err, -EINVAL, "store %s: begin: a transaction is already open",
+				s->path);
+	return store_exec(s, "BEGIN IMMEDIATE", err, "begin");
+}
+
+int store_commit(struct store *s, struct berr *err)
+{
+	int r;
+
+	if (sqlite3_get_autocommit(s->db))
+		return berr_set(err, -EINVAL, "store %s: commit: no transaction is open", s->path);
+	r = store_exec(s, "COMMIT", err, "commit");
+	/* A COMMIT that failed with BUSY leaves the transaction open; don't make every caller
+	 * remember that. */
+	if (r < 0)
+		store_rollback(s);
+	return r;
+}
+
+void store_rollback(struct store *s)
+{
+	/* SQLite itself rolls back on some errors (disk full, I/O), so ask it rather than track a
+	 * flag of our own. Nothing to report: a failed ROLLBACK still ends the transaction. */
+	if (s && !sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+int store_op_begin(struct store *s, bool *own_tx, struct berr *err)
+{
+	*own_tx = sqlite3_get_autocommit(s->db) != 0;
+	if (*own_tx)
+		return store_exec(s, "BEGIN IMMEDIATE", err, "begin");
+	return store_exec(s, "SAVEPOINT store_op", err, "savepoint");
+}
+
+int store_op_end(struct store *s, bool own_tx, int r, struct berr *err)
+{
+	if (r == 0) {
+		r = store_exec(s, own_tx ? "COMMIT" : "RELEASE store_op", err,
+			       own_tx ? "commit" : "release savepoint");
+		if (r == 0)
+			return 0;
+	}
+	if (own_tx)
+		store_rollback(s);
+	else if (!sqlite3_get_autocommit(s->db))
+		/* Undo our part only; the caller's transaction stays open for it to decide. */
+		sqlite3_exec(s->db, "ROLLBACK TO store_op; RELEASE store_op", NULL, NULL, NULL);
+	return r;
+}

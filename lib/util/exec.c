@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: MIT */
+#include "util/exec.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "util/strbuf.h"
+
+static void child(char *const argv[], int in, int out, int errfd)
+{
+	if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(errfd, 2) < 0)
+		_exit(127);
+	/* Restore default signal handling: the daemon blocks signals for its signalfd. */
+	sigset_t all;
+	sigemptyset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+	execvp(argv[0], argv);
+	_exit(127);
+}
+
+/* Moves data between us and the child until both of its output pipes are closed. Polling all
+ * three at once avoids the deadlock of writing a big ruleset while the child blocks on output. */
+static int pump(int in, int out, int errfd, const char *input, struct strbuf *o, struct strbuf *e)
+{
+	size_t off = 0, len = input ? strlen(input) : 0;
+	char buf[16384];
+
+	if (len == 0 && in >= 0) {
+		close(in);
+		in = -1;
+	}
+	while (out >= 0 || errfd >= 0) {
+		struct pollfd p[3] = { { in, POLLOUT, 0 }, { out, POLLIN, 0 }, { errfd, POLLIN, 0 } };
+
+		if (poll(p, 3, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (in >= 0 && p[0].revents) {
+			ssize_t n = write(in, input + off, len - off);
+
+			if (n < 0 && errno != EINTR && errno != EAGAIN)
+				len = off;     /* child went away; its exit status tells why */
+			else if (n > 0)
+				off += (size_t)n;
+			if (off >= len) {
+				close(in);
+				in = -1;
+			}
+		}
+		for (int i = 1; i < 3; i++) {
+			int *fd = i == 1 ? &out : &errfd;
+			struct strbuf *sb = i == 1 ? o : e;
+			ssize_t n;
+
+			if (*fd < 0 || !p[i].revents)
+				continue;
+			n = read(*fd, buf, sizeof(buf) - 1);
+			if (n < 0 && (errno == EINTR || errno == EAGAIN))
+				continue;
+			if (n <= 0) {
+				close(*fd);
+				*fd = -1;
+				continue;
+			}
+			buf[n] = '\0';
+			if (sb->len + (size_t)n > EXEC_OUTPUT_MAX)
+				sb->oom = true;
+			else
+				strbuf_add(sb, buf);
+		}
+	}
+	if (in >= 0)
+		close(in);
+	return 0;
+}
+
+int exec_capture(char *const argv[], const char *input, char **ret_out, struct berr *err)
+{
+	int pin[2] = { -1, -1 }, pout[2] = { -1, -1 }, perr[2] = { -1, -1 }, status = 0, r;
+	struct strbuf o = { 0 }, e = { 0 };
+	pid_t pid;
+
+	if (pipe2(pin, O_CLOEXEC) < 0 || pipe2(pout, O_CLOEXEC) < 0 || pipe2(perr, O_CLOEXEC) < 0) {
+		r = berr_errno(err, -errno, "%s: pipe", argv[0]);
+		goto out;
+	}
+	pid = fork();
+	if (pid < 0) {
+		r = berr_errno(err, -errno, "%s: fork", argv[0]);
+		goto out;
+	}
+	if (pid == 0)
+		child(argv, pin[0], pout[1], perr[1]);
+	close(pin[0]);
+	close(pout[1]);
+	close(perr[1]);
+	pin[0] = pout[1] = perr[1] = -1;
+	/* A child that dies early must not kill us with SIGPIPE while we write its input. */
+	signal(SIGPIPE, SIG_IGN);
+	r = pump(pin[1], pout[0], perr[0], input, &o, &e);
+	pin[1] = pout[0] = perr[0] = -1;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (r < 0) {
+		berr_errno(err, r, "%s: i/o", argv[0]);
+		goto out;
+	}
+	if (o.oom || e.oom) {
+		r = berr_set(err, -E2BIG, "%s: output too large or out of memory", argv[0]);
+		goto out;
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		const char *msg = e.s ? e.s : "";
+		size_t n = strcspn(msg, "\n");
+
+		if (WIFEXITED(status) && WEXITSTATUS(status) == 127 && n == 0)
+			r = berr_set(err, -ENOENT, "%s: cannot run (not installed?)", argv[0]);
+		else
+			r = berr_set(err, -EIO, "%s failed (status %d): %.*s", argv[0],
+				     WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), (int)n, msg);
+		goto out;
+	}
+	if (ret_out) {
+		*ret_out = o.s ? strbuf_steal(&o) : strdup("");
+		if (!*ret_out)
+			r = berr_set(err, -ENOMEM, "%s: out of memory", argv[0]);
+	}
+out:
+	for (int i = 0; i < 2; i++) {
+		if (pin[i] >= 0)
+			close(pin[i]);
+		if (pout[i] >= 0)
+			close(pout[i]);
+		if (perr[i] >= 0)
+			close(perr[i]);
+	}
+	strbuf_release(&o);
+	strbuf_release(&e);
+	return r;
+}

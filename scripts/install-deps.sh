@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs exactly what berth needs to build and to run its tests, on Debian 12.
+# Idempotent: packages already present are left alone; apt-get runs only when one is missing.
+set -euo pipefail
+
+# Build: compiler, pkg-config and the libraries berth links against.
+build_pkgs=(gcc make pkg-config libmnl-dev libsqlite3-dev libjansson-dev libmicrohttpd-dev
+	libcurl4-openssl-dev)
+# Run: the firewall tools berth drives and the namespace tools of the sandbox.
+run_pkgs=(iptables iproute2 procps)
+# Tests: sanitizer runtimes come with gcc; socat carries test traffic, curl speaks to the socket.
+test_pkgs=(socat curl diffutils python3)
+
+missing=()
+for p in "${build_pkgs[@]}" "${run_pkgs[@]}" "${test_pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ "${#missing[@]}" -eq 0 ]; then
+	echo "install-deps: all ${#build_pkgs[@]}+${#run_pkgs[@]}+${#test_pkgs[@]} packages present"
+	exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps: need root to install: ${missing[*]}" >&2
+	exit 1
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
