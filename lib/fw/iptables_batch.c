@@ -12,12 +12,23 @@
 
 #include "util/strbuf.h"
 
+/* A jump into one of berth's own chains is berth's even when no record says so (the record was
+ * lost, or predates the chain): without deleting it, the chain could never be removed. */
+static bool jumps_to_owned_chain(enum ipt_table_id t, const char *rule)
+{
+	const char *j = strstr(rule, "-j "), *next;
+
+	while (j && (next = strstr(j + 3, "-j ")))
+		j = next;
+	return j && ipt_is_owned_chain(t, j + 3);
+}
+
 static bool owned_rule(const struct ipt_chain *want, char *const *history, enum ipt_table_id t,
 		       const char *chain, const char *rule)
 {
 	if (want && (strv_contains(&want->head, rule) || strv_contains(&want->tail, rule)))
 		return true;
-	return ipt_history_has(history, t, chain, rule);
+	return jumps_to_owned_chain(t, rule) || ipt_history_has(history, t, chain, rule);
 }
 
 /* Is berth's part of a built-in chain in place: its head rules first, its tail rules last,

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Runs every test against each build directory given (default: build), and ends with the
+# line "N passed, N failed". Unit tests need no root; tests/net/*.sh need root and run only in
+# throwaway network namespaces (see tests/net/lib.sh), never in the machine's own.
+set -u
+cd "$(dirname "$0")/.."
+builds=("$@")
+[ ${#builds[@]} -gt 0 ] || builds=(build)
+passed=0 failed=0 skipped=0
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+
+# Counts the PASS/FAIL/SKIP lines of one test program; a program that fails without saying
+# which check failed (a crash, a sanitizer report) counts as one failure of its own.
+run_one() {
+	local label=$1; shift
+	local rc p f s
+	"$@" >"$out" 2>&1
+	rc=$?
+	sed "s/^/[$label] /" "$out"
+	p=$(grep -c '^PASS: ' "$out"); f=$(grep -c '^FAIL: ' "$out"); s=$(grep -c '^SKIP: ' "$out")
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		echo "[$label] FAIL: exited with status $rc"
+		f=1
+	fi
+	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+}
+
+for b in "${builds[@]}"; do
+	if [ ! -x "$b/berthd" ]; then
+		echo "[$b] FAIL: $b/berthd is not built (run make)"
+		failed=$((failed + 1))
+		continue
+	fi
+	for t in "$b"/tests/test_*; do
+		run_one "$b $(basename "$t")" "$t"
+	done
+	for t in tests/net/test_*.sh; do
+		if [ "$(id -u)" -ne 0 ]; then
+			echo "[$b $(basename "$t")] SKIP: needs root (runs in throwaway network namespaces)"
+			skipped=$((skipped + 1))
+			continue
+		fi
+		run_one "$b $(basename "$t")" env BUILD="$b" bash "$t"
+	done
+done
+if [ "$skipped" -gt 0 ]; then
+	echo "$passed passed, $failed failed, $skipped skipped"
+else
+	echo "$passed passed, $failed failed"
+fi
+[ "$failed" -eq 0 ]
