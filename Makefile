@@ -53,7 +53,7 @@ asan:
 # The README's test command: unit tests (no root) and sandboxed root tests, normal and
 # sanitizer builds; the last line is "N passed, N failed".
 test: all asan
-	tests/run.sh build build/asan
+	@tests/run.sh build build/asan
 
 demo: all
 	scripts/demo.sh

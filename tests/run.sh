@@ -17,7 +17,7 @@ run_one() {
 	local rc p f s
 	"$@" >"$out" 2>&1
 	rc=$?
-	sed "s/^/[$label] /" "$out"
+	sed "s#^#[$label] #" "$out"
 	p=$(grep -c '^PASS: ' "$out"); f=$(grep -c '^FAIL: ' "$out"); s=$(grep -c '^SKIP: ' "$out")
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
 		echo "[$label] FAIL: exited with status $rc"

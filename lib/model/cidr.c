@@ -42,7 +42,9 @@ int cidr4_parse(const char *s, struct cidr4 *ret, struct berr *err)
 		return berr_set(err, -EINVAL, "invalid CIDR \"%s\": bad address \"%s\"", s, addr);
 	errno = 0;
 	prefix = strtol(slash + 1, &end, 10);
-	if (slash[1] < '0' || slash[1] > '9' || *end || errno || prefix < 0 || prefix > 32)
+	/* "/010" is refused like "010.0.0.1": leading zeros read as octal elsewhere. */
+	if (slash[1] < '0' || slash[1] > '9' || (slash[1] == '0' && slash[2]) || *end || errno || prefix < 0 ||
+	    prefix > 32)
 		return berr_set(err, -EINVAL, "invalid CIDR \"%s\": prefix length must be 0-32", s);
 	ret->addr = a;
 	ret->prefix = (unsigned)prefix;
