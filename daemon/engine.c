@@ -62,7 +62,7 @@ static int record_default_network(struct engine *e, struct berr *err)
 			return r;
 		snprintf(n.name, sizeof(n.name), "%s", DEFAULT_NETWORK_NAME);
 	} else if (r < 0) {
-		return berr_wrap(err, "default network");
+		return berr_wrap(err, r, "default network");
 	} else if (strcmp(c->bridge, "none") == 0) {
 		return store_network_delete(e->store, n.id, err);
 	}
@@ -88,7 +88,7 @@ static int bring_up_bridge(struct engine *e, const struct network *n, struct ber
 	if (r >= 0)
 		r = nl_link_set_up(e->nl, ifindex, err);
 	if (r < 0)
-		return berr_wrap(err, "network %s", n->name);
+		return berr_wrap(err, r, "network %s", n->name);
 	log_debug("bridge %s up with %s", n->bridge,
 		  cidr4_format((struct cidr4){ n->gateway, n->subnet.prefix }, addr, sizeof(addr)));
 	return 0;
@@ -238,7 +238,7 @@ int engine_start(struct engine *e, const struct berth_config *c, struct berr *er
 		r = engine_apply_firewall(e, plan, err);
 	fw_plan_free(plan);
 	if (r < 0) {
-		berr_wrap(err, "firewall");
+		berr_wrap(err, r, "firewall");
 		goto fail;
 	}
 	return 0;

@@ -71,7 +71,7 @@ int fw_apply(struct fw *fw, const struct fw_plan *p, char *const *history, struc
 		return r;
 	r = ipt_tool_save(fw->tool, &live, err);
 	if (r < 0) {
-		berr_wrap(err, "read live ruleset");
+		berr_wrap(err, r, "read live ruleset");
 		goto out;
 	}
 	for (int t = 0; t < IPT_N_TABLES; t++) {
@@ -85,7 +85,7 @@ int fw_apply(struct fw *fw, const struct fw_plan *p, char *const *history, struc
 		r = ipt_tool_restore(fw->tool, batch, err);
 		free(batch);
 		if (r < 0) {
-			berr_wrap(err, "apply %s table", ipt_table_name(t));
+			berr_wrap(err, r, "apply %s table", ipt_table_name(t));
 			goto out;
 		}
 	}
@@ -109,7 +109,7 @@ int fw_show(struct fw *fw, const struct fw_plan *p, char *const *history, enum f
 		return r;
 	r = ipt_tool_save(fw->tool, &live, err);
 	if (r < 0) {
-		berr_wrap(err, "read live ruleset");
+		berr_wrap(err, r, "read live ruleset");
 		goto out;
 	}
 	if (view != FW_VIEW_LIVE)

@@ -27,7 +27,7 @@ int ipt_tool_open(struct ipt_tool **ret, struct berr *err)
 
 	r = exec_capture(argv, NULL, &out, err);
 	if (r < 0)
-		return berr_wrap(err, "detect iptables variant");
+		return berr_wrap(err, r, "detect iptables variant");
 	tool = calloc(1, sizeof(*tool));
 	if (!tool) {
 		free(out);

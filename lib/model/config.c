@@ -78,8 +78,10 @@ static int parse_pool(const char *s, struct address_pool *ret, struct berr *err)
 	memcpy(buf, s, strlen(s) + 1);
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		if (strncmp(tok, "base=", 5) == 0) {
-			if (cidr4_parse(tok + 5, &p.base, err) < 0)
-				return berr_wrap(err, "address pool \"%s\"", s);
+			int r = cidr4_parse(tok + 5, &p.base, err);
+
+			if (r < 0)
+				return berr_wrap(err, r, "address pool \"%s\"", s);
 			p.base = cidr4_network(p.base);
 			have_base = true;
 		} else if (strncmp(tok, "size=", 5) == 0) {
@@ -121,13 +123,17 @@ int config_set(struct berth_config *c, size_t i, const char *value, struct berr 
 					o->size - 1);
 		memcpy(field, value, strlen(value) + 1);
 		return 0;
-	case CONFIG_POOL:
+	case CONFIG_POOL: {
+		int r;
+
 		if (c->n_pools == CONFIG_MAX_POOLS)
 			return berr_set(err, -E2BIG, "too many address pools (at most %d)", CONFIG_MAX_POOLS);
-		if (parse_pool(value, &c->pools[c->n_pools], err) < 0)
-			return berr_wrap(err, "--%s", o->name);
+		r = parse_pool(value, &c->pools[c->n_pools], err);
+		if (r < 0)
+			return berr_wrap(err, r, "--%s", o->name);
 		c->n_pools++;
 		return 0;
+	}
 	}
 	return -EINVAL;
 }
@@ -146,6 +152,7 @@ int config_finish(struct berth_config *c, struct berr *err)
 {
 	static const char *const levels[] = { "debug", "info", "warn", "error", "fatal" };
 	bool level_ok = false;
+	int r;
 
 	for (size_t i = 0; i < 5; i++)
 		level_ok |= strcmp(c->log_level, levels[i]) == 0;
@@ -178,8 +185,9 @@ int config_finish(struct berth_config *c, struct berr *err)
 	if (!c->iptables)
 		c->ip_masq = false;
 
-	if (cidr4_parse(c->bip[0] ? c->bip : "172.17.0.1/16", &c->bridge_cidr, err) < 0)
-		return berr_wrap(err, "--bip");
+	r = cidr4_parse(c->bip[0] ? c->bip : "172.17.0.1/16", &c->bridge_cidr, err);
+	if (r < 0)
+		return berr_wrap(err, r, "--bip");
 	if (c->bridge_cidr.prefix > 30)
 		return berr_set(err, -EINVAL, "--bip %s: prefix /%u leaves no room for containers (at most /30)", c->bip,
 				c->bridge_cidr.prefix);
@@ -188,8 +196,9 @@ int config_finish(struct berth_config *c, struct berr *err)
 				"172.17.0.1/16", c->bip);
 	c->fixed = (struct cidr4){ 0 };
 	if (c->fixed_cidr[0]) {
-		if (cidr4_parse(c->fixed_cidr, &c->fixed, err) < 0)
-			return berr_wrap(err, "--fixed-cidr");
+		r = cidr4_parse(c->fixed_cidr, &c->fixed, err);
+		if (r < 0)
+			return berr_wrap(err, r, "--fixed-cidr");
 		if (!cidr4_within(c->bridge_cidr, c->fixed))
 			return berr_set(err, -EINVAL, "--fixed-cidr %s is not inside the bridge network %s", c->fixed_cidr,
 					c->bip[0] ? c->bip : "172.17.0.1/16");

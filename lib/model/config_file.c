@@ -7,6 +7,7 @@
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "model/config.h"
 
@@ -16,6 +17,7 @@ static int set_from_json(struct berth_config *c, size_t i, json_t *v, struct ber
 {
 	const struct config_option *o = &config_options[i];
 	char buf[256];
+	int r;
 
 	switch (o->type) {
 	case CONFIG_BOOL:
@@ -44,10 +46,15 @@ static int set_from_json(struct berth_config *c, size_t i, json_t *v, struct ber
 			if (!json_is_object(p) || json_object_size(p) != 2 || !json_is_string(base) ||
 			    !json_is_integer(size))
 				return berr_set(err, -EINVAL, "\"%s\"[%zu] must be {\"base\": CIDR, \"size\": N}", o->json_key, k);
+			/* A comma in "base" would smuggle in a second field of the flag syntax. */
+			if (strchr(json_string_value(base), ',') || strchr(json_string_value(base), '='))
+				return berr_set(err, -EINVAL, "\"%s\"[%zu]: invalid CIDR \"%s\" in \"base\"", o->json_key, k,
+						json_string_value(base));
 			snprintf(buf, sizeof(buf), "base=%s,size=%lld", json_string_value(base),
 				 (long long)json_integer_value(size));
-			if (config_set(c, i, buf, err) < 0)
-				return err ? err->code : -EINVAL;
+			r = config_set(c, i, buf, err);
+			if (r < 0)
+				return r;
 		}
 		return 0;
 	}
@@ -63,6 +70,8 @@ int config_load_file(struct berth_config *c, const char *path, struct berr *err)
 	int r = 0;
 
 	root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root && jerr.line < 0)   /* jansson's mark for "could not read the file" */
+		return berr_set(err, access(path, R_OK) < 0 ? -errno : -EIO, "config file %s: %s", path, jerr.text);
 	if (!root)
 		return berr_set(err, -EINVAL, "config file %s: line %d: %s", path, jerr.line, jerr.text);
 	if (!json_is_object(root)) {
@@ -86,7 +95,7 @@ int config_load_file(struct berth_config *c, const char *path, struct berr *err)
 		}
 		r = set_from_json(c, i, v, err);
 		if (r < 0) {
-			berr_wrap(err, "config file %s", path);
+			berr_wrap(err, r, "config file %s", path);
 			break;
 		}
 	}

@@ -212,7 +212,7 @@ int nl_bridge_ensure(struct nl_sock *nl, const char *name, unsigned mtu, int *re
 	/* The ACK carries no ifindex, so look the bridge up by name (which also covers EEXIST). */
 	r = nl_link_get(nl, 0, name, &l, err);
 	if (r < 0) {
-		berr_wrap(err, "bridge %s", name);      /* returns -1 for a NULL err: keep r */
+		berr_wrap(err, r, "bridge %s", name);
 		return r;
 	}
 	if (strcmp(l.kind, "bridge") != 0)

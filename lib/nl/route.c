@@ -125,7 +125,7 @@ int nl_route4_default(struct nl_sock *nl, struct in_addr gw, struct berr *err)
 	/* EXCL refuses any default route of the same metric, whatever its gateway: compare. */
 	r = nl_route4_get_default(nl, &cur, &found, err);
 	if (r < 0) {
-		berr_wrap(err, "default route via %s", a);
+		berr_wrap(err, r, "default route via %s", a);
 		return r;
 	}
 	if (found && cur.s_addr == gw.s_addr)

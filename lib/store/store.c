@@ -216,7 +216,7 @@ static int migrate(struct store *s, struct berr *err)
 	for (i = version; i < STORE_SCHEMA_VERSION; i++) {
 		r = store_exec(s, migrations[i], err, "migrate to schema version");
 		if (r < 0) {
-			berr_wrap(err, "(to %d)", i + 1);
+			berr_wrap(err, r, "(to %d)", i + 1);
 			goto out;
 		}
 		r = read_user_version(s, &version, err);

@@ -39,14 +39,14 @@ int berr_errno(struct berr *e, int code, const char *fmt, ...)
 	return code;
 }
 
-int berr_wrap(struct berr *e, const char *fmt, ...)
+int berr_wrap(struct berr *e, int code, const char *fmt, ...)
 {
 	char prefix[BERR_MSG_MAX];
 	size_t plen, mlen;
 	va_list ap;
 
 	if (!e)
-		return -1;
+		return code;
 	va_start(ap, fmt);
 	vsnprintf(prefix, sizeof(prefix) - 2, fmt, ap);
 	va_end(ap);
@@ -60,7 +60,8 @@ int berr_wrap(struct berr *e, const char *fmt, ...)
 	memmove(e->msg + plen, e->msg, mlen);
 	memcpy(e->msg, prefix, plen);
 	e->msg[plen + mlen] = '\0';
-	return e->code;
+	e->code = code;
+	return code;
 }
 
 void berr_clear(struct berr *e)

@@ -19,6 +19,7 @@ struct berr {
 int berr_set(struct berr *e, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Like berr_set() and appends ": strerror(-code)". */
 int berr_errno(struct berr *e, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-/* Prefixes the existing message with "context: " and returns e->code. */
-int berr_wrap(struct berr *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Prefixes the existing message with "context: " and returns code (the error being wrapped, so
+ * "return berr_wrap(err, r, ...)" is right whether or not the caller passed an err). */
+int berr_wrap(struct berr *e, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void berr_clear(struct berr *e);
