@@ -63,9 +63,16 @@ berthd_start() {
 	return 1
 }
 
-# berthd_stop: SIGTERM and wait for the exit; returns berthd's exit status.
+# berthd_stop: SIGTERM and wait for the exit; returns berthd's exit status. A non-zero exit or a
+# sanitizer report in its log (the tests also run the ASan/UBSan build) is a failure of its own.
 berthd_stop() {
-	kill -TERM "$DAEMON_PID" && wait "$DAEMON_PID"
+	local rc=0
+	kill -TERM "$DAEMON_PID" && wait "$DAEMON_PID" || rc=$?
+	if [ "$rc" -ne 0 ] || grep -qE 'Sanitizer|runtime error' "$DIR/berthd.log"; then
+		fail "berthd exits cleanly on SIGTERM" "status $rc; $(grep -m3 -E 'Sanitizer|runtime error|level=error' "$DIR/berthd.log")"
+		return 1
+	fi
+	return 0
 }
 
 # The namespace's ruleset as the tests compare it: iptables-save without comments and counters.
