@@ -18,9 +18,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
+#include <sys/epoll.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "containers.h"
 #include "log.h"
 #include "util/strv.h"
 #include "util/sysctl.h"
@@ -117,12 +121,18 @@ static int enable_ip_forward(struct engine *e, struct berr *err)
 int engine_plan(struct engine *e, bool set_forward_drop, struct fw_plan **ret, struct berr *err)
 {
 	struct network *nets = NULL;
-	size_t n = 0;
+	struct plan_port *ports = NULL;
+	size_t n = 0, n_ports = 0;
 	int r;
 
 	r = store_network_list(e->store, &nets, &n, err);
 	if (r < 0)
 		return r;
+	r = containers_plan_ports(e, &ports, &n_ports, err);
+	if (r < 0) {
+		free(nets);
+		return r;
+	}
 	r = plan_build(&(struct plan_input){
 			       .iptables = e->config.iptables,
 			       .userland_proxy = e->config.userland_proxy,
@@ -130,9 +140,12 @@ int engine_plan(struct engine *e, bool set_forward_drop, struct fw_plan **ret, s
 			       .set_forward_drop = set_forward_drop && e->config.iptables,
 			       .networks = nets,
 			       .n_networks = n,
+			       .ports = ports,
+			       .n_ports = n_ports,
 		       },
 		       ret, err);
 	free(nets);
+	free(ports);
 	return r;
 }
 
@@ -175,6 +188,18 @@ int engine_apply_firewall(struct engine *e, const struct fw_plan *p, struct berr
 	return r;
 }
 
+int engine_reconcile_firewall(struct engine *e, struct berr *err)
+{
+	struct fw_plan *p = NULL;
+	int r;
+
+	r = engine_plan(e, false, &p, err);
+	if (r >= 0)
+		r = engine_apply_firewall(e, p, err);
+	fw_plan_free(p);
+	return r;
+}
+
 int engine_rules(struct engine *e, enum fw_view view, char **ret, bool *ret_differ, struct berr *err)
 {
 	struct fw_plan *p = NULL;
@@ -198,15 +223,29 @@ static int make_dir(const char *path, struct berr *err)
 	return 0;
 }
 
-int engine_start(struct engine *e, const struct berth_config *c, struct berr *err)
+int engine_start(struct engine *e, const struct berth_config *c, int epfd, struct berr *err)
 {
+	struct epoll_event ev = { .events = EPOLLIN };
 	struct network *nets = NULL;
 	struct fw_plan *plan = NULL;
+	char path[PATH_MAX];
 	size_t n = 0;
 	int r;
 
-	*e = (struct engine){ .config = *c };
+	*e = (struct engine){ .config = *c, .epfd = epfd, .inotify_fd = -1 };
 	r = make_dir(c->exec_root, err);
+	snprintf(path, sizeof(path), "%s/netns", c->exec_root);
+	if (r >= 0)
+		r = make_dir(path, err);
+	snprintf(path, sizeof(path), "%s/containers", c->exec_root);
+	if (r >= 0)
+		r = make_dir(path, err);
+	if (r >= 0) {
+		e->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+		ev.data.fd = e->inotify_fd;
+		if (e->inotify_fd < 0 || epoll_ctl(epfd, EPOLL_CTL_ADD, e->inotify_fd, &ev) < 0)
+			r = berr_errno(err, -errno, "inotify");
+	}
 	if (r >= 0)
 		r = fw_open(&e->fw, c->firewall_backend, err);
 	if (r >= 0)
@@ -233,6 +272,8 @@ int engine_start(struct engine *e, const struct berth_config *c, struct berr *er
 	if (r >= 0)
 		r = enable_ip_forward(e, err);
 	if (r >= 0)
+		r = containers_adopt(e, err);
+	if (r >= 0)
 		r = engine_plan(e, e->switched_ip_forward, &plan, err);
 	if (r >= 0)
 		r = engine_apply_firewall(e, plan, err);
@@ -249,6 +290,15 @@ fail:
 
 void engine_stop(struct engine *e)
 {
+	/* Containers keep running (their rules stay too); the next berthd re-adopts them. */
+	for (size_t i = 0; i < e->n_watches; i++)
+		close(e->watches[i].pidfd);
+	free(e->watches);
+	e->watches = NULL;
+	e->n_watches = 0;
+	if (e->inotify_fd >= 0)
+		close(e->inotify_fd);
+	e->inotify_fd = -1;
 	nl_close(e->nl);
 	store_close(e->store);
 	fw_free(e->fw);

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 
 #include "fw/fw.h"
+#include "model/container.h"
 #include "model/config.h"
 #include "nl/nl.h"
 #include "plan/plan.h"
@@ -14,22 +15,40 @@
 
 #define DEFAULT_NETWORK_NAME "bridge"   /* Docker's name for the docker0 network */
 
+/* A running container's process, watched through a pidfd in the daemon's epoll. */
+struct proc_watch {
+	char id[CONTAINER_ID_LEN + 1];
+	pid_t pid;
+	int pidfd;
+	int inotify_wd;              /* its log directory, so log followers are woken */
+};
+
 struct engine {
 	struct berth_config config;
 	struct store *store;
 	struct fw *fw;
 	struct nl_sock *nl;
 	bool switched_ip_forward;   /* berthd itself turned net.ipv4.ip_forward on at this start */
+	int epfd;                   /* the daemon's event loop, where pidfds and inotify are watched */
+	int inotify_fd;
+	struct proc_watch *watches;
+	size_t n_watches;
+	/* Called when something about a container changed (exit, new log output), so requests
+	 * waiting on it are answered. */
+	void (*wake)(void *ctx, const char *id);
+	void *wake_ctx;
 };
 
 /* Opens the store, records the default network, creates the bridge, switches ip_forward and
  * writes the firewall. On failure the engine is released. */
-int engine_start(struct engine *e, const struct berth_config *c, struct berr *err);
+int engine_start(struct engine *e, const struct berth_config *c, int epfd, struct berr *err);
 void engine_stop(struct engine *e);
 
 /* The plan for the current store and configuration. */
 int engine_plan(struct engine *e, bool set_forward_drop, struct fw_plan **ret, struct berr *err);
 /* Applies the plan to the firewall, keeping the record of owned rules crash-safe. */
 int engine_apply_firewall(struct engine *e, const struct fw_plan *p, struct berr *err);
+/* Plan and apply in one call (after any change of containers or networks). */
+int engine_reconcile_firewall(struct engine *e, struct berr *err);
 /* Text of `berth rules` views. */
 int engine_rules(struct engine *e, enum fw_view view, char **ret, bool *ret_differ, struct berr *err);

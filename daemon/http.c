@@ -8,23 +8,85 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "api.h"
 #include "log.h"
+
+struct upload {
+	char *buf;
+	size_t len;
+	bool too_large;
+	struct http_state state;
+};
+
+/* A request suspended until its container changes or its deadline passes. */
+struct waiter {
+	struct MHD_Connection *conn;
+	struct upload *up;
+	char id[65];
+	long long deadline_ms;   /* -1: none */
+};
 
 struct http_server {
 	struct MHD_Daemon *mhd;
 	struct engine *engine;
 	char path[108];
 	int listen_fd;
+	struct waiter *waiters;
+	size_t n_waiters;
 };
 
-struct upload {
-	char *buf;
-	size_t len;
-	bool too_large;
-};
+long long http_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+bool http_path_part(const char *path, int index, char *buf, size_t len)
+{
+	const char *p = path;
+
+	for (int i = 0; i <= index; i++) {
+		size_t n;
+
+		if (*p != '/')
+			return false;
+		p++;
+		n = strcspn(p, "/");
+		if (i == index) {
+			if (n == 0 || n >= len)
+				return false;
+			memcpy(buf, p, n);
+			buf[n] = '\0';
+			return true;
+		}
+		p += n;
+	}
+	return false;
+}
+
+/* "/containers/{}/start" matches "/containers/abc/start". */
+static bool path_matches(const char *pattern, const char *path)
+{
+	while (*pattern && *path) {
+		if (strncmp(pattern, "{}", 2) == 0) {
+			size_t n = strcspn(path, "/");
+
+			if (n == 0)
+				return false;
+			pattern += 2;
+			path += n;
+			continue;
+		}
+		if (*pattern++ != *path++)
+			return false;
+	}
+	return *pattern == '\0' && *path == '\0';
+}
 
 const char *http_query(const struct http_request *req, const char *key)
 {
@@ -63,18 +125,29 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct http_re
 				memcpy(body + n, "\n", 2);
 			}
 		}
+	} else if (resp->raw) {
+		body = strdup("");
 	} else {
 		body = resp->text ? resp->text : strdup("");
 		type = "text/plain; charset=utf-8";
 	}
-	if (!body)
-		return MHD_NO;
-	r = MHD_create_response_from_buffer(strlen(body), body, MHD_RESPMEM_MUST_FREE);
+	if (resp->raw) {
+		free(body);
+		body = resp->raw;
+		type = "application/octet-stream";
+		r = MHD_create_response_from_buffer(resp->raw_len, body, MHD_RESPMEM_MUST_FREE);
+	} else {
+		if (!body)
+			return MHD_NO;
+		r = MHD_create_response_from_buffer(strlen(body), body, MHD_RESPMEM_MUST_FREE);
+	}
 	if (!r) {
 		free(body);
 		return MHD_NO;
 	}
 	MHD_add_response_header(r, "Content-Type", type);
+	for (int i = 0; i < 4 && resp->headers[i][0]; i++)
+		MHD_add_response_header(r, resp->headers[i][0], resp->headers[i][1]);
 	MHD_add_response_header(r, "Api-Version", API_VERSION);
 	MHD_add_response_header(r, "Server", "berthd/" BERTH_VERSION);
 	ret = MHD_queue_response(conn, resp->status, r);
@@ -87,7 +160,7 @@ static void dispatch(struct engine *e, struct http_request *req, struct http_res
 	bool path_known = false;
 
 	for (const struct http_route *rt = http_routes; rt->method; rt++) {
-		if (strcmp(rt->path, req->path) != 0)
+		if (!path_matches(rt->path, req->path))
 			continue;
 		path_known = true;
 		if (strcmp(rt->method, req->method) == 0) {
@@ -104,7 +177,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 {
 	struct http_server *s = cls;
 	struct upload *up = *con_cls;
-	struct http_response resp = { .status = 200 };
+	struct http_response resp = { .status = 200, .wait_ms = -1 };
 	enum MHD_Result ret;
 
 	(void)version;
@@ -112,6 +185,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		up = calloc(1, sizeof(*up));
 		if (!up)
 			return MHD_NO;
+		up->state.since_ms = http_now_ms();
 		*con_cls = up;
 		return MHD_YES;
 	}
@@ -135,9 +209,24 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		resp.status = 413;
 		resp.json = json_pack("{s:s}", "message", "request body too large (at most 1 MiB)");
 	} else {
-		struct http_request req = { method, url, up->buf ? up->buf : "", up->len, conn };
+		struct http_request req = { method, url, up->buf ? up->buf : "", up->len, conn, &up->state };
 
 		dispatch(s->engine, &req, &resp);
+		up->state.timed_out = false;
+		if (resp.wait_on[0]) {
+			struct waiter *w = realloc(s->waiters, (s->n_waiters + 1) * sizeof(*w));
+
+			if (!w)
+				return MHD_NO;
+			s->waiters = w;
+			w = &s->waiters[s->n_waiters++];
+			w->conn = conn;
+			w->up = up;
+			memcpy(w->id, resp.wait_on, sizeof(w->id));
+			w->deadline_ms = resp.wait_ms < 0 ? -1 : http_now_ms() + resp.wait_ms;
+			MHD_suspend_connection(conn);
+			return MHD_YES;
+		}
 	}
 	log_debug("%s %s -> %u", method, url, resp.status);
 	ret = send_response(conn, &resp);
@@ -146,9 +235,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode toe)
 {
+	struct http_server *s = cls;
 	struct upload *up = *con_cls;
 
-	(void)cls, (void)conn, (void)toe;
+	(void)toe;
+	for (size_t i = 0; i < s->n_waiters; i++)
+		if (s->waiters[i].conn == conn)
+			s->waiters[i--] = s->waiters[--s->n_waiters];
 	if (up) {
 		free(up->buf);
 		free(up);
@@ -205,7 +298,7 @@ int http_start(struct http_server **ret, struct engine *e, const char *socket_pa
 	memcpy(s->path, socket_path, strlen(socket_path) + 1);
 	/* MHD_USE_EPOLL without an internal thread: berthd's single event loop drives it, so
 	 * handlers run one at a time and share the engine without locks. */
-	s->mhd = MHD_start_daemon(MHD_USE_EPOLL, 0, NULL, NULL, on_request, s, MHD_OPTION_LISTEN_SOCKET, fd,
+	s->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME, 0, NULL, NULL, on_request, s, MHD_OPTION_LISTEN_SOCKET, fd,
 				  MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_CONNECTION_TIMEOUT,
 				  (unsigned)30, MHD_OPTION_END);
 	if (!s->mhd) {
@@ -227,15 +320,44 @@ int http_fd(struct http_server *s)
 
 int http_timeout_ms(struct http_server *s)
 {
+	long long now = http_now_ms(), best = 60000;
 	MHD_UNSIGNED_LONG_LONG t;
 
-	if (MHD_get_timeout(s->mhd, &t) != MHD_YES)
-		return -1;
-	return t > 60000 ? 60000 : (int)t;
+	if (MHD_get_timeout(s->mhd, &t) == MHD_YES && (long long)t < best)
+		best = (long long)t;
+	for (size_t i = 0; i < s->n_waiters; i++)
+		if (s->waiters[i].deadline_ms >= 0 && s->waiters[i].deadline_ms - now < best)
+			best = s->waiters[i].deadline_ms - now;
+	return best < 0 ? 0 : (int)best;
+}
+
+static void resume(struct http_server *s, size_t i, bool timed_out)
+{
+	s->waiters[i].up->state.timed_out = timed_out;
+	MHD_resume_connection(s->waiters[i].conn);
+	s->waiters[i] = s->waiters[--s->n_waiters];
+}
+
+void http_wake(void *server, const char *id)
+{
+	struct http_server *s = server;
+
+	for (size_t i = 0; i < s->n_waiters;)
+		if (strcmp(s->waiters[i].id, id) == 0)
+			resume(s, i, false);
+		else
+			i++;
 }
 
 void http_run(struct http_server *s)
 {
+	long long now = http_now_ms();
+
+	for (size_t i = 0; i < s->n_waiters;)
+		if (s->waiters[i].deadline_ms >= 0 && s->waiters[i].deadline_ms <= now)
+			resume(s, i, true);
+		else
+			i++;
 	MHD_run(s->mhd);
 }
 
@@ -243,8 +365,11 @@ void http_stop(struct http_server *s)
 {
 	if (!s)
 		return;
+	for (size_t i = 0; i < s->n_waiters;)
+		resume(s, i, true);
 	MHD_stop_daemon(s->mhd);
 	close(s->listen_fd);
 	unlink(s->path);
+	free(s->waiters);
 	free(s);
 }

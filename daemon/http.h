@@ -7,25 +7,46 @@
 #include "engine.h"
 #include "util/err.h"
 
+/* What a request remembers across suspensions (see http_response.wait_on). */
+struct http_state {
+	int phase;              /* the handler's own progress marker, 0 at first */
+	long long since_ms;     /* monotonic time of the first call */
+	bool timed_out;         /* this call is the wait's deadline, not an event */
+};
+
 struct http_request {
 	const char *method;
 	const char *path;
 	const char *body;       /* NUL-terminated, may be empty */
 	size_t body_len;
 	void *connection;       /* for http_query() */
+	struct http_state *state;
 };
 
 struct http_response {
 	unsigned status;
 	json_t *json;           /* body as JSON (takes the reference), or */
-	char *text;             /* body as text/plain (malloc'ed) */
+	char *text;             /* body as text/plain (malloc'ed), or */
+	char *raw;              /* body as application/octet-stream (malloc'ed, raw_len bytes) */
+	size_t raw_len;
+	const char *headers[4][2];   /* extra response headers (static or handler-owned until sent) */
+	char header_buf[4][64];
+	/* Set (with no body) to answer later: the handler runs again when the container with this
+	 * id changes (http_wake) or after wait_ms (-1: no deadline), with state->timed_out set. */
+	char wait_on[65];
+	int wait_ms;
 };
+
+long long http_now_ms(void);
+/* Handlers' path parameter: "/containers/ID/..." -> ID into buf. */
+bool http_path_part(const char *path, int index, char *buf, size_t len);
 
 const char *http_query(const struct http_request *req, const char *key);
 /* Fills an error response {"message": msg} with the status for a negative errno. */
 void http_error(struct http_response *resp, int code, const char *msg);
 
 typedef void (*http_handler)(struct engine *e, const struct http_request *req, struct http_response *resp);
+/* path may contain "{}" segments that match one path component: "/containers/{}/start". */
 struct http_route {
 	const char *method;
 	const char *path;
@@ -40,4 +61,6 @@ int http_start(struct http_server **ret, struct engine *e, const char *socket_pa
 int http_fd(struct http_server *s);
 int http_timeout_ms(struct http_server *s);
 void http_run(struct http_server *s);
+/* Answers the suspended requests waiting on container id (engine.wake). */
+void http_wake(void *server, const char *id);
 void http_stop(struct http_server *s);   /* accepts NULL; removes the socket file */

@@ -14,6 +14,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "containers.h"
 #include "engine.h"
 #include "flags.h"
 #include "http.h"
@@ -51,21 +52,12 @@ static int write_pidfile(const char *path, struct berr *err)
 	return 0;
 }
 
-static int serve(struct http_server *http)
+/* One thread, one epoll: signals, the API, container exits (pidfds) and log growth (inotify). */
+static int serve(int ep, int sfd, struct http_server *http, struct engine *engine)
 {
 	struct epoll_event ev = { .events = EPOLLIN };
-	sigset_t mask;
-	int ep, sfd, r = 0;
+	int r = 0;
 
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
-	ep = epoll_create1(EPOLL_CLOEXEC);
-	if (sfd < 0 || ep < 0)
-		return -errno;
-	ev.data.fd = sfd;
-	epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &ev);
 	ev.data.fd = http_fd(http);
 	epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev);
 	for (;;) {
@@ -81,16 +73,16 @@ static int serve(struct http_server *http)
 				struct signalfd_siginfo si;
 
 				if (read(sfd, &si, sizeof(si)) == sizeof(si)) {
-					log_info("received %s, shutting down (rules stay in place)", strsignal((int)si.ssi_signo));
-					goto out;
+					log_info("received %s, shutting down (rules and containers stay)",
+						 strsignal((int)si.ssi_signo));
+					return 0;
 				}
+			} else if (got[i].data.fd != http_fd(http)) {
+				containers_on_event(engine, got[i].data.fd);
 			}
 		}
 		http_run(http);
 	}
-out:
-	close(ep);
-	close(sfd);
 	return r;
 }
 
@@ -100,8 +92,9 @@ int main(int argc, char **argv)
 	struct http_server *http = NULL;
 	struct engine engine = { 0 };
 	struct berr err = { 0 };
+	struct epoll_event ev = { .events = EPOLLIN };
 	sigset_t mask;
-	int r;
+	int ep, sfd, r;
 
 	config_defaults(&config);
 	r = flags_parse(argc, argv, &config, &err);
@@ -135,7 +128,15 @@ int main(int argc, char **argv)
 	}
 	log_info("starting berthd %s (iptables=%s, bridge=%s)", BERTH_VERSION, config.iptables ? "true" : "false",
 		 config.bridge);
-	r = engine_start(&engine, &config, &err);
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	if (sfd < 0 || ep < 0) {
+		fprintf(stderr, "berthd: event loop: %s\n", strerror(errno));
+		return 1;
+	}
+	ev.data.fd = sfd;
+	epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &ev);
+	r = engine_start(&engine, &config, ep, &err);
 	if (r >= 0)
 		r = http_start(&http, &engine, config.socket_path, &err);
 	if (r < 0) {
@@ -146,9 +147,14 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	log_info("firewall %s ready; API listening on %s", fw_describe(engine.fw), config.host);
-	r = serve(http);
+	engine.wake = http_wake;
+	engine.wake_ctx = http;
+	r = serve(ep, sfd, http, &engine);
+	engine.wake = NULL;
 	http_stop(http);
 	engine_stop(&engine);
+	close(ep);
+	close(sfd);
 	if (config.pidfile[0])
 		unlink(config.pidfile);
 	if (r < 0)

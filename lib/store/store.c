@@ -53,6 +53,15 @@ static const char *const migrations[] = {
 	"  PRIMARY KEY (backend, seq)"
 	") STRICT, WITHOUT ROWID;"
 	"PRAGMA user_version = 1;",
+	/* 2: containers. The record is a JSON document (model/container_json.c) so a container's
+	 * ports and command travel as one value; name is a column so uniqueness is the database's. */
+	"CREATE TABLE containers ("
+	"  id      TEXT NOT NULL PRIMARY KEY,"
+	"  name    TEXT NOT NULL UNIQUE,"
+	"  doc     TEXT NOT NULL,"
+	"  created INTEGER NOT NULL"
+	") STRICT;"
+	"PRAGMA user_version = 2;",
 };
 #define STORE_SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

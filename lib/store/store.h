@@ -59,3 +59,10 @@ int  store_owned_get(struct store *s, const char *backend, char ***ret_lines, st
 int  store_owned_set(struct store *s, const char *backend, char *const *lines, size_t n,
 		     struct berr *err);
 void store_lines_free(char **lines);                    /* accepts NULL */
+
+/* containers: the record is an opaque JSON document (model/container_json.c). put inserts or
+ * updates by id; a name used by another container is -EEXIST "container name ... is already in
+ * use". list returns the documents oldest first, NULL-terminated (free with store_lines_free). */
+int  store_container_put(struct store *s, const char *id, const char *name, const char *doc, struct berr *err);
+int  store_container_delete(struct store *s, const char *id, struct berr *err);
+int  store_container_list(struct store *s, char ***ret_docs, struct berr *err);

@@ -1,0 +1,837 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Containers: the orchestration of store, namespace, links, firewall and process.
+ *
+ * Start, in this order, and why each crash point is recoverable:
+ *  1. store: state running, address and host ports chosen, pid 0 (the intent);
+ *  2. kernel: namespace, veth into the bridge, address and route inside;
+ *  3. firewall: the plan now includes the container's ports (one batch per table);
+ *  4. process: spawned in the namespace; 5. store: pid and its start time.
+ * A restart that finds "running" with no live process of that pid and start time (pid 0 after
+ * a crash in 1-4) treats the container as exited: it removes the veth, re-applies the firewall
+ * without its ports, and keeps the namespace for `berth rm`. Exit runs the same cleanup.
+ */
+#include "containers.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/inotify.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "model/hostport.h"
+#include "ns/ns.h"
+#include "util/sysctl.h"
+
+void container_netns_path(const struct engine *e, const char *id, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/netns/%s", e->config.exec_root, id);
+}
+
+void container_log_path(const struct engine *e, const char *id, const char *stream, char *buf, size_t len)
+{
+	if (stream)
+		snprintf(buf, len, "%s/containers/%s/%s.log", e->config.exec_root, id, stream);
+	else
+		snprintf(buf, len, "%s/containers/%s", e->config.exec_root, id);
+}
+
+void containers_list_free(struct container *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		container_release(&v[i]);
+	free(v);
+}
+
+int containers_list(struct engine *e, struct container **ret, size_t *ret_n, struct berr *err)
+{
+	struct container *v = NULL;
+	char **docs = NULL;
+	size_t n = 0, k;
+	int r;
+
+	r = store_container_list(e->store, &docs, err);
+	if (r < 0)
+		return r;
+	for (k = 0; docs[k]; k++)
+		;
+	if (k) {
+		v = calloc(k, sizeof(*v));
+		if (!v) {
+			store_lines_free(docs);
+			return berr_set(err, -ENOMEM, "containers: out of memory");
+		}
+	}
+	for (n = 0; n < k; n++) {
+		r = container_from_json(docs[n], &v[n], err);
+		if (r < 0)
+			break;
+	}
+	store_lines_free(docs);
+	if (r < 0) {
+		containers_list_free(v, n);
+		return r;
+	}
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
+
+int containers_get(struct engine *e, const char *ref, struct container *ret, struct berr *err)
+{
+	struct container *v = NULL;
+	size_t n = 0, match = SIZE_MAX, prefix_matches = 0;
+	int r;
+
+	r = containers_list(e, &v, &n, err);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n && match == SIZE_MAX; i++)
+		if (strcmp(v[i].id, ref) == 0 || strcmp(v[i].name, ref) == 0)
+			match = i;
+	for (size_t i = 0; i < n && match == SIZE_MAX && *ref; i++)
+		if (strncmp(v[i].id, ref, strlen(ref)) == 0)
+			prefix_matches++;
+	if (match == SIZE_MAX && prefix_matches == 1)
+		for (size_t i = 0; i < n; i++)
+			if (strncmp(v[i].id, ref, strlen(ref)) == 0)
+				match = i;
+	if (match == SIZE_MAX) {
+		containers_list_free(v, n);
+		return prefix_matches > 1 ? berr_set(err, -EINVAL, "multiple containers match \"%s\": be more precise", ref) :
+					    berr_set(err, -ENOENT, "No such container: %s", ref);
+	}
+	*ret = v[match];
+	v[match] = (struct container){ 0 };
+	containers_list_free(v, n);
+	return 0;
+}
+
+static int save(struct engine *e, const struct container *c, struct berr *err)
+{
+	char *doc = container_to_json(c);
+	int r;
+
+	if (!doc)
+		return berr_set(err, -ENOMEM, "container %s: encode", c->name);
+	r = store_container_put(e->store, c->id, c->name, doc, err);
+	free(doc);
+	return r;
+}
+
+static int network_of(struct engine *e, const struct container *c, struct network *ret, struct berr *err)
+{
+	int r = store_network_get(e->store, c->network_id, ret, err);
+
+	return r < 0 ? berr_wrap(err, r, "container %s: network", c->name) : 0;
+}
+
+int containers_plan_ports(struct engine *e, struct plan_port **ret, size_t *ret_n, struct berr *err)
+{
+	struct container *v = NULL, **order = NULL;
+	struct plan_port *p = NULL;
+	size_t n = 0, total = 0, k = 0, running = 0;
+	int r;
+
+	r = containers_list(e, &v, &n, err);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++)
+		if (v[i].state == CONTAINER_RUNNING) {
+			total += v[i].n_ports;
+			running++;
+		}
+	order = calloc(running + 1, sizeof(*order));
+	p = calloc(total + 1, sizeof(*p));
+	if (!order || !p) {
+		r = berr_set(err, -ENOMEM, "plan: out of memory");
+		goto out;
+	}
+	/* Docker appends a container's rules when it starts: order by start sequence. */
+	for (size_t i = 0, j = 0; i < n; i++)
+		if (v[i].state == CONTAINER_RUNNING)
+			order[j++] = &v[i];
+	for (size_t i = 1; i < running; i++)
+		for (size_t j = i; j > 0 && order[j - 1]->start_seq > order[j]->start_seq; j--) {
+			struct container *t = order[j];
+
+			order[j] = order[j - 1];
+			order[j - 1] = t;
+		}
+	for (size_t i = 0; i < running; i++) {
+		struct container *c = order[i];
+		struct network net;
+
+		if (c->n_ports == 0)
+			continue;
+		r = network_of(e, c, &net, err);
+		if (r < 0)
+			goto out;
+		for (size_t j = 0; j < c->n_ports; j++) {
+			struct plan_port *pp = &p[k++];
+
+			memcpy(pp->bridge, net.bridge, sizeof(pp->bridge));
+			pp->container_ip = c->ip;
+			pp->host_ip = c->ports[j].host_ip;
+			pp->host_port = c->ports[j].host_port;
+			pp->container_port = c->ports[j].container_port;
+			pp->proto = proto_name(c->ports[j].proto);
+			pp->internal = net.internal;
+		}
+	}
+	*ret = p;
+	*ret_n = k;
+	p = NULL;
+out:
+	free(p);
+	free(order);
+	containers_list_free(v, n);
+	return r;
+}
+
+/* Docker's generated names: adjective_surname. */
+static void generate_name(char *buf, size_t len, const char *id)
+{
+	static const char *const adjectives[] = { "admiring", "brave", "calm", "determined", "eager", "focused",
+						  "gallant", "happy", "jolly", "keen", "loving", "nifty",
+						  "quirky", "relaxed", "serene", "vibrant" };
+	static const char *const names[] = { "babbage", "curie", "diffie", "euler", "hopper", "kilby", "lamport",
+					     "lovelace", "noether", "pike", "ritchie", "shannon", "thompson",
+					     "torvalds", "turing", "wozniak" };
+	unsigned a = (unsigned)strtoul((char[]){ id[0], id[1], 0 }, NULL, 16);
+
+	snprintf(buf, len, "%s_%s", adjectives[a % 16], names[(a / 16) % 16]);
+}
+
+static int random_hex(char *out, size_t digits, struct berr *err)
+{
+	unsigned char raw[32];
+	ssize_t n;
+	int fd;
+
+	fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return berr_errno(err, -errno, "open /dev/urandom");
+	n = read(fd, raw, digits / 2);
+	close(fd);
+	if (n != (ssize_t)(digits / 2))
+		return berr_set(err, -EIO, "read /dev/urandom: short read");
+	for (size_t i = 0; i < digits / 2; i++)
+		snprintf(out + 2 * i, 3, "%02x", raw[i]);
+	return 0;
+}
+
+int containers_create(struct engine *e, const struct create_request *req, char ret_id[CONTAINER_ID_LEN + 1],
+		      struct berr *err)
+{
+	struct container c = { 0 }, *all = NULL;
+	struct network net;
+	size_t n_all = 0;
+	int r;
+
+	if (req->argc == 0)
+		return berr_set(err, -EINVAL, "no command given: berth run [OPTIONS] -- COMMAND [ARG...]");
+	if (req->argc > CONTAINER_ARGS_MAX)
+		return berr_set(err, -E2BIG, "too many arguments (at most %d)", CONTAINER_ARGS_MAX);
+	if (req->name && !container_name_valid(req->name))
+		return berr_set(err, -EINVAL, "Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed",
+				req->name);
+	if (req->hostname && (strlen(req->hostname) > CONTAINER_HOSTNAME_MAX || !req->hostname[0]))
+		return berr_set(err, -EINVAL, "invalid hostname \"%s\" (1-%d characters)", req->hostname,
+				CONTAINER_HOSTNAME_MAX);
+	r = store_network_get(e->store, req->network ? req->network : DEFAULT_NETWORK_NAME, &net, err);
+	if (r == -ENOENT)
+		return berr_set(err, -ENOENT, "network %s not found", req->network ? req->network : DEFAULT_NETWORK_NAME);
+	if (r < 0)
+		return r;
+	r = random_hex(c.id, CONTAINER_ID_LEN, err);
+	if (r < 0)
+		return r;
+	snprintf(c.name, sizeof(c.name), "%s", req->name ? req->name : "");
+	if (!req->name)
+		generate_name(c.name, sizeof(c.name), c.id);
+	/* The name must be free; the database checks it too, but a clear message comes from here. */
+	r = containers_list(e, &all, &n_all, err);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n_all; i++)
+		if (strcmp(all[i].name, c.name) == 0) {
+			r = berr_set(err, -EEXIST, "Conflict. The container name \"/%s\" is already in use by container \"%s\". "
+						   "You have to remove (or rename) that container to be able to reuse that name.",
+				     c.name, all[i].id);
+			break;
+		}
+	/* Fixed host ports already published by a running container are refused now, before
+	 * anything is recorded (start checks again, against whatever runs then). */
+	for (size_t i = 0; r >= 0 && i < n_all; i++) {
+		if (all[i].state != CONTAINER_RUNNING)
+			continue;
+		for (size_t j = 0; r >= 0 && j < req->n_ports; j++) {
+			const struct port_binding *b = &req->ports[j];
+
+			if (b->host_port == 0 || b->host_port_end != b->host_port)
+				continue;
+			for (size_t k = 0; k < all[i].n_ports; k++)
+				if (port_binding_conflict(b, &all[i].ports[k])) {
+					char ip[INET_ADDRSTRLEN];
+
+					r = berr_set(err, -EADDRINUSE, "Bind for %s:%u failed: port is already allocated",
+						     ip4_format(b->host_ip, ip, sizeof(ip)), b->host_port);
+					break;
+				}
+		}
+	}
+	containers_list_free(all, n_all);
+	if (r < 0)
+		return r;
+
+	memcpy(c.network_id, net.id, sizeof(c.network_id));
+	snprintf(c.hostname, sizeof(c.hostname), "%.*s", req->hostname ? CONTAINER_HOSTNAME_MAX : 12,
+		 req->hostname ? req->hostname : c.id);
+	snprintf(c.veth, sizeof(c.veth), "veth%.7s", c.id);
+	c.argv = calloc(req->argc + 1, sizeof(*c.argv));
+	c.ports = calloc(req->n_ports + (req->publish_all ? req->n_exposed : 0) + 1, sizeof(*c.ports));
+	c.exposed = calloc(req->n_exposed + 1, sizeof(*c.exposed));
+	if (!c.argv || !c.ports || !c.exposed) {
+		container_release(&c);
+		return berr_set(err, -ENOMEM, "create: out of memory");
+	}
+	for (c.argc = 0; c.argc < req->argc; c.argc++)
+		if (!(c.argv[c.argc] = strdup(req->argv[c.argc]))) {
+			container_release(&c);
+			return berr_set(err, -ENOMEM, "create: out of memory");
+		}
+	memcpy(c.ports, req->ports, req->n_ports * sizeof(*c.ports));
+	c.n_ports = req->n_ports;
+	/* -P publishes every exposed port not published explicitly, on a host port of berth's choice. */
+	for (size_t i = 0; req->publish_all && i < req->n_exposed; i++) {
+		bool explicit = false;
+
+		for (size_t j = 0; j < req->n_ports; j++)
+			explicit |= req->ports[j].container_port == req->exposed[i].container_port &&
+				    req->ports[j].proto == req->exposed[i].proto;
+		if (!explicit) {
+			c.ports[c.n_ports] = req->exposed[i];
+			c.ports[c.n_ports].host_port = c.ports[c.n_ports].host_port_end = 0;
+			c.ports[c.n_ports].host_ip = net.host_binding;
+			c.n_ports++;
+		}
+	}
+	memcpy(c.exposed, req->exposed, req->n_exposed * sizeof(*c.exposed));
+	c.n_exposed = req->n_exposed;
+	c.auto_remove = req->auto_remove;
+	c.detached = req->detached;
+	c.state = CONTAINER_CREATED;
+	c.created_at = time(NULL);
+	r = save(e, &c, err);
+	if (r >= 0)
+		memcpy(ret_id, c.id, CONTAINER_ID_LEN + 1);
+	container_release(&c);
+	return r;
+}
+
+/* Is a port held by some process of the daemon's namespace? Tried by binding it. */
+static bool port_busy(uint8_t proto, struct in_addr ip, uint16_t port, void *ctx)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port), .sin_addr = ip };
+	int fd, r;
+
+	(void)ctx;
+	if (proto == PROTO_SCTP)
+		return false;
+	fd = socket(AF_INET, (proto == PROTO_UDP ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return false;
+	r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	close(fd);
+	return r < 0 && errno == EADDRINUSE;
+}
+
+static int local_port_range(uint16_t *lo, uint16_t *hi)
+{
+	unsigned a, b;
+	char buf[64];
+
+	*lo = 32768;
+	*hi = 60999;
+	if (sysctl_read("net/ipv4/ip_local_port_range", buf, sizeof(buf), NULL) < 0 ||
+	    sscanf(buf, "%u %u", &a, &b) != 2 || a == 0 || b > 65535 || a > b)
+		return 0;
+	*lo = (uint16_t)a;
+	*hi = (uint16_t)b;
+	return 0;
+}
+
+/* The lowest free address of the network's range: not the network, the gateway, the broadcast,
+ * nor a running container's. */
+static int allocate_ip(const struct network *net, const struct container *all, size_t n_all, struct in_addr *ret,
+		       struct berr *err)
+{
+	struct cidr4 range = net->ip_range.prefix ? cidr4_network(net->ip_range) : cidr4_network(net->subnet);
+	uint32_t first = ntohl(range.addr.s_addr), size = range.prefix == 32 ? 1 : 1u << (32 - range.prefix);
+	uint32_t subnet = ntohl(cidr4_network(net->subnet).addr.s_addr);
+	uint32_t bcast = subnet | ~cidr4_mask(net->subnet.prefix);
+
+	for (uint32_t i = 0; i < size; i++) {
+		uint32_t a = first + i;
+		bool used = a == subnet || a == bcast || a == ntohl(net->gateway.s_addr);
+
+		for (size_t k = 0; !used && k < n_all; k++)
+			used = all[k].state == CONTAINER_RUNNING && strcmp(all[k].network_id, net->id) == 0 &&
+			       ntohl(all[k].ip.s_addr) == a;
+		if (!used) {
+			ret->s_addr = htonl(a);
+			return 0;
+		}
+	}
+	return berr_set(err, -ENOSPC, "network %s: no free address left", net->name);
+}
+
+struct inside {
+	struct in_addr ip, gw;
+	unsigned prefix;
+};
+
+/* Runs inside the container's namespace (netns_run child): lo, eth0's address, default route. */
+static int setup_inside(void *arg, struct berr *err)
+{
+	const struct inside *in = arg;
+	struct nl_sock *nl = NULL;
+	int lo, eth0, r;
+
+	r = nl_open(&nl, err);
+	if (r >= 0)
+		r = nl_link_index(nl, "lo", &lo, err);
+	if (r >= 0)
+		r = nl_link_set_up(nl, lo, err);
+	if (r >= 0)
+		r = nl_link_index(nl, "eth0", &eth0, err);
+	if (r >= 0)
+		r = nl_addr4_ensure(nl, eth0, in->ip, in->prefix, err);
+	if (r >= 0)
+		r = nl_link_set_up(nl, eth0, err);
+	if (r >= 0)
+		r = nl_route4_default(nl, in->gw, err);
+	nl_close(nl);
+	return r;
+}
+
+static void delete_veth(struct engine *e, const struct container *c)
+{
+	int ifindex;
+
+	if (nl_link_index(e->nl, c->veth, &ifindex, NULL) == 0)
+		nl_link_delete(e->nl, ifindex, NULL);
+}
+
+static int plumb(struct engine *e, struct container *c, const struct network *net, struct berr *err)
+{
+	char ns[PATH_MAX];
+	int nsfd, host, bridge, r;
+
+	container_netns_path(e, c->id, ns, sizeof(ns));
+	if (access(ns, F_OK) < 0) {
+		r = netns_create(ns, err);
+		if (r < 0)
+			return r;
+	}
+	nsfd = open(ns, O_RDONLY | O_CLOEXEC);
+	if (nsfd < 0)
+		return berr_errno(err, -errno, "netns %s", ns);
+	delete_veth(e, c);   /* a leftover of a crash */
+	r = nl_veth_create(e->nl, c->veth, "eth0", nsfd, c->mac, net->mtu, err);
+	close(nsfd);
+	if (r >= 0)
+		r = nl_link_index(e->nl, c->veth, &host, err);
+	if (r >= 0)
+		r = nl_link_index(e->nl, net->bridge, &bridge, err);
+	if (r >= 0)
+		r = nl_link_set_master(e->nl, host, bridge, err);
+	if (r >= 0)
+		r = nl_link_set_up(e->nl, host, err);
+	if (r >= 0)
+		r = netns_run(ns, setup_inside,
+			      &(struct inside){ .ip = c->ip, .gw = net->gateway, .prefix = net->subnet.prefix }, err);
+	return r;
+}
+
+static int watch(struct engine *e, const struct container *c, struct berr *err)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	struct proc_watch *w;
+	char dir[PATH_MAX];
+	int fd;
+
+	fd = proc_pidfd(c->pid);
+	if (fd < 0)
+		return berr_errno(err, fd, "container %s: pidfd", c->name);
+	w = realloc(e->watches, (e->n_watches + 1) * sizeof(*w));
+	if (!w) {
+		close(fd);
+		return berr_set(err, -ENOMEM, "watch: out of memory");
+	}
+	e->watches = w;
+	w = &e->watches[e->n_watches++];
+	memcpy(w->id, c->id, sizeof(w->id));
+	w->pid = c->pid;
+	w->pidfd = fd;
+	container_log_path(e, c->id, NULL, dir, sizeof(dir));
+	w->inotify_wd = inotify_add_watch(e->inotify_fd, dir, IN_MODIFY);
+	ev.data.fd = fd;
+	epoll_ctl(e->epfd, EPOLL_CTL_ADD, fd, &ev);
+	return 0;
+}
+
+static void unwatch(struct engine *e, const char *id)
+{
+	for (size_t i = 0; i < e->n_watches; i++) {
+		if (strcmp(e->watches[i].id, id) != 0)
+			continue;
+		epoll_ctl(e->epfd, EPOLL_CTL_DEL, e->watches[i].pidfd, NULL);
+		close(e->watches[i].pidfd);
+		if (e->watches[i].inotify_wd >= 0)
+			inotify_rm_watch(e->inotify_fd, e->watches[i].inotify_wd);
+		e->watches[i] = e->watches[--e->n_watches];
+		return;
+	}
+}
+
+static int open_logs(struct engine *e, const struct container *c, int *out, int *errfd, struct berr *err)
+{
+	char path[PATH_MAX];
+
+	container_log_path(e, c->id, NULL, path, sizeof(path));
+	if (mkdir(path, 0700) < 0 && errno != EEXIST)
+		return berr_errno(err, -errno, "logs %s", path);
+	container_log_path(e, c->id, "stdout", path, sizeof(path));
+	*out = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	container_log_path(e, c->id, "stderr", path, sizeof(path));
+	*errfd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (*out < 0 || *errfd < 0) {
+		int r = berr_errno(err, -errno, "logs %s", path);
+
+		if (*out >= 0)
+			close(*out);
+		if (*errfd >= 0)
+			close(*errfd);
+		return r;
+	}
+	return 0;
+}
+
+static uint64_t next_start_seq(const struct container *all, size_t n)
+{
+	uint64_t m = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (all[i].start_seq > m)
+			m = all[i].start_seq;
+	return m + 1;
+}
+
+/* Puts a container that failed to start, or whose process ended, back to "exited": rules,
+ * veth and address go; the namespace and logs stay until `berth rm`. */
+static void settle_exited(struct engine *e, struct container *c, int exit_code)
+{
+	struct berr err = { 0 };
+
+	c->state = CONTAINER_EXITED;
+	c->exit_code = exit_code;
+	c->finished_at = time(NULL);
+	c->pid = 0;
+	if (save(e, c, &err) < 0)
+		log_error("container %s: %s", c->name, err.msg);
+	if (engine_reconcile_firewall(e, &err) < 0)
+		log_error("container %s: firewall: %s", c->name, err.msg);
+	delete_veth(e, c);
+}
+
+int containers_start(struct engine *e, const char *ref, struct berr *err)
+{
+	struct container c = { 0 }, *all = NULL;
+	struct port_binding *published = NULL;
+	size_t n_all = 0, n_published = 0;
+	int out = -1, errfd = -1, devnull = -1, r;
+	struct network net;
+	uint16_t lo, hi;
+	char ns[PATH_MAX];
+	pid_t pid;
+
+	r = containers_get(e, ref, &c, err);
+	if (r < 0)
+		return r;
+	if (c.state == CONTAINER_RUNNING) {
+		container_release(&c);
+		return berr_set(err, -EBUSY, "container %s is already running", c.name);
+	}
+	r = network_of(e, &c, &net, err);
+	if (r >= 0)
+		r = containers_list(e, &all, &n_all, err);
+	if (r < 0)
+		goto fail_early;
+	for (size_t i = 0; i < n_all; i++)
+		if (all[i].state == CONTAINER_RUNNING)
+			n_published += all[i].n_ports;
+	published = calloc(n_published + 1, sizeof(*published));
+	if (!published) {
+		r = berr_set(err, -ENOMEM, "start: out of memory");
+		goto fail_early;
+	}
+	n_published = 0;
+	for (size_t i = 0; i < n_all; i++)
+		if (all[i].state == CONTAINER_RUNNING) {
+			memcpy(published + n_published, all[i].ports, all[i].n_ports * sizeof(*published));
+			n_published += all[i].n_ports;
+		}
+	local_port_range(&lo, &hi);
+	r = hostport_resolve(c.ports, c.n_ports, published, n_published, lo, hi, port_busy, NULL, err);
+	if (r >= 0)
+		r = allocate_ip(&net, all, n_all, &c.ip, err);
+	if (r < 0)
+		goto fail_early;
+	container_mac_from_ip(c.ip, c.mac);
+
+	/* 1. the intent */
+	c.state = CONTAINER_RUNNING;
+	c.pid = 0;
+	c.exit_code = 0;
+	c.start_seq = next_start_seq(all, n_all);
+	c.started_at = time(NULL);
+	c.finished_at = 0;
+	r = save(e, &c, err);
+	if (r < 0)
+		goto fail_early;
+	/* 2. the kernel; 3. the firewall */
+	r = plumb(e, &c, &net, err);
+	if (r >= 0)
+		r = engine_reconcile_firewall(e, err);
+	if (r >= 0)
+		r = open_logs(e, &c, &out, &errfd, err);
+	if (r >= 0) {
+		devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (devnull < 0)
+			r = berr_errno(err, -errno, "open /dev/null");
+	}
+	/* 4. the process */
+	container_netns_path(e, c.id, ns, sizeof(ns));
+	if (r >= 0)
+		r = spawn_in_netns(&(struct spawn_opts){ .netns_path = ns, .hostname = c.hostname, .argv = c.argv,
+							 .stdin_fd = devnull, .stdout_fd = out, .stderr_fd = errfd },
+				   &pid, err);
+	if (out >= 0)
+		close(out);
+	if (errfd >= 0)
+		close(errfd);
+	if (devnull >= 0)
+		close(devnull);
+	if (r < 0) {
+		settle_exited(e, &c, r == -ENOENT ? 127 : 126);
+		goto out;
+	}
+	/* 5. the pid with its identity */
+	c.pid = pid;
+	proc_start_time(pid, &c.start_time, NULL);
+	r = save(e, &c, err);
+	if (r >= 0)
+		r = watch(e, &c, err);
+	if (r >= 0) {
+		char ip[INET_ADDRSTRLEN];
+
+		log_info("container %s (%.12s) started, pid %d, %s", c.name, c.id, (int)pid,
+			 ip4_format(c.ip, ip, sizeof(ip)));
+	}
+	goto out;
+fail_early:
+	/* Nothing of the kernel was touched: the record stays as it was. */
+out:
+	free(published);
+	containers_list_free(all, n_all);
+	container_release(&c);
+	return r;
+}
+
+int containers_signal(struct engine *e, const char *ref, int sig, struct berr *err)
+{
+	struct container c;
+	int r;
+
+	r = containers_get(e, ref, &c, err);
+	if (r < 0)
+		return r;
+	if (c.state != CONTAINER_RUNNING || c.pid <= 0) {
+		r = berr_set(err, -EINVAL, "container %s is not running", c.name);
+	} else if (kill(-c.pid, sig) < 0 && kill(c.pid, sig) < 0 && errno != ESRCH) {
+		/* The process group first (a shell and its children), the process if it left it. */
+		r = berr_errno(err, -errno, "container %s: signal %d", c.name, sig);
+	}
+	container_release(&c);
+	return r;
+}
+
+static int exit_code_of(int status)
+{
+	return WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 255;
+}
+
+static void remove_files(struct engine *e, const struct container *c)
+{
+	char path[PATH_MAX];
+	struct berr err = { 0 };
+
+	container_netns_path(e, c->id, path, sizeof(path));
+	if (netns_delete(path, &err) < 0)
+		log_warn("container %s: %s", c->name, err.msg);
+	container_log_path(e, c->id, "stdout", path, sizeof(path));
+	unlink(path);
+	container_log_path(e, c->id, "stderr", path, sizeof(path));
+	unlink(path);
+	container_log_path(e, c->id, NULL, path, sizeof(path));
+	rmdir(path);
+}
+
+/* The process of a watched container ended (or is found dead at start-up). */
+static void on_exit_of(struct engine *e, const char *id, int exit_code)
+{
+	struct container c;
+	struct berr err = { 0 };
+
+	unwatch(e, id);
+	if (containers_get(e, id, &c, &err) < 0) {
+		log_error("exit of %.12s: %s", id, err.msg);
+		return;
+	}
+	log_info("container %s (%.12s) exited with status %d", c.name, c.id, exit_code);
+	settle_exited(e, &c, exit_code);
+	if (c.auto_remove) {
+		remove_files(e, &c);
+		if (store_container_delete(e->store, c.id, &err) < 0)
+			log_error("container %s: %s", c.name, err.msg);
+	}
+	if (e->wake)
+		e->wake(e->wake_ctx, id);
+	container_release(&c);
+}
+
+int containers_remove(struct engine *e, const char *ref, bool force, struct berr *err)
+{
+	struct container c;
+	int r;
+
+	r = containers_get(e, ref, &c, err);
+	if (r < 0)
+		return r;
+	if (c.state == CONTAINER_RUNNING && !force) {
+		r = berr_set(err, -EBUSY, "You cannot remove a running container %s. Stop the container before attempting "
+					  "removal or force remove", c.id);
+		goto out;
+	}
+	if (c.state == CONTAINER_RUNNING && c.pid > 0) {
+		int status = 0;
+
+		kill(-c.pid, SIGKILL);
+		kill(c.pid, SIGKILL);
+		/* Our child: reap it here. An adopted process (a previous berthd's) is not ours to
+		 * reap; its pidfd tells when it is gone. */
+		if (waitpid(c.pid, &status, 0) < 0)
+			status = 137 << 8;
+		on_exit_of(e, c.id, exit_code_of(status));
+		container_release(&c);
+		r = containers_get(e, ref, &c, err);
+		if (r == -ENOENT)      /* --rm removed it already */
+			return 0;
+		if (r < 0)
+			return r;
+	} else if (c.state == CONTAINER_RUNNING) {
+		settle_exited(e, &c, 137);
+	}
+	delete_veth(e, &c);
+	remove_files(e, &c);
+	r = store_container_delete(e->store, c.id, err);
+	if (e->wake)
+		e->wake(e->wake_ctx, c.id);
+out:
+	container_release(&c);
+	return r;
+}
+
+void containers_on_event(struct engine *e, int fd)
+{
+	if (fd == e->inotify_fd) {
+		char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+		ssize_t n;
+
+		while ((n = read(fd, buf, sizeof(buf))) > 0)
+			for (char *p = buf; p < buf + n;) {
+				struct inotify_event *ev = (struct inotify_event *)p;
+
+				for (size_t i = 0; i < e->n_watches; i++)
+					if (e->watches[i].inotify_wd == ev->wd && e->wake)
+						e->wake(e->wake_ctx, e->watches[i].id);
+				p += sizeof(*ev) + ev->len;
+			}
+		return;
+	}
+	for (size_t i = 0; i < e->n_watches; i++) {
+		char id[CONTAINER_ID_LEN + 1];
+		int status = 0;
+		pid_t got;
+
+		if (e->watches[i].pidfd != fd)
+			continue;
+		memcpy(id, e->watches[i].id, sizeof(id));
+		got = waitpid(e->watches[i].pid, &status, WNOHANG);
+		if (got == 0)
+			return;      /* spurious */
+		/* Not our child (adopted after a restart): its exit status is not ours to read. */
+		on_exit_of(e, id, got < 0 ? 255 : exit_code_of(status));
+		return;
+	}
+}
+
+int containers_adopt(struct engine *e, struct berr *err)
+{
+	struct container *v = NULL;
+	size_t n = 0;
+	int r;
+
+	r = containers_list(e, &v, &n, err);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++) {
+		struct container *c = &v[i];
+		unsigned long long st = 0;
+
+		if (c->state != CONTAINER_RUNNING)
+			continue;
+		if (c->pid > 0 && proc_start_time(c->pid, &st, NULL) == 0 && st == c->start_time) {
+			struct berr werr = { 0 };
+
+			if (watch(e, c, &werr) == 0) {
+				log_info("container %s (%.12s) re-adopted, pid %d", c->name, c->id, (int)c->pid);
+				continue;
+			}
+		}
+		log_info("container %s (%.12s) ended while berthd was away", c->name, c->id);
+		c->state = CONTAINER_EXITED;
+		c->exit_code = 255;
+		c->finished_at = time(NULL);
+		c->pid = 0;
+		delete_veth(e, c);
+		r = c->auto_remove ? (remove_files(e, c), store_container_delete(e->store, c->id, err)) : save(e, c, err);
+		if (r < 0)
+			break;
+	}
+	containers_list_free(v, n);
+	return r;
+}

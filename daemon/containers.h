@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+/*
+ * Containers: create, start, supervise, stop, remove. The store is the truth; the kernel
+ * (namespace, veth, addresses, rules) and the process follow it.
+ */
+#include <stdbool.h>
+
+#include "engine.h"
+#include "model/container.h"
+
+struct create_request {
+	const char *name;            /* NULL: a generated name */
+	const char *hostname;        /* NULL: the first 12 digits of the id */
+	const char *network;         /* NULL: the default bridge network */
+	char **argv;
+	size_t argc;
+	bool detached, auto_remove, publish_all;
+	struct port_binding *ports;  /* -p, as parsed */
+	size_t n_ports;
+	struct port_binding *exposed; /* --expose */
+	size_t n_exposed;
+};
+
+int containers_create(struct engine *e, const struct create_request *req, char ret_id[CONTAINER_ID_LEN + 1],
+		      struct berr *err);
+int containers_start(struct engine *e, const char *ref, struct berr *err);
+/* Signals the container's process group. -EINVAL "container X is not running" when it is not. */
+int containers_signal(struct engine *e, const char *ref, int sig, struct berr *err);
+int containers_remove(struct engine *e, const char *ref, bool force, struct berr *err);
+/* By exact id, exact name, or unique id prefix. -ENOENT "No such container: REF". */
+int containers_get(struct engine *e, const char *ref, struct container *ret, struct berr *err);
+/* All containers, oldest first. */
+int containers_list(struct engine *e, struct container **ret, size_t *ret_n, struct berr *err);
+void containers_list_free(struct container *v, size_t n);
+
+/* The published ports of running containers, in publish order, for the plan. */
+int containers_plan_ports(struct engine *e, struct plan_port **ret, size_t *ret_n, struct berr *err);
+
+/* Start-up: re-adopt running containers whose process is still the same (pid + start time),
+ * clean up those that died while berthd was away. */
+int containers_adopt(struct engine *e, struct berr *err);
+/* An fd of the engine's (a pidfd or the inotify fd) became readable. */
+void containers_on_event(struct engine *e, int fd);
+
+/* Paths of a container's files. */
+void container_netns_path(const struct engine *e, const char *id, char *buf, size_t len);
+void container_log_path(const struct engine *e, const char *id, const char *stream, char *buf, size_t len);

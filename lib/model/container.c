@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: MIT */
+#include "model/container.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+void container_release(struct container *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; c->argv && i < c->argc; i++)
+		free(c->argv[i]);
+	free(c->argv);
+	free(c->ports);
+	free(c->exposed);
+	c->argv = NULL;
+	c->ports = c->exposed = NULL;
+	c->argc = c->n_ports = c->n_exposed = 0;
+}
+
+const char *container_state_name(enum container_state s)
+{
+	return s == CONTAINER_RUNNING ? "running" : s == CONTAINER_EXITED ? "exited" : "created";
+}
+
+void container_mac_from_ip(struct in_addr ip, unsigned char mac[6])
+{
+	mac[0] = 0x02;
+	mac[1] = 0x42;
+	memcpy(mac + 2, &ip.s_addr, 4);   /* network order: 172.17.0.2 -> ac:11:00:02 */
+}
+
+bool container_name_valid(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n > CONTAINER_NAME_MAX || !((name[0] >= 'a' && name[0] <= 'z') || (name[0] >= 'A' && name[0] <= 'Z') ||
+						   (name[0] >= '0' && name[0] <= '9')))
+		return false;
+	for (size_t i = 1; i < n; i++) {
+		char ch = name[i];
+
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_' ||
+		      ch == '.' || ch == '-'))
+			return false;
+	}
+	return true;
+}
+
+static json_t *bindings_to_json(const struct port_binding *b, size_t n)
+{
+	json_t *a = json_array();
+	char ip[INET_ADDRSTRLEN];
+
+	for (size_t i = 0; a && i < n; i++)
+		json_array_append_new(a, json_pack("{s:s, s:s, s:i, s:i, s:i}", "proto", proto_name(b[i].proto), "host_ip",
+						   ip4_format(b[i].host_ip, ip, sizeof(ip)), "host_port", b[i].host_port,
+						   "host_port_end", b[i].host_port_end, "container_port",
+						   b[i].container_port));
+	return a;
+}
+
+char *container_to_json(const struct container *c)
+{
+	char ip[INET_ADDRSTRLEN];
+	json_t *argv = json_array(), *o;
+	char *s;
+
+	for (size_t i = 0; argv && i < c->argc; i++)
+		json_array_append_new(argv, json_string(c->argv[i]));
+	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:b, s:b, s:s, s:i, s:I, s:i, s:I, s:I, s:I, s:I, s:o, s:o}",
+		      "id", c->id, "name", c->name, "network_id", c->network_id, "hostname", c->hostname, "veth", c->veth,
+		      "ip", ip4_format(c->ip, ip, sizeof(ip)), "argv", argv, "auto_remove", c->auto_remove, "detached",
+		      c->detached, "state", container_state_name(c->state), "pid", (int)c->pid, "start_time",
+		      (json_int_t)c->start_time, "exit_code", c->exit_code, "created_at", (json_int_t)c->created_at,
+		      "started_at", (json_int_t)c->started_at, "finished_at", (json_int_t)c->finished_at, "start_seq",
+		      (json_int_t)c->start_seq, "ports", bindings_to_json(c->ports, c->n_ports), "exposed",
+		      bindings_to_json(c->exposed, c->n_exposed));
+	if (!o)
+		return NULL;
+	s = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	return s;
+}
+
+static int bindings_from_json(json_t *a, struct port_binding **ret, size_t *ret_n)
+{
+	size_t i, n = json_array_size(a);
+	struct port_binding *b;
+	json_t *e;
+
+	*ret = NULL;
+	*ret_n = 0;
+	if (n == 0)
+		return 0;
+	b = calloc(n, sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	json_array_foreach(a, i, e) {
+		const char *proto = json_string_value(json_object_get(e, "proto"));
+		const char *hip = json_string_value(json_object_get(e, "host_ip"));
+
+		if (!proto || !hip || proto_parse(proto, &b[i].proto, NULL) < 0 || ip4_parse(hip, &b[i].host_ip, NULL) < 0) {
+			free(b);
+			return -EINVAL;
+		}
+		b[i].host_port = (uint16_t)json_integer_value(json_object_get(e, "host_port"));
+		b[i].host_port_end = (uint16_t)json_integer_value(json_object_get(e, "host_port_end"));
+		b[i].container_port = (uint16_t)json_integer_value(json_object_get(e, "container_port"));
+	}
+	*ret = b;
+	*ret_n = n;
+	return 0;
+}
+
+static int copy_field(char *dst, size_t size, json_t *o, const char *key)
+{
+	const char *v = json_string_value(json_object_get(o, key));
+
+	if (!v || strlen(v) >= size)
+		return -EINVAL;
+	memcpy(dst, v, strlen(v) + 1);
+	return 0;
+}
+
+int container_from_json(const char *doc, struct container *ret, struct berr *err)
+{
+	struct container c = { 0 };
+	const char *state, *ip;
+	json_error_t jerr;
+	json_t *o, *argv, *a;
+	size_t i;
+	int r = 0;
+
+	o = json_loads(doc, 0, &jerr);
+	if (!o)
+		return berr_set(err, -EINVAL, "container record: %s", jerr.text);
+	if (copy_field(c.id, sizeof(c.id), o, "id") || copy_field(c.name, sizeof(c.name), o, "name") ||
+	    copy_field(c.network_id, sizeof(c.network_id), o, "network_id") ||
+	    copy_field(c.hostname, sizeof(c.hostname), o, "hostname") || copy_field(c.veth, sizeof(c.veth), o, "veth")) {
+		r = -EINVAL;
+		goto out;
+	}
+	ip = json_string_value(json_object_get(o, "ip"));
+	if (!ip || ip4_parse(ip, &c.ip, NULL) < 0) {
+		r = -EINVAL;
+		goto out;
+	}
+	container_mac_from_ip(c.ip, c.mac);
+	argv = json_object_get(o, "argv");
+	c.argc = json_array_size(argv);
+	c.argv = calloc(c.argc + 1, sizeof(*c.argv));
+	if (!c.argv) {
+		r = -ENOMEM;
+		goto out;
+	}
+	json_array_foreach(argv, i, a) {
+		c.argv[i] = strdup(json_string_value(a) ? json_string_value(a) : "");
+		if (!c.argv[i]) {
+			r = -ENOMEM;
+			goto out;
+		}
+	}
+	c.auto_remove = json_is_true(json_object_get(o, "auto_remove"));
+	c.detached = json_is_true(json_object_get(o, "detached"));
+	state = json_string_value(json_object_get(o, "state"));
+	c.state = state && strcmp(state, "running") == 0 ? CONTAINER_RUNNING :
+		  state && strcmp(state, "exited") == 0	  ? CONTAINER_EXITED :
+							    CONTAINER_CREATED;
+	c.pid = (pid_t)json_integer_value(json_object_get(o, "pid"));
+	c.start_time = (unsigned long long)json_integer_value(json_object_get(o, "start_time"));
+	c.exit_code = (int)json_integer_value(json_object_get(o, "exit_code"));
+	c.created_at = json_integer_value(json_object_get(o, "created_at"));
+	c.started_at = json_integer_value(json_object_get(o, "started_at"));
+	c.finished_at = json_integer_value(json_object_get(o, "finished_at"));
+	c.start_seq = (uint64_t)json_integer_value(json_object_get(o, "start_seq"));
+	r = bindings_from_json(json_object_get(o, "ports"), &c.ports, &c.n_ports);
+	if (r >= 0)
+		r = bindings_from_json(json_object_get(o, "exposed"), &c.exposed, &c.n_exposed);
+out:
+	json_decref(o);
+	if (r < 0) {
+		container_release(&c);
+		return berr_set(err, r, "container record: malformed or incomplete");
+	}
+	*ret = c;
+	return 0;
+}

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+/*
+ * A container as berth stores it: a process in a network namespace of its own, attached to one
+ * network, with an address, a MAC derived from it, and published ports (host ports resolved).
+ */
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "model/network.h"
+#include "model/portspec.h"
+#include "util/err.h"
+
+#define CONTAINER_ID_LEN 64
+#define CONTAINER_NAME_MAX 128
+#define CONTAINER_HOSTNAME_MAX 64
+#define CONTAINER_ARGS_MAX 4096        /* arguments of the command */
+
+enum container_state { CONTAINER_CREATED, CONTAINER_RUNNING, CONTAINER_EXITED };
+
+struct container {
+	char id[CONTAINER_ID_LEN + 1];
+	char name[CONTAINER_NAME_MAX + 1];
+	char network_id[NETWORK_ID_LEN + 1];
+	char hostname[CONTAINER_HOSTNAME_MAX + 1];
+	char veth[IFNAMSIZ];             /* host end of the veth pair */
+	struct in_addr ip;
+	unsigned char mac[6];
+	char **argv;                     /* NULL-terminated, owned */
+	size_t argc;
+	bool auto_remove;                /* --rm */
+	bool detached;                   /* -d */
+	enum container_state state;
+	pid_t pid;
+	unsigned long long start_time;   /* /proc/PID/stat field 22: the pid's identity with the pid */
+	int exit_code;
+	int64_t created_at, started_at, finished_at;   /* unix seconds */
+	uint64_t start_seq;              /* publish order across containers: Docker appends at start */
+	struct port_binding *ports;      /* published, host ports resolved; owned */
+	size_t n_ports;
+	struct port_binding *exposed;    /* --expose (what -P publishes); owned */
+	size_t n_exposed;
+};
+
+void container_release(struct container *c);   /* frees the owned arrays; accepts NULL */
+const char *container_state_name(enum container_state s);
+/* Docker's MAC for an IPv4 address: 02:42 followed by the address (02:42:ac:11:00:02). */
+void container_mac_from_ip(struct in_addr ip, unsigned char mac[6]);
+/* Names as docker accepts them: [a-zA-Z0-9][a-zA-Z0-9_.-]* */
+bool container_name_valid(const char *name);
+
+/* The stored record. */
+char *container_to_json(const struct container *c);
+int container_from_json(const char *doc, struct container *ret, struct berr *err);
