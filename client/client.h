@@ -17,9 +17,29 @@ struct client {
  * be reached. */
 int client_request(const struct client *c, const char *method, const char *path, const char *body,
 		   long *ret_status, json_t **ret_body);
+/* The same, keeping the body as bytes and reading berth's X-Berth-* headers (logs). */
+struct reply_headers {
+	char stdout_offset[32], stderr_offset[32], running[8];
+};
+int client_raw(const struct client *c, const char *method, const char *path, const char *body, long *ret_status,
+	       char **ret_body, size_t *ret_len, struct reply_headers *headers);
+/* Percent-encodes s for a URL path or query into buf. */
+char *client_escape(const char *s, char *buf, size_t len);
+/* Follows a container's logs from the given offsets, writing stdout/stderr to ours, until the
+ * container has exited and everything is read (follow) or once (!follow). 0, or -1. */
+int client_stream_logs(const struct client *c, const char *id, bool follow);
+
 /* Prints "Error: <message>" for an error reply and returns EXIT_REFUSED. */
 int client_print_error(long status, json_t *body);
 
 int cmd_version(const struct client *c, int argc, char **argv);
 int cmd_info(const struct client *c, int argc, char **argv);
 int cmd_rules(const struct client *c, int argc, char **argv);
+int cmd_run(const struct client *c, int argc, char **argv);
+int cmd_ps(const struct client *c, int argc, char **argv);
+int cmd_port(const struct client *c, int argc, char **argv);
+int cmd_inspect(const struct client *c, int argc, char **argv);
+int cmd_stop(const struct client *c, int argc, char **argv);
+int cmd_rm(const struct client *c, int argc, char **argv);
+int cmd_logs(const struct client *c, int argc, char **argv);
+int cmd_exec(const struct client *c, int argc, char **argv);

@@ -2,7 +2,9 @@
 #include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
+#include <strings.h>
 
 #include "api.h"
 #include "client.h"
@@ -14,17 +16,46 @@ static size_t collect(char *data, size_t size, size_t n, void *userdata)
 
 	if (b->len + size * n > API_BODY_MAX * 64)
 		return 0;
-	strbuf_addf(b, "%.*s", (int)(size * n), data);
+	strbuf_addn(b, data, size * n);
 	return b->oom ? 0 : size * n;
 }
 
-int client_request(const struct client *c, const char *method, const char *path, const char *body,
-		   long *ret_status, json_t **ret_body)
+static size_t on_header(char *data, size_t size, size_t n, void *userdata)
 {
-	struct curl_slist *headers = NULL;
+	struct reply_headers *h = userdata;
+	static const struct { const char *name; size_t off, len; } want[] = {
+		{ "X-Berth-Stdout-Offset:", offsetof(struct reply_headers, stdout_offset), 32 },
+		{ "X-Berth-Stderr-Offset:", offsetof(struct reply_headers, stderr_offset), 32 },
+		{ "X-Berth-Running:", offsetof(struct reply_headers, running), 8 },
+	};
+	size_t total = size * n;
+
+	for (size_t i = 0; h && i < 3; i++) {
+		size_t k = strlen(want[i].name);
+
+		if (total > k && strncasecmp(data, want[i].name, k) == 0) {
+			const char *v = data + k;
+			size_t vl = total - k;
+
+			while (vl && (*v == ' ' || *v == '\t'))
+				v++, vl--;
+			while (vl && (v[vl - 1] == '\r' || v[vl - 1] == '\n'))
+				vl--;
+			if (vl >= want[i].len)
+				vl = want[i].len - 1;
+			memcpy((char *)h + want[i].off, v, vl);
+			((char *)h + want[i].off)[vl] = '\0';
+		}
+	}
+	return total;
+}
+
+int client_raw(const struct client *c, const char *method, const char *path, const char *body, long *ret_status,
+	       char **ret_body, size_t *ret_len, struct reply_headers *headers)
+{
+	struct curl_slist *hl = NULL;
 	struct strbuf b = { 0 };
-	char url[512], *text;
-	json_error_t jerr;
+	char url[2048];
 	CURLcode res;
 	CURL *curl;
 
@@ -40,30 +71,45 @@ int client_request(const struct client *c, const char *method, const char *path,
 	curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
 	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
 	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &b);
+	curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(curl, CURLOPT_HEADERDATA, headers);
 	curl_easy_setopt(curl, CURLOPT_USERAGENT, "berth/" BERTH_VERSION);
 	if (body) {
-		headers = curl_slist_append(headers, "Content-Type: application/json");
-		curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+		hl = curl_slist_append(hl, "Content-Type: application/json");
+		curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hl);
 		curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
+	} else if (strcmp(method, "POST") == 0) {
+		curl_easy_setopt(curl, CURLOPT_POSTFIELDS, "");
 	}
 	res = curl_easy_perform(curl);
 	if (res != CURLE_OK) {
 		fprintf(stderr, "Cannot connect to the berth daemon at unix://%s. Is berthd running? (%s)\n",
 			c->socket_path, curl_easy_strerror(res));
-		curl_slist_free_all(headers);
+		curl_slist_free_all(hl);
 		curl_easy_cleanup(curl);
 		strbuf_release(&b);
 		return -1;
 	}
 	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, ret_status);
-	curl_slist_free_all(headers);
+	curl_slist_free_all(hl);
 	curl_easy_cleanup(curl);
-	text = strbuf_steal(&b);
-	if (!text)
-		text = strdup("");
-	*ret_body = json_loads(text ? text : "", JSON_DECODE_ANY, &jerr);
+	*ret_len = b.len;
+	*ret_body = b.s ? strbuf_steal(&b) : strdup("");
+	return *ret_body ? 0 : -1;
+}
+
+int client_request(const struct client *c, const char *method, const char *path, const char *body,
+		   long *ret_status, json_t **ret_body)
+{
+	json_error_t jerr;
+	char *text = NULL;
+	size_t len = 0;
+
+	if (client_raw(c, method, path, body, ret_status, &text, &len, NULL) < 0)
+		return -1;
+	*ret_body = len ? json_loadb(text, len, JSON_DECODE_ANY, &jerr) : json_null();
 	if (!*ret_body)
-		*ret_body = json_string(text ? text : "");
+		*ret_body = json_stringn(text, len);
 	free(text);
 	return 0;
 }
@@ -77,4 +123,25 @@ int client_print_error(long status, json_t *body)
 	else
 		fprintf(stderr, "Error: the daemon answered with HTTP status %ld\n", status);
 	return EXIT_REFUSED;
+}
+
+char *client_escape(const char *s, char *buf, size_t len)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t o = 0;
+
+	for (; *s && o + 4 < len; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '-' ||
+		    ch == '_' || ch == '.' || ch == '~') {
+			buf[o++] = (char)ch;
+		} else {
+			buf[o++] = '%';
+			buf[o++] = hex[ch >> 4];
+			buf[o++] = hex[ch & 15];
+		}
+	}
+	buf[o] = '\0';
+	return buf;
 }

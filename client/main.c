@@ -13,8 +13,16 @@ static const struct {
 	int (*run)(const struct client *c, int argc, char **argv);
 	const char *help;
 } commands[] = {
+	{ "exec", cmd_exec, "Run a command in a running container" },
 	{ "info", cmd_info, "Display system-wide information" },
+	{ "inspect", cmd_inspect, "Display detailed information on containers" },
+	{ "logs", cmd_logs, "Fetch the output of a container" },
+	{ "port", cmd_port, "List the container's published ports" },
+	{ "ps", cmd_ps, "List containers" },
+	{ "rm", cmd_rm, "Remove containers" },
 	{ "rules", cmd_rules, "Show the firewall rules berth owns (--live, --diff)" },
+	{ "run", cmd_run, "Run a command in a new container" },
+	{ "stop", cmd_stop, "Stop running containers" },
 	{ "version", cmd_version, "Show the berth version information" },
 };
 

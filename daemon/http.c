@@ -157,17 +157,19 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct http_re
 
 static void dispatch(struct engine *e, struct http_request *req, struct http_response *resp)
 {
+	static const struct http_route *const tables[] = { http_routes, http_container_routes };
 	bool path_known = false;
 
-	for (const struct http_route *rt = http_routes; rt->method; rt++) {
-		if (!path_matches(rt->path, req->path))
-			continue;
-		path_known = true;
-		if (strcmp(rt->method, req->method) == 0) {
-			rt->handler(e, req, resp);
-			return;
+	for (size_t t = 0; t < 2; t++)
+		for (const struct http_route *rt = tables[t]; rt->method; rt++) {
+			if (!path_matches(rt->path, req->path))
+				continue;
+			path_known = true;
+			if (strcmp(rt->method, req->method) == 0) {
+				rt->handler(e, req, resp);
+				return;
+			}
 		}
-	}
 	resp->status = path_known ? 405 : 404;
 	resp->json = json_pack("{s:s}", "message", path_known ? "method not allowed" : "page not found");
 }

@@ -53,6 +53,7 @@ struct http_route {
 	http_handler handler;
 };
 extern const struct http_route http_routes[];
+extern const struct http_route http_container_routes[];
 
 struct http_server;
 /* Binds the unix socket (refusing when another berthd answers on it), mode 0660. */

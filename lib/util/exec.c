@@ -74,7 +74,7 @@ static int pump(int in, int out, int errfd, const char *input, struct strbuf *o,
 			if (sb->len + (size_t)n > EXEC_OUTPUT_MAX)
 				sb->oom = true;
 			else
-				strbuf_add(sb, buf);
+				strbuf_addn(sb, buf, (size_t)n);
 		}
 	}
 	if (in >= 0)

@@ -46,12 +46,16 @@ void strbuf_addf(struct strbuf *b, const char *fmt, ...)
 
 void strbuf_add(struct strbuf *b, const char *s)
 {
-	size_t n = strlen(s);
+	strbuf_addn(b, s, strlen(s));
+}
 
+void strbuf_addn(struct strbuf *b, const void *data, size_t n)
+{
 	if (!strbuf_reserve(b, n))
 		return;
-	memcpy(b->s + b->len, s, n + 1);
+	memcpy(b->s + b->len, data, n);
 	b->len += n;
+	b->s[b->len] = '\0';
 }
 
 char *strbuf_steal(struct strbuf *b)

@@ -15,6 +15,8 @@ struct strbuf {
 
 void strbuf_addf(struct strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void strbuf_add(struct strbuf *b, const char *s);
+/* Appends n bytes, NULs included (binary bodies). */
+void strbuf_addn(struct strbuf *b, const void *data, size_t n);
 /* Hands over the string (never NULL unless out of memory) and resets the buffer. */
 char *strbuf_steal(struct strbuf *b);
 void strbuf_release(struct strbuf *b);

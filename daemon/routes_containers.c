@@ -1,0 +1,478 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * /containers/...: shaped like Docker Engine's API where the concept is the same. Port
+ * bindings travel as docker's -p strings (HostConfig.PortSpecs) and are parsed here with the
+ * same parser the client uses, so both refuse the same things.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "containers.h"
+#include "http.h"
+
+#define LOG_CHUNK_MAX (1u << 20)     /* per stream per logs response */
+#define LOG_FOLLOW_WAIT_MS 30000     /* a follower with nothing new is answered after this */
+#define STOP_DEFAULT_TIMEOUT 10      /* seconds between SIGTERM and SIGKILL, as docker */
+
+static void iso_time(int64_t t, char *buf, size_t len)
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+
+	if (t == 0) {
+		snprintf(buf, len, "0001-01-01T00:00:00Z");
+		return;
+	}
+	gmtime_r(&tt, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static bool ref_of(const struct http_request *req, char *ref, size_t len, struct http_response *resp)
+{
+	if (!http_path_part(req->path, 1, ref, len)) {
+		http_error(resp, -EINVAL, "bad container reference");
+		return false;
+	}
+	return true;
+}
+
+static int add_specs(json_t *list, bool expose, struct port_binding **v, size_t *n, struct berr *err)
+{
+	size_t i;
+	json_t *s;
+
+	if (list && !json_is_array(list))
+		return berr_set(err, -EINVAL, "port specs must be a list of strings");
+	json_array_foreach(list, i, s) {
+		int r;
+
+		if (!json_is_string(s))
+			return berr_set(err, -EINVAL, "port specs must be a list of strings");
+		r = expose ? portspec_parse_expose(json_string_value(s), v, n, err) :
+			     portspec_parse(json_string_value(s), v, n, err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static void create(struct engine *e, const struct http_request *req, struct http_response *resp)
+{
+	struct create_request cr = { 0 };
+	char id[CONTAINER_ID_LEN + 1];
+	struct berr err = { 0 };
+	json_t *body, *cmd, *hc, *a, *exposed;
+	json_error_t jerr;
+	const char *key;
+	size_t i;
+	int r = 0;
+
+	body = json_loads(req->body, 0, &jerr);
+	if (!json_is_object(body)) {
+		json_decref(body);
+		http_error(resp, -EINVAL, "request body must be a JSON object");
+		return;
+	}
+	cmd = json_object_get(body, "Cmd");
+	hc = json_object_get(body, "HostConfig");
+	cr.name = http_query(req, "name");
+	if (cr.name && !*cr.name)
+		cr.name = NULL;
+	cr.hostname = json_string_value(json_object_get(body, "Hostname"));
+	if (cr.hostname && !*cr.hostname)
+		cr.hostname = NULL;
+	cr.detached = json_is_true(json_object_get(body, "Detach"));
+	cr.auto_remove = json_is_true(json_object_get(hc, "AutoRemove"));
+	cr.publish_all = json_is_true(json_object_get(hc, "PublishAllPorts"));
+	cr.network = json_string_value(json_object_get(hc, "NetworkMode"));
+	if (cr.network && (!*cr.network || strcmp(cr.network, "default") == 0))
+		cr.network = NULL;
+	cr.argc = json_array_size(cmd);
+	cr.argv = calloc(cr.argc + 1, sizeof(*cr.argv));
+	if (!cr.argv)
+		r = berr_set(&err, -ENOMEM, "out of memory");
+	json_array_foreach(cmd, i, a) {
+		if (!json_is_string(a)) {
+			r = berr_set(&err, -EINVAL, "Cmd must be a list of strings");
+			break;
+		}
+		cr.argv[i] = (char *)json_string_value(a);
+	}
+	/* ExposedPorts as docker: {"6379/tcp": {}} */
+	exposed = json_object_get(body, "ExposedPorts");
+	json_object_foreach(exposed, key, a) {
+		if (r >= 0)
+			r = portspec_parse_expose(key, &cr.exposed, &cr.n_exposed, &err);
+	}
+	if (r >= 0)
+		r = add_specs(json_object_get(hc, "PortSpecs"), false, &cr.ports, &cr.n_ports, &err);
+	if (r >= 0)
+		r = containers_create(e, &cr, id, &err);
+	if (r < 0)
+		http_error(resp, r, err.msg);
+	else {
+		resp->status = 201;
+		resp->json = json_pack("{s:s, s:[]}", "Id", id, "Warnings");
+	}
+	free(cr.argv);
+	free(cr.ports);
+	free(cr.exposed);
+	json_decref(body);
+}
+
+static void start(struct engine *e, const struct http_request *req, struct http_response *resp)
+{
+	char ref[CONTAINER_NAME_MAX + 1];
+	struct berr err = { 0 };
+	int r;
+
+	if (!ref_of(req, ref, sizeof(ref), resp))
+		return;
+	r = containers_start(e, ref, &err);
+	if (r < 0) {
+		http_error(resp, r, err.msg);
+		if (r == -ENOENT && strstr(err.msg, "executable file not found"))
+			resp->status = 400;
+		return;
+	}
+	resp->status = 204;
+}
+
+static json_t *ports_json(const struct container *c)
+{
+	json_t *ports = json_object();
+
+	for (size_t i = 0; i < c->n_exposed; i++) {
+		char key[32];
+
+		snprintf(key, sizeof(key), "%u/%s", c->exposed[i].container_port, proto_name(c->exposed[i].proto));
+		json_object_set_new(ports, key, json_null());
+	}
+	for (size_t i = 0; i < c->n_ports; i++) {
+		const struct port_binding *b = &c->ports[i];
+		char key[32], hip[INET_ADDRSTRLEN], hport[8];
+		json_t *list;
+
+		snprintf(key, sizeof(key), "%u/%s", b->container_port, proto_name(b->proto));
+		list = json_object_get(ports, key);
+		if (!json_is_array(list)) {
+			list = json_array();
+			json_object_set_new(ports, key, list);
+		}
+		if (c->state != CONTAINER_RUNNING)
+			continue;     /* docker shows published ports only while running */
+		snprintf(hport, sizeof(hport), "%u", b->host_port);
+		json_array_append_new(list, json_pack("{s:s, s:s}", "HostIp", ip4_format(b->host_ip, hip, sizeof(hip)),
+						      "HostPort", hport));
+	}
+	return ports;
+}
+
+static json_t *inspect_json(struct engine *e, const struct container *c)
+{
+	char created[32], started[32], finished[32], ip[INET_ADDRSTRLEN], gw[INET_ADDRSTRLEN], mac[18], name[132];
+	struct network net = { 0 };
+	json_t *args = json_array(), *cmd = json_array(), *exposed = json_object();
+	bool running = c->state == CONTAINER_RUNNING;
+
+	store_network_get(e->store, c->network_id, &net, NULL);
+	for (size_t i = 0; i < c->argc; i++) {
+		json_array_append_new(cmd, json_string(c->argv[i]));
+		if (i)
+			json_array_append_new(args, json_string(c->argv[i]));
+	}
+	for (size_t i = 0; i < c->n_exposed; i++) {
+		char key[32];
+
+		snprintf(key, sizeof(key), "%u/%s", c->exposed[i].container_port, proto_name(c->exposed[i].proto));
+		json_object_set_new(exposed, key, json_object());
+	}
+	iso_time(c->created_at, created, sizeof(created));
+	iso_time(c->started_at, started, sizeof(started));
+	iso_time(c->finished_at, finished, sizeof(finished));
+	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", c->mac[0], c->mac[1], c->mac[2], c->mac[3], c->mac[4],
+		 c->mac[5]);
+	snprintf(name, sizeof(name), "/%s", c->name);
+	ip4_format(c->ip, ip, sizeof(ip));
+	ip4_format(net.gateway, gw, sizeof(gw));
+	return json_pack("{s:s, s:s, s:s, s:s, s:o,"
+			 " s:{s:s, s:b, s:i, s:i, s:s, s:s},"
+			 " s:{s:s, s:o, s:o},"
+			 " s:{s:b, s:s},"
+			 " s:{s:s, s:s, s:s, s:i, s:o, s:{s:{s:s, s:s, s:s, s:s, s:i}}}}",
+			 "Id", c->id, "Name", name, "Created", created, "Path", c->argc ? c->argv[0] : "", "Args", args,
+			 "State", "Status", container_state_name(c->state), "Running", running, "Pid", running ? (int)c->pid : 0,
+			 "ExitCode", c->exit_code, "StartedAt", started, "FinishedAt", finished,
+			 "Config", "Hostname", c->hostname, "Cmd", cmd, "ExposedPorts", exposed,
+			 "HostConfig", "AutoRemove", c->auto_remove, "NetworkMode", net.name,
+			 "NetworkSettings", "IPAddress", running ? ip : "", "MacAddress", running ? mac : "", "Gateway",
+			 running ? gw : "", "IPPrefixLen", running ? (int)net.subnet.prefix : 0, "Ports", ports_json(c),
+			 "Networks", net.name, "NetworkID", net.id, "IPAddress", running ? ip : "", "Gateway", running ? gw : "",
+			 "MacAddress", running ? mac : "", "IPPrefixLen", running ? (int)net.subnet.prefix : 0);
+}
+
+static void inspect(struct engine *e, const struct http_request *req, struct http_response *resp)
+{
+	char ref[CONTAINER_NAME_MAX + 1];
+	struct berr err = { 0 };
+	struct container c;
+
+	if (!ref_of(req, ref, sizeof(ref), resp))
+		return;
+	if (containers_get(e, ref, &c, &err) < 0) {
+		http_error(resp, err.code, err.msg);
+		return;
+	}
+	resp->json = inspect_json(e, &c);
+	container_release(&c);
+}
+
+static void list(struct engine *e, const struct http_request *req, struct http_response *resp)
+{
+	const char *all_q = http_query(req, "all");
+	bool all = all_q && (strcmp(all_q, "1") == 0 || strcmp(all_q, "true") == 0);
+	struct container *v = NULL;
+	struct berr err = { 0 };
+	size_t n = 0;
+
+	if (containers_list(e, &v, &n, &err) < 0) {
+		http_error(resp, err.code, err.msg);
+		return;
+	}
+	resp->json = json_array();
+	for (size_t i = n; i-- > 0;) {   /* newest first, as docker ps */
+		const struct container *c = &v[i];
+		char cmd[256] = "", name[132], status[64], ip[INET_ADDRSTRLEN];
+		json_t *ports = json_array();
+
+		if (!all && c->state != CONTAINER_RUNNING)
+			continue;
+		for (size_t k = 0, off = 0; k < c->argc && off < sizeof(cmd); k++)
+			off += (size_t)snprintf(cmd + off, sizeof(cmd) - off, "%s%s", k ? " " : "", c->argv[k]);
+		snprintf(name, sizeof(name), "/%s", c->name);
+		if (c->state == CONTAINER_RUNNING)
+			snprintf(status, sizeof(status), "Up");
+		else if (c->state == CONTAINER_EXITED)
+			snprintf(status, sizeof(status), "Exited (%d)", c->exit_code);
+		else
+			snprintf(status, sizeof(status), "Created");
+		for (size_t k = 0; c->state == CONTAINER_RUNNING && k < c->n_ports; k++)
+			json_array_append_new(ports, json_pack("{s:s, s:i, s:i, s:s}", "IP",
+							       ip4_format(c->ports[k].host_ip, ip, sizeof(ip)), "PrivatePort",
+							       c->ports[k].container_port, "PublicPort", c->ports[k].host_port,
+							       "Type", proto_name(c->ports[k].proto)));
+		json_array_append_new(resp->json,
+				      json_pack("{s:s, s:[s], s:s, s:I, s:s, s:s, s:o}", "Id", c->id, "Names", name, "Command",
+						cmd, "Created", (json_int_t)c->created_at, "State", container_state_name(c->state),
+						"Status", status, "Ports", ports));
+	}
+	containers_list_free(v, n);
+}
+
+static int signal_by_name(const char *s)
+{
+	static const struct { const char *name; int sig; } sigs[] = {
+		{ "HUP", SIGHUP }, { "INT", SIGINT }, { "QUIT", SIGQUIT }, { "KILL", SIGKILL }, { "USR1", SIGUSR1 },
+		{ "USR2", SIGUSR2 }, { "TERM", SIGTERM }, { "CONT", SIGCONT }, { "STOP", SIGSTOP },
+	};
+	char *end;
+	long n;
+
+	if (!s)
+		return SIGKILL;
+	if (strncmp(s, "SIG", 3) == 0)
+		s += 3;
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		if (strcmp(s, sigs[i].name) == 0)
+			return sigs[i].sig;
+	n = strtol(s, &end, 10);
+	return *s && !*end && n > 0 && n < 65 ? (int)n : -1;
+}
+
+static void kill_container(struct engine *e, const struct http_request *req, struct http_response *resp)
+{
+	char ref[CONTAINER_NAME_MAX + 1];
+	struct berr err = { 0 };
+	int sig = signal_by_name(http_query(req, "signal"));
+
+	if (!ref_of(req, ref, sizeof(ref), resp))
+		return;
+	if (sig < 0) {
+		http_error(resp, -EINVAL, "invalid signal (expected a name like TERM or a number)");
+		return;
+	}
+	if (containers_signal(e, ref, sig, &err) < 0) {
+		http_error(resp, err.code, err.msg);
+		if (err.code == -EINVAL)
+			resp->status = 409;
+		return;
+	}
+	resp->status = 204;
+}
+
+/*
+ * stop: SIGTERM, then SIGKILL after t seconds, answered when the process is gone. The request
+ * is suspended between those events (phase 1: TERM sent; phase 2: KILL sent).
+ */
+static void stop(struct engine *e, const struct http_request *req, struct http_response *resp)
+{
+	const char *tq = http_query(req, "t");
+	long t = tq ? strtol(tq, NULL, 10) : STOP_DEFAULT_TIMEOUT;
+	char ref[CONTAINER_NAME_MAX + 1];
+	struct berr err = { 0 };
+	struct container c;
+
+	if (!ref_of(req, ref, sizeof(ref), resp))
+		return;
+	if (containers_get(e, ref, &c, &err) < 0) {
+		/* removed meanwhile (--rm): it is stopped */
+		if (err.code == -ENOENT && req->state->phase > 0)
+			resp->status = 204;
+		else
+			http_error(resp, err.code, err.msg);
+		return;
+	}
+	if (c.state != CONTAINER_RUNNING) {
+		resp->status = req->state->phase > 0 ? 204 : 304;   /* docker: 304 when already stopped */
+		container_release(&c);
+		return;
+	}
+	if (req->state->phase == 0) {
+		containers_signal(e, c.id, SIGTERM, NULL);
+		req->state->phase = 1;
+	} else if (req->state->phase == 1 && req->state->timed_out) {
+		containers_signal(e, c.id, SIGKILL, NULL);
+		req->state->phase = 2;
+	}
+	memcpy(resp->wait_on, c.id, sizeof(c.id));
+	resp->wait_ms = req->state->phase == 1 ? (int)((t < 0 ? 0 : t) * 1000) : -1;
+	container_release(&c);
+}
+
+static void wait_container(struct engine *e, const struct http_request *req, struct http_response *resp)
+{
+	char ref[CONTAINER_NAME_MAX + 1];
+	struct berr err = { 0 };
+	struct container c;
+
+	if (!ref_of(req, ref, sizeof(ref), resp))
+		return;
+	if (containers_get(e, ref, &c, &err) < 0) {
+		http_error(resp, err.code, err.msg);
+		return;
+	}
+	if (c.state == CONTAINER_RUNNING) {
+		memcpy(resp->wait_on, c.id, sizeof(c.id));
+		resp->wait_ms = -1;
+	} else {
+		resp->json = json_pack("{s:i}", "StatusCode", c.exit_code);
+	}
+	container_release(&c);
+}
+
+static void remove_container(struct engine *e, const struct http_request *req, struct http_response *resp)
+{
+	const char *f = http_query(req, "force");
+	char ref[CONTAINER_NAME_MAX + 1];
+	struct berr err = { 0 };
+
+	if (!ref_of(req, ref, sizeof(ref), resp))
+		return;
+	if (containers_remove(e, ref, f && (strcmp(f, "1") == 0 || strcmp(f, "true") == 0), &err) < 0) {
+		http_error(resp, err.code, err.msg);
+		return;
+	}
+	resp->status = 204;
+}
+
+/* Appends up to LOG_CHUNK_MAX bytes of one stream from offset as docker's multiplexed frames
+ * (8-byte header: stream, 0, 0, 0, big-endian length). Returns the new offset. */
+static long long read_stream(const char *path, long long off, int stream, char **buf, size_t *len)
+{
+	char *chunk;
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return off;
+	chunk = malloc(LOG_CHUNK_MAX);
+	n = chunk ? pread(fd, chunk, LOG_CHUNK_MAX, off) : -1;
+	close(fd);
+	if (n > 0) {
+		char *b = realloc(*buf, *len + 8 + (size_t)n);
+
+		if (b) {
+			unsigned char hdr[8] = { (unsigned char)stream, 0, 0, 0, (unsigned char)(n >> 24), (unsigned char)(n >> 16),
+						 (unsigned char)(n >> 8), (unsigned char)n };
+
+			memcpy(b + *len, hdr, 8);
+			memcpy(b + *len + 8, chunk, (size_t)n);
+			*buf = b;
+			*len += 8 + (size_t)n;
+			off += n;
+		}
+	}
+	free(chunk);
+	return off;
+}
+
+static void logs(struct engine *e, const struct http_request *req, struct http_response *resp)
+{
+	const char *oq = http_query(req, "stdout_offset"), *eq = http_query(req, "stderr_offset"),
+		   *fq = http_query(req, "follow");
+	long long o = oq ? atoll(oq) : 0, eo = eq ? atoll(eq) : 0, no, neo;
+	bool follow = fq && (strcmp(fq, "1") == 0 || strcmp(fq, "true") == 0);
+	char ref[CONTAINER_NAME_MAX + 1], path[4096];
+	struct berr err = { 0 };
+	struct container c;
+	char *buf = NULL;
+	size_t len = 0;
+
+	if (!ref_of(req, ref, sizeof(ref), resp))
+		return;
+	if (containers_get(e, ref, &c, &err) < 0) {
+		http_error(resp, err.code, err.msg);
+		return;
+	}
+	container_log_path(e, c.id, "stdout", path, sizeof(path));
+	no = read_stream(path, o < 0 ? 0 : o, 1, &buf, &len);
+	container_log_path(e, c.id, "stderr", path, sizeof(path));
+	neo = read_stream(path, eo < 0 ? 0 : eo, 2, &buf, &len);
+	if (len == 0 && follow && c.state == CONTAINER_RUNNING && !req->state->timed_out) {
+		memcpy(resp->wait_on, c.id, sizeof(c.id));
+		resp->wait_ms = LOG_FOLLOW_WAIT_MS;
+		container_release(&c);
+		return;
+	}
+	resp->raw = buf ? buf : strdup("");
+	resp->raw_len = len;
+	snprintf(resp->header_buf[0], sizeof(resp->header_buf[0]), "%lld", no);
+	snprintf(resp->header_buf[1], sizeof(resp->header_buf[1]), "%lld", neo);
+	resp->headers[0][0] = "X-Berth-Stdout-Offset";
+	resp->headers[0][1] = resp->header_buf[0];
+	resp->headers[1][0] = "X-Berth-Stderr-Offset";
+	resp->headers[1][1] = resp->header_buf[1];
+	resp->headers[2][0] = "X-Berth-Running";
+	resp->headers[2][1] = c.state == CONTAINER_RUNNING ? "1" : "0";
+	container_release(&c);
+}
+
+const struct http_route http_container_routes[] = {
+	{ "POST", "/containers/create", create },
+	{ "GET", "/containers/json", list },
+	{ "POST", "/containers/{}/start", start },
+	{ "POST", "/containers/{}/stop", stop },
+	{ "POST", "/containers/{}/kill", kill_container },
+	{ "POST", "/containers/{}/wait", wait_container },
+	{ "GET", "/containers/{}/json", inspect },
+	{ "GET", "/containers/{}/logs", logs },
+	{ "DELETE", "/containers/{}", remove_container },
+	{ NULL, NULL, NULL },
+};
