@@ -26,6 +26,7 @@
 
 #include "containers.h"
 #include "log.h"
+#include "proxy.h"
 #include "util/strv.h"
 #include "util/sysctl.h"
 
@@ -188,6 +189,36 @@ int engine_apply_firewall(struct engine *e, const struct fw_plan *p, struct berr
 	return r;
 }
 
+static int sync_proxy(struct engine *e, const struct fw_plan *p, struct berr *err)
+{
+	struct proxy_target *t;
+	size_t n = 0;
+	int r;
+
+	if (!e->proxy)
+		return 0;
+	t = calloc(p->n_ports + 1, sizeof(*t));
+	if (!t)
+		return berr_set(err, -ENOMEM, "proxy: out of memory");
+	for (size_t i = 0; i < p->n_ports; i++) {
+		const struct plan_port *pp = &p->ports[i];
+		uint8_t proto = 0;
+
+		if (pp->internal || proto_parse(pp->proto, &proto, NULL) < 0)
+			continue;
+		t[n++] = (struct proxy_target){ .proto = proto, .host_ip = pp->host_ip, .container_ip = pp->container_ip,
+						.host_port = pp->host_port, .container_port = pp->container_port };
+	}
+	r = proxy_sync(e->proxy, t, n, err);
+	free(t);
+	if (r < 0) {
+		/* The rules are in place and other ports are served; say which port is not. */
+		log_warn("userland proxy: %s", err ? err->msg : "bind failed");
+		r = 0;
+	}
+	return r;
+}
+
 int engine_reconcile_firewall(struct engine *e, struct berr *err)
 {
 	struct fw_plan *p = NULL;
@@ -196,6 +227,8 @@ int engine_reconcile_firewall(struct engine *e, struct berr *err)
 	r = engine_plan(e, false, &p, err);
 	if (r >= 0)
 		r = engine_apply_firewall(e, p, err);
+	if (r >= 0)
+		r = sync_proxy(e, p, err);
 	fw_plan_free(p);
 	return r;
 }
@@ -271,12 +304,16 @@ int engine_start(struct engine *e, const struct berth_config *c, int epfd, struc
 	free(nets);
 	if (r >= 0)
 		r = enable_ip_forward(e, err);
+	if (r >= 0 && c->userland_proxy)
+		r = proxy_new(&e->proxy, epfd, err);
 	if (r >= 0)
 		r = containers_adopt(e, err);
 	if (r >= 0)
 		r = engine_plan(e, e->switched_ip_forward, &plan, err);
 	if (r >= 0)
 		r = engine_apply_firewall(e, plan, err);
+	if (r >= 0)
+		r = sync_proxy(e, plan, err);
 	fw_plan_free(plan);
 	if (r < 0) {
 		berr_wrap(err, r, "firewall");
@@ -296,6 +333,8 @@ void engine_stop(struct engine *e)
 	free(e->watches);
 	e->watches = NULL;
 	e->n_watches = 0;
+	proxy_free(e->proxy);
+	e->proxy = NULL;
 	if (e->inotify_fd >= 0)
 		close(e->inotify_fd);
 	e->inotify_fd = -1;

@@ -30,6 +30,7 @@ struct engine {
 	struct nl_sock *nl;
 	bool switched_ip_forward;   /* berthd itself turned net.ipv4.ip_forward on at this start */
 	int epfd;                   /* the daemon's event loop, where pidfds and inotify are watched */
+	struct proxy *proxy;        /* --userland-proxy: published ports served in-process */
 	int inotify_fd;
 	struct proc_watch *watches;
 	size_t n_watches;
@@ -48,7 +49,8 @@ void engine_stop(struct engine *e);
 int engine_plan(struct engine *e, bool set_forward_drop, struct fw_plan **ret, struct berr *err);
 /* Applies the plan to the firewall, keeping the record of owned rules crash-safe. */
 int engine_apply_firewall(struct engine *e, const struct fw_plan *p, struct berr *err);
-/* Plan and apply in one call (after any change of containers or networks). */
+/* After any change of containers or networks: plan and apply the firewall, then bring the
+ * userland proxy's listeners in line with the published ports. */
 int engine_reconcile_firewall(struct engine *e, struct berr *err);
 /* Text of `berth rules` views. */
 int engine_rules(struct engine *e, enum fw_view view, char **ret, bool *ret_differ, struct berr *err);

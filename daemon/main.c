@@ -19,6 +19,7 @@
 #include "flags.h"
 #include "http.h"
 #include "log.h"
+#include "proxy.h"
 
 /* A pidfile naming a live berthd means another daemon owns this host's state. */
 static int write_pidfile(const char *path, struct berr *err)
@@ -61,8 +62,13 @@ static int serve(int ep, int sfd, struct http_server *http, struct engine *engin
 	ev.data.fd = http_fd(http);
 	epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev);
 	for (;;) {
-		struct epoll_event got[8];
-		int n = epoll_wait(ep, got, 8, http_timeout_ms(http));
+		struct epoll_event got[64];
+		int timeout = http_timeout_ms(http), udp = proxy_tick(engine->proxy);
+		int n;
+
+		if (udp >= 0 && (timeout < 0 || udp < timeout))
+			timeout = udp;
+		n = epoll_wait(ep, got, 64, timeout);
 
 		if (n < 0 && errno != EINTR) {
 			r = -errno;
@@ -77,7 +83,8 @@ static int serve(int ep, int sfd, struct http_server *http, struct engine *engin
 						 strsignal((int)si.ssi_signo));
 					return 0;
 				}
-			} else if (got[i].data.fd != http_fd(http)) {
+			} else if (got[i].data.fd != http_fd(http) &&
+				   !proxy_on_event(engine->proxy, got[i].data.fd, got[i].events)) {
 				containers_on_event(engine, got[i].data.fd);
 			}
 		}

@@ -1,0 +1,470 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * TCP: a listener per port; each accepted connection is paired with a non-blocking connection
+ * to the container and bytes are relayed through two bounded buffers, with half-close passed
+ * on (shutdown of the write side once a direction is drained). UDP: a socket per port and a
+ * flow per client address, each with a connected socket to the container; flows idle for
+ * PROXY_UDP_IDLE_MS are dropped.
+ *
+ * Every fd the proxy owns is registered in the daemon's epoll with data.fd = fd and found
+ * again through a table indexed by fd.
+ */
+#include "proxy.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "model/cidr.h"
+
+#define PROXY_BUF 65536
+#define PROXY_UDP_IDLE_MS 30000
+#define PROXY_UDP_FLOWS_MAX 4096     /* per port; the oldest flow goes when a new one needs room */
+
+enum kind { K_LISTENER, K_CONN_CLIENT, K_CONN_UPSTREAM, K_UDP, K_UDP_FLOW };
+
+struct listener {
+	struct proxy_target t;
+	int fd;
+	bool seen;                   /* mark for proxy_sync */
+};
+
+struct half {
+	char buf[PROXY_BUF];         /* bytes read from this side, to be written to the other */
+	size_t len;
+	bool eof;                    /* this side sent FIN */
+	bool shut;                   /* we passed the FIN on to the other side */
+};
+
+struct conn {
+	struct listener *l;
+	int client, upstream;
+	bool connecting;
+	struct half from_client, from_upstream;
+};
+
+struct flow {
+	struct listener *l;
+	struct sockaddr_in peer;
+	int fd;                      /* connected to the container */
+	long long last_ms;
+};
+
+struct slot {
+	enum kind kind;
+	void *obj;
+};
+
+struct proxy {
+	int epfd;
+	struct listener **listeners;
+	size_t n_listeners;
+	struct slot *slots;          /* by fd */
+	size_t n_slots;
+	struct flow **flows;
+	size_t n_flows;
+};
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int track(struct proxy *p, int fd, enum kind kind, void *obj, uint32_t events)
+{
+	struct epoll_event ev = { .events = events, .data.fd = fd };
+
+	if ((size_t)fd >= p->n_slots) {
+		size_t n = (size_t)fd * 2 + 16;
+		struct slot *s = realloc(p->slots, n * sizeof(*s));
+
+		if (!s)
+			return -ENOMEM;
+		memset(s + p->n_slots, 0, (n - p->n_slots) * sizeof(*s));
+		p->slots = s;
+		p->n_slots = n;
+	}
+	p->slots[fd] = (struct slot){ kind, obj };
+	return epoll_ctl(p->epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+}
+
+static void untrack(struct proxy *p, int fd)
+{
+	if (fd < 0)
+		return;
+	epoll_ctl(p->epfd, EPOLL_CTL_DEL, fd, NULL);
+	if ((size_t)fd < p->n_slots)
+		p->slots[fd] = (struct slot){ 0 };
+	close(fd);
+}
+
+static void set_events(struct proxy *p, int fd, uint32_t events)
+{
+	struct epoll_event ev = { .events = events, .data.fd = fd };
+
+	epoll_ctl(p->epfd, EPOLL_CTL_MOD, fd, &ev);
+}
+
+int proxy_new(struct proxy **ret, int epfd, struct berr *err)
+{
+	struct proxy *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return berr_set(err, -ENOMEM, "proxy: out of memory");
+	p->epfd = epfd;
+	*ret = p;
+	return 0;
+}
+
+static void conn_close(struct proxy *p, struct conn *c)
+{
+	untrack(p, c->client);
+	untrack(p, c->upstream);
+	free(c);
+}
+
+static void flow_close(struct proxy *p, size_t i)
+{
+	struct flow *f = p->flows[i];
+
+	untrack(p, f->fd);
+	free(f);
+	p->flows[i] = p->flows[--p->n_flows];
+}
+
+static void listener_close(struct proxy *p, struct listener *l)
+{
+	/* Connections of a closed port go with it: the container behind it is gone. */
+	for (size_t fd = 0; fd < p->n_slots; fd++) {
+		struct slot *s = &p->slots[fd];
+
+		if (s->kind == K_CONN_CLIENT && s->obj && ((struct conn *)s->obj)->l == l)
+			conn_close(p, s->obj);
+	}
+	for (size_t i = 0; i < p->n_flows;)
+		if (p->flows[i]->l == l)
+			flow_close(p, i);
+		else
+			i++;
+	untrack(p, l->fd);
+	free(l);
+}
+
+void proxy_free(struct proxy *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->n_listeners; i++)
+		listener_close(p, p->listeners[i]);
+	free(p->listeners);
+	free(p->flows);
+	free(p->slots);
+	free(p);
+}
+
+static bool same_target(const struct proxy_target *a, const struct proxy_target *b)
+{
+	return a->proto == b->proto && a->host_ip.s_addr == b->host_ip.s_addr && a->host_port == b->host_port &&
+	       a->container_ip.s_addr == b->container_ip.s_addr && a->container_port == b->container_port;
+}
+
+static int listener_open(struct proxy *p, const struct proxy_target *t, struct berr *err)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(t->host_port), .sin_addr = t->host_ip };
+	struct listener *l, **v;
+	int fd, one = 1, r;
+	char ip[INET_ADDRSTRLEN];
+
+	if (t->proto == PROTO_SCTP)
+		return 0;     /* no SCTP proxy: NAT serves SCTP from outside */
+	fd = socket(AF_INET, (t->proto == PROTO_UDP ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return berr_errno(err, -errno, "proxy: socket");
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	/* A specific host address may not be configured yet; bind anyway, as docker-proxy does. */
+	setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || (t->proto == PROTO_TCP && listen(fd, 512) < 0)) {
+		r = berr_errno(err, -errno, "proxy: bind %s:%u/%s", ip4_format(t->host_ip, ip, sizeof(ip)), t->host_port,
+			       proto_name(t->proto));
+		close(fd);
+		return r;
+	}
+	l = calloc(1, sizeof(*l));
+	v = realloc(p->listeners, (p->n_listeners + 1) * sizeof(*v));
+	if (!l || !v) {
+		free(l);
+		if (v)
+			p->listeners = v;
+		close(fd);
+		return berr_set(err, -ENOMEM, "proxy: out of memory");
+	}
+	p->listeners = v;
+	l->t = *t;
+	l->fd = fd;
+	l->seen = true;
+	p->listeners[p->n_listeners++] = l;
+	r = track(p, fd, t->proto == PROTO_UDP ? K_UDP : K_LISTENER, l, EPOLLIN);
+	return r < 0 ? berr_errno(err, r, "proxy: epoll") : 0;
+}
+
+int proxy_sync(struct proxy *p, const struct proxy_target *targets, size_t n, struct berr *err)
+{
+	int r = 0;
+
+	for (size_t i = 0; i < p->n_listeners; i++)
+		p->listeners[i]->seen = false;
+	for (size_t k = 0; k < n; k++) {
+		bool found = false;
+
+		for (size_t i = 0; i < p->n_listeners && !found; i++)
+			if (same_target(&p->listeners[i]->t, &targets[k]))
+				found = p->listeners[i]->seen = true;
+		if (!found) {
+			struct berr e = { 0 };
+			int q = listener_open(p, &targets[k], &e);
+
+			if (q < 0 && r == 0) {
+				r = q;
+				if (err)
+					*err = e;
+			}
+		}
+	}
+	for (size_t i = 0; i < p->n_listeners;)
+		if (!p->listeners[i]->seen) {
+			listener_close(p, p->listeners[i]);
+			p->listeners[i] = p->listeners[--p->n_listeners];
+		} else {
+			i++;
+		}
+	return r;
+}
+
+static void accept_tcp(struct proxy *p, struct listener *l)
+{
+	for (;;) {
+		struct sockaddr_in up = { .sin_family = AF_INET, .sin_port = htons(l->t.container_port),
+					  .sin_addr = l->t.container_ip };
+		struct conn *c;
+		int cfd, ufd;
+
+		cfd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (cfd < 0)
+			return;
+		ufd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		c = calloc(1, sizeof(*c));
+		if (ufd < 0 || !c || (connect(ufd, (struct sockaddr *)&up, sizeof(up)) < 0 && errno != EINPROGRESS)) {
+			if (ufd >= 0)
+				close(ufd);
+			close(cfd);
+			free(c);
+			continue;
+		}
+		c->l = l;
+		c->client = cfd;
+		c->upstream = ufd;
+		c->connecting = true;
+		if (track(p, cfd, K_CONN_CLIENT, c, 0) < 0 || track(p, ufd, K_CONN_UPSTREAM, c, EPOLLOUT) < 0)
+			conn_close(p, c);
+	}
+}
+
+/* Moves bytes: read from src into h, write h to dst; FIN passed on once h is drained. */
+static int pump(int src, int dst, struct half *h)
+{
+	while (!h->eof && h->len < sizeof(h->buf)) {
+		ssize_t n = read(src, h->buf + h->len, sizeof(h->buf) - h->len);
+
+		if (n > 0)
+			h->len += (size_t)n;
+		else if (n == 0)
+			h->eof = true;
+		else if (errno == EAGAIN || errno == EWOULDBLOCK)
+			break;
+		else if (errno != EINTR)
+			return -1;
+	}
+	while (h->len) {
+		ssize_t n = write(dst, h->buf, h->len);
+
+		if (n > 0) {
+			memmove(h->buf, h->buf + n, h->len - (size_t)n);
+			h->len -= (size_t)n;
+		} else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			break;
+		} else if (n < 0 && errno == EINTR) {
+			continue;
+		} else {
+			return -1;
+		}
+	}
+	if (h->eof && !h->len && !h->shut) {
+		shutdown(dst, SHUT_WR);
+		h->shut = true;
+	}
+	return 0;
+}
+
+static void conn_update(struct proxy *p, struct conn *c)
+{
+	uint32_t ce = 0, ue = 0;
+
+	if (!c->from_client.eof && c->from_client.len < PROXY_BUF)
+		ce |= EPOLLIN;
+	if (c->from_upstream.len)
+		ce |= EPOLLOUT;
+	if (!c->from_upstream.eof && c->from_upstream.len < PROXY_BUF)
+		ue |= EPOLLIN;
+	if (c->from_client.len)
+		ue |= EPOLLOUT;
+	set_events(p, c->client, ce);
+	set_events(p, c->upstream, ue);
+}
+
+static void on_conn(struct proxy *p, struct conn *c, uint32_t events)
+{
+	if (c->connecting) {
+		int e = 0;
+		socklen_t el = sizeof(e);
+
+		if (!(events & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
+			return;
+		if (getsockopt(c->upstream, SOL_SOCKET, SO_ERROR, &e, &el) < 0 || e) {
+			/* The container refused: the client sees a reset, as with docker-proxy. */
+			struct linger lg = { 1, 0 };
+
+			setsockopt(c->client, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+			conn_close(p, c);
+			return;
+		}
+		c->connecting = false;
+	}
+	if (pump(c->client, c->upstream, &c->from_client) < 0 || pump(c->upstream, c->client, &c->from_upstream) < 0 ||
+	    (c->from_client.shut && c->from_upstream.shut)) {
+		conn_close(p, c);
+		return;
+	}
+	conn_update(p, c);
+}
+
+static void on_udp(struct proxy *p, struct listener *l)
+{
+	char buf[65536];
+
+	for (;;) {
+		struct sockaddr_in peer;
+		socklen_t pl = sizeof(peer);
+		struct flow *f = NULL;
+		ssize_t n = recvfrom(l->fd, buf, sizeof(buf), 0, (struct sockaddr *)&peer, &pl);
+		size_t count = 0, oldest = 0;
+
+		if (n < 0)
+			return;
+		for (size_t i = 0; i < p->n_flows && !f; i++) {
+			struct flow *g = p->flows[i];
+
+			if (g->l != l)
+				continue;
+			if (g->peer.sin_addr.s_addr == peer.sin_addr.s_addr && g->peer.sin_port == peer.sin_port)
+				f = g;
+			else if (count++ == 0 || g->last_ms < p->flows[oldest]->last_ms)
+				oldest = i;
+		}
+		if (!f) {
+			struct sockaddr_in up = { .sin_family = AF_INET, .sin_port = htons(l->t.container_port),
+						  .sin_addr = l->t.container_ip };
+			struct flow **v;
+
+			if (count >= PROXY_UDP_FLOWS_MAX)
+				flow_close(p, oldest);
+			f = calloc(1, sizeof(*f));
+			v = realloc(p->flows, (p->n_flows + 1) * sizeof(*v));
+			if (v)
+				p->flows = v;
+			if (!f || !v) {
+				free(f);
+				return;
+			}
+			f->l = l;
+			f->peer = peer;
+			f->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+			if (f->fd < 0 || connect(f->fd, (struct sockaddr *)&up, sizeof(up)) < 0 ||
+			    track(p, f->fd, K_UDP_FLOW, f, EPOLLIN) < 0) {
+				if (f->fd >= 0)
+					close(f->fd);
+				free(f);
+				return;
+			}
+			p->flows[p->n_flows++] = f;
+		}
+		f->last_ms = now_ms();
+		if (send(f->fd, buf, (size_t)n, 0) < 0)
+			log_debug("proxy: udp to container: %s", strerror(errno));
+	}
+}
+
+static void on_flow(struct flow *f)
+{
+	char buf[65536];
+	ssize_t n;
+
+	while ((n = recv(f->fd, buf, sizeof(buf), 0)) >= 0) {
+		f->last_ms = now_ms();
+		sendto(f->l->fd, buf, (size_t)n, 0, (struct sockaddr *)&f->peer, sizeof(f->peer));
+	}
+}
+
+bool proxy_on_event(struct proxy *p, int fd, uint32_t events)
+{
+	struct slot *s;
+
+	if (!p || fd < 0 || (size_t)fd >= p->n_slots || !p->slots[fd].obj)
+		return false;
+	s = &p->slots[fd];
+	switch (s->kind) {
+	case K_LISTENER:
+		accept_tcp(p, s->obj);
+		break;
+	case K_CONN_CLIENT:
+	case K_CONN_UPSTREAM:
+		on_conn(p, s->obj, events);
+		break;
+	case K_UDP:
+		on_udp(p, s->obj);
+		break;
+	case K_UDP_FLOW:
+		on_flow(s->obj);
+		break;
+	}
+	return true;
+}
+
+int proxy_tick(struct proxy *p)
+{
+	long long now = now_ms(), next = -1;
+
+	if (!p)
+		return -1;
+	for (size_t i = 0; i < p->n_flows;) {
+		long long due = p->flows[i]->last_ms + PROXY_UDP_IDLE_MS;
+
+		if (due <= now) {
+			flow_close(p, i);
+			continue;
+		}
+		if (next < 0 || due - now < next)
+			next = due - now;
+		i++;
+	}
+	return (int)next;
+}

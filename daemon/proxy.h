@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+/*
+ * The userland proxy, inside berthd: one event loop for every published port, instead of
+ * Docker's docker-proxy process per port. It answers what the NAT rules do not catch: a
+ * container reaching a published port through the host's address (the DOCKER chain RETURNs
+ * traffic from the bridge), and the host talking to itself on loopback. While a port is
+ * published its socket is bound here, so no other process can take it.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "model/portspec.h"
+#include "util/err.h"
+
+struct proxy_target {
+	uint8_t proto;
+	struct in_addr host_ip, container_ip;
+	uint16_t host_port, container_port;
+};
+
+struct proxy;
+int proxy_new(struct proxy **ret, int epfd, struct berr *err);
+void proxy_free(struct proxy *p);   /* accepts NULL; closes every socket */
+/* Makes the proxied set equal to targets: new ones are bound, gone ones closed with their
+ * connections. A port that cannot be bound is reported (the others still change). */
+int proxy_sync(struct proxy *p, const struct proxy_target *targets, size_t n, struct berr *err);
+/* Handles an epoll event if fd is the proxy's; false otherwise. */
+bool proxy_on_event(struct proxy *p, int fd, uint32_t events);
+/* Drops UDP flows idle for longer than PROXY_UDP_IDLE_MS; returns ms until the next check (-1: none). */
+int proxy_tick(struct proxy *p);
