@@ -50,10 +50,14 @@ int cmd_ps(const struct client *c, int argc, char **argv)
 			       "  -q, --quiet         Only display container IDs\n"
 			       "      --format json   Print the daemon's JSON answer\n");
 			return 0;
-		} else if (strcmp(argv[k], "-a") == 0 || strcmp(argv[k], "--all") == 0) {
+		} else if (strcmp(argv[k], "--all") == 0) {
 			all = true;
-		} else if (strcmp(argv[k], "-q") == 0 || strcmp(argv[k], "--quiet") == 0) {
+		} else if (strcmp(argv[k], "--quiet") == 0) {
 			quiet = true;
+		} else if (argv[k][0] == '-' && argv[k][1] && strspn(argv[k] + 1, "aq") == strlen(argv[k] + 1)) {
+			/* -a, -q, -aq, -qa */
+			all |= strchr(argv[k], 'a') != NULL;
+			quiet |= strchr(argv[k], 'q') != NULL;
 		} else if (strcmp(argv[k], "--format=json") == 0 ||
 			   (strcmp(argv[k], "--format") == 0 && k + 1 < argc && strcmp(argv[++k], "json") == 0)) {
 			json = true;

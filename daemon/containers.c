@@ -312,7 +312,8 @@ int containers_create(struct engine *e, const struct create_request *req, char r
 			container_release(&c);
 			return berr_set(err, -ENOMEM, "create: out of memory");
 		}
-	memcpy(c.ports, req->ports, req->n_ports * sizeof(*c.ports));
+	if (req->n_ports)   /* memcpy from NULL is undefined even for 0 bytes */
+		memcpy(c.ports, req->ports, req->n_ports * sizeof(*c.ports));
 	c.n_ports = req->n_ports;
 	/* -P publishes every exposed port not published explicitly, on a host port of berth's choice. */
 	for (size_t i = 0; req->publish_all && i < req->n_exposed; i++) {
@@ -328,7 +329,8 @@ int containers_create(struct engine *e, const struct create_request *req, char r
 			c.n_ports++;
 		}
 	}
-	memcpy(c.exposed, req->exposed, req->n_exposed * sizeof(*c.exposed));
+	if (req->n_exposed)
+		memcpy(c.exposed, req->exposed, req->n_exposed * sizeof(*c.exposed));
 	c.n_exposed = req->n_exposed;
 	c.auto_remove = req->auto_remove;
 	c.detached = req->detached;
@@ -590,7 +592,7 @@ int containers_start(struct engine *e, const char *ref, struct berr *err)
 	}
 	n_published = 0;
 	for (size_t i = 0; i < n_all; i++)
-		if (all[i].state == CONTAINER_RUNNING) {
+		if (all[i].state == CONTAINER_RUNNING && all[i].n_ports) {
 			memcpy(published + n_published, all[i].ports, all[i].n_ports * sizeof(*published));
 			n_published += all[i].n_ports;
 		}

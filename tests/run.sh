@@ -41,7 +41,8 @@ for b in "${builds[@]}"; do
 			skipped=$((skipped + 1))
 			continue
 		fi
-		run_one "$b $(basename "$t")" env BUILD="$b" bash "$t"
+		# A hung test must not hang CI: each file gets at most 10 minutes.
+		run_one "$b $(basename "$t")" timeout --kill-after=10 600 env BUILD="$b" bash "$t"
 	done
 done
 if [ "$skipped" -gt 0 ]; then

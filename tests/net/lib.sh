@@ -82,3 +82,56 @@ saved() { in_host iptables-save | grep -v '^#' | sed -e 's/ \[[0-9]*:[0-9]*\]$//
 same() {
 	if diff -u "$2" "$3" >"$TMP/diff" 2>&1; then pass "$1"; else fail "$1"; sed 's/^/    /' "$TMP/diff"; fi
 }
+
+# client NAME: the "outside world", a namespace joined to the sandbox host by a veth pair:
+# client 198.18.0.2/30 <-> host 198.18.0.1/30 (RFC 2544 benchmarking range). Sets CLIENT.
+client() {
+	CLIENT="berth-t-$$-$1"
+	ip netns add "$CLIENT" || return 1
+	SANDBOXES+=("$CLIENT")
+	ip -n "$CLIENT" link set lo up
+	ip -n "$HOST" link add outside0 type veth peer name eth0 netns "$CLIENT"
+	ip -n "$HOST" addr add 198.18.0.1/30 dev outside0
+	ip -n "$HOST" link set outside0 up
+	ip -n "$CLIENT" addr add 198.18.0.2/30 dev eth0
+	ip -n "$CLIENT" link set eth0 up
+	ip -n "$CLIENT" route add default via 198.18.0.1
+}
+
+# tcp_get NS ADDR PORT: one TCP exchange from namespace NS; prints what the server sent.
+# Retries (at most 10 s) while the server in the container is not listening yet.
+tcp_get() {
+	local ns=$1 addr=$2 port=$3 out deadline=$((SECONDS + 10))
+	while [ $SECONDS -lt $deadline ]; do
+		if out=$(ip netns exec "$ns" socat -T 3 - "TCP:$addr:$port,connect-timeout=2" </dev/null 2>/dev/null) &&
+			[ -n "$out" ]; then
+			printf '%s\n' "$out"
+			return 0
+		fi
+		sleep 0.05
+	done
+	return 1
+}
+
+# udp_get NS ADDR PORT MSG: sends MSG over UDP and prints the first answer (retries as tcp_get).
+udp_get() {
+	local ns=$1 addr=$2 port=$3 msg=$4 out deadline=$((SECONDS + 10))
+	while [ $SECONDS -lt $deadline ]; do
+		if out=$(echo "$msg" | ip netns exec "$ns" socat -T 1 - "UDP:$addr:$port" 2>/dev/null) && [ -n "$out" ]; then
+			printf '%s\n' "$out"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# state: what `berth ps -a` shows, for "nothing changed" checks.
+state() { berth ps -a --format json | python3 -c 'import json,sys; print(json.dumps(sorted((c["Id"], c["State"]) for c in json.load(sys.stdin))))'; }
+
+# check_out NAME EXPECTED COMMAND...: the command's output must be exactly EXPECTED.
+check_out() {
+	local name=$1 want=$2 got
+	shift 2
+	got=$("$@" 2>&1)
+	if [ "$got" = "$want" ]; then pass "$name"; else fail "$name" "expected [$want], got [$got]"; fi
+}
