@@ -6,6 +6,7 @@
 #include <sys/utsname.h>
 
 #include "api.h"
+#include "containers.h"
 #include "http.h"
 
 static void ping(struct engine *e, const struct http_request *req, struct http_response *resp)
@@ -29,26 +30,31 @@ static void info(struct engine *e, const struct http_request *req, struct http_r
 {
 	const struct berth_config *c = &e->config;
 	struct network *nets = NULL;
+	struct container *cs = NULL;
 	char bip[CIDR4_STR_MAX];
 	struct berr err = { 0 };
 	struct utsname u;
-	size_t n = 0;
+	size_t n = 0, n_cs = 0, running = 0;
 
 	(void)req;
-	if (store_network_list(e->store, &nets, &n, &err) < 0) {
+	if (store_network_list(e->store, &nets, &n, &err) < 0 || containers_list(e, &cs, &n_cs, &err) < 0) {
+		free(nets);
 		http_error(resp, err.code, err.msg);
 		return;
 	}
 	free(nets);
+	for (size_t i = 0; i < n_cs; i++)
+		running += cs[i].state == CONTAINER_RUNNING;
+	containers_list_free(cs, n_cs);
 	uname(&u);
-	resp->json = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:b, s:b, s:b, s:b, s:b, s:s, s:I, s:i, s:s, s:s}",
+	resp->json = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:b, s:b, s:b, s:b, s:b, s:s, s:I, s:I, s:I, s:s, s:s}",
 			       "ServerVersion", BERTH_VERSION, "DataRoot", c->data_root, "ExecRoot", c->exec_root,
 			       "Socket", c->socket_path, "DefaultBridge", c->bridge, "BridgeIP",
 			       strcmp(c->bridge, "none") ? cidr4_format(c->bridge_cidr, bip, sizeof(bip)) : "",
 			       "FixedCIDR", c->fixed_cidr, "IPTables", c->iptables, "IPForward", c->ip_forward, "IPMasq",
 			       c->ip_masq, "ICC", c->icc, "UserlandProxy", c->userland_proxy, "AllowDirectRouting",
 			       c->allow_direct_routing, "FirewallBackend", fw_describe(e->fw), "Networks", (json_int_t)n,
-			       "Containers", 0, "KernelVersion", u.release, "LogLevel", c->log_level);
+			       "Containers", (json_int_t)n_cs, "ContainersRunning", (json_int_t)running, "KernelVersion", u.release, "LogLevel", c->log_level);
 }
 
 static void rules(struct engine *e, const struct http_request *req, struct http_response *resp)
