@@ -41,13 +41,30 @@ run_experiment() {
 	ip netns exec "$ns" iptables-save
 	echo "(sandbox) ➜  ip -br addr show docker0"
 	ip -n "$ns" -br addr show docker0
+	[ -n "${AFTER:-}" ] && "$AFTER"
 	kill -TERM "$pid" && wait "$pid"
 	pid=
+}
+
+# The article's last step: a container publishing 6379 with -P, and what it added to the rules.
+publish_experiment() {
+	local b="build/berth -H unix://$tmp/berth.sock" id
+	ip netns exec "$ns" iptables-save | grep -v '^#' | sed 's/ \[[0-9]*:[0-9]*\]$//' >"$tmp/before"
+	echo
+	echo "(sandbox) ➜  berth run -d --expose 6379 -P -- socat TCP-LISTEN:6379,fork SYSTEM:'echo +PONG'"
+	id=$($b run -d --expose 6379 -P -- socat TCP-LISTEN:6379,fork,reuseaddr SYSTEM:'echo +PONG')
+	echo "$id"
+	echo "(sandbox) ➜  berth ps"
+	$b ps
+	ip netns exec "$ns" iptables-save | grep -v '^#' | sed 's/ \[[0-9]*:[0-9]*\]$//' >"$tmp/after"
+	echo "(sandbox) ➜  diff of iptables-save before and after"
+	diff "$tmp/before" "$tmp/after" | grep -E '^[<>]' | sed -e 's/^> /+/' -e 's/^< /-/'
+	$b rm -f "$id" >/dev/null
 }
 
 echo "(sandbox) ➜  berthd --help | grep iptables"
 build/berthd --help | grep -- --iptables
 run_experiment "Experiment 1: berthd --iptables=false" --iptables=false
-run_experiment "Experiment 2: berthd (--iptables defaults to true)"
+AFTER=publish_experiment run_experiment "Experiment 2: berthd (--iptables defaults to true), then a container with -P"
 echo
 echo "Both sandboxes are gone; this machine's own firewall was never touched."
