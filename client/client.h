@@ -29,6 +29,9 @@ char *client_escape(const char *s, char *buf, size_t len);
  * container has exited and everything is read (follow) or once (!follow). 0, or -1. */
 int client_stream_logs(const struct client *c, const char *id, bool follow);
 
+/* GET path expecting 200: 0 with *ret set, or the exit status after printing the error. */
+int client_get_json(const struct client *c, const char *path, json_t **ret);
+
 /* Prints "Error: <message>" for an error reply and returns EXIT_REFUSED. */
 int client_print_error(long status, json_t *body);
 

@@ -29,21 +29,6 @@ static int parse_format(const char *cmd, int argc, char **argv, bool *json)
 	return 0;
 }
 
-static int fetch(const struct client *c, const char *path, json_t **ret)
-{
-	long status;
-
-	if (client_request(c, "GET", path, NULL, &status, ret) < 0)
-		return EXIT_REFUSED;
-	if (status != 200) {
-		int r = client_print_error(status, *ret);
-
-		json_decref(*ret);
-		return r;
-	}
-	return 0;
-}
-
 static void print_fields(json_t *o, const char *indent)
 {
 	const char *key;
@@ -68,7 +53,7 @@ static int show(const struct client *c, const char *cmd, const char *path, int a
 	r = parse_format(cmd, argc, argv, &json);
 	if (r)
 		return r > 0 ? 0 : EXIT_USAGE;
-	r = fetch(c, path, &body);
+	r = client_get_json(c, path, &body);
 	if (r)
 		return r;
 	if (json) {

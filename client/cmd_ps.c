@@ -6,22 +6,6 @@
 
 #include "client.h"
 
-static int get(const struct client *c, const char *path, json_t **ret)
-{
-	long status;
-
-	if (client_request(c, "GET", path, NULL, &status, ret) < 0)
-		return EXIT_REFUSED;
-	if (status != 200) {
-		int r = client_print_error(status, *ret);
-
-		json_decref(*ret);
-		*ret = NULL;
-		return r;
-	}
-	return 0;
-}
-
 static void ago(json_int_t t, char *buf, size_t len)
 {
 	long long d = (long long)time(NULL) - (long long)t;
@@ -66,7 +50,7 @@ int cmd_ps(const struct client *c, int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	r = get(c, all ? "/containers/json?all=1" : "/containers/json", &list);
+	r = client_get_json(c, all ? "/containers/json?all=1" : "/containers/json", &list);
 	if (r)
 		return r;
 	if (json) {
@@ -120,7 +104,7 @@ int cmd_port(const struct client *c, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	snprintf(path, sizeof(path), "/containers/%s/json", client_escape(argv[1], esc, sizeof(esc)));
-	r = get(c, path, &info);
+	r = client_get_json(c, path, &info);
 	if (r)
 		return r;
 	json_object_foreach(json_object_get(json_object_get(info, "NetworkSettings"), "Ports"), key, v) {
@@ -150,7 +134,7 @@ int cmd_inspect(const struct client *c, int argc, char **argv)
 		json_t *info;
 
 		snprintf(path, sizeof(path), "/containers/%s/json", client_escape(argv[i], esc, sizeof(esc)));
-		if (get(c, path, &info)) {
+		if (client_get_json(c, path, &info)) {
 			r = EXIT_REFUSED;
 			continue;
 		}

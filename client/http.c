@@ -145,3 +145,19 @@ char *client_escape(const char *s, char *buf, size_t len)
 	buf[o] = '\0';
 	return buf;
 }
+
+int client_get_json(const struct client *c, const char *path, json_t **ret)
+{
+	long status;
+
+	if (client_request(c, "GET", path, NULL, &status, ret) < 0)
+		return EXIT_REFUSED;
+	if (status != 200) {
+		int r = client_print_error(status, *ret);
+
+		json_decref(*ret);
+		*ret = NULL;
+		return r;
+	}
+	return 0;
+}

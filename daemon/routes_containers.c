@@ -42,6 +42,21 @@ static bool ref_of(const struct http_request *req, char *ref, size_t len, struct
 	return true;
 }
 
+/* The container named by the path's second component, or an error answer (false). */
+static bool load(struct engine *e, const struct http_request *req, struct http_response *resp, struct container *c)
+{
+	char ref[CONTAINER_NAME_MAX + 1];
+	struct berr err = { 0 };
+
+	if (!ref_of(req, ref, sizeof(ref), resp))
+		return false;
+	if (containers_get(e, ref, c, &err) < 0) {
+		http_error(resp, err.code, err.msg);
+		return false;
+	}
+	return true;
+}
+
 static int add_specs(json_t *list, bool expose, struct port_binding **v, size_t *n, struct berr *err)
 {
 	size_t i;
@@ -219,16 +234,10 @@ static json_t *inspect_json(struct engine *e, const struct container *c)
 
 static void inspect(struct engine *e, const struct http_request *req, struct http_response *resp)
 {
-	char ref[CONTAINER_NAME_MAX + 1];
-	struct berr err = { 0 };
 	struct container c;
 
-	if (!ref_of(req, ref, sizeof(ref), resp))
+	if (!load(e, req, resp, &c))
 		return;
-	if (containers_get(e, ref, &c, &err) < 0) {
-		http_error(resp, err.code, err.msg);
-		return;
-	}
 	resp->json = inspect_json(e, &c);
 	container_release(&c);
 }
@@ -357,16 +366,10 @@ static void stop(struct engine *e, const struct http_request *req, struct http_r
 
 static void wait_container(struct engine *e, const struct http_request *req, struct http_response *resp)
 {
-	char ref[CONTAINER_NAME_MAX + 1];
-	struct berr err = { 0 };
 	struct container c;
 
-	if (!ref_of(req, ref, sizeof(ref), resp))
+	if (!load(e, req, resp, &c))
 		return;
-	if (containers_get(e, ref, &c, &err) < 0) {
-		http_error(resp, err.code, err.msg);
-		return;
-	}
 	if (c.state == CONTAINER_RUNNING) {
 		memcpy(resp->wait_on, c.id, sizeof(c.id));
 		resp->wait_ms = -1;
@@ -429,18 +432,13 @@ static void logs(struct engine *e, const struct http_request *req, struct http_r
 		   *fq = http_query(req, "follow");
 	long long o = oq ? atoll(oq) : 0, eo = eq ? atoll(eq) : 0, no, neo;
 	bool follow = fq && (strcmp(fq, "1") == 0 || strcmp(fq, "true") == 0);
-	char ref[CONTAINER_NAME_MAX + 1], path[4096];
-	struct berr err = { 0 };
+	char path[4096];
 	struct container c;
 	char *buf = NULL;
 	size_t len = 0;
 
-	if (!ref_of(req, ref, sizeof(ref), resp))
+	if (!load(e, req, resp, &c))
 		return;
-	if (containers_get(e, ref, &c, &err) < 0) {
-		http_error(resp, err.code, err.msg);
-		return;
-	}
 	container_log_path(e, c.id, "stdout", path, sizeof(path));
 	no = read_stream(path, o < 0 ? 0 : o, 1, &buf, &len);
 	container_log_path(e, c.id, "stderr", path, sizeof(path));
