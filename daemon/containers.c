@@ -130,9 +130,10 @@ static int save(struct engine *e, const struct container *c, struct berr *err)
 	return r;
 }
 
-static int network_of(struct engine *e, const struct container *c, struct network *ret, struct berr *err)
+static int network_of(struct engine *e, const struct container *c, const struct endpoint *ep, struct network *ret,
+		      struct berr *err)
 {
-	int r = store_network_get(e->store, c->network_id, ret, err);
+	int r = store_network_get(e->store, ep->network_id, ret, err);
 
 	return r < 0 ? berr_wrap(err, r, "container %s: network", c->name) : 0;
 }
@@ -173,16 +174,17 @@ int containers_plan_ports(struct engine *e, struct plan_port **ret, size_t *ret_
 		struct container *c = order[i];
 		struct network net;
 
-		if (c->n_ports == 0)
+		/* Published ports live on the endpoint that provides the gateway (the first). */
+		if (c->n_ports == 0 || c->n_eps == 0)
 			continue;
-		r = network_of(e, c, &net, err);
+		r = network_of(e, c, &c->eps[0], &net, err);
 		if (r < 0)
 			goto out;
 		for (size_t j = 0; j < c->n_ports; j++) {
 			struct plan_port *pp = &p[k++];
 
 			memcpy(pp->bridge, net.bridge, sizeof(pp->bridge));
-			pp->container_ip = c->ip;
+			pp->container_ip = c->eps[0].ip;
 			pp->host_ip = c->ports[j].host_ip;
 			pp->host_port = c->ports[j].host_port;
 			pp->container_port = c->ports[j].container_port;
@@ -232,11 +234,27 @@ static int random_hex(char *out, size_t digits, struct berr *err)
 	return 0;
 }
 
+/* --ip: inside the subnet, not its network, broadcast or gateway address. */
+static int check_fixed_ip(const struct network *net, struct in_addr ip, struct berr *err)
+{
+	uint32_t a = ntohl(ip.s_addr), subnet = ntohl(cidr4_network(net->subnet).addr.s_addr);
+	char s[INET_ADDRSTRLEN], sub[CIDR4_STR_MAX];
+
+	if (!ip.s_addr)
+		return 0;
+	if (!cidr4_contains(net->subnet, ip) || a == subnet || a == (subnet | ~cidr4_mask(net->subnet.prefix)) ||
+	    ip.s_addr == net->gateway.s_addr)
+		return berr_set(err, -EINVAL, "invalid address %s for network %s (%s): not a free host address of its subnet",
+				ip4_format(ip, s, sizeof(s)), net->name, cidr4_format(cidr4_network(net->subnet), sub, sizeof(sub)));
+	return 0;
+}
+
 int containers_create(struct engine *e, const struct create_request *req, char ret_id[CONTAINER_ID_LEN + 1],
 		      struct berr *err)
 {
 	struct container c = { 0 }, *all = NULL;
-	struct network net;
+	struct network net = { 0 };
+	bool no_network;
 	size_t n_all = 0;
 	int r;
 
@@ -250,11 +268,20 @@ int containers_create(struct engine *e, const struct create_request *req, char r
 	if (req->hostname && (strlen(req->hostname) > CONTAINER_HOSTNAME_MAX || !req->hostname[0]))
 		return berr_set(err, -EINVAL, "invalid hostname \"%s\" (1-%d characters)", req->hostname,
 				CONTAINER_HOSTNAME_MAX);
-	r = store_network_get(e->store, req->network ? req->network : DEFAULT_NETWORK_NAME, &net, err);
-	if (r == -ENOENT)
-		return berr_set(err, -ENOENT, "network %s not found", req->network ? req->network : DEFAULT_NETWORK_NAME);
-	if (r < 0)
-		return r;
+	/* --network none: a namespace with only lo, as docker. */
+	no_network = req->network && strcmp(req->network, "none") == 0;
+	if (no_network && req->fixed_ip.s_addr)
+		return berr_set(err, -EINVAL, "--ip needs a network; the container has --network none");
+	if (!no_network) {
+		r = store_network_get(e->store, req->network ? req->network : DEFAULT_NETWORK_NAME, &net, err);
+		if (r == -ENOENT)
+			return berr_set(err, -ENOENT, "network %s not found", req->network ? req->network : DEFAULT_NETWORK_NAME);
+		if (r < 0)
+			return r;
+		r = check_fixed_ip(&net, req->fixed_ip, err);
+		if (r < 0)
+			return r;
+	}
 	r = random_hex(c.id, CONTAINER_ID_LEN, err);
 	if (r < 0)
 		return r;
@@ -296,10 +323,10 @@ int containers_create(struct engine *e, const struct create_request *req, char r
 	if (r < 0)
 		return r;
 
-	memcpy(c.network_id, net.id, sizeof(c.network_id));
 	snprintf(c.hostname, sizeof(c.hostname), "%.*s", req->hostname ? CONTAINER_HOSTNAME_MAX : 12,
 		 req->hostname ? req->hostname : c.id);
-	snprintf(c.veth, sizeof(c.veth), "veth%.7s", c.id);
+	if (!no_network)
+		container_add_endpoint(&c, net.id, req->fixed_ip, NULL);
 	c.argv = calloc(req->argc + 1, sizeof(*c.argv));
 	c.ports = calloc(req->n_ports + (req->publish_all ? req->n_exposed : 0) + 1, sizeof(*c.ports));
 	c.exposed = calloc(req->n_exposed + 1, sizeof(*c.exposed));
@@ -325,7 +352,7 @@ int containers_create(struct engine *e, const struct create_request *req, char r
 		if (!explicit) {
 			c.ports[c.n_ports] = req->exposed[i];
 			c.ports[c.n_ports].host_port = c.ports[c.n_ports].host_port_end = 0;
-			c.ports[c.n_ports].host_ip = net.host_binding;
+			c.ports[c.n_ports].host_ip = no_network ? (struct in_addr){ 0 } : net.host_binding;
 			c.n_ports++;
 		}
 	}
@@ -377,32 +404,39 @@ static int local_port_range(uint16_t *lo, uint16_t *hi)
 
 /* The lowest free address of the network's range: not the network, the gateway, the broadcast,
  * nor a running container's. */
-static int allocate_ip(const struct network *net, const struct container *all, size_t n_all, struct in_addr *ret,
-		       struct berr *err)
+static int allocate_ip(const struct network *net, const struct endpoint *ep, const struct container *all, size_t n_all,
+		       struct in_addr *ret, struct berr *err)
 {
 	struct cidr4 range = net->ip_range.prefix ? cidr4_network(net->ip_range) : cidr4_network(net->subnet);
 	uint32_t first = ntohl(range.addr.s_addr), size = range.prefix == 32 ? 1 : 1u << (32 - range.prefix);
 	uint32_t subnet = ntohl(cidr4_network(net->subnet).addr.s_addr);
 	uint32_t bcast = subnet | ~cidr4_mask(net->subnet.prefix);
+	char ip[INET_ADDRSTRLEN];
 
 	for (uint32_t i = 0; i < size; i++) {
-		uint32_t a = first + i;
+		uint32_t a = ep->fixed_ip.s_addr ? ntohl(ep->fixed_ip.s_addr) : first + i;
 		bool used = a == subnet || a == bcast || a == ntohl(net->gateway.s_addr);
 
 		for (size_t k = 0; !used && k < n_all; k++)
-			used = all[k].state == CONTAINER_RUNNING && strcmp(all[k].network_id, net->id) == 0 &&
-			       ntohl(all[k].ip.s_addr) == a;
+			for (size_t j = 0; all[k].state == CONTAINER_RUNNING && j < all[k].n_eps; j++)
+				used |= strcmp(all[k].eps[j].network_id, net->id) == 0 && ntohl(all[k].eps[j].ip.s_addr) == a;
 		if (!used) {
 			ret->s_addr = htonl(a);
 			return 0;
 		}
+		if (ep->fixed_ip.s_addr)
+			return berr_set(err, -EADDRINUSE, "Address already in use: %s on network %s",
+					ip4_format(ep->fixed_ip, ip, sizeof(ip)), net->name);
 	}
 	return berr_set(err, -ENOSPC, "network %s: no free address left", net->name);
 }
 
+
 struct inside {
+	const char *ifname;
 	struct in_addr ip, gw;
 	unsigned prefix;
+	bool default_route;
 };
 
 /* Runs inside the container's namespace (netns_run child): lo, eth0's address, default route. */
@@ -410,52 +444,56 @@ static int setup_inside(void *arg, struct berr *err)
 {
 	const struct inside *in = arg;
 	struct nl_sock *nl = NULL;
-	int lo, eth0, r;
+	int lo, eth, r;
 
 	r = nl_open(&nl, err);
 	if (r >= 0)
 		r = nl_link_index(nl, "lo", &lo, err);
 	if (r >= 0)
 		r = nl_link_set_up(nl, lo, err);
-	if (r >= 0)
-		r = nl_link_index(nl, "eth0", &eth0, err);
-	if (r >= 0)
-		r = nl_addr4_ensure(nl, eth0, in->ip, in->prefix, err);
-	if (r >= 0)
-		r = nl_link_set_up(nl, eth0, err);
-	if (r >= 0)
+	if (r >= 0 && in->ifname)
+		r = nl_link_index(nl, in->ifname, &eth, err);
+	if (r >= 0 && in->ifname)
+		r = nl_addr4_ensure(nl, eth, in->ip, in->prefix, err);
+	if (r >= 0 && in->ifname)
+		r = nl_link_set_up(nl, eth, err);
+	if (r >= 0 && in->default_route)
 		r = nl_route4_default(nl, in->gw, err);
 	nl_close(nl);
 	return r;
 }
 
-static void delete_veth(struct engine *e, const struct container *c)
+static void delete_endpoint_veth(struct engine *e, const struct endpoint *ep)
 {
 	int ifindex;
 
-	if (nl_link_index(e->nl, c->veth, &ifindex, NULL) == 0)
+	if (nl_link_index(e->nl, ep->veth, &ifindex, NULL) == 0)
 		nl_link_delete(e->nl, ifindex, NULL);
 }
 
-static int plumb(struct engine *e, struct container *c, const struct network *net, struct berr *err)
+static void delete_veth(struct engine *e, const struct container *c)
 {
-	char ns[PATH_MAX];
+	for (size_t i = 0; i < c->n_eps; i++)
+		delete_endpoint_veth(e, &c->eps[i]);
+}
+
+/* One endpoint: a veth pair with its inside end created directly in the container's namespace
+ * under its final name, the host end in the bridge, the address (and for the first endpoint
+ * the default route) set from inside. */
+static int plumb_endpoint(struct engine *e, const char *ns, struct endpoint *ep, const struct network *net,
+			  bool default_route, struct berr *err)
+{
 	int nsfd, host, bridge, r;
 
-	container_netns_path(e, c->id, ns, sizeof(ns));
-	if (access(ns, F_OK) < 0) {
-		r = netns_create(ns, err);
-		if (r < 0)
-			return r;
-	}
 	nsfd = open(ns, O_RDONLY | O_CLOEXEC);
 	if (nsfd < 0)
 		return berr_errno(err, -errno, "netns %s", ns);
-	delete_veth(e, c);   /* a leftover of a crash */
-	r = nl_veth_create(e->nl, c->veth, "eth0", nsfd, c->mac, net->mtu, err);
+	delete_endpoint_veth(e, ep);   /* a leftover of a crash */
+	container_mac_from_ip(ep->ip, ep->mac);
+	r = nl_veth_create(e->nl, ep->veth, ep->ifname, nsfd, ep->mac, net->mtu, err);
 	close(nsfd);
 	if (r >= 0)
-		r = nl_link_index(e->nl, c->veth, &host, err);
+		r = nl_link_index(e->nl, ep->veth, &host, err);
 	if (r >= 0)
 		r = nl_link_index(e->nl, net->bridge, &bridge, err);
 	if (r >= 0)
@@ -464,7 +502,32 @@ static int plumb(struct engine *e, struct container *c, const struct network *ne
 		r = nl_link_set_up(e->nl, host, err);
 	if (r >= 0)
 		r = netns_run(ns, setup_inside,
-			      &(struct inside){ .ip = c->ip, .gw = net->gateway, .prefix = net->subnet.prefix }, err);
+			      &(struct inside){ .ifname = ep->ifname, .ip = ep->ip, .gw = net->gateway,
+						.prefix = net->subnet.prefix, .default_route = default_route },
+			      err);
+	return r;
+}
+
+static int plumb(struct engine *e, struct container *c, struct berr *err)
+{
+	char ns[PATH_MAX];
+	int r = 0;
+
+	container_netns_path(e, c->id, ns, sizeof(ns));
+	if (access(ns, F_OK) < 0) {
+		r = netns_create(ns, err);
+		if (r < 0)
+			return r;
+	}
+	if (c->n_eps == 0)
+		return netns_run(ns, setup_inside, &(struct inside){ 0 }, err);
+	for (size_t i = 0; r >= 0 && i < c->n_eps; i++) {
+		struct network net;
+
+		r = network_of(e, c, &c->eps[i], &net, err);
+		if (r >= 0)
+			r = plumb_endpoint(e, ns, &c->eps[i], &net, i == 0, err);
+	}
 	return r;
 }
 
@@ -565,7 +628,6 @@ int containers_start(struct engine *e, const char *ref, struct berr *err)
 	struct port_binding *published = NULL;
 	size_t n_all = 0, n_published = 0;
 	int out = -1, errfd = -1, devnull = -1, r;
-	struct network net;
 	uint16_t lo, hi;
 	char ns[PATH_MAX];
 	pid_t pid;
@@ -577,9 +639,7 @@ int containers_start(struct engine *e, const char *ref, struct berr *err)
 		container_release(&c);
 		return berr_set(err, -EBUSY, "container %s is already running", c.name);
 	}
-	r = network_of(e, &c, &net, err);
-	if (r >= 0)
-		r = containers_list(e, &all, &n_all, err);
+	r = containers_list(e, &all, &n_all, err);
 	if (r < 0)
 		goto fail_early;
 	for (size_t i = 0; i < n_all; i++)
@@ -598,11 +658,15 @@ int containers_start(struct engine *e, const char *ref, struct berr *err)
 		}
 	local_port_range(&lo, &hi);
 	r = hostport_resolve(c.ports, c.n_ports, published, n_published, lo, hi, port_busy, NULL, err);
-	if (r >= 0)
-		r = allocate_ip(&net, all, n_all, &c.ip, err);
+	for (size_t i = 0; r >= 0 && i < c.n_eps; i++) {
+		struct network net;
+
+		r = network_of(e, &c, &c.eps[i], &net, err);
+		if (r >= 0)
+			r = allocate_ip(&net, &c.eps[i], all, n_all, &c.eps[i].ip, err);
+	}
 	if (r < 0)
 		goto fail_early;
-	container_mac_from_ip(c.ip, c.mac);
 
 	/* 1. the intent */
 	c.state = CONTAINER_RUNNING;
@@ -615,7 +679,7 @@ int containers_start(struct engine *e, const char *ref, struct berr *err)
 	if (r < 0)
 		goto fail_early;
 	/* 2. the kernel; 3. the firewall */
-	r = plumb(e, &c, &net, err);
+	r = plumb(e, &c, err);
 	if (r >= 0)
 		r = engine_reconcile_firewall(e, err);
 	if (r >= 0)
@@ -651,7 +715,7 @@ int containers_start(struct engine *e, const char *ref, struct berr *err)
 		char ip[INET_ADDRSTRLEN];
 
 		log_info("container %s (%.12s) started, pid %d, %s", c.name, c.id, (int)pid,
-			 ip4_format(c.ip, ip, sizeof(ip)));
+			 c.n_eps ? ip4_format(c.eps[0].ip, ip, sizeof(ip)) : "no network");
 	}
 	goto out;
 fail_early:

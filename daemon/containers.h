@@ -12,7 +12,8 @@
 struct create_request {
 	const char *name;            /* NULL: a generated name */
 	const char *hostname;        /* NULL: the first 12 digits of the id */
-	const char *network;         /* NULL: the default bridge network */
+	const char *network;         /* NULL: the default bridge network; "none": only lo */
+	struct in_addr fixed_ip;     /* --ip (0.0.0.0: the next free address) */
 	char **argv;
 	size_t argc;
 	bool detached, auto_remove, publish_all;

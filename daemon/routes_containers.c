@@ -189,14 +189,29 @@ static json_t *ports_json(const struct container *c)
 	return ports;
 }
 
+static json_t *endpoint_json(struct engine *e, const struct endpoint *ep, bool running, struct network *ret_net)
+{
+	char ip[INET_ADDRSTRLEN], gw[INET_ADDRSTRLEN], mac[18];
+
+	*ret_net = (struct network){ 0 };
+	store_network_get(e->store, ep->network_id, ret_net, NULL);
+	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", ep->mac[0], ep->mac[1], ep->mac[2], ep->mac[3],
+		 ep->mac[4], ep->mac[5]);
+	ip4_format(ep->ip, ip, sizeof(ip));
+	ip4_format(ret_net->gateway, gw, sizeof(gw));
+	return json_pack("{s:s, s:s, s:s, s:s, s:i, s:s}", "NetworkID", ret_net->id, "IPAddress", running ? ip : "",
+			 "Gateway", running ? gw : "", "MacAddress", running ? mac : "", "IPPrefixLen",
+			 running ? (int)ret_net->subnet.prefix : 0, "InterfaceName", ep->ifname);
+}
+
 static json_t *inspect_json(struct engine *e, const struct container *c)
 {
-	char created[32], started[32], finished[32], ip[INET_ADDRSTRLEN], gw[INET_ADDRSTRLEN], mac[18], name[132];
-	struct network net = { 0 };
-	json_t *args = json_array(), *cmd = json_array(), *exposed = json_object();
+	char created[32], started[32], finished[32], name[132];
+	json_t *args = json_array(), *cmd = json_array(), *exposed = json_object(), *nets = json_object();
+	json_t *primary = NULL, *settings;
 	bool running = c->state == CONTAINER_RUNNING;
+	char mode[NETWORK_NAME_MAX + 1] = "none";
 
-	store_network_get(e->store, c->network_id, &net, NULL);
 	for (size_t i = 0; i < c->argc; i++) {
 		json_array_append_new(cmd, json_string(c->argv[i]));
 		if (i)
@@ -208,28 +223,40 @@ static json_t *inspect_json(struct engine *e, const struct container *c)
 		snprintf(key, sizeof(key), "%u/%s", c->exposed[i].container_port, proto_name(c->exposed[i].proto));
 		json_object_set_new(exposed, key, json_object());
 	}
+	for (size_t i = 0; i < c->n_eps; i++) {
+		struct network net;
+		json_t *ep = endpoint_json(e, &c->eps[i], running, &net);
+
+		if (i == 0) {
+			primary = json_deep_copy(ep);
+			snprintf(mode, sizeof(mode), "%s", net.name);
+		}
+		json_object_set_new(nets, net.name, ep);
+	}
 	iso_time(c->created_at, created, sizeof(created));
 	iso_time(c->started_at, started, sizeof(started));
 	iso_time(c->finished_at, finished, sizeof(finished));
-	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", c->mac[0], c->mac[1], c->mac[2], c->mac[3], c->mac[4],
-		 c->mac[5]);
 	snprintf(name, sizeof(name), "/%s", c->name);
-	ip4_format(c->ip, ip, sizeof(ip));
-	ip4_format(net.gateway, gw, sizeof(gw));
+	/* The top-level address fields describe the endpoint with the gateway, as docker's do for
+	 * the default bridge. */
+	settings = json_pack("{s:s, s:s, s:s, s:i, s:o, s:o}", "IPAddress",
+			     primary ? json_string_value(json_object_get(primary, "IPAddress")) : "", "MacAddress",
+			     primary ? json_string_value(json_object_get(primary, "MacAddress")) : "", "Gateway",
+			     primary ? json_string_value(json_object_get(primary, "Gateway")) : "", "IPPrefixLen",
+			     primary ? (int)json_integer_value(json_object_get(primary, "IPPrefixLen")) : 0, "Ports",
+			     ports_json(c), "Networks", nets);
+	json_decref(primary);
 	return json_pack("{s:s, s:s, s:s, s:s, s:o,"
 			 " s:{s:s, s:b, s:i, s:i, s:s, s:s},"
 			 " s:{s:s, s:o, s:o},"
 			 " s:{s:b, s:s},"
-			 " s:{s:s, s:s, s:s, s:i, s:o, s:{s:{s:s, s:s, s:s, s:s, s:i}}}}",
+			 " s:o}",
 			 "Id", c->id, "Name", name, "Created", created, "Path", c->argc ? c->argv[0] : "", "Args", args,
 			 "State", "Status", container_state_name(c->state), "Running", running, "Pid", running ? (int)c->pid : 0,
 			 "ExitCode", c->exit_code, "StartedAt", started, "FinishedAt", finished,
 			 "Config", "Hostname", c->hostname, "Cmd", cmd, "ExposedPorts", exposed,
-			 "HostConfig", "AutoRemove", c->auto_remove, "NetworkMode", net.name,
-			 "NetworkSettings", "IPAddress", running ? ip : "", "MacAddress", running ? mac : "", "Gateway",
-			 running ? gw : "", "IPPrefixLen", running ? (int)net.subnet.prefix : 0, "Ports", ports_json(c),
-			 "Networks", net.name, "NetworkID", net.id, "IPAddress", running ? ip : "", "Gateway", running ? gw : "",
-			 "MacAddress", running ? mac : "", "IPPrefixLen", running ? (int)net.subnet.prefix : 0);
+			 "HostConfig", "AutoRemove", c->auto_remove, "NetworkMode", mode,
+			 "NetworkSettings", settings);
 }
 
 static void inspect(struct engine *e, const struct http_request *req, struct http_response *resp)

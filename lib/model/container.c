@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,6 +31,45 @@ void container_mac_from_ip(struct in_addr ip, unsigned char mac[6])
 	mac[0] = 0x02;
 	mac[1] = 0x42;
 	memcpy(mac + 2, &ip.s_addr, 4);   /* network order: 172.17.0.2 -> ac:11:00:02 */
+}
+
+int container_endpoint_index(const struct container *c, const char *network_id)
+{
+	for (size_t i = 0; i < c->n_eps; i++)
+		if (strcmp(c->eps[i].network_id, network_id) == 0)
+			return (int)i;
+	return -1;
+}
+
+int container_add_endpoint(struct container *c, const char *network_id, struct in_addr fixed_ip, struct berr *err)
+{
+	struct endpoint *ep;
+	unsigned slot;
+
+	if (container_endpoint_index(c, network_id) >= 0)
+		return berr_set(err, -EEXIST, "container %s is already connected to network %.12s", c->name, network_id);
+	if (c->n_eps == CONTAINER_MAX_ENDPOINTS)
+		return berr_set(err, -E2BIG, "container %s: at most %d networks", c->name, CONTAINER_MAX_ENDPOINTS);
+	/* The lowest ethN and veth suffix no other endpoint uses (a disconnect leaves gaps). */
+	for (slot = 0; slot < CONTAINER_MAX_ENDPOINTS; slot++) {
+		char name[IFNAMSIZ];
+		bool used = false;
+
+		snprintf(name, sizeof(name), "eth%u", slot);
+		for (size_t i = 0; i < c->n_eps; i++)
+			used |= strcmp(c->eps[i].ifname, name) == 0;
+		if (!used)
+			break;
+	}
+	ep = &c->eps[c->n_eps++];
+	*ep = (struct endpoint){ .fixed_ip = fixed_ip };
+	snprintf(ep->network_id, sizeof(ep->network_id), "%s", network_id);
+	snprintf(ep->ifname, sizeof(ep->ifname), "eth%u", slot);
+	char prefix[8];
+
+	snprintf(prefix, sizeof(prefix), "%.7s", c->id);   /* a copy: c->id and ep->veth share c */
+	snprintf(ep->veth, sizeof(ep->veth), "veth%s%x", prefix, slot);
+	return 0;
 }
 
 bool container_name_valid(const char *name)
@@ -64,15 +104,20 @@ static json_t *bindings_to_json(const struct port_binding *b, size_t n)
 
 char *container_to_json(const struct container *c)
 {
-	char ip[INET_ADDRSTRLEN];
-	json_t *argv = json_array(), *o;
+	char ip[INET_ADDRSTRLEN], fixed[INET_ADDRSTRLEN];
+	json_t *argv = json_array(), *eps = json_array(), *o;
 	char *s;
 
 	for (size_t i = 0; argv && i < c->argc; i++)
 		json_array_append_new(argv, json_string(c->argv[i]));
-	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:b, s:b, s:s, s:i, s:I, s:i, s:I, s:I, s:I, s:I, s:o, s:o}",
-		      "id", c->id, "name", c->name, "network_id", c->network_id, "hostname", c->hostname, "veth", c->veth,
-		      "ip", ip4_format(c->ip, ip, sizeof(ip)), "argv", argv, "auto_remove", c->auto_remove, "detached",
+	for (size_t i = 0; eps && i < c->n_eps; i++)
+		json_array_append_new(eps, json_pack("{s:s, s:s, s:s, s:s, s:s}", "network_id", c->eps[i].network_id,
+						     "ifname", c->eps[i].ifname, "veth", c->eps[i].veth, "ip",
+						     ip4_format(c->eps[i].ip, ip, sizeof(ip)), "fixed_ip",
+						     ip4_format(c->eps[i].fixed_ip, fixed, sizeof(fixed))));
+	o = json_pack("{s:s, s:s, s:s, s:o, s:o, s:b, s:b, s:s, s:i, s:I, s:i, s:I, s:I, s:I, s:I, s:o, s:o}",
+		      "id", c->id, "name", c->name, "hostname", c->hostname, "endpoints", eps, "argv", argv,
+		      "auto_remove", c->auto_remove, "detached",
 		      c->detached, "state", container_state_name(c->state), "pid", (int)c->pid, "start_time",
 		      (json_int_t)c->start_time, "exit_code", c->exit_code, "created_at", (json_int_t)c->created_at,
 		      "started_at", (json_int_t)c->started_at, "finished_at", (json_int_t)c->finished_at, "start_seq",
@@ -128,9 +173,9 @@ static int copy_field(char *dst, size_t size, json_t *o, const char *key)
 int container_from_json(const char *doc, struct container *ret, struct berr *err)
 {
 	struct container c = { 0 };
-	const char *state, *ip;
+	const char *state;
 	json_error_t jerr;
-	json_t *o, *argv, *a;
+	json_t *o, *argv, *a, *eps;
 	size_t i;
 	int r = 0;
 
@@ -138,17 +183,29 @@ int container_from_json(const char *doc, struct container *ret, struct berr *err
 	if (!o)
 		return berr_set(err, -EINVAL, "container record: %s", jerr.text);
 	if (copy_field(c.id, sizeof(c.id), o, "id") || copy_field(c.name, sizeof(c.name), o, "name") ||
-	    copy_field(c.network_id, sizeof(c.network_id), o, "network_id") ||
-	    copy_field(c.hostname, sizeof(c.hostname), o, "hostname") || copy_field(c.veth, sizeof(c.veth), o, "veth")) {
+	    copy_field(c.hostname, sizeof(c.hostname), o, "hostname")) {
 		r = -EINVAL;
 		goto out;
 	}
-	ip = json_string_value(json_object_get(o, "ip"));
-	if (!ip || ip4_parse(ip, &c.ip, NULL) < 0) {
+	eps = json_object_get(o, "endpoints");
+	if (json_array_size(eps) > CONTAINER_MAX_ENDPOINTS) {
 		r = -EINVAL;
 		goto out;
 	}
-	container_mac_from_ip(c.ip, c.mac);
+	json_array_foreach(eps, i, a) {
+		struct endpoint *ep = &c.eps[i];
+		const char *ip = json_string_value(json_object_get(a, "ip"));
+		const char *fixed = json_string_value(json_object_get(a, "fixed_ip"));
+
+		if (copy_field(ep->network_id, sizeof(ep->network_id), a, "network_id") ||
+		    copy_field(ep->ifname, sizeof(ep->ifname), a, "ifname") || copy_field(ep->veth, sizeof(ep->veth), a, "veth") ||
+		    !ip || ip4_parse(ip, &ep->ip, NULL) < 0 || !fixed || ip4_parse(fixed, &ep->fixed_ip, NULL) < 0) {
+			r = -EINVAL;
+			goto out;
+		}
+		container_mac_from_ip(ep->ip, ep->mac);
+		c.n_eps++;
+	}
 	argv = json_object_get(o, "argv");
 	c.argc = json_array_size(argv);
 	c.argv = calloc(c.argc + 1, sizeof(*c.argv));

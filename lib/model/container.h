@@ -19,16 +19,28 @@
 #define CONTAINER_HOSTNAME_MAX 64
 #define CONTAINER_ARGS_MAX 4096        /* arguments of the command */
 
+#define CONTAINER_MAX_ENDPOINTS 16     /* networks one container can be connected to */
+
 enum container_state { CONTAINER_CREATED, CONTAINER_RUNNING, CONTAINER_EXITED };
+
+/* The container's attachment to one network: eth0 for the first, eth1… for `network connect`.
+ * The first endpoint carries the default route and the published ports (Docker: the endpoint
+ * that provides the gateway). */
+struct endpoint {
+	char network_id[NETWORK_ID_LEN + 1];
+	char ifname[IFNAMSIZ];           /* inside the container */
+	char veth[IFNAMSIZ];             /* host end of the veth pair */
+	struct in_addr ip;               /* while running */
+	struct in_addr fixed_ip;         /* --ip; 0.0.0.0: the next free address */
+	unsigned char mac[6];
+};
 
 struct container {
 	char id[CONTAINER_ID_LEN + 1];
 	char name[CONTAINER_NAME_MAX + 1];
-	char network_id[NETWORK_ID_LEN + 1];
 	char hostname[CONTAINER_HOSTNAME_MAX + 1];
-	char veth[IFNAMSIZ];             /* host end of the veth pair */
-	struct in_addr ip;
-	unsigned char mac[6];
+	struct endpoint eps[CONTAINER_MAX_ENDPOINTS];
+	size_t n_eps;
 	char **argv;                     /* NULL-terminated, owned */
 	size_t argc;
 	bool auto_remove;                /* --rm */
@@ -49,6 +61,11 @@ void container_release(struct container *c);   /* frees the owned arrays; accept
 const char *container_state_name(enum container_state s);
 /* Docker's MAC for an IPv4 address: 02:42 followed by the address (02:42:ac:11:00:02). */
 void container_mac_from_ip(struct in_addr ip, unsigned char mac[6]);
+/* Adds an endpoint on network_id with the next free interface name (eth0, eth1, …) and a
+ * host-side veth name derived from the container id. -EEXIST if already connected. */
+int container_add_endpoint(struct container *c, const char *network_id, struct in_addr fixed_ip, struct berr *err);
+/* Index of the endpoint on network_id, or -1. */
+int container_endpoint_index(const struct container *c, const char *network_id);
 /* Names as docker accepts them: [a-zA-Z0-9][a-zA-Z0-9_.-]* */
 bool container_name_valid(const char *name);
 

@@ -75,6 +75,11 @@ int  nl_addr4_list(struct nl_sock *nl, int ifindex, struct nl_addr4 *out, size_t
 
 /* --- IPv4 routes (route.c) --- */
 
+/* The main table's unicast IPv4 routes with a destination (not the default route): what the
+   host reaches, for refusing a network that would overlap it. Fills up to max, *ret_n = count. */
+struct nl_route4 { struct in_addr dst; unsigned prefix; int oif; };
+int  nl_route4_list(struct nl_sock *nl, struct nl_route4 *out, size_t max, size_t *ret_n, struct berr *err);
+
 /* Default IPv4 route via GW (in the socket's netns, main table, no metric). Already present -> 0;
    a default route via another gateway -> -EEXIST "default route exists via X". */
 int  nl_route4_default(struct nl_sock *nl, struct in_addr gw, struct berr *err);

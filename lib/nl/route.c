@@ -31,6 +31,8 @@ static int route_attr_cb(const struct nlattr *a, void *data)
 		return MNL_CB_OK;
 	switch (type) {
 	case RTA_GATEWAY:
+	case RTA_DST:
+	case RTA_OIF:
 	case RTA_TABLE:
 	case RTA_PRIORITY:
 		if (mnl_attr_validate(a, MNL_TYPE_U32) < 0)
@@ -132,4 +134,62 @@ int nl_route4_default(struct nl_sock *nl, struct in_addr gw, struct berr *err)
 		return 0;
 	inet_ntop(AF_INET, &cur, b, sizeof(b));
 	return berr_set(err, -EEXIST, "default route exists via %s (wanted %s)", b, a);
+}
+
+struct route_list {
+	struct nl_route4 *out;
+	size_t max, n;
+};
+
+static void route_list_reset(void *data)
+{
+	((struct route_list *)data)->n = 0;
+}
+
+static int route_list_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct route_list *l = data;
+	const struct nlattr *tb[RTA_MAX + 1] = { 0 };
+	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+	unsigned table;
+
+	if (nlh->nlmsg_type != RTM_NEWROUTE)
+		return MNL_CB_OK;
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*rtm) || mnl_attr_parse(nlh, sizeof(*rtm), route_attr_cb, tb) < 0) {
+		errno = EBADMSG;
+		return MNL_CB_ERROR;
+	}
+	table = tb[RTA_TABLE] ? mnl_attr_get_u32(tb[RTA_TABLE]) : rtm->rtm_table;
+	/* Unicast routes of the main table with a destination: the networks this host reaches
+	 * directly or through a gateway. The default route overlaps everything and says nothing. */
+	if (rtm->rtm_family != AF_INET || table != RT_TABLE_MAIN || rtm->rtm_type != RTN_UNICAST ||
+	    rtm->rtm_dst_len == 0 || !tb[RTA_DST] || mnl_attr_get_payload_len(tb[RTA_DST]) != 4)
+		return MNL_CB_OK;
+	if (l->n < l->max) {
+		memcpy(&l->out[l->n].dst, mnl_attr_get_payload(tb[RTA_DST]), 4);
+		l->out[l->n].prefix = rtm->rtm_dst_len;
+		l->out[l->n].oif = tb[RTA_OIF] ? (int)mnl_attr_get_u32(tb[RTA_OIF]) : 0;
+	}
+	l->n++;
+	return MNL_CB_OK;
+}
+
+int nl_route4_list(struct nl_sock *nl, struct nl_route4 *out, size_t max, size_t *ret_n, struct berr *err)
+{
+	struct route_list l = { out, max, 0 };
+	union nl_req req;
+	struct nlmsghdr *nlh;
+	struct rtmsg *rtm;
+	int r;
+
+	memset(&req, 0, sizeof(req));
+	nlh = mnl_nlmsg_put_header(req.buf);
+	nlh->nlmsg_type = RTM_GETROUTE;
+	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	rtm->rtm_family = AF_INET;
+	r = nl_dump(nl, nlh, route_list_cb, route_list_reset, &l);
+	if (r < 0)
+		return nl_fail(nl, err, r, "routes: read");
+	*ret_n = l.n;
+	return 0;
 }
