@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "client.h"
+#include "model/cidr.h"
 #include "model/portspec.h"
 
 static void usage(void)
@@ -20,6 +21,7 @@ static void usage(void)
 	       "      --expose PORT[/PROTO]    Expose a port or a range (what -P publishes)\n"
 	       "  -h, --help                   Print usage\n"
 	       "      --hostname NAME          Container host name (default: the ID's first 12 digits)\n"
+	       "      --ip IP                  The container's address on its network (default: the next free one)\n"
 	       "      --name NAME              Assign a name to the container\n"
 	       "      --network NETWORK        Connect the container to a network (default \"bridge\")\n"
 	       "  -p, --publish SPEC           Publish a port: [HOSTIP:][HOSTPORT[-END]:]CPORT[-END][/tcp|udp|sctp]\n"
@@ -48,7 +50,7 @@ static bool is_opt(const char *a, const char *lng, const char *shrt)
 
 int cmd_run(const struct client *c, int argc, char **argv)
 {
-	const char *name = NULL, *hostname = NULL, *network = NULL;
+	const char *name = NULL, *hostname = NULL, *network = NULL, *ip = NULL;
 	bool detach = false, rm = false, publish_all = false;
 	json_t *specs = json_array(), *exposed = json_object(), *cmd = json_array(), *body, *reply = NULL;
 	struct port_binding *scratch = NULL;
@@ -77,6 +79,11 @@ int cmd_run(const struct client *c, int argc, char **argv)
 		} else if (is_opt(a, "--name", NULL)) {
 			if (!(name = value_of(argc, argv, &i, "--name", NULL)))
 				goto missing;
+		} else if (is_opt(a, "--ip", NULL)) {
+			if (!(ip = value_of(argc, argv, &i, "--ip", NULL)))
+				goto missing;
+			if (ip4_parse(ip, &(struct in_addr){ 0 }, &err) < 0)
+				goto bad;
 		} else if (is_opt(a, "--hostname", NULL)) {
 			if (!(hostname = value_of(argc, argv, &i, "--hostname", NULL)))
 				goto missing;
@@ -109,9 +116,9 @@ int cmd_run(const struct client *c, int argc, char **argv)
 
 	/* Attached with --rm: the client removes the container after reading its exit status,
 	 * so the daemon must not remove it first. */
-	body = json_pack("{s:O, s:s?, s:b, s:O, s:{s:b, s:b, s:s?, s:O}}", "Cmd", cmd, "Hostname", hostname, "Detach",
-			 detach, "ExposedPorts", exposed, "HostConfig", "AutoRemove", rm && detach, "PublishAllPorts",
-			 publish_all, "NetworkMode", network, "PortSpecs", specs);
+	body = json_pack("{s:O, s:s?, s:b, s:O, s:{s:b, s:b, s:s?, s:O}, s:s?}", "Cmd", cmd, "Hostname", hostname,
+			 "Detach", detach, "ExposedPorts", exposed, "HostConfig", "AutoRemove", rm && detach,
+			 "PublishAllPorts", publish_all, "NetworkMode", network, "PortSpecs", specs, "IPv4Address", ip);
 	char *text = json_dumps(body, JSON_COMPACT);
 	json_decref(body);
 	if (name)

@@ -17,6 +17,7 @@ static const struct {
 	{ "info", cmd_info, "Display system-wide information" },
 	{ "inspect", cmd_inspect, "Display detailed information on containers" },
 	{ "logs", cmd_logs, "Fetch the output of a container" },
+	{ "network", cmd_network, "Manage networks (create, ls, inspect, rm, connect, disconnect)" },
 	{ "port", cmd_port, "List the container's published ports" },
 	{ "ps", cmd_ps, "List containers" },
 	{ "rm", cmd_rm, "Remove containers" },

@@ -901,3 +901,92 @@ int containers_adopt(struct engine *e, struct berr *err)
 	containers_list_free(v, n);
 	return r;
 }
+
+int containers_connect(struct engine *e, const char *net_ref, const char *ref, struct in_addr ip, struct berr *err)
+{
+	struct container c = { 0 }, *all = NULL;
+	struct network net;
+	size_t n_all = 0;
+	char ns[PATH_MAX];
+	int r;
+
+	r = store_network_get(e->store, net_ref, &net, err);
+	if (r == -ENOENT)
+		return berr_set(err, -ENOENT, "network %s not found", net_ref);
+	if (r < 0)
+		return r;
+	r = check_fixed_ip(&net, ip, err);
+	if (r >= 0)
+		r = containers_get(e, ref, &c, err);
+	if (r < 0)
+		return r;
+	r = container_add_endpoint(&c, net.id, ip, err);
+	if (r == -EEXIST)
+		r = berr_set(err, -EEXIST, "endpoint with name %s already exists in network %s", c.name, net.name);
+	if (r >= 0 && c.state == CONTAINER_RUNNING) {
+		struct endpoint *ep = &c.eps[c.n_eps - 1];
+
+		r = containers_list(e, &all, &n_all, err);
+		if (r >= 0)
+			r = allocate_ip(&net, ep, all, n_all, &ep->ip, err);
+		if (r >= 0)
+			r = save(e, &c, err);
+		container_netns_path(e, c.id, ns, sizeof(ns));
+		/* The first endpoint of a container that had none gets the default route. */
+		if (r >= 0)
+			r = plumb_endpoint(e, ns, ep, &net, c.n_eps == 1, err);
+		if (r >= 0)
+			r = engine_reconcile_firewall(e, err);
+		if (r < 0) {
+			delete_endpoint_veth(e, ep);
+			c.n_eps--;
+			save(e, &c, NULL);
+		}
+	} else if (r >= 0) {
+		r = save(e, &c, err);
+	}
+	containers_list_free(all, n_all);
+	container_release(&c);
+	return r;
+}
+
+int containers_disconnect(struct engine *e, const char *net_ref, const char *ref, struct berr *err)
+{
+	struct container c = { 0 };
+	struct network net;
+	int i, r;
+
+	r = store_network_get(e->store, net_ref, &net, err);
+	if (r == -ENOENT)
+		return berr_set(err, -ENOENT, "network %s not found", net_ref);
+	if (r < 0)
+		return r;
+	r = containers_get(e, ref, &c, err);
+	if (r < 0)
+		return r;
+	i = container_endpoint_index(&c, net.id);
+	if (i < 0) {
+		r = berr_set(err, -EINVAL, "container %s is not connected to network %s", c.name, net.name);
+		goto out;
+	}
+	if (c.state == CONTAINER_RUNNING)
+		delete_endpoint_veth(e, &c.eps[i]);
+	memmove(&c.eps[i], &c.eps[i + 1], (c.n_eps - (size_t)i - 1) * sizeof(c.eps[0]));
+	c.n_eps--;
+	r = save(e, &c, err);
+	/* The gateway moves to the next endpoint, and the published ports with it (Docker). */
+	if (r >= 0 && i == 0 && c.n_eps && c.state == CONTAINER_RUNNING) {
+		struct network first;
+		char ns[PATH_MAX];
+
+		container_netns_path(e, c.id, ns, sizeof(ns));
+		r = network_of(e, &c, &c.eps[0], &first, err);
+		if (r >= 0)
+			r = netns_run(ns, setup_inside, &(struct inside){ .gw = first.gateway, .default_route = true }, err);
+	}
+	if (r >= 0)
+		r = engine_reconcile_firewall(e, err);
+out:
+	container_release(&c);
+	return r;
+}

@@ -47,3 +47,8 @@ void containers_on_event(struct engine *e, int fd);
 /* Paths of a container's files. */
 void container_netns_path(const struct engine *e, const char *id, char *buf, size_t len);
 void container_log_path(const struct engine *e, const char *id, const char *stream, char *buf, size_t len);
+
+/* network connect/disconnect: a running container gets (or loses) an interface ethN at once;
+ * a stopped one when it starts. */
+int containers_connect(struct engine *e, const char *net_ref, const char *ref, struct in_addr ip, struct berr *err);
+int containers_disconnect(struct engine *e, const char *net_ref, const char *ref, struct berr *err);

@@ -100,6 +100,7 @@ void http_error(struct http_response *resp, int code, const char *msg)
 	case -EEXIST: case -EADDRINUSE: case -EBUSY: resp->status = 409; break;
 	case -EINVAL: case -ERANGE: case -ENAMETOOLONG: resp->status = 400; break;
 	case -EOPNOTSUPP: resp->status = 501; break;
+	case -EPERM: resp->status = 403; break;
 	default: resp->status = 500; break;
 	}
 	json_decref(resp->json);
@@ -157,10 +158,10 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct http_re
 
 static void dispatch(struct engine *e, struct http_request *req, struct http_response *resp)
 {
-	static const struct http_route *const tables[] = { http_routes, http_container_routes };
+	static const struct http_route *const tables[] = { http_routes, http_container_routes, http_network_routes };
 	bool path_known = false;
 
-	for (size_t t = 0; t < 2; t++)
+	for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++)
 		for (const struct http_route *rt = tables[t]; rt->method; rt++) {
 			if (!path_matches(rt->path, req->path))
 				continue;

@@ -54,6 +54,7 @@ struct http_route {
 };
 extern const struct http_route http_routes[];
 extern const struct http_route http_container_routes[];
+extern const struct http_route http_network_routes[];
 
 struct http_server;
 /* Binds the unix socket (refusing when another berthd answers on it), mode 0660. */

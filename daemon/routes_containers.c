@@ -108,9 +108,15 @@ static void create(struct engine *e, const struct http_request *req, struct http
 	cr.network = json_string_value(json_object_get(hc, "NetworkMode"));
 	if (cr.network && (!*cr.network || strcmp(cr.network, "default") == 0))
 		cr.network = NULL;
+	{
+		const char *ip = json_string_value(json_object_get(body, "IPv4Address"));
+
+		if (ip && *ip)
+			r = ip4_parse(ip, &cr.fixed_ip, &err);
+	}
 	cr.argc = json_array_size(cmd);
 	cr.argv = calloc(cr.argc + 1, sizeof(*cr.argv));
-	if (!cr.argv)
+	if (!cr.argv && r >= 0)
 		r = berr_set(&err, -ENOMEM, "out of memory");
 	json_array_foreach(cmd, i, a) {
 		if (!json_is_string(a)) {

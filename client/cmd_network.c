@@ -1,0 +1,289 @@
+/* SPDX-License-Identifier: MIT */
+/* berth network create|ls|inspect|rm|connect|disconnect, as docker network. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "client.h"
+
+static int usage(void)
+{
+	printf("Usage:\tberth network COMMAND\n\nManage bridge networks.\n\nCommands:\n"
+	       "  create [--driver bridge] [--subnet CIDR] [--gateway IP] [--ip-range CIDR] [--internal]\n"
+	       "         [-o|--opt KEY=VALUE]... NAME        Create a network\n"
+	       "  ls [-q] [--format json]                      List networks\n"
+	       "  inspect NETWORK...                           Display detailed information (JSON)\n"
+	       "  rm NETWORK...                                Remove networks\n"
+	       "  connect [--ip IP] NETWORK CONTAINER          Connect a container to a network\n"
+	       "  disconnect NETWORK CONTAINER                 Disconnect a container from a network\n\n"
+	       "Options of create (-o), as Docker's: com.docker.network.bridge.name, .enable_icc,\n"
+	       ".enable_ip_masquerade, .host_binding_ipv4 (com.docker.network.bridge.*), com.docker.network.driver.mtu\n");
+	return 0;
+}
+
+/* "--flag VALUE" or "--flag=VALUE" */
+static const char *flag_value(int argc, char **argv, int *i, const char *name, const char *shrt)
+{
+	size_t n = strlen(name);
+
+	if (strcmp(argv[*i], name) == 0 || (shrt && strcmp(argv[*i], shrt) == 0))
+		return *i + 1 < argc ? argv[++*i] : NULL;
+	if (strncmp(argv[*i], name, n) == 0 && argv[*i][n] == '=')
+		return argv[*i] + n + 1;
+	return NULL;
+}
+
+static bool is_flag(const char *a, const char *name, const char *shrt)
+{
+	size_t n = strlen(name);
+
+	return strcmp(a, name) == 0 || (shrt && strcmp(a, shrt) == 0) || (strncmp(a, name, n) == 0 && a[n] == '=');
+}
+
+static int post(const struct client *c, const char *path, json_t *body, long ok, json_t **ret)
+{
+	char *text = json_dumps(body, JSON_COMPACT);
+	json_t *reply = NULL;
+	long status;
+	int r;
+
+	json_decref(body);
+	r = client_request(c, "POST", path, text ? text : "{}", &status, &reply);
+	free(text);
+	if (r < 0)
+		return EXIT_REFUSED;
+	if (status != ok) {
+		r = client_print_error(status, reply);
+		json_decref(reply);
+		return r;
+	}
+	if (ret)
+		*ret = reply;
+	else
+		json_decref(reply);
+	return 0;
+}
+
+static int create(const struct client *c, int argc, char **argv)
+{
+	const char *subnet = "", *gateway = "", *range = "", *driver = "bridge", *name = NULL;
+	json_t *opts = json_object(), *reply = NULL;
+	bool internal = false;
+	int r;
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *v;
+
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			json_decref(opts);
+			return usage();
+		} else if (strcmp(a, "--internal") == 0) {
+			internal = true;
+		} else if (is_flag(a, "--subnet", NULL) || is_flag(a, "--gateway", NULL) || is_flag(a, "--ip-range", NULL) ||
+			   is_flag(a, "--driver", "-d") || is_flag(a, "--opt", "-o")) {
+			const char *f = is_flag(a, "--subnet", NULL) ? "--subnet" : is_flag(a, "--gateway", NULL) ? "--gateway" :
+					is_flag(a, "--ip-range", NULL) ? "--ip-range" : is_flag(a, "--driver", "-d") ? "--driver" :
+													   "--opt";
+			const char *shrt = strcmp(f, "--driver") == 0 ? "-d" : strcmp(f, "--opt") == 0 ? "-o" : NULL;
+
+			v = flag_value(argc, argv, &i, f, shrt);
+			if (!v) {
+				fprintf(stderr, "berth network create: flag needs an argument: %s\n", f);
+				json_decref(opts);
+				return EXIT_USAGE;
+			}
+			if (strcmp(f, "--subnet") == 0)
+				subnet = v;
+			else if (strcmp(f, "--gateway") == 0)
+				gateway = v;
+			else if (strcmp(f, "--ip-range") == 0)
+				range = v;
+			else if (strcmp(f, "--driver") == 0)
+				driver = v;
+			else {
+				const char *eq = strchr(v, '=');
+				char key[256];
+
+				if (!eq || eq == v || (size_t)(eq - v) >= sizeof(key)) {
+					fprintf(stderr, "berth network create: invalid option \"%s\": expected KEY=VALUE\n", v);
+					json_decref(opts);
+					return EXIT_USAGE;
+				}
+				snprintf(key, sizeof(key), "%.*s", (int)(eq - v), v);
+				json_object_set_new(opts, key, json_string(eq + 1));
+			}
+		} else if (a[0] == '-' || name) {
+			fprintf(stderr, "berth network create: unexpected argument \"%s\" (see berth network --help)\n", a);
+			json_decref(opts);
+			return EXIT_USAGE;
+		} else {
+			name = a;
+		}
+	}
+	if (!name) {
+		fprintf(stderr, "berth network create: needs a NAME (see berth network --help)\n");
+		json_decref(opts);
+		return EXIT_USAGE;
+	}
+	r = post(c, "/networks/create",
+		 json_pack("{s:s, s:s, s:b, s:{s:[{s:s, s:s, s:s}]}, s:o}", "Name", name, "Driver", driver, "Internal",
+			   internal, "IPAM", "Config", "Subnet", subnet, "Gateway", gateway, "IPRange", range, "Options", opts),
+		 201, &reply);
+	if (!r)
+		printf("%s\n", json_string_value(json_object_get(reply, "Id")));
+	json_decref(reply);
+	return r;
+}
+
+static int ls(const struct client *c, int argc, char **argv)
+{
+	bool quiet = false, json = false;
+	json_t *list, *n;
+	size_t i;
+	int r;
+
+	for (int k = 1; k < argc; k++) {
+		if (strcmp(argv[k], "-q") == 0 || strcmp(argv[k], "--quiet") == 0)
+			quiet = true;
+		else if (strcmp(argv[k], "--format=json") == 0 ||
+			 (strcmp(argv[k], "--format") == 0 && k + 1 < argc && strcmp(argv[++k], "json") == 0))
+			json = true;
+		else {
+			fprintf(stderr, "berth network ls: unknown argument \"%s\"\n", argv[k]);
+			return EXIT_USAGE;
+		}
+	}
+	r = client_get_json(c, "/networks", &list);
+	if (r)
+		return r;
+	if (json) {
+		json_dumpf(list, stdout, JSON_INDENT(2));
+		putchar('\n');
+	} else if (!quiet) {
+		printf("%-14s %-20s %-8s %-8s %s\n", "NETWORK ID", "NAME", "DRIVER", "SCOPE", "SUBNET");
+	}
+	json_array_foreach(list, i, n) {
+		const char *id = json_string_value(json_object_get(n, "Id"));
+
+		if (json)
+			break;
+		if (quiet)
+			printf("%.12s\n", id);
+		else
+			printf("%-14.12s %-20s %-8s %-8s %s\n", id, json_string_value(json_object_get(n, "Name")),
+			       json_string_value(json_object_get(n, "Driver")), json_string_value(json_object_get(n, "Scope")),
+			       json_string_value(json_object_get(json_array_get(json_object_get(json_object_get(n, "IPAM"),
+											     "Config"), 0), "Subnet")));
+	}
+	json_decref(list);
+	return 0;
+}
+
+static int inspect(const struct client *c, int argc, char **argv)
+{
+	json_t *all = json_array();
+	int r = 0;
+
+	if (argc < 2) {
+		fprintf(stderr, "berth network inspect: needs at least one network\n");
+		json_decref(all);
+		return EXIT_USAGE;
+	}
+	for (int i = 1; i < argc; i++) {
+		char path[512], esc[400];
+		json_t *n;
+
+		snprintf(path, sizeof(path), "/networks/%s", client_escape(argv[i], esc, sizeof(esc)));
+		if (client_get_json(c, path, &n)) {
+			r = EXIT_REFUSED;
+			continue;
+		}
+		json_array_append_new(all, n);
+	}
+	json_dumpf(all, stdout, JSON_INDENT(4));
+	putchar('\n');
+	json_decref(all);
+	return r;
+}
+
+static int rm(const struct client *c, int argc, char **argv)
+{
+	int r = 0;
+
+	if (argc < 2) {
+		fprintf(stderr, "berth network rm: needs at least one network\n");
+		return EXIT_USAGE;
+	}
+	for (int i = 1; i < argc; i++) {
+		char path[512], esc[400];
+		json_t *reply = NULL;
+		long status;
+
+		snprintf(path, sizeof(path), "/networks/%s", client_escape(argv[i], esc, sizeof(esc)));
+		if (client_request(c, "DELETE", path, NULL, &status, &reply) < 0)
+			r = EXIT_REFUSED;
+		else if (status == 204)
+			printf("%s\n", argv[i]);
+		else
+			r = client_print_error(status, reply);
+		json_decref(reply);
+	}
+	return r;
+}
+
+static int connect_cmd(const struct client *c, int argc, char **argv, bool connect)
+{
+	const char *ip = "", *args[2] = { NULL, NULL };
+	char path[512], esc[400];
+	int n = 0;
+
+	for (int i = 1; i < argc; i++) {
+		if (connect && is_flag(argv[i], "--ip", NULL)) {
+			if (!(ip = flag_value(argc, argv, &i, "--ip", NULL))) {
+				fprintf(stderr, "berth network connect: flag needs an argument: --ip\n");
+				return EXIT_USAGE;
+			}
+		} else if (!connect && (strcmp(argv[i], "-f") == 0 || strcmp(argv[i], "--force") == 0)) {
+			continue;
+		} else if (argv[i][0] == '-' || n == 2) {
+			fprintf(stderr, "berth network %s: unexpected argument \"%s\"\n", argv[0], argv[i]);
+			return EXIT_USAGE;
+		} else {
+			args[n++] = argv[i];
+		}
+	}
+	if (n != 2) {
+		fprintf(stderr, "berth network %s: needs NETWORK and CONTAINER\n", argv[0]);
+		return EXIT_USAGE;
+	}
+	snprintf(path, sizeof(path), "/networks/%s/%s", client_escape(args[0], esc, sizeof(esc)),
+		 connect ? "connect" : "disconnect");
+	return post(c, path,
+		    json_pack("{s:s, s:{s:{s:s}}}", "Container", args[1], "EndpointConfig", "IPAMConfig", "IPv4Address", ip),
+		    200, NULL);
+}
+
+int cmd_network(const struct client *c, int argc, char **argv)
+{
+	if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+		usage();
+		return argc < 2 ? EXIT_USAGE : 0;
+	}
+	argc--, argv++;
+	if (argc > 1 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0))
+		return usage();
+	if (strcmp(argv[0], "create") == 0)
+		return create(c, argc, argv);
+	if (strcmp(argv[0], "ls") == 0 || strcmp(argv[0], "list") == 0)
+		return ls(c, argc, argv);
+	if (strcmp(argv[0], "inspect") == 0)
+		return inspect(c, argc, argv);
+	if (strcmp(argv[0], "rm") == 0 || strcmp(argv[0], "remove") == 0)
+		return rm(c, argc, argv);
+	if (strcmp(argv[0], "connect") == 0)
+		return connect_cmd(c, argc, argv, true);
+	if (strcmp(argv[0], "disconnect") == 0)
+		return connect_cmd(c, argc, argv, false);
+	fprintf(stderr, "berth network: unknown command \"%s\" (see berth network --help)\n", argv[0]);
+	return EXIT_USAGE;
+}
