@@ -135,3 +135,17 @@ check_out() {
 	got=$("$@" 2>&1)
 	if [ "$got" = "$want" ]; then pass "$name"; else fail "$name" "expected [$want], got [$got]"; fi
 }
+
+# tcp_get_in CONTAINER ADDR PORT: like tcp_get, from inside a container (berth exec).
+tcp_get_in() {
+	local id=$1 addr=$2 port=$3 out deadline=$((SECONDS + 10))
+	while [ $SECONDS -lt $deadline ]; do
+		if out=$("$BERTH" -H "unix://$DIR/berth.sock" exec "$id" socat -T 3 - "TCP:$addr:$port,connect-timeout=2" \
+			</dev/null 2>/dev/null) && [ -n "$out" ]; then
+			printf '%s\n' "$out"
+			return 0
+		fi
+		sleep 0.05
+	done
+	return 1
+}
