@@ -138,11 +138,13 @@ static int network_of(struct engine *e, const struct container *c, const struct 
 	return r < 0 ? berr_wrap(err, r, "container %s: network", c->name) : 0;
 }
 
-int containers_plan_ports(struct engine *e, struct plan_port **ret, size_t *ret_n, struct berr *err)
+int containers_plan(struct engine *e, struct plan_port **ret, size_t *ret_n, struct plan_endpoint **ret_eps,
+		    size_t *ret_n_eps, struct berr *err)
 {
 	struct container *v = NULL, **order = NULL;
 	struct plan_port *p = NULL;
-	size_t n = 0, total = 0, k = 0, running = 0;
+	struct plan_endpoint *eps = NULL;
+	size_t n = 0, total = 0, k = 0, running = 0, n_eps = 0;
 	int r;
 
 	r = containers_list(e, &v, &n, err);
@@ -155,7 +157,8 @@ int containers_plan_ports(struct engine *e, struct plan_port **ret, size_t *ret_
 		}
 	order = calloc(running + 1, sizeof(*order));
 	p = calloc(total + 1, sizeof(*p));
-	if (!order || !p) {
+	eps = calloc(running * CONTAINER_MAX_ENDPOINTS + 1, sizeof(*eps));
+	if (!order || !p || !eps) {
 		r = berr_set(err, -ENOMEM, "plan: out of memory");
 		goto out;
 	}
@@ -174,6 +177,18 @@ int containers_plan_ports(struct engine *e, struct plan_port **ret, size_t *ret_
 		struct container *c = order[i];
 		struct network net;
 
+		for (size_t j = 0; j < c->n_eps; j++) {
+			r = network_of(e, c, &c->eps[j], &net, err);
+			if (r < 0)
+				goto out;
+			/* Without masquerading the container's own address is meant to be routed to
+			 * (replies to its outgoing connections come back to it): no guard, as Docker 28
+			 * guards only networks it NATs. */
+			if (!net.masquerade && !net.internal)
+				continue;
+			memcpy(eps[n_eps].bridge, net.bridge, sizeof(eps[n_eps].bridge));
+			eps[n_eps++].ip = c->eps[j].ip;
+		}
 		/* Published ports live on the endpoint that provides the gateway (the first). */
 		if (c->n_ports == 0 || c->n_eps == 0)
 			continue;
@@ -194,16 +209,29 @@ int containers_plan_ports(struct engine *e, struct plan_port **ret, size_t *ret_
 	}
 	*ret = p;
 	*ret_n = k;
+	*ret_eps = eps;
+	*ret_n_eps = n_eps;
 	p = NULL;
+	eps = NULL;
 out:
 	free(p);
+	free(eps);
 	free(order);
 	containers_list_free(v, n);
 	return r;
 }
 
-/* Docker's generated names: adjective_surname. */
-static void generate_name(char *buf, size_t len, const char *id)
+/* Docker's generated names: adjective_surname, drawn from the id's random digits; a name in use
+ * is drawn again from further digits (as Docker retries), then made unique with a suffix. */
+static bool name_taken(const struct container *all, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(all[i].name, name) == 0)
+			return true;
+	return false;
+}
+
+static void generate_name(char *buf, size_t len, const char *id, const struct container *all, size_t n_all)
 {
 	static const char *const adjectives[] = { "admiring", "brave", "calm", "determined", "eager", "focused",
 						  "gallant", "happy", "jolly", "keen", "loving", "nifty",
@@ -211,9 +239,14 @@ static void generate_name(char *buf, size_t len, const char *id)
 	static const char *const names[] = { "babbage", "curie", "diffie", "euler", "hopper", "kilby", "lamport",
 					     "lovelace", "noether", "pike", "ritchie", "shannon", "thompson",
 					     "torvalds", "turing", "wozniak" };
-	unsigned a = (unsigned)strtoul((char[]){ id[0], id[1], 0 }, NULL, 16);
+	for (size_t k = 0; k + 1 < CONTAINER_ID_LEN; k += 2) {
+		unsigned a = (unsigned)strtoul((char[]){ id[k], id[k + 1], 0 }, NULL, 16);
 
-	snprintf(buf, len, "%s_%s", adjectives[a % 16], names[(a / 16) % 16]);
+		snprintf(buf, len, "%s_%s", adjectives[a % 16], names[(a / 16) % 16]);
+		if (!name_taken(all, n_all, buf))
+			return;
+	}
+	snprintf(buf, len, "%s_%s_%.8s", adjectives[0], names[0], id);
 }
 
 static int random_hex(char *out, size_t digits, struct berr *err)
@@ -286,12 +319,12 @@ int containers_create(struct engine *e, const struct create_request *req, char r
 	if (r < 0)
 		return r;
 	snprintf(c.name, sizeof(c.name), "%s", req->name ? req->name : "");
-	if (!req->name)
-		generate_name(c.name, sizeof(c.name), c.id);
 	/* The name must be free; the database checks it too, but a clear message comes from here. */
 	r = containers_list(e, &all, &n_all, err);
 	if (r < 0)
 		return r;
+	if (!req->name)
+		generate_name(c.name, sizeof(c.name), c.id, all, n_all);
 	for (size_t i = 0; i < n_all; i++)
 		if (strcmp(all[i].name, c.name) == 0) {
 			r = berr_set(err, -EEXIST, "Conflict. The container name \"/%s\" is already in use by container \"%s\". "

@@ -35,8 +35,10 @@ int containers_get(struct engine *e, const char *ref, struct container *ret, str
 int containers_list(struct engine *e, struct container **ret, size_t *ret_n, struct berr *err);
 void containers_list_free(struct container *v, size_t n);
 
-/* The published ports of running containers, in publish order, for the plan. */
-int containers_plan_ports(struct engine *e, struct plan_port **ret, size_t *ret_n, struct berr *err);
+/* What the plan needs of running containers, in start order: their published ports and their
+ * addresses (for the raw-table guard). */
+int containers_plan(struct engine *e, struct plan_port **ret_ports, size_t *ret_n_ports,
+		    struct plan_endpoint **ret_eps, size_t *ret_n_eps, struct berr *err);
 
 /* Start-up: re-adopt running containers whose process is still the same (pid + start time),
  * clean up those that died while berthd was away. */

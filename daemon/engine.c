@@ -123,13 +123,14 @@ int engine_plan(struct engine *e, bool set_forward_drop, struct fw_plan **ret, s
 {
 	struct network *nets = NULL;
 	struct plan_port *ports = NULL;
-	size_t n = 0, n_ports = 0;
+	struct plan_endpoint *eps = NULL;
+	size_t n = 0, n_ports = 0, n_eps = 0;
 	int r;
 
 	r = store_network_list(e->store, &nets, &n, err);
 	if (r < 0)
 		return r;
-	r = containers_plan_ports(e, &ports, &n_ports, err);
+	r = containers_plan(e, &ports, &n_ports, &eps, &n_eps, err);
 	if (r < 0) {
 		free(nets);
 		return r;
@@ -143,10 +144,13 @@ int engine_plan(struct engine *e, bool set_forward_drop, struct fw_plan **ret, s
 			       .n_networks = n,
 			       .ports = ports,
 			       .n_ports = n_ports,
+			       .endpoints = eps,
+			       .n_endpoints = n_eps,
 		       },
 		       ret, err);
 	free(nets);
 	free(ports);
+	free(eps);
 	return r;
 }
 

@@ -56,6 +56,10 @@ static void batch_builtin(struct strbuf *decl, struct strbuf *cmds, const struct
 {
 	if (want && want->policy[0] && (!have || strcmp(have->policy, want->policy) != 0))
 		strbuf_addf(decl, ":%s %s [0:0]\n", name, want->policy);
+	else if (want && !have)
+		/* The table does not exist yet: a chain line is what makes iptables-restore create it
+		 * (an empty "*raw\nCOMMIT" does not); ACCEPT is the kernel's default anyway. */
+		strbuf_addf(decl, ":%s ACCEPT [0:0]\n", name);
 	if (builtin_in_place(want, have, history, t, name))
 		return;
 	/* Delete every rule of ours (each occurrence), then put the wanted ones back in place:

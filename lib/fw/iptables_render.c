@@ -155,6 +155,33 @@ static void render_nat(struct render *r, const struct fw_plan *p)
 	}
 }
 
+/*
+ * Section 6: what Docker 28 added and 20.10 lacks. In the raw table, before conntrack and DNAT,
+ * packets addressed to a container that did not come from its bridge are dropped (hosts on the
+ * same link routing the container subnet via this host), and so are packets for a port published
+ * on 127.0.0.1 that did not come from lo (CVE-2020-8558). The table exists from the daemon's
+ * start, so removing the last container leaves the ruleset as it was.
+ */
+static void render_raw(struct render *r, const struct fw_plan *p)
+{
+	struct ipt_chain *pre = chain(r, IPT_RAW, "PREROUTING", IPT_BUILTIN);
+	char ip[INET_ADDRSTRLEN];
+
+	if (!pre)
+		return;
+	for (size_t i = 0; i < p->n_endpoints; i++)
+		rule(r, &pre->head, "-d %s/32 ! -i %s -j DROP", ip4_format(p->endpoints[i].ip, ip, sizeof(ip)),
+		     p->endpoints[i].bridge);
+	for (size_t i = 0; i < p->n_ports; i++) {
+		const struct plan_port *pp = &p->ports[i];
+
+		if (pp->internal || pp->host_ip.s_addr != htonl(INADDR_LOOPBACK))
+			continue;
+		rule(r, &pre->head, "-d 127.0.0.1/32 ! -i lo -p %s -m %s --dport %u -j DROP", pp->proto, pp->proto,
+		     pp->host_port);
+	}
+}
+
 int ipt_render(const struct fw_plan *p, struct ipt_ruleset *ret, struct berr *err)
 {
 	struct ipt_ruleset rs = { 0 };
@@ -165,6 +192,8 @@ int ipt_render(const struct fw_plan *p, struct ipt_ruleset *ret, struct berr *er
 	if (p->firewall) {
 		render_filter(&r, p, forward);
 		render_nat(&r, p);
+		if (p->direct_routing_guard)
+			render_raw(&r, p);
 	}
 	if (r.err) {
 		ipt_ruleset_release(&rs);

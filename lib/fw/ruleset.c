@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const table_names[IPT_N_TABLES] = { "filter", "nat", "raw" };
+static const char *const table_names[IPT_N_TABLES] = { "raw", "filter", "nat" };
 static const char *const filter_builtins[] = { "INPUT", "FORWARD", "OUTPUT", NULL };
 static const char *const nat_builtins[] = { "PREROUTING", "INPUT", "OUTPUT", "POSTROUTING", NULL };
 static const char *const raw_builtins[] = { "PREROUTING", "OUTPUT", NULL };

@@ -13,7 +13,8 @@
 
 #define IPT_CHAIN_NAME_MAX 32   /* xtables allows 28 characters */
 
-enum ipt_table_id { IPT_FILTER, IPT_NAT, IPT_RAW, IPT_N_TABLES };
+/* In iptables-save's order (nf_tables variant: raw, filter, nat). */
+enum ipt_table_id { IPT_RAW, IPT_FILTER, IPT_NAT, IPT_N_TABLES };
 
 enum ipt_chain_kind {
 	IPT_BUILTIN,   /* FORWARD, POSTROUTING…: shared with the user; berth owns only its own rules */

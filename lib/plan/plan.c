@@ -51,6 +51,13 @@ int plan_build(const struct plan_input *in, struct fw_plan **ret, struct berr *e
 		memcpy(p->ports, in->ports, in->n_ports * sizeof(*p->ports));
 		p->n_ports = in->n_ports;
 	}
+	if (in->n_endpoints) {
+		p->endpoints = calloc(in->n_endpoints, sizeof(*p->endpoints));
+		if (!p->endpoints)
+			goto oom;
+		memcpy(p->endpoints, in->endpoints, in->n_endpoints * sizeof(*p->endpoints));
+		p->n_endpoints = in->n_endpoints;
+	}
 	free(order);
 	*ret = p;
 	return 0;
@@ -66,5 +73,6 @@ void fw_plan_free(struct fw_plan *p)
 		return;
 	free(p->networks);
 	free(p->ports);
+	free(p->endpoints);
 	free(p);
 }

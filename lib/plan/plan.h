@@ -34,6 +34,12 @@ struct plan_port {
 	bool internal;            /* on an internal network: published, but no rule (Docker) */
 };
 
+/* A running container's address on a network: what the raw-table guard protects. */
+struct plan_endpoint {
+	char bridge[IFNAMSIZ];
+	struct in_addr ip;
+};
+
 struct fw_plan {
 	bool firewall;                 /* --iptables: false leaves only the reserved DOCKER-USER chain */
 	bool userland_proxy;
@@ -45,6 +51,8 @@ struct fw_plan {
 	size_t n_networks;
 	struct plan_port *ports;       /* publish order: Docker appends per-port rules */
 	size_t n_ports;
+	struct plan_endpoint *endpoints;   /* start order */
+	size_t n_endpoints;
 };
 
 struct plan_input {
@@ -56,6 +64,8 @@ struct plan_input {
 	size_t n_networks;
 	const struct plan_port *ports;  /* publish order */
 	size_t n_ports;
+	const struct plan_endpoint *endpoints;
+	size_t n_endpoints;
 };
 
 int plan_build(const struct plan_input *in, struct fw_plan **ret, struct berr *err);

@@ -127,4 +127,12 @@ r=$(berth run -d --rm -- true)
 curl -s --unix-socket "$DIR/berth.sock" -X POST "http://localhost/containers/$r/wait" >/dev/null
 check "run -d --rm: forgotten once it exits" bash -c "! \"$BERTH\" -H unix://$DIR/berth.sock inspect $r >/dev/null 2>&1"
 check "no netns mount left under the exec root" bash -c "[ -z \"\$(ls $DIR/run/netns)\" ]"
+
+# Regression: generated names once came from 8 bits of the id and collided within a few dozen
+# containers ("name already in use" for a run without --name).
+ok=0
+for _ in $(seq 40); do berth run -d -- true >/dev/null && ok=$((ok + 1)); done
+check "40 runs without --name all succeed" test "$ok" -eq 40
+check "and get 40 distinct names" bash -c "[ \$(\"$BERTH\" -H unix://$DIR/berth.sock ps -a --format json | python3 -c 'import json,sys; print(len({c[\"Names\"][0] for c in json.load(sys.stdin)}))') -eq 40 ]"
+berth rm -f $("$BERTH" -H "unix://$DIR/berth.sock" ps -aq) >/dev/null
 berthd_stop

@@ -79,7 +79,8 @@ if berthd_start; then
 	berthd_stop
 	berthd_start --iptables=false
 	saved >"$DIR/off"
-	{ sed '/^-A DOCKER-USER -j RETURN/i -A DOCKER-USER -s 198.18.7.7/32 -j DROP' \
+	{ printf '*raw\n:PREROUTING ACCEPT\n:OUTPUT ACCEPT\nCOMMIT\n'   # the guard's table stays, empty
+	  sed '/^-A DOCKER-USER -j RETURN/i -A DOCKER-USER -s 198.18.7.7/32 -j DROP' \
 		"$GOLDEN/section1-iptables-false.rules" | sed 's/^:FORWARD ACCEPT/:FORWARD DROP/'
 	  printf '*nat\n:PREROUTING ACCEPT\n:INPUT ACCEPT\n:OUTPUT ACCEPT\n:POSTROUTING ACCEPT\nCOMMIT\n'; } >"$DIR/want-off"
 	same "iptables switched off: berth's chains gone, DOCKER-USER kept" "$DIR/want-off" "$DIR/off"

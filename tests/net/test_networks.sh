@@ -57,18 +57,21 @@ mip=$(berth inspect "$m" | python3 -c 'import json,sys; print(json.load(sys.stdi
 check "masquerade off: the client sees the container's own address ($mip)" grep -qx "$mip" "$DIR/peer"
 
 # --- internal network -----------------------------------------------------------------------------------
-saved >"$DIR/before-internal"
+filter_nat() { { in_host iptables-save -t filter; in_host iptables-save -t nat; } | grep -v '^#' | sed -e 's/ \[[0-9]*:[0-9]*\]$//'; }
+filter_nat >"$DIR/before-internal"
 berth network create --internal --subnet 10.77.0.0/24 inside >/dev/null
 ni=$(berth network inspect inside | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["Id"][:12])')
 a=$(berth run -d --network inside -p 9090:80 -- sh -c "$(server 80 inside-a)")
 b=$(berth run -d --network inside -- sleep 1000)
-saved >"$DIR/internal"
+filter_nat >"$DIR/internal"
 diff "$DIR/before-internal" "$DIR/internal" | grep '^>' | sed 's/^> //' >"$DIR/internal-added"
 printf '%s\n' "-A FORWARD -i br-$ni -o br-$ni -j ACCEPT" \
 	"-A DOCKER-ISOLATION-STAGE-1 ! -s 10.77.0.0/24 -o br-$ni -j DROP" \
 	"-A DOCKER-ISOLATION-STAGE-1 ! -d 10.77.0.0/24 -i br-$ni -j DROP" >"$DIR/internal-want"
 same "internal network: its FORWARD rule and two isolation DROPs, no nat rule, no rule for its published port" \
 	"$DIR/internal-want" "$DIR/internal-added"
+check "internal network: the raw guard protects its containers too" \
+	bash -c "ip netns exec $HOST iptables -t raw -S PREROUTING | grep -q -- '-d 10.77.0.2/32 ! -i br-$ni -j DROP'"
 check "internal network: publishing a port succeeded" bash -c "\"$BERTH\" -H unix://$DIR/berth.sock ps | grep -q '0.0.0.0:9090->80/tcp'"
 check_out "internal network: neighbours reach each other" inside-a tcp_get_in "$b" 10.77.0.2 80
 check "internal network: nothing outside is reachable" bash -c "! \"$BERTH\" -H unix://$DIR/berth.sock exec $b socat -T 2 - TCP:198.18.0.2:7001,connect-timeout=2 </dev/null >/dev/null 2>&1"
