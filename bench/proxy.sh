@@ -19,8 +19,8 @@
 #   sudo bench/proxy.sh
 #
 # Knobs (environment):
-#   SECS=5 REPS=3     seconds per throughput run; repetitions of the throughput and conn/s runs
-#   CONNS=5000        connections per conn/s run (100 more as an untimed warm-up)
+#   SECS=5 REPS=5     seconds per throughput run; repetitions of the throughput and conn/s runs
+#   CONNS=10000       connections per conn/s run (100 more as an untimed warm-up)
 #   NS="1 100 1000"   port counts for the memory part
 #   SKIP_INSTALL=1    skip the package check and `make`
 #
@@ -45,7 +45,7 @@ SELF=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$SELF/.." && pwd)
 PEERS_DIR=$(cd "$SELF/../../shared/bench-peers" 2>/dev/null && pwd) ||
 	{ echo "proxy: ../shared/bench-peers not found next to the repository" >&2; exit 1; }
-SECS=${SECS:-5} REPS=${REPS:-3} CONNS=${CONNS:-5000} NS=${NS:-"1 100 1000"}
+SECS=${SECS:-5} REPS=${REPS:-5} CONNS=${CONNS:-10000} NS=${NS:-"1 100 1000"}
 PFX="berth-proxy-$$"
 DOCKER_PROXY=/usr/sbin/docker-proxy
 NAMESPACES=()
@@ -85,6 +85,7 @@ if pgrep -x dockerd >/dev/null; then
 	exit 1
 fi
 
+PRE_DP=" $(pgrep -x docker-proxy | tr '\n' ' ') "   # not ours: the final check leaves them out
 TMP=$(mktemp -d "/tmp/$PFX.XXXXXX")
 chmod 755 "$TMP"    # the container processes run the helpers from here
 BERTHD=$REPO/build/berthd BERTH=$REPO/build/berth
@@ -93,7 +94,7 @@ root_rules() { iptables-save 2>/dev/null | grep -v '^#' | sed -e 's/ \[[0-9]*:[0
 root_rules >"$TMP/root-before"
 
 # cmd_of PID: the process's command line (empty if it is gone), to check a pid is still ours.
-cmd_of() { tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null; }
+cmd_of() { { tr '\0' ' ' <"/proc/$1/cmdline"; } 2>/dev/null; }
 
 dp_stop() { # dp_stop: SIGTERM to every docker-proxy still in DP_PIDS, and reap them
 	local pid
@@ -140,8 +141,12 @@ cleanup() {
 		for pid in $BERTHD_PID "${CTR_PIDS[@]}"; do
 			[ -n "$(cmd_of "$pid")" ] && left="$left $pid"
 		done
+		# No dockerd runs (checked at start): a docker-proxy that did not exist then is ours.
+		for pid in $(pgrep -x docker-proxy); do
+			[[ " $PRE_DP " == *" $pid "* ]] || left="$left docker-proxy:$pid"
+		done
 		if [ -n "$left" ]; then echo "safety: processes of this run still alive:$left"
-		else echo "safety: no process started by this run is left"; fi
+		else echo "safety: no process started by this run is left (berthd, containers, docker-proxy)"; fi
 	} >&2
 	rm -rf "$TMP"
 }
@@ -258,8 +263,10 @@ ip netns add "$HOSTNS" && NAMESPACES+=("$HOSTNS") && ip -n "$HOSTNS" link set lo
 D=$TMP/berth
 mkdir -p "$D"
 SOCK=$D/berth.sock
-hx "$BERTHD" --data-root "$D/data" --exec-root "$D/run" -H "unix://$SOCK" --pidfile "$D/berthd.pid" \
-	2>>"$D/berthd.log" &
+# Not through hx: a function run with & is a subshell, and $! must be berthd itself (ip netns
+# exec execs the command, so its pid is berthd's).
+ip netns exec "$HOSTNS" "$BERTHD" --data-root "$D/data" --exec-root "$D/run" -H "unix://$SOCK" \
+	--pidfile "$D/berthd.pid" 2>>"$D/berthd.log" &
 BERTHD_PID=$!
 deadline=$((SECONDS + 10))
 until curl -sf --unix-socket "$SOCK" http://localhost/_ping >/dev/null 2>&1; do
@@ -269,6 +276,7 @@ until curl -sf --unix-socket "$SOCK" http://localhost/_ping >/dev/null 2>&1; do
 	fi
 	sleep 0.05
 done
+case "$(cmd_of "$BERTHD_PID")" in "$BERTHD "*) ;; *) log "pid $BERTHD_PID is not berthd"; exit 1 ;; esac
 berth() { "$BERTH" -H "unix://$SOCK" "$@"; }
 # run_ctr ARGS...: `berth run -d ARGS`; prints the id and records the container's pid for the trap
 run_ctr() {
@@ -288,7 +296,9 @@ mem() {
 listening() { hx ss -Htln sport ge ":$1" and sport le ":$2" | wc -l; } # listening LO HI: TCP listeners
 kib_mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 
-log "$(nproc) cpus, kernel $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg); SECS=$SECS REPS=$REPS CONNS=$CONNS NS=\"$NS\""
+# Other namespaces on the machine are a hint that something else (a test suite) runs meanwhile.
+others() { echo "load $(cut -d' ' -f1-3 /proc/loadavg), $(ip netns list | grep -vc "^$PFX-") other netns"; }
+log "$(nproc) cpus, kernel $(uname -r), $(others); SECS=$SECS REPS=$REPS CONNS=$CONNS NS=\"$NS\""
 log "$("$BERTH" --version 2>/dev/null | head -1) (commit $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null)$(
 	[ -n "$(git -C "$REPO" status --porcelain --untracked-files=no 2>/dev/null)" ] && echo ', working tree modified'));" \
 	"docker-proxy from docker.io $(dpkg-query -W -f='${Version}' docker.io 2>/dev/null)"
@@ -307,7 +317,7 @@ for n in $NS; do
 	l=$(listening 20000 "$last")
 	[ "$l" = "$n" ] || { log "berth, $n ports: $l listeners on 20000-$last, expected $n"; exit 1; }
 	read -r BR[$n] BP[$n] < <(mem "$BERTHD_PID")
-	log "berthd, $n ports ($l listening): VmRSS ${BR[$n]} kB, Pss ${BP[$n]} kB"
+	log "berthd, $n port(s) ($l listening): VmRSS ${BR[$n]} kB, Pss ${BP[$n]} kB"
 	berth rm -f "$id" >/dev/null || exit 1
 done
 
@@ -321,7 +331,7 @@ log "containers: streaming source $SRC_IP:5001 (host port 20000), banner $BAN_IP
 # `-p HOSTPORT:CONTAINER_PORT`. Like dockerd, it hands the proxy fd 3 and reads "0\n" back once
 # the proxy listens ("1\n<error>" if it could not).
 dp_start() {
-	hx "$DOCKER_PROXY" -proto tcp -host-ip 0.0.0.0 -host-port "$1" -container-ip "$2" -container-port "$3" \
+	ip netns exec "$HOSTNS" "$DOCKER_PROXY" -proto tcp -host-ip 0.0.0.0 -host-port "$1" -container-ip "$2" -container-port "$3" \
 		3>"$TMP/dp/$1" 2>>"$TMP/dp/log" &
 	DP_PIDS+=($!)
 }
@@ -426,6 +436,8 @@ for n in $NS; do
 	dp_stop
 done
 
+log "measurements done: $(others)"
+
 # --- the table ----------------------------------------------------------------------------------
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b + 0 == 0) print "-"; else printf "%.2f\n", a / b }'; }
 echo
@@ -444,6 +456,11 @@ for n in $NS; do
 	printf "$fmt" "RSS MiB, $n port(s)" "$(kib_mib "${BR[$n]}")" "$(kib_mib "${DR[$n]}")" \
 		"$(ratio "${DR[$n]}" "${BR[$n]}")" "-"
 done
+big=${NS##* }
+if [ "$big" -gt 1 ]; then   # berth: growth over its 0-port baseline; docker-proxy: all of it
+	b=$(( (BR[$big] - BR[0]) * 1024 / big )) d=$((DR[$big] * 1024 / big))
+	printf "$fmt" "  RSS bytes per port, at $big ports" "$b" "$d" "$(ratio "$d" "$b")" "-"
+fi
 for n in $NS; do
 	printf "$fmt" "  PSS MiB, $n port(s)" "$(kib_mib "${BP[$n]}")" "$(kib_mib "${DP[$n]}")" \
 		"$(ratio "${DP[$n]}" "${BP[$n]}")" "-"

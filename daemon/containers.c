@@ -691,6 +691,21 @@ int containers_start(struct engine *e, const char *ref, struct berr *err)
 		}
 	local_port_range(&lo, &hi);
 	r = hostport_resolve(c.ports, c.n_ports, published, n_published, lo, hi, port_busy, NULL, err);
+	/* A fixed host port another process holds cannot be published: berthd must hold every
+	 * published port (docker-proxy's error, in its words). Automatic choices skipped these. */
+	for (size_t i = 0; r >= 0 && i < c.n_ports; i++) {
+		const struct port_binding *b = &c.ports[i];
+		bool mine = false;
+
+		for (size_t k = 0; k < n_published; k++)
+			mine |= port_binding_conflict(b, &published[k]);
+		if (!mine && port_busy(b->proto, b->host_ip, b->host_port, NULL)) {
+			char ip[INET_ADDRSTRLEN];
+
+			r = berr_set(err, -EADDRINUSE, "Error starting userland proxy: listen %s4 %s:%u: bind: address already in use",
+				     b->proto == PROTO_UDP ? "udp" : "tcp", ip4_format(b->host_ip, ip, sizeof(ip)), b->host_port);
+		}
+	}
 	for (size_t i = 0; r >= 0 && i < c.n_eps; i++) {
 		struct network net;
 

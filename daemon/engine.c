@@ -82,9 +82,9 @@ static int record_default_network(struct engine *e, struct berr *err)
 	return store_network_put(e->store, &n, err);
 }
 
-static int bring_up_bridge(struct engine *e, const struct network *n, struct berr *err)
+int engine_bridge_up(struct engine *e, const struct network *n, struct berr *err)
 {
-	char addr[CIDR4_STR_MAX];
+	char addr[CIDR4_STR_MAX], path[64];
 	int ifindex, r;
 
 	r = nl_bridge_ensure(e->nl, n->bridge, n->mtu, &ifindex, err);
@@ -92,6 +92,12 @@ static int bring_up_bridge(struct engine *e, const struct network *n, struct ber
 		r = nl_addr4_ensure(e->nl, ifindex, n->gateway, n->subnet.prefix, err);
 	if (r >= 0)
 		r = nl_link_set_up(e->nl, ifindex, err);
+	/* Without the userland proxy, loopback access to published ports is DNATed to the bridge
+	 * (rules.md section 5): the kernel must route 127.0.0.0/8 sources there. */
+	if (r >= 0 && !e->config.userland_proxy) {
+		snprintf(path, sizeof(path), "net/ipv4/conf/%s/route_localnet", n->bridge);
+		r = sysctl_write(path, "1", err);
+	}
 	if (r < 0)
 		return berr_wrap(err, r, "network %s", n->name);
 	log_debug("bridge %s up with %s", n->bridge,
@@ -193,6 +199,8 @@ int engine_apply_firewall(struct engine *e, const struct fw_plan *p, struct berr
 	return r;
 }
 
+/* The proxy's sockets follow the published ports: serving them with --userland-proxy, only
+ * holding them bound without it, so no other process can take a published port. */
 static int sync_proxy(struct engine *e, const struct fw_plan *p, struct berr *err)
 {
 	struct proxy_target *t;
@@ -304,12 +312,12 @@ int engine_start(struct engine *e, const struct berth_config *c, int epfd, struc
 
 	r = store_network_list(e->store, &nets, &n, err);
 	for (size_t i = 0; r >= 0 && i < n; i++)
-		r = bring_up_bridge(e, &nets[i], err);
+		r = engine_bridge_up(e, &nets[i], err);
 	free(nets);
 	if (r >= 0)
 		r = enable_ip_forward(e, err);
-	if (r >= 0 && c->userland_proxy)
-		r = proxy_new(&e->proxy, epfd, err);
+	if (r >= 0)
+		r = proxy_new(&e->proxy, epfd, c->userland_proxy, err);
 	if (r >= 0)
 		r = containers_adopt(e, err);
 	if (r >= 0)

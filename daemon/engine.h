@@ -47,6 +47,8 @@ void engine_stop(struct engine *e);
 
 /* The plan for the current store and configuration. */
 int engine_plan(struct engine *e, bool set_forward_drop, struct fw_plan **ret, struct berr *err);
+/* Creates (or finds) a network's bridge with its address, brings it up. */
+int engine_bridge_up(struct engine *e, const struct network *n, struct berr *err);
 /* Applies the plan to the firewall, keeping the record of owned rules crash-safe. */
 int engine_apply_firewall(struct engine *e, const struct fw_plan *p, struct berr *err);
 /* After any change of containers or networks: plan and apply the firewall, then bring the

@@ -262,11 +262,7 @@ int networks_create(struct engine *e, const struct network_request *req, char re
 	r = store_network_put(e->store, &n, err);
 	if (r < 0)
 		return r;
-	r = nl_bridge_ensure(e->nl, n.bridge, n.mtu, &ifindex, err);
-	if (r >= 0)
-		r = nl_addr4_ensure(e->nl, ifindex, n.gateway, n.subnet.prefix, err);
-	if (r >= 0)
-		r = nl_link_set_up(e->nl, ifindex, err);
+	r = engine_bridge_up(e, &n, err);
 	if (r >= 0)
 		r = engine_reconcile_firewall(e, err);
 	if (r < 0) {

@@ -64,6 +64,7 @@ struct slot {
 
 struct proxy {
 	int epfd;
+	bool serve;
 	struct listener **listeners;
 	size_t n_listeners;
 	struct slot *slots;          /* by fd */
@@ -115,13 +116,14 @@ static void set_events(struct proxy *p, int fd, uint32_t events)
 	epoll_ctl(p->epfd, EPOLL_CTL_MOD, fd, &ev);
 }
 
-int proxy_new(struct proxy **ret, int epfd, struct berr *err)
+int proxy_new(struct proxy **ret, int epfd, bool serve, struct berr *err)
 {
 	struct proxy *p = calloc(1, sizeof(*p));
 
 	if (!p)
 		return berr_set(err, -ENOMEM, "proxy: out of memory");
 	p->epfd = epfd;
+	p->serve = serve;
 	*ret = p;
 	return 0;
 }
@@ -190,12 +192,16 @@ static int listener_open(struct proxy *p, const struct proxy_target *t, struct b
 	fd = socket(AF_INET, (t->proto == PROTO_UDP ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return berr_errno(err, -errno, "proxy: socket");
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	/* SO_REUSEADDR only on a listener (so a restart can rebind past TIME_WAIT): two sockets that
+	 * both set it and neither listens may share a port, which would void a reservation. */
+	if (p->serve)
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	/* A specific host address may not be configured yet; bind anyway, as docker-proxy does. */
 	setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &one, sizeof(one));
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || (t->proto == PROTO_TCP && listen(fd, 512) < 0)) {
-		r = berr_errno(err, -errno, "proxy: bind %s:%u/%s", ip4_format(t->host_ip, ip, sizeof(ip)), t->host_port,
-			       proto_name(t->proto));
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    (p->serve && t->proto == PROTO_TCP && listen(fd, 512) < 0)) {
+		r = berr_errno(err, -errno, "listen %s %s:%u: bind", t->proto == PROTO_UDP ? "udp4" : "tcp4",
+			       ip4_format(t->host_ip, ip, sizeof(ip)), t->host_port);
 		close(fd);
 		return r;
 	}
@@ -213,6 +219,8 @@ static int listener_open(struct proxy *p, const struct proxy_target *t, struct b
 	l->fd = fd;
 	l->seen = true;
 	p->listeners[p->n_listeners++] = l;
+	if (!p->serve)
+		return 0;     /* held, not served (untrack()'s epoll removal is then a no-op) */
 	r = track(p, fd, t->proto == PROTO_UDP ? K_UDP : K_LISTENER, l, EPOLLIN);
 	return r < 0 ? berr_errno(err, r, "proxy: epoll") : 0;
 }

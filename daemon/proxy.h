@@ -20,7 +20,9 @@ struct proxy_target {
 };
 
 struct proxy;
-int proxy_new(struct proxy **ret, int epfd, struct berr *err);
+/* serve false (--userland-proxy=false): ports are only held bound (TCP not even listening),
+ * so NAT does the work and no other process can take them. */
+int proxy_new(struct proxy **ret, int epfd, bool serve, struct berr *err);
 void proxy_free(struct proxy *p);   /* accepts NULL; closes every socket */
 /* Makes the proxied set equal to targets: new ones are bound, gone ones closed with their
  * connections. A port that cannot be bound is reported (the others still change). */

@@ -134,6 +134,26 @@ int main(void)
 					     .n_networks = 1, .ports = ports, .n_ports = 2 });
 	}
 
+	/* section 5: --userland-proxy=false, one container publishing 8080:6379 on docker0 */
+	{
+		struct plan_port port = { .bridge = "docker0", .host_port = 8080, .container_port = 6379, .proto = "tcp" };
+		struct plan_endpoint ep = { .bridge = "docker0" };
+
+		ip4_parse("172.17.0.2", &port.container_ip, NULL);
+		ep.ip = port.container_ip;
+		golden("section5-no-proxy.rules",
+		       &(struct plan_input){ .iptables = true, .userland_proxy = false, .set_forward_drop = true,
+					     .networks = &docker0, .n_networks = 1, .ports = &port, .n_ports = 1,
+					     .endpoints = &ep, .n_endpoints = 1 });
+		/* --allow-direct-routing: no raw table at all */
+		struct plan_input open = { .iptables = true, .userland_proxy = true, .allow_direct_routing = true,
+					   .networks = &docker0, .n_networks = 1, .endpoints = &ep, .n_endpoints = 1 };
+		struct ipt_ruleset rs = render(&open);
+
+		CHECK("allow-direct-routing: no raw table", !rs.tables[IPT_RAW].present);
+		ipt_ruleset_release(&rs);
+	}
+
 	/* A restart: the kernel already has exactly berth's rules -> no batch, no counter reset. */
 	{
 		struct plan_input in = { .iptables = true, .userland_proxy = true, .networks = &docker0, .n_networks = 1 };
