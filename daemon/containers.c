@@ -995,7 +995,7 @@ int containers_connect(struct engine *e, const char *net_ref, const char *ref, s
 	}
 	containers_list_free(all, n_all);
 	container_release(&c);
-	return r;
+	return r < 0 ? r : 0;
 }
 
 int containers_disconnect(struct engine *e, const char *net_ref, const char *ref, struct berr *err)
@@ -1036,5 +1036,5 @@ int containers_disconnect(struct engine *e, const char *net_ref, const char *ref
 		r = engine_reconcile_firewall(e, err);
 out:
 	container_release(&c);
-	return r;
+	return r < 0 ? r : 0;
 }

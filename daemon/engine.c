@@ -22,6 +22,7 @@
 #include <sys/epoll.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "containers.h"
@@ -182,7 +183,7 @@ int engine_apply_firewall(struct engine *e, const struct fw_plan *p, struct berr
 {
 	struct strv now = { 0 };
 	char **old = NULL;
-	int r;
+	int r, changed = 0;
 
 	r = fw_owned(p, &now, err);
 	if (r < 0)
@@ -191,12 +192,12 @@ int engine_apply_firewall(struct engine *e, const struct fw_plan *p, struct berr
 	if (r >= 0)
 		r = record_owned(e, old, &now, err);     /* step 1: widen */
 	if (r >= 0)
-		r = fw_apply(e->fw, p, old, err);        /* step 2: the kernel */
+		r = changed = fw_apply(e->fw, p, old, err);      /* step 2: the kernel */
 	if (r >= 0)
 		r = store_owned_set(e->store, FW_RECORD, now.v, now.n, err);   /* step 3: narrow */
 	store_lines_free(old);
 	strv_release(&now);
-	return r;
+	return r < 0 ? r : changed;
 }
 
 /* The proxy's sockets follow the published ports: serving them with --userland-proxy, only
@@ -234,15 +235,80 @@ static int sync_proxy(struct engine *e, const struct fw_plan *p, struct berr *er
 int engine_reconcile_firewall(struct engine *e, struct berr *err)
 {
 	struct fw_plan *p = NULL;
-	int r;
+	int r, changed = 0;
 
 	r = engine_plan(e, false, &p, err);
 	if (r >= 0)
-		r = engine_apply_firewall(e, p, err);
+		r = changed = engine_apply_firewall(e, p, err);
 	if (r >= 0)
 		r = sync_proxy(e, p, err);
 	fw_plan_free(p);
-	return r;
+	return r < 0 ? r : changed;
+}
+
+/* A burst of changes (a firewalld reload is hundreds of messages) is one check, 100 ms after
+ * the first; berth's own batches come back here too and find nothing to do. Without
+ * notifications (legacy) the check runs every second. BERTHD_DRIFT_DELAY_MS overrides the
+ * delay (0-60000), for an operator who wants to look at a drift before it is repaired, and for
+ * the tests that show `berth rules --diff` catching one. */
+#define DRIFT_DEBOUNCE_MS 100
+#define DRIFT_POLL_MS 1000
+#define DRIFT_DELAY_MAX_MS 60000
+
+static long long drift_delay_ms(void)
+{
+	const char *v = getenv("BERTHD_DRIFT_DELAY_MS");
+	char *end;
+	long n;
+
+	if (!v || !*v)
+		return DRIFT_DEBOUNCE_MS;
+	n = strtol(v, &end, 10);
+	return *end || n < 0 || n > DRIFT_DELAY_MAX_MS ? DRIFT_DEBOUNCE_MS : n;
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int engine_watch_fd(const struct engine *e)
+{
+	return e->watch ? fw_watch_fd(e->watch) : -1;
+}
+
+void engine_on_watch(struct engine *e)
+{
+	if (fw_watch_drain(e->watch) && e->drift_check_ms < 0)
+		e->drift_check_ms = now_ms() + drift_delay_ms();
+}
+
+int engine_timeout_ms(const struct engine *e)
+{
+	long long left;
+
+	if (e->drift_check_ms < 0)
+		return -1;
+	left = e->drift_check_ms - now_ms();
+	return left < 0 ? 0 : (int)left;
+}
+
+void engine_tick(struct engine *e)
+{
+	struct berr err = { 0 };
+	int r;
+
+	if (e->drift_check_ms < 0 || now_ms() < e->drift_check_ms)
+		return;
+	e->drift_check_ms = e->watch ? -1 : now_ms() + DRIFT_POLL_MS;
+	r = engine_reconcile_firewall(e, &err);
+	if (r < 0)
+		log_error("firewall drift check: %s", err.msg);
+	else if (r > 0)
+		log_warn("firewall drift repaired: berth's rules were changed by someone else; %d table(s) restored", r);
 }
 
 int engine_rules(struct engine *e, enum fw_view view, char **ret, bool *ret_differ, struct berr *err)
@@ -326,6 +392,18 @@ int engine_start(struct engine *e, const struct berth_config *c, int epfd, struc
 		r = engine_apply_firewall(e, plan, err);
 	if (r >= 0)
 		r = sync_proxy(e, plan, err);
+	if (r >= 0) {
+		struct berr werr = { 0 };
+
+		e->drift_check_ms = -1;
+		if (fw_watch_open(e->fw, &e->watch, &werr) == 0) {
+			ev.data.fd = fw_watch_fd(e->watch);
+			epoll_ctl(epfd, EPOLL_CTL_ADD, ev.data.fd, &ev);
+		} else {
+			log_info("%s; checking the firewall every %d ms instead", werr.msg, DRIFT_POLL_MS);
+			e->drift_check_ms = now_ms() + DRIFT_POLL_MS;
+		}
+	}
 	fw_plan_free(plan);
 	if (r < 0) {
 		berr_wrap(err, r, "firewall");
@@ -347,6 +425,8 @@ void engine_stop(struct engine *e)
 	e->n_watches = 0;
 	proxy_free(e->proxy);
 	e->proxy = NULL;
+	fw_watch_free(e->watch);
+	e->watch = NULL;
 	if (e->inotify_fd >= 0)
 		close(e->inotify_fd);
 	e->inotify_fd = -1;

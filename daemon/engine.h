@@ -31,6 +31,8 @@ struct engine {
 	bool switched_ip_forward;   /* berthd itself turned net.ipv4.ip_forward on at this start */
 	int epfd;                   /* the daemon's event loop, where pidfds and inotify are watched */
 	struct proxy *proxy;        /* --userland-proxy: published ports served in-process */
+	struct fw_watch *watch;     /* nf_tables change notifications (NULL: legacy, checked on a timer) */
+	long long drift_check_ms;   /* monotonic time of the next firewall check, -1: none due */
 	int inotify_fd;
 	struct proc_watch *watches;
 	size_t n_watches;
@@ -54,5 +56,11 @@ int engine_apply_firewall(struct engine *e, const struct fw_plan *p, struct berr
 /* After any change of containers or networks: plan and apply the firewall, then bring the
  * userland proxy's listeners in line with the published ports. */
 int engine_reconcile_firewall(struct engine *e, struct berr *err);
+/* Drift repair: the event loop hands the watch fd's events to engine_on_watch(), asks
+ * engine_timeout_ms() how long it may sleep, and calls engine_tick() when it wakes. */
+int engine_watch_fd(const struct engine *e);       /* -1 when there is none */
+void engine_on_watch(struct engine *e);
+int engine_timeout_ms(const struct engine *e);     /* -1: no deadline */
+void engine_tick(struct engine *e);
 /* Text of `berth rules` views. */
 int engine_rules(struct engine *e, enum fw_view view, char **ret, bool *ret_differ, struct berr *err);

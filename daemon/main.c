@@ -63,11 +63,13 @@ static int serve(int ep, int sfd, struct http_server *http, struct engine *engin
 	epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev);
 	for (;;) {
 		struct epoll_event got[64];
-		int timeout = http_timeout_ms(http), udp = proxy_tick(engine->proxy);
+		int timeout = http_timeout_ms(http), udp = proxy_tick(engine->proxy), drift = engine_timeout_ms(engine);
 		int n;
 
 		if (udp >= 0 && (timeout < 0 || udp < timeout))
 			timeout = udp;
+		if (drift >= 0 && (timeout < 0 || drift < timeout))
+			timeout = drift;
 		n = epoll_wait(ep, got, 64, timeout);
 
 		if (n < 0 && errno != EINTR) {
@@ -83,11 +85,14 @@ static int serve(int ep, int sfd, struct http_server *http, struct engine *engin
 						 strsignal((int)si.ssi_signo));
 					return 0;
 				}
+			} else if (got[i].data.fd == engine_watch_fd(engine)) {
+				engine_on_watch(engine);
 			} else if (got[i].data.fd != http_fd(http) &&
 				   !proxy_on_event(engine->proxy, got[i].data.fd, got[i].events)) {
 				containers_on_event(engine, got[i].data.fd);
 			}
 		}
+		engine_tick(engine);
 		http_run(http);
 	}
 	return r;

@@ -313,5 +313,5 @@ int networks_remove(struct engine *e, const char *ref, struct berr *err)
 		r = nl_link_delete(e->nl, ifindex, err);
 	if (r >= 0)
 		log_info("network %s (%.12s) removed", n.name, n.id);
-	return r;
+	return r < 0 ? r : 0;
 }

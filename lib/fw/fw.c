@@ -48,6 +48,11 @@ const char *fw_describe(const struct fw *fw)
 	return fw->describe;
 }
 
+const char *fw_variant(const struct fw *fw)
+{
+	return ipt_tool_variant(fw->tool);
+}
+
 int fw_owned(const struct fw_plan *p, struct strv *ret, struct berr *err)
 {
 	struct ipt_ruleset desired;
@@ -64,7 +69,7 @@ int fw_owned(const struct fw_plan *p, struct strv *ret, struct berr *err)
 int fw_apply(struct fw *fw, const struct fw_plan *p, char *const *history, struct berr *err)
 {
 	struct ipt_ruleset desired = { 0 }, live = { 0 };
-	int r;
+	int r, changed = 0;
 
 	r = ipt_render(p, &desired, err);
 	if (r < 0)
@@ -88,11 +93,12 @@ int fw_apply(struct fw *fw, const struct fw_plan *p, char *const *history, struc
 			berr_wrap(err, r, "apply %s table", ipt_table_name(t));
 			goto out;
 		}
+		changed++;
 	}
 out:
 	ipt_ruleset_release(&desired);
 	ipt_ruleset_release(&live);
-	return r;
+	return r < 0 ? r : changed;
 }
 
 int fw_show(struct fw *fw, const struct fw_plan *p, char *const *history, enum fw_view view, char **ret,

@@ -21,9 +21,21 @@ const char *fw_describe(const struct fw *fw);
 /* The record of rules this plan owns in shared (built-in) chains; the store keeps it. */
 int fw_owned(const struct fw_plan *p, struct strv *ret, struct berr *err);
 
+/* "nf_tables" or "legacy" */
+const char *fw_variant(const struct fw *fw);
+
 /* Brings the kernel in line with the plan, one atomic batch per table. history: what berth
- * wrote before (NULL-terminated), so rules the plan dropped are found and removed. */
+ * wrote before (NULL-terminated), so rules the plan dropped are found and removed. Returns the
+ * number of tables that needed a change (0: the kernel already matched). */
 int fw_apply(struct fw *fw, const struct fw_plan *p, char *const *history, struct berr *err);
+
+/* Change notifications (nf_tables): readable fd when the ruleset changed; -EOPNOTSUPP for legacy. */
+struct fw_watch;
+int fw_watch_open(struct fw *fw, struct fw_watch **ret, struct berr *err);
+int fw_watch_fd(const struct fw_watch *w);
+/* Reads every pending notification; true if there was any. */
+bool fw_watch_drain(struct fw_watch *w);
+void fw_watch_free(struct fw_watch *w);
 
 enum fw_view { FW_VIEW_DESIRED, FW_VIEW_LIVE, FW_VIEW_DIFF };
 /* Text of the chosen view; for FW_VIEW_DIFF *ret_differ says whether kernel and plan differ
