@@ -8,6 +8,7 @@
 #define API_VERSION "1.0"
 #define API_DEFAULT_HOST "unix:///run/berth.sock"
 #define API_BODY_MAX (1u << 20)      /* request bodies above 1 MiB are refused (413) */
+#define API_GROUP "berth"            /* besides root, its members may use the socket */
 
 /* GET /_ping               -> "OK" (text/plain)
  * GET /version             -> {"Version","ApiVersion","Os","Arch","KernelVersion","FirewallBackend"}

@@ -299,8 +299,12 @@ kib_mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 # Other namespaces on the machine are a hint that something else (a test suite) runs meanwhile.
 others() { echo "load $(cut -d' ' -f1-3 /proc/loadavg), $(ip netns list | grep -vc "^$PFX-") other netns"; }
 log "$(nproc) cpus, kernel $(uname -r), $(others); SECS=$SECS REPS=$REPS CONNS=$CONNS NS=\"$NS\""
-log "$("$BERTH" --version 2>/dev/null | head -1) (commit $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null)$(
-	[ -n "$(git -C "$REPO" status --porcelain --untracked-files=no 2>/dev/null)" ] && echo ', working tree modified'));" \
+if commit=$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null); then
+	[ -n "$(git -C "$REPO" status --porcelain --untracked-files=no 2>/dev/null)" ] && commit="$commit, working tree modified"
+else
+	commit="not a git checkout"
+fi
+log "$("$BERTH" --version 2>/dev/null | head -1) ($commit);" \
 	"docker-proxy from docker.io $(dpkg-query -W -f='${Version}' docker.io 2>/dev/null)"
 
 # --- 3a. memory: berthd with 0, 1, 100, 1000 published ports ------------------------------------
@@ -393,6 +397,7 @@ TOOLS="direct berth docker-proxy"
 declare -A TP CS LAT
 for tool in $TOOLS; do TP[$tool]='' CS[$tool]='' LAT[$tool]=''; done
 for r in $(seq "$REPS"); do
+	log "rep $r/$REPS: $(others)"
 	for tool in $TOOLS; do
 		out=$(hx "$PXB" stream ${TARGET_S[$tool]} "$SECS") || { log "$tool: stream failed"; exit 1; }
 		TP[$tool]+=" ${out%% *}"

@@ -8,6 +8,8 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <grp.h>
+#include <stdio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -30,6 +32,7 @@ struct waiter {
 };
 
 struct http_server {
+	gid_t group;                 /* "berth" group admitted besides root, (gid_t)-1 if none */
 	struct MHD_Daemon *mhd;
 	struct engine *engine;
 	char path[108];
@@ -37,6 +40,80 @@ struct http_server {
 	struct waiter *waiters;
 	size_t n_waiters;
 };
+
+static const char *type_name(int t)
+{
+	return t == JSON_STRING ? "a string" : t == JSON_TRUE ? "true or false" : t == JSON_ARRAY ? "a list" : "an object";
+}
+
+int http_check_fields(json_t *obj, const struct http_field *fields, const char *where, struct berr *err)
+{
+	const char *key;
+	json_t *v;
+
+	if (!json_is_object(obj))
+		return berr_set(err, -EINVAL, "%s must be a JSON object", where);
+	json_object_foreach(obj, key, v) {
+		const struct http_field *f;
+		bool ok;
+
+		for (f = fields; f->name; f++)
+			if (strcmp(f->name, key) == 0)
+				break;
+		if (!f->name)
+			return berr_set(err, -EINVAL, "unknown field \"%s\" in %s", key, where);
+		if (json_is_null(v))
+			continue;
+		ok = f->type == JSON_TRUE ? json_is_boolean(v) : (int)json_typeof(v) == f->type;
+		if (!ok)
+			return berr_set(err, -EINVAL, "field \"%s\" in %s must be %s", key, where, type_name(f->type));
+		if (f->type == JSON_OBJECT && f->sub) {
+			char inner[128];
+			int r;
+
+			snprintf(inner, sizeof(inner), "%s.%s", where, key);
+			r = http_check_fields(v, f->sub, inner, err);
+			if (r < 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
+int http_query_bool(const struct http_request *req, const char *key, bool *ret, struct berr *err)
+{
+	const char *v = http_query(req, key);
+
+	if (!v) {
+		*ret = false;
+		return 0;
+	}
+	if (strcmp(v, "1") == 0 || strcmp(v, "true") == 0 || strcmp(v, "True") == 0)
+		return *ret = true, 0;
+	if (strcmp(v, "0") == 0 || strcmp(v, "false") == 0 || strcmp(v, "False") == 0 || !*v)
+		return *ret = false, 0;
+	return berr_set(err, -EINVAL, "query parameter %s=\"%.64s\": expected true or false", key, v);
+}
+
+int http_query_int(const struct http_request *req, const char *key, long long min, long long max, long long def,
+		   long long *ret, struct berr *err)
+{
+	const char *v = http_query(req, key);
+	char *end;
+	long long n;
+
+	if (!v) {
+		*ret = def;
+		return 0;
+	}
+	errno = 0;
+	n = strtoll(v, &end, 10);
+	if (!*v || *end || errno || n < min || n > max)
+		return berr_set(err, -EINVAL, "query parameter %s=\"%.64s\": expected a whole number from %lld to %lld", key,
+				v, min, max);
+	*ret = n;
+	return 0;
+}
 
 long long http_now_ms(void)
 {
@@ -98,7 +175,7 @@ void http_error(struct http_response *resp, int code, const char *msg)
 	switch (code) {
 	case -ENOENT: resp->status = 404; break;
 	case -EEXIST: case -EADDRINUSE: case -EBUSY: resp->status = 409; break;
-	case -EINVAL: case -ERANGE: case -ENAMETOOLONG: resp->status = 400; break;
+	case -EINVAL: case -ERANGE: case -ENAMETOOLONG: case -E2BIG: resp->status = 400; break;
 	case -EOPNOTSUPP: resp->status = 501; break;
 	case -EPERM: resp->status = 403; break;
 	default: resp->status = 500; break;
@@ -175,6 +252,52 @@ static void dispatch(struct engine *e, struct http_request *req, struct http_res
 	resp->json = json_pack("{s:s}", "message", path_known ? "method not allowed" : "page not found");
 }
 
+/* Is a process a member of gid (primary or supplementary)? Read from /proc/PID/status, the
+ * peer's credentials at the time of the request. */
+static bool peer_in_group(pid_t pid, gid_t gid)
+{
+	char path[64], line[1024];
+	bool found = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		char *p, *end;
+
+		if (strncmp(line, "Gid:", 4) != 0 && strncmp(line, "Groups:", 7) != 0)
+			continue;
+		for (p = strchr(line, ':') + 1;; p = end) {
+			unsigned long v = strtoul(p, &end, 10);
+
+			if (end == p)
+				break;
+			found |= v == gid;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+/* SO_PEERCRED: root, or a member of the group the socket belongs to (the "berth" group when the
+ * host has one), as dockerd admits root and the docker group. */
+static bool peer_allowed(struct http_server *s, struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	if (!ci || getsockopt(ci->connect_fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
+		return false;
+	if (cred.uid == 0)
+		return true;
+	if (s->group == (gid_t)-1)
+		return false;
+	return peer_in_group(cred.pid, s->group);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
 				  const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
 {
@@ -185,11 +308,28 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 
 	(void)version;
 	if (!up) {
+		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+		const char *why = NULL;
+
 		up = calloc(1, sizeof(*up));
 		if (!up)
 			return MHD_NO;
 		up->state.since_ms = http_now_ms();
 		*con_cls = up;
+		/* Refused before a byte of the body is read: the peer's credentials, then a declared
+		 * length over the limit (a body without a length is cut off while it streams in). */
+		if (!peer_allowed(s, conn))
+			why = "forbidden";
+		else if (cl && strtoull(cl, NULL, 10) > API_BODY_MAX)
+			why = "too large";
+		if (why) {
+			resp.status = why[0] == 'f' ? 403 : 413;
+			resp.json = json_pack("{s:s}", "message",
+					      why[0] == 'f' ? "this socket admits root and members of the berth group only" :
+							      "request body too large (at most 1 MiB)");
+			log_debug("%s %s -> %u (%s)", method, url, resp.status, why);
+			return send_response(conn, &resp);
+		}
 		return MHD_YES;
 	}
 	if (*upload_data_size) {
@@ -298,6 +438,13 @@ int http_start(struct http_server **ret, struct engine *e, const char *socket_pa
 	}
 	s->engine = e;
 	s->listen_fd = fd;
+	s->group = (gid_t)-1;
+	{
+		struct group *g = getgrnam(API_GROUP);
+
+		if (g && chown(socket_path, 0, g->gr_gid) == 0)
+			s->group = g->gr_gid;
+	}
 	memcpy(s->path, socket_path, strlen(socket_path) + 1);
 	/* MHD_USE_EPOLL without an internal thread: berthd's single event loop drives it, so
 	 * handlers run one at a time and share the engine without locks. */

@@ -38,6 +38,19 @@ struct http_response {
 };
 
 long long http_now_ms(void);
+
+/* Request bodies are checked against a table of the fields an endpoint accepts: an unknown
+ * field or a value of the wrong JSON type is a 400 naming it, never silently ignored. */
+struct http_field {
+	const char *name;
+	int type;                    /* JSON_STRING, JSON_TRUE (any boolean), JSON_ARRAY, JSON_OBJECT */
+	const struct http_field *sub; /* for objects: their fields (NULL: any keys) */
+};
+int http_check_fields(json_t *obj, const struct http_field *fields, const char *where, struct berr *err);
+/* Query parameters: a boolean (absent: false), or an integer in [min, max] (absent: def). */
+int http_query_bool(const struct http_request *req, const char *key, bool *ret, struct berr *err);
+int http_query_int(const struct http_request *req, const char *key, long long min, long long max, long long def,
+		   long long *ret, struct berr *err);
 /* Handlers' path parameter: "/containers/ID/..." -> ID into buf. */
 bool http_path_part(const char *path, int index, char *buf, size_t len);
 

@@ -17,8 +17,10 @@
 #include "http.h"
 
 #define LOG_CHUNK_MAX (1u << 20)     /* per stream per logs response */
-#define LOG_FOLLOW_WAIT_MS 30000     /* a follower with nothing new is answered after this */
+#define LOG_FOLLOW_WAIT_MS 30000
+#define LOG_OFFSET_MAX (1ll << 53)   /* larger than any log, and exact in a JSON number */     /* a follower with nothing new is answered after this */
 #define STOP_DEFAULT_TIMEOUT 10      /* seconds between SIGTERM and SIGKILL, as docker */
+#define STOP_TIMEOUT_MAX 3600        /* an hour: anything longer is a typo */
 
 static void iso_time(int64_t t, char *buf, size_t len)
 {
@@ -77,6 +79,23 @@ static int add_specs(json_t *list, bool expose, struct port_binding **v, size_t 
 	return 0;
 }
 
+static const struct http_field host_config_fields[] = {
+	{ "AutoRemove", JSON_TRUE, NULL },
+	{ "PublishAllPorts", JSON_TRUE, NULL },
+	{ "NetworkMode", JSON_STRING, NULL },
+	{ "PortSpecs", JSON_ARRAY, NULL },
+	{ NULL, 0, NULL },
+};
+static const struct http_field create_fields[] = {
+	{ "Cmd", JSON_ARRAY, NULL },
+	{ "Hostname", JSON_STRING, NULL },
+	{ "Detach", JSON_TRUE, NULL },
+	{ "ExposedPorts", JSON_OBJECT, NULL },
+	{ "HostConfig", JSON_OBJECT, host_config_fields },
+	{ "IPv4Address", JSON_STRING, NULL },
+	{ NULL, 0, NULL },
+};
+
 static void create(struct engine *e, const struct http_request *req, struct http_response *resp)
 {
 	struct create_request cr = { 0 };
@@ -88,10 +107,14 @@ static void create(struct engine *e, const struct http_request *req, struct http
 	size_t i;
 	int r = 0;
 
-	body = json_loads(req->body, 0, &jerr);
-	if (!json_is_object(body)) {
+	body = json_loads(req->body, JSON_REJECT_DUPLICATES, &jerr);
+	if (!body) {
+		http_error(resp, -EINVAL, "request body is not valid JSON");
+		return;
+	}
+	if (http_check_fields(body, create_fields, "the request", &err) < 0) {
 		json_decref(body);
-		http_error(resp, -EINVAL, "request body must be a JSON object");
+		http_error(resp, err.code, err.msg);
 		return;
 	}
 	cmd = json_object_get(body, "Cmd");
@@ -277,13 +300,12 @@ static void inspect(struct engine *e, const struct http_request *req, struct htt
 
 static void list(struct engine *e, const struct http_request *req, struct http_response *resp)
 {
-	const char *all_q = http_query(req, "all");
-	bool all = all_q && (strcmp(all_q, "1") == 0 || strcmp(all_q, "true") == 0);
 	struct container *v = NULL;
 	struct berr err = { 0 };
 	size_t n = 0;
+	bool all;
 
-	if (containers_list(e, &v, &n, &err) < 0) {
+	if (http_query_bool(req, "all", &all, &err) < 0 || containers_list(e, &v, &n, &err) < 0) {
 		http_error(resp, err.code, err.msg);
 		return;
 	}
@@ -364,12 +386,15 @@ static void kill_container(struct engine *e, const struct http_request *req, str
  */
 static void stop(struct engine *e, const struct http_request *req, struct http_response *resp)
 {
-	const char *tq = http_query(req, "t");
-	long t = tq ? strtol(tq, NULL, 10) : STOP_DEFAULT_TIMEOUT;
 	char ref[CONTAINER_NAME_MAX + 1];
 	struct berr err = { 0 };
 	struct container c;
+	long long t;
 
+	if (http_query_int(req, "t", 0, STOP_TIMEOUT_MAX, STOP_DEFAULT_TIMEOUT, &t, &err) < 0) {
+		http_error(resp, err.code, err.msg);
+		return;
+	}
 	if (!ref_of(req, ref, sizeof(ref), resp))
 		return;
 	if (containers_get(e, ref, &c, &err) < 0) {
@@ -393,7 +418,7 @@ static void stop(struct engine *e, const struct http_request *req, struct http_r
 		req->state->phase = 2;
 	}
 	memcpy(resp->wait_on, c.id, sizeof(c.id));
-	resp->wait_ms = req->state->phase == 1 ? (int)((t < 0 ? 0 : t) * 1000) : -1;
+	resp->wait_ms = req->state->phase == 1 ? (int)(t * 1000) : -1;
 	container_release(&c);
 }
 
@@ -414,13 +439,13 @@ static void wait_container(struct engine *e, const struct http_request *req, str
 
 static void remove_container(struct engine *e, const struct http_request *req, struct http_response *resp)
 {
-	const char *f = http_query(req, "force");
 	char ref[CONTAINER_NAME_MAX + 1];
 	struct berr err = { 0 };
+	bool force;
 
 	if (!ref_of(req, ref, sizeof(ref), resp))
 		return;
-	if (containers_remove(e, ref, f && (strcmp(f, "1") == 0 || strcmp(f, "true") == 0), &err) < 0) {
+	if (http_query_bool(req, "force", &force, &err) < 0 || containers_remove(e, ref, force, &err) < 0) {
 		http_error(resp, err.code, err.msg);
 		return;
 	}
@@ -461,21 +486,26 @@ static long long read_stream(const char *path, long long off, int stream, char *
 
 static void logs(struct engine *e, const struct http_request *req, struct http_response *resp)
 {
-	const char *oq = http_query(req, "stdout_offset"), *eq = http_query(req, "stderr_offset"),
-		   *fq = http_query(req, "follow");
-	long long o = oq ? atoll(oq) : 0, eo = eq ? atoll(eq) : 0, no, neo;
-	bool follow = fq && (strcmp(fq, "1") == 0 || strcmp(fq, "true") == 0);
+	long long o, eo, no, neo;
+	struct berr err = { 0 };
 	char path[4096];
 	struct container c;
 	char *buf = NULL;
 	size_t len = 0;
+	bool follow;
 
+	if (http_query_int(req, "stdout_offset", 0, LOG_OFFSET_MAX, 0, &o, &err) < 0 ||
+	    http_query_int(req, "stderr_offset", 0, LOG_OFFSET_MAX, 0, &eo, &err) < 0 ||
+	    http_query_bool(req, "follow", &follow, &err) < 0) {
+		http_error(resp, err.code, err.msg);
+		return;
+	}
 	if (!load(e, req, resp, &c))
 		return;
 	container_log_path(e, c.id, "stdout", path, sizeof(path));
-	no = read_stream(path, o < 0 ? 0 : o, 1, &buf, &len);
+	no = read_stream(path, o, 1, &buf, &len);
 	container_log_path(e, c.id, "stderr", path, sizeof(path));
-	neo = read_stream(path, eo < 0 ? 0 : eo, 2, &buf, &len);
+	neo = read_stream(path, eo, 2, &buf, &len);
 	if (len == 0 && follow && c.state == CONTAINER_RUNNING && !req->state->timed_out) {
 		memcpy(resp->wait_on, c.id, sizeof(c.id));
 		resp->wait_ms = LOG_FOLLOW_WAIT_MS;

@@ -104,6 +104,26 @@ static int parse_cidr_field(json_t *o, const char *key, struct cidr4 *ret, struc
 	return r < 0 ? berr_wrap(err, r, "%s", key) : 0;
 }
 
+static const struct http_field ipam_config_fields[] = {
+	{ "Subnet", JSON_STRING, NULL },
+	{ "Gateway", JSON_STRING, NULL },
+	{ "IPRange", JSON_STRING, NULL },
+	{ NULL, 0, NULL },
+};
+static const struct http_field ipam_fields[] = {
+	{ "Driver", JSON_STRING, NULL },
+	{ "Config", JSON_ARRAY, NULL },
+	{ NULL, 0, NULL },
+};
+static const struct http_field create_fields[] = {
+	{ "Name", JSON_STRING, NULL },
+	{ "Driver", JSON_STRING, NULL },
+	{ "Internal", JSON_TRUE, NULL },
+	{ "IPAM", JSON_OBJECT, ipam_fields },
+	{ "Options", JSON_OBJECT, NULL },
+	{ NULL, 0, NULL },
+};
+
 static void create(struct engine *e, const struct http_request *req, struct http_response *resp)
 {
 	struct network_request nr = { 0 };
@@ -114,11 +134,24 @@ static void create(struct engine *e, const struct http_request *req, struct http
 	const char *key, *gw;
 	int r = 0;
 
-	body = json_loads(req->body, 0, &jerr);
-	if (!json_is_object(body)) {
-		json_decref(body);
-		http_error(resp, -EINVAL, "request body must be a JSON object");
+	body = json_loads(req->body, JSON_REJECT_DUPLICATES, &jerr);
+	if (!body) {
+		http_error(resp, -EINVAL, "request body is not valid JSON");
 		return;
+	}
+	if (http_check_fields(body, create_fields, "the request", &err) < 0) {
+		json_decref(body);
+		http_error(resp, err.code, err.msg);
+		return;
+	}
+	{
+		size_t i;
+		json_t *entry;
+
+		json_array_foreach(json_object_get(json_object_get(body, "IPAM"), "Config"), i, entry) {
+			if (r >= 0)
+				r = http_check_fields(entry, ipam_config_fields, "IPAM.Config[]", &err);
+		}
 	}
 	nr.name = json_string_value(json_object_get(body, "Name"));
 	nr.driver = json_string_value(json_object_get(body, "Driver"));
@@ -177,6 +210,21 @@ static void remove_network(struct engine *e, const struct http_request *req, str
 	resp->status = 204;
 }
 
+static const struct http_field ipam_address_fields[] = {
+	{ "IPv4Address", JSON_STRING, NULL },
+	{ NULL, 0, NULL },
+};
+static const struct http_field endpoint_fields[] = {
+	{ "IPAMConfig", JSON_OBJECT, ipam_address_fields },
+	{ NULL, 0, NULL },
+};
+static const struct http_field connect_fields[] = {
+	{ "Container", JSON_STRING, NULL },
+	{ "EndpointConfig", JSON_OBJECT, endpoint_fields },
+	{ "Force", JSON_TRUE, NULL },
+	{ NULL, 0, NULL },
+};
+
 static void connect_or_disconnect(struct engine *e, const struct http_request *req, struct http_response *resp,
 				  bool connect)
 {
@@ -192,11 +240,15 @@ static void connect_or_disconnect(struct engine *e, const struct http_request *r
 		http_error(resp, -EINVAL, "bad network reference");
 		return;
 	}
-	body = json_loads(req->body, 0, &jerr);
+	body = json_loads(req->body, JSON_REJECT_DUPLICATES, &jerr);
+	if (!body)
+		r = berr_set(&err, -EINVAL, "request body is not valid JSON");
+	else
+		r = http_check_fields(body, connect_fields, "the request", &err);
 	container = json_string_value(json_object_get(body, "Container"));
 	addr = json_string_value(
 		json_object_get(json_object_get(json_object_get(body, "EndpointConfig"), "IPAMConfig"), "IPv4Address"));
-	if (!container)
+	if (r >= 0 && !container)
 		r = berr_set(&err, -EINVAL, "request body needs \"Container\"");
 	if (r >= 0 && addr && *addr)
 		r = ip4_parse(addr, &ip, &err);

@@ -10,13 +10,16 @@ build_pkgs=(gcc make pkg-config libmnl-dev libsqlite3-dev libjansson-dev libmicr
 run_pkgs=(iptables iproute2 procps)
 # Tests: sanitizer runtimes come with gcc; socat carries test traffic, curl speaks to the socket.
 test_pkgs=(socat curl diffutils python3)
+# Fuzzing (make fuzz, tests/fuzz): clang, and libFuzzer's runtime, which clang's packages only
+# recommend (and recommends are not installed here).
+fuzz_pkgs=(clang libclang-rt-14-dev)
 
 missing=()
-for p in "${build_pkgs[@]}" "${run_pkgs[@]}" "${test_pkgs[@]}"; do
+for p in "${build_pkgs[@]}" "${run_pkgs[@]}" "${test_pkgs[@]}" "${fuzz_pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
 if [ "${#missing[@]}" -eq 0 ]; then
-	echo "install-deps: all ${#build_pkgs[@]}+${#run_pkgs[@]}+${#test_pkgs[@]} packages present"
+	echo "install-deps: all ${#build_pkgs[@]}+${#run_pkgs[@]}+${#test_pkgs[@]}+${#fuzz_pkgs[@]} packages present"
 	exit 0
 fi
 if [ "$(id -u)" -ne 0 ]; then
