@@ -39,6 +39,17 @@ void container_netns_path(const struct engine *e, const char *id, char *buf, siz
 	snprintf(buf, len, "%s/netns/%s", e->config.exec_root, id);
 }
 
+/* The namespace of a running container, through its process: the bind mount under exec_root
+ * lives in berthd's mount namespace, and a berthd restarted into another one (under
+ * `ip netns exec`, or a unit with private mounts) no longer sees it. */
+static void running_netns_path(const struct engine *e, const struct container *c, char *buf, size_t len)
+{
+	if (c->pid > 0)
+		snprintf(buf, len, "/proc/%d/ns/net", (int)c->pid);
+	else
+		container_netns_path(e, c->id, buf, len);
+}
+
 void container_log_path(const struct engine *e, const char *id, const char *stream, char *buf, size_t len)
 {
 	if (stream)
@@ -547,6 +558,9 @@ static int plumb(struct engine *e, struct container *c, struct berr *err)
 	int r = 0;
 
 	container_netns_path(e, c->id, ns, sizeof(ns));
+	/* A mount point whose namespace mount is gone (see running_netns_path) is made anew. */
+	if (access(ns, F_OK) == 0 && !netns_is_mounted(ns))
+		netns_delete(ns, NULL);
 	if (access(ns, F_OK) < 0) {
 		r = netns_create(ns, err);
 		if (r < 0)
@@ -661,9 +675,9 @@ int containers_start(struct engine *e, const char *ref, struct berr *err)
 	struct port_binding *published = NULL;
 	size_t n_all = 0, n_published = 0;
 	int out = -1, errfd = -1, devnull = -1, r;
+	struct spawn_handle h = { .go_fd = -1, .status_fd = -1 };
 	uint16_t lo, hi;
 	char ns[PATH_MAX];
-	pid_t pid;
 
 	r = containers_get(e, ref, &c, err);
 	if (r < 0)
@@ -737,32 +751,37 @@ int containers_start(struct engine *e, const char *ref, struct berr *err)
 		if (devnull < 0)
 			r = berr_errno(err, -errno, "open /dev/null");
 	}
-	/* 4. the process */
+	/* 4. the process, held before exec; 5. its pid and start time recorded; then it runs.
+	 * A crash before the record leaves a child that exits on its own (spawn_prepare). */
 	container_netns_path(e, c.id, ns, sizeof(ns));
 	if (r >= 0)
-		r = spawn_in_netns(&(struct spawn_opts){ .netns_path = ns, .hostname = c.hostname, .argv = c.argv,
-							 .stdin_fd = devnull, .stdout_fd = out, .stderr_fd = errfd },
-				   &pid, err);
+		r = spawn_prepare(&(struct spawn_opts){ .netns_path = ns, .hostname = c.hostname, .argv = c.argv,
+							.stdin_fd = devnull, .stdout_fd = out, .stderr_fd = errfd },
+				  &h, err);
 	if (out >= 0)
 		close(out);
 	if (errfd >= 0)
 		close(errfd);
 	if (devnull >= 0)
 		close(devnull);
+	if (r >= 0) {
+		c.pid = h.pid;
+		proc_start_time(h.pid, &c.start_time, NULL);
+		r = save(e, &c, err);
+		if (r < 0)
+			spawn_abort(&h);
+		else if ((r = spawn_release(&h, err)) < 0)
+			c.pid = 0;
+	}
 	if (r < 0) {
-		settle_exited(e, &c, r == -ENOENT ? 127 : 126);
+		settle_exited(e, &c, r == -ENOENT ? 127 : r == -EACCES ? 126 : 125);
 		goto out;
 	}
-	/* 5. the pid with its identity */
-	c.pid = pid;
-	proc_start_time(pid, &c.start_time, NULL);
-	r = save(e, &c, err);
-	if (r >= 0)
-		r = watch(e, &c, err);
+	r = watch(e, &c, err);
 	if (r >= 0) {
 		char ip[INET_ADDRSTRLEN];
 
-		log_info("container %s (%.12s) started, pid %d, %s", c.name, c.id, (int)pid,
+		log_info("container %s (%.12s) started, pid %d, %s", c.name, c.id, (int)c.pid,
 			 c.n_eps ? ip4_format(c.eps[0].ip, ip, sizeof(ip)) : "no network");
 	}
 	goto out;
@@ -979,7 +998,7 @@ int containers_connect(struct engine *e, const char *net_ref, const char *ref, s
 			r = allocate_ip(&net, ep, all, n_all, &ep->ip, err);
 		if (r >= 0)
 			r = save(e, &c, err);
-		container_netns_path(e, c.id, ns, sizeof(ns));
+		running_netns_path(e, &c, ns, sizeof(ns));
 		/* The first endpoint of a container that had none gets the default route. */
 		if (r >= 0)
 			r = plumb_endpoint(e, ns, ep, &net, c.n_eps == 1, err);
@@ -1027,7 +1046,7 @@ int containers_disconnect(struct engine *e, const char *net_ref, const char *ref
 		struct network first;
 		char ns[PATH_MAX];
 
-		container_netns_path(e, c.id, ns, sizeof(ns));
+		running_netns_path(e, &c, ns, sizeof(ns));
 		r = network_of(e, &c, &c.eps[0], &first, err);
 		if (r >= 0)
 			r = netns_run(ns, setup_inside, &(struct inside){ .gw = first.gateway, .default_route = true }, err);

@@ -306,11 +306,15 @@ int networks_remove(struct engine *e, const char *ref, struct berr *err)
 	containers_list_free(cs, n_cs);
 	if (r < 0)
 		return r;
-	r = store_network_delete(e->store, n.id, err);
+	/* Bridge, then record, then rules: a crash after the first step leaves a network whose
+	 * bridge the next start creates again; after the second, rules the record of owned rules
+	 * still lists, which the next start removes. The other order could orphan the bridge. */
+	if (nl_link_index(e->nl, n.bridge, &ifindex, NULL) == 0)
+		r = nl_link_delete(e->nl, ifindex, err);
+	if (r >= 0)
+		r = store_network_delete(e->store, n.id, err);
 	if (r >= 0)
 		r = engine_reconcile_firewall(e, err);
-	if (r >= 0 && nl_link_index(e->nl, n.bridge, &ifindex, NULL) == 0)
-		r = nl_link_delete(e->nl, ifindex, err);
 	if (r >= 0)
 		log_info("network %s (%.12s) removed", n.name, n.id);
 	return r < 0 ? r : 0;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/statfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -91,6 +92,17 @@ int netns_create(const char *path, struct berr *err)
 	if (r < 0)
 		unlink(path);
 	return r;
+}
+
+#ifndef NSFS_MAGIC
+#define NSFS_MAGIC 0x6e736673
+#endif
+
+bool netns_is_mounted(const char *path)
+{
+	struct statfs st;
+
+	return statfs(path, &st) == 0 && st.f_type == NSFS_MAGIC;
 }
 
 int netns_delete(const char *path, struct berr *err)

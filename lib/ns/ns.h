@@ -13,6 +13,8 @@
 /* Creates a new network namespace that outlives every process, bind-mounted at path
  * (`ip netns add` does the same under /run/netns). -EEXIST if path exists. */
 int netns_create(const char *path, struct berr *err);
+/* Is a namespace mounted at path (nsfs), rather than an empty mount point? */
+bool netns_is_mounted(const char *path);
 /* Unmounts and removes it; a path that is already gone is not an error. */
 int netns_delete(const char *path, struct berr *err);
 
@@ -27,10 +29,23 @@ struct spawn_opts {
 	char *const *argv;
 	int stdin_fd, stdout_fd, stderr_fd;
 };
-/* Starts argv in a network namespace, a new UTS namespace with the hostname, and a session of
- * its own. Returns once the program is running (exec succeeded): -ENOENT/-EACCES with docker's
- * wording when it cannot be executed. */
-int spawn_in_netns(const struct spawn_opts *o, pid_t *ret_pid, struct berr *err);
+/*
+ * Starting a process in two steps, so its pid can be recorded before it runs: spawn_prepare()
+ * forks a child that enters the namespaces and then waits; spawn_release() lets it exec and
+ * returns once exec succeeded (-ENOENT/-EACCES with docker's wording when it cannot). If the
+ * caller dies in between, the child sees its "go" pipe close and exits without running
+ * anything, so a crash never leaves a process nobody knows about. spawn_abort() does the same
+ * on purpose and reaps it.
+ */
+struct spawn_handle {
+	pid_t pid;
+	int go_fd;       /* write end: one byte = exec */
+	int status_fd;   /* read end: empty at EOF = exec succeeded */
+	const char *argv0;
+};
+int spawn_prepare(const struct spawn_opts *o, struct spawn_handle *ret, struct berr *err);
+int spawn_release(struct spawn_handle *h, struct berr *err);
+void spawn_abort(struct spawn_handle *h);
 
 /* Field 22 of /proc/PID/stat: with the pid, it identifies a process across pid reuse. */
 int proc_start_time(pid_t pid, unsigned long long *ret, struct berr *err);

@@ -17,11 +17,13 @@
 #endif
 
 /* In the child: everything up to exec. A failure is written as -errno and a step name to the
- * close-on-exec pipe; a successful exec closes the pipe with nothing written. */
-static void child(const struct spawn_opts *o, int nsfd, int wfd)
+ * close-on-exec status pipe; a successful exec closes it with nothing written. */
+static void child(const struct spawn_opts *o, int nsfd, int go_fd, int wfd)
 {
 	struct { int code; char step[32]; } fail = { 0 };
 	sigset_t none;
+	char go = 0;
+	ssize_t n;
 
 #define STEP(cond, name) do { if (!(cond)) { fail.code = -errno; snprintf(fail.step, sizeof(fail.step), "%s", name); goto out; } } while (0)
 	STEP(setns(nsfd, CLONE_NEWNET) == 0, "join network namespace");
@@ -34,6 +36,12 @@ static void child(const struct spawn_opts *o, int nsfd, int wfd)
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	signal(SIGPIPE, SIG_DFL);
+	/* Wait for the parent to have recorded our pid. EOF: it is gone, run nothing. */
+	do
+		n = read(go_fd, &go, 1);
+	while (n < 0 && errno == EINTR);
+	if (n != 1 || go != 'g')
+		_exit(0);
 	execvp(o->argv[0], o->argv);
 	fail.code = -errno;
 	snprintf(fail.step, sizeof(fail.step), "exec");
@@ -44,53 +52,82 @@ out:
 	_exit(127);
 }
 
-int spawn_in_netns(const struct spawn_opts *o, pid_t *ret_pid, struct berr *err)
+int spawn_prepare(const struct spawn_opts *o, struct spawn_handle *ret, struct berr *err)
 {
-	struct { int code; char step[32]; } fail = { 0 };
-	int nsfd, p[2], r;
-	ssize_t n;
+	int nsfd, go[2] = { -1, -1 }, st[2] = { -1, -1 }, r;
 	pid_t pid;
 
 	nsfd = open(o->netns_path, O_RDONLY | O_CLOEXEC);
 	if (nsfd < 0)
 		return berr_errno(err, -errno, "netns %s: open", o->netns_path);
-	if (pipe2(p, O_CLOEXEC) < 0) {
+	if (pipe2(go, O_CLOEXEC) < 0 || pipe2(st, O_CLOEXEC) < 0) {
 		r = berr_errno(err, -errno, "spawn: pipe");
-		close(nsfd);
-		return r;
+		goto fail;
 	}
 	pid = fork();
 	if (pid < 0) {
 		r = berr_errno(err, -errno, "spawn: fork");
-		close(nsfd);
-		close(p[0]);
-		close(p[1]);
-		return r;
+		goto fail;
 	}
 	if (pid == 0) {
-		close(p[0]);
-		child(o, nsfd, p[1]);
+		close(go[1]);
+		close(st[0]);
+		child(o, nsfd, go[0], st[1]);
 	}
 	close(nsfd);
-	close(p[1]);
-	do
-		n = read(p[0], &fail, sizeof(fail));
-	while (n < 0 && errno == EINTR);
-	close(p[0]);
-	if (n == 0) {
-		*ret_pid = pid;
-		return 0;
+	close(go[0]);
+	close(st[1]);
+	*ret = (struct spawn_handle){ .pid = pid, .go_fd = go[1], .status_fd = st[0], .argv0 = o->argv[0] };
+	return 0;
+fail:
+	close(nsfd);
+	for (int i = 0; i < 2; i++) {
+		if (go[i] >= 0)
+			close(go[i]);
+		if (st[i] >= 0)
+			close(st[i]);
 	}
-	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+	return r;
+}
+
+int spawn_release(struct spawn_handle *h, struct berr *err)
+{
+	struct { int code; char step[32]; } fail = { 0 };
+	ssize_t n;
+
+	if (write(h->go_fd, "g", 1) != 1) {
+		/* The child died before it could be told to run: its status pipe says why. */
+	}
+	close(h->go_fd);
+	h->go_fd = -1;
+	do
+		n = read(h->status_fd, &fail, sizeof(fail));
+	while (n < 0 && errno == EINTR);
+	close(h->status_fd);
+	h->status_fd = -1;
+	if (n == 0)
+		return 0;
+	while (waitpid(h->pid, NULL, 0) < 0 && errno == EINTR)
 		;
 	if (n != (ssize_t)sizeof(fail))
-		return berr_set(err, -EIO, "spawn %s: child died before exec", o->argv[0]);
+		return berr_set(err, -EIO, "spawn %s: child died before exec", h->argv0);
 	fail.step[sizeof(fail.step) - 1] = '\0';
 	if (strcmp(fail.step, "exec") == 0 && fail.code == -ENOENT)
-		return berr_set(err, -ENOENT, "exec: \"%s\": executable file not found in $PATH", o->argv[0]);
+		return berr_set(err, -ENOENT, "exec: \"%s\": executable file not found in $PATH", h->argv0);
 	if (strcmp(fail.step, "exec") == 0 && fail.code == -EACCES)
-		return berr_set(err, -EACCES, "exec: \"%s\": permission denied", o->argv[0]);
-	return berr_errno(err, fail.code, "start %s: %s", o->argv[0], fail.step);
+		return berr_set(err, -EACCES, "exec: \"%s\": permission denied", h->argv0);
+	return berr_errno(err, fail.code, "start %s: %s", h->argv0, fail.step);
+}
+
+void spawn_abort(struct spawn_handle *h)
+{
+	if (h->go_fd >= 0)
+		close(h->go_fd);
+	if (h->status_fd >= 0)
+		close(h->status_fd);
+	h->go_fd = h->status_fd = -1;
+	while (waitpid(h->pid, NULL, 0) < 0 && errno == EINTR)
+		;
 }
 
 int proc_start_time(pid_t pid, unsigned long long *ret, struct berr *err)
