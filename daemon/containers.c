@@ -945,8 +945,11 @@ int containers_adopt(struct engine *e, struct berr *err)
 		struct container *c = &v[i];
 		unsigned long long st = 0;
 
-		if (c->state != CONTAINER_RUNNING)
+		if (c->state != CONTAINER_RUNNING) {
+			/* A crash between recording the exit and deleting the veth leaves the veth. */
+			delete_veth(e, c);
 			continue;
+		}
 		if (c->pid > 0 && proc_start_time(c->pid, &st, NULL) == 0 && st == c->start_time) {
 			struct berr werr = { 0 };
 
