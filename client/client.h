@@ -29,8 +29,17 @@ char *client_escape(const char *s, char *buf, size_t len);
  * container has exited and everything is read (follow) or once (!follow). 0, or -1. */
 int client_stream_logs(const struct client *c, const char *id, bool follow);
 
+/* Option parsing shared by the commands: does arg name this flag (long or short form, with or
+ * without "=VALUE")? Its value, advancing *i past a separate value; NULL when it is missing. */
+bool client_is_flag(const char *arg, const char *name, const char *shrt);
+const char *client_flag_value(int argc, char **argv, int *i, const char *name, const char *shrt);
+
 /* GET path expecting 200: 0 with *ret set, or the exit status after printing the error. */
 int client_get_json(const struct client *c, const char *path, json_t **ret);
+
+/* inspect: GET path_fmt (with each argument, escaped, for %s) and print them as one JSON list;
+ * EXIT_REFUSED if any failed (the others are still printed, as docker inspect does). */
+int client_inspect_each(const struct client *c, int argc, char **argv, const char *path_fmt);
 
 /* Prints "Error: <message>" for an error reply and returns EXIT_REFUSED. */
 int client_print_error(long status, json_t *body);

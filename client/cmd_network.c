@@ -21,25 +21,6 @@ static int usage(void)
 	return 0;
 }
 
-/* "--flag VALUE" or "--flag=VALUE" */
-static const char *flag_value(int argc, char **argv, int *i, const char *name, const char *shrt)
-{
-	size_t n = strlen(name);
-
-	if (strcmp(argv[*i], name) == 0 || (shrt && strcmp(argv[*i], shrt) == 0))
-		return *i + 1 < argc ? argv[++*i] : NULL;
-	if (strncmp(argv[*i], name, n) == 0 && argv[*i][n] == '=')
-		return argv[*i] + n + 1;
-	return NULL;
-}
-
-static bool is_flag(const char *a, const char *name, const char *shrt)
-{
-	size_t n = strlen(name);
-
-	return strcmp(a, name) == 0 || (shrt && strcmp(a, shrt) == 0) || (strncmp(a, name, n) == 0 && a[n] == '=');
-}
-
 static int post(const struct client *c, const char *path, json_t *body, long ok, json_t **ret)
 {
 	char *text = json_dumps(body, JSON_COMPACT);
@@ -79,14 +60,14 @@ static int create(const struct client *c, int argc, char **argv)
 			return usage();
 		} else if (strcmp(a, "--internal") == 0) {
 			internal = true;
-		} else if (is_flag(a, "--subnet", NULL) || is_flag(a, "--gateway", NULL) || is_flag(a, "--ip-range", NULL) ||
-			   is_flag(a, "--driver", "-d") || is_flag(a, "--opt", "-o")) {
-			const char *f = is_flag(a, "--subnet", NULL) ? "--subnet" : is_flag(a, "--gateway", NULL) ? "--gateway" :
-					is_flag(a, "--ip-range", NULL) ? "--ip-range" : is_flag(a, "--driver", "-d") ? "--driver" :
+		} else if (client_is_flag(a, "--subnet", NULL) || client_is_flag(a, "--gateway", NULL) || client_is_flag(a, "--ip-range", NULL) ||
+			   client_is_flag(a, "--driver", "-d") || client_is_flag(a, "--opt", "-o")) {
+			const char *f = client_is_flag(a, "--subnet", NULL) ? "--subnet" : client_is_flag(a, "--gateway", NULL) ? "--gateway" :
+					client_is_flag(a, "--ip-range", NULL) ? "--ip-range" : client_is_flag(a, "--driver", "-d") ? "--driver" :
 													   "--opt";
 			const char *shrt = strcmp(f, "--driver") == 0 ? "-d" : strcmp(f, "--opt") == 0 ? "-o" : NULL;
 
-			v = flag_value(argc, argv, &i, f, shrt);
+			v = client_flag_value(argc, argv, &i, f, shrt);
 			if (!v) {
 				fprintf(stderr, "berth network create: flag needs an argument: %s\n", f);
 				json_decref(opts);
@@ -181,29 +162,11 @@ static int ls(const struct client *c, int argc, char **argv)
 
 static int inspect(const struct client *c, int argc, char **argv)
 {
-	json_t *all = json_array();
-	int r = 0;
-
 	if (argc < 2) {
 		fprintf(stderr, "berth network inspect: needs at least one network\n");
-		json_decref(all);
 		return EXIT_USAGE;
 	}
-	for (int i = 1; i < argc; i++) {
-		char path[512], esc[400];
-		json_t *n;
-
-		snprintf(path, sizeof(path), "/networks/%s", client_escape(argv[i], esc, sizeof(esc)));
-		if (client_get_json(c, path, &n)) {
-			r = EXIT_REFUSED;
-			continue;
-		}
-		json_array_append_new(all, n);
-	}
-	json_dumpf(all, stdout, JSON_INDENT(4));
-	putchar('\n');
-	json_decref(all);
-	return r;
+	return client_inspect_each(c, argc, argv, "/networks/%s");
 }
 
 static int rm(const struct client *c, int argc, char **argv)
@@ -238,8 +201,8 @@ static int connect_cmd(const struct client *c, int argc, char **argv, bool conne
 	int n = 0;
 
 	for (int i = 1; i < argc; i++) {
-		if (connect && is_flag(argv[i], "--ip", NULL)) {
-			if (!(ip = flag_value(argc, argv, &i, "--ip", NULL))) {
+		if (connect && client_is_flag(argv[i], "--ip", NULL)) {
+			if (!(ip = client_flag_value(argc, argv, &i, "--ip", NULL))) {
 				fprintf(stderr, "berth network connect: flag needs an argument: --ip\n");
 				return EXIT_USAGE;
 			}

@@ -121,27 +121,9 @@ int cmd_port(const struct client *c, int argc, char **argv)
 
 int cmd_inspect(const struct client *c, int argc, char **argv)
 {
-	json_t *all = json_array();
-	int r = 0;
-
 	if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
 		printf("Usage:\tberth inspect CONTAINER...\n\nDisplay detailed information on containers, as JSON.\n");
-		json_decref(all);
 		return argc < 2 ? EXIT_USAGE : 0;
 	}
-	for (int i = 1; i < argc; i++) {
-		char path[512], esc[400];
-		json_t *info;
-
-		snprintf(path, sizeof(path), "/containers/%s/json", client_escape(argv[i], esc, sizeof(esc)));
-		if (client_get_json(c, path, &info)) {
-			r = EXIT_REFUSED;
-			continue;
-		}
-		json_array_append_new(all, info);
-	}
-	json_dumpf(all, stdout, JSON_INDENT(4));
-	putchar('\n');
-	json_decref(all);
-	return r;
+	return client_inspect_each(c, argc, argv, "/containers/%s/json");
 }

@@ -29,25 +29,6 @@ static void usage(void)
 	       "      --rm                     Remove the container when it exits\n");
 }
 
-/* Options that take a value: "--name X" or "--name=X". */
-static const char *value_of(int argc, char **argv, int *i, const char *lng, const char *shrt)
-{
-	size_t n = strlen(lng);
-
-	if (strcmp(argv[*i], lng) == 0 || (shrt && strcmp(argv[*i], shrt) == 0))
-		return *i + 1 < argc ? argv[++*i] : NULL;
-	if (strncmp(argv[*i], lng, n) == 0 && argv[*i][n] == '=')
-		return argv[*i] + n + 1;
-	return NULL;
-}
-
-static bool is_opt(const char *a, const char *lng, const char *shrt)
-{
-	size_t n = strlen(lng);
-
-	return strcmp(a, lng) == 0 || (shrt && strcmp(a, shrt) == 0) || (strncmp(a, lng, n) == 0 && a[n] == '=');
-}
-
 int cmd_run(const struct client *c, int argc, char **argv)
 {
 	const char *name = NULL, *hostname = NULL, *network = NULL, *ip = NULL;
@@ -76,28 +57,28 @@ int cmd_run(const struct client *c, int argc, char **argv)
 			rm = true;
 		} else if (strcmp(a, "-P") == 0 || strcmp(a, "--publish-all") == 0) {
 			publish_all = true;
-		} else if (is_opt(a, "--name", NULL)) {
-			if (!(name = value_of(argc, argv, &i, "--name", NULL)))
+		} else if (client_is_flag(a, "--name", NULL)) {
+			if (!(name = client_flag_value(argc, argv, &i, "--name", NULL)))
 				goto missing;
-		} else if (is_opt(a, "--ip", NULL)) {
-			if (!(ip = value_of(argc, argv, &i, "--ip", NULL)))
+		} else if (client_is_flag(a, "--ip", NULL)) {
+			if (!(ip = client_flag_value(argc, argv, &i, "--ip", NULL)))
 				goto missing;
 			if (ip4_parse(ip, &(struct in_addr){ 0 }, &err) < 0)
 				goto bad;
-		} else if (is_opt(a, "--hostname", NULL)) {
-			if (!(hostname = value_of(argc, argv, &i, "--hostname", NULL)))
+		} else if (client_is_flag(a, "--hostname", NULL)) {
+			if (!(hostname = client_flag_value(argc, argv, &i, "--hostname", NULL)))
 				goto missing;
-		} else if (is_opt(a, "--network", NULL) || is_opt(a, "--net", NULL)) {
-			if (!(network = value_of(argc, argv, &i, is_opt(a, "--net", NULL) ? "--net" : "--network", NULL)))
+		} else if (client_is_flag(a, "--network", NULL) || client_is_flag(a, "--net", NULL)) {
+			if (!(network = client_flag_value(argc, argv, &i, client_is_flag(a, "--net", NULL) ? "--net" : "--network", NULL)))
 				goto missing;
-		} else if (is_opt(a, "--publish", "-p")) {
-			if (!(v = value_of(argc, argv, &i, "--publish", "-p")))
+		} else if (client_is_flag(a, "--publish", "-p")) {
+			if (!(v = client_flag_value(argc, argv, &i, "--publish", "-p")))
 				goto missing;
 			if (portspec_parse(v, &scratch, &n_scratch, &err) < 0)
 				goto bad;
 			json_array_append_new(specs, json_string(v));
-		} else if (is_opt(a, "--expose", NULL)) {
-			if (!(v = value_of(argc, argv, &i, "--expose", NULL)))
+		} else if (client_is_flag(a, "--expose", NULL)) {
+			if (!(v = client_flag_value(argc, argv, &i, "--expose", NULL)))
 				goto missing;
 			if (portspec_parse_expose(v, &scratch, &n_scratch, &err) < 0)
 				goto bad;

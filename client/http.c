@@ -161,3 +161,25 @@ int client_get_json(const struct client *c, const char *path, json_t **ret)
 	}
 	return 0;
 }
+
+int client_inspect_each(const struct client *c, int argc, char **argv, const char *path_fmt)
+{
+	json_t *all = json_array();
+	int r = 0;
+
+	for (int i = 1; i < argc; i++) {
+		char path[512], esc[400];
+		json_t *one;
+
+		snprintf(path, sizeof(path), path_fmt, client_escape(argv[i], esc, sizeof(esc)));
+		if (client_get_json(c, path, &one)) {
+			r = EXIT_REFUSED;
+			continue;
+		}
+		json_array_append_new(all, one);
+	}
+	json_dumpf(all, stdout, JSON_INDENT(4));
+	putchar('\n');
+	json_decref(all);
+	return r;
+}

@@ -32,6 +32,7 @@
 #include "log.h"
 #include "model/hostport.h"
 #include "ns/ns.h"
+#include "util/random.h"
 #include "util/sysctl.h"
 
 void container_netns_path(const struct engine *e, const char *id, char *buf, size_t len)
@@ -258,24 +259,6 @@ static void generate_name(char *buf, size_t len, const char *id, const struct co
 			return;
 	}
 	snprintf(buf, len, "%s_%s_%.8s", adjectives[0], names[0], id);
-}
-
-static int random_hex(char *out, size_t digits, struct berr *err)
-{
-	unsigned char raw[32];
-	ssize_t n;
-	int fd;
-
-	fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return berr_errno(err, -errno, "open /dev/urandom");
-	n = read(fd, raw, digits / 2);
-	close(fd);
-	if (n != (ssize_t)(digits / 2))
-		return berr_set(err, -EIO, "read /dev/urandom: short read");
-	for (size_t i = 0; i < digits / 2; i++)
-		snprintf(out + 2 * i, 3, "%02x", raw[i]);
-	return 0;
 }
 
 /* --ip: inside the subnet, not its network, broadcast or gateway address. */

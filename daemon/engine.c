@@ -28,28 +28,11 @@
 #include "containers.h"
 #include "log.h"
 #include "proxy.h"
+#include "util/random.h"
 #include "util/strv.h"
 #include "util/sysctl.h"
 
 #define FW_RECORD "iptables"
-
-static int random_id(char out[NETWORK_ID_LEN + 1], struct berr *err)
-{
-	unsigned char raw[NETWORK_ID_LEN / 2];
-	ssize_t n;
-	int fd;
-
-	fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return berr_errno(err, -errno, "open /dev/urandom");
-	n = read(fd, raw, sizeof(raw));
-	close(fd);
-	if (n != (ssize_t)sizeof(raw))
-		return berr_set(err, -EIO, "read /dev/urandom: short read");
-	for (size_t i = 0; i < sizeof(raw); i++)
-		snprintf(out + 2 * i, 3, "%02x", raw[i]);
-	return 0;
-}
 
 /* The default bridge network follows the daemon's flags at every start (--bip, --icc,
  * --ip-masq), keeping its id and its place as the oldest network. */
@@ -63,7 +46,7 @@ static int record_default_network(struct engine *e, struct berr *err)
 	if (r == -ENOENT) {
 		if (strcmp(c->bridge, "none") == 0)
 			return 0;
-		r = random_id(n.id, err);
+		r = random_hex(n.id, NETWORK_ID_LEN, err);
 		if (r < 0)
 			return r;
 		snprintf(n.name, sizeof(n.name), "%s", DEFAULT_NETWORK_NAME);

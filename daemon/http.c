@@ -80,6 +80,24 @@ int http_check_fields(json_t *obj, const struct http_field *fields, const char *
 	return 0;
 }
 
+json_t *http_json_body(const struct http_request *req, const struct http_field *fields, struct berr *err)
+{
+	json_error_t jerr;
+	json_t *body;
+
+	/* Duplicate keys are refused: which of two values would count is a guess. */
+	body = json_loads(req->body, JSON_REJECT_DUPLICATES, &jerr);
+	if (!body) {
+		berr_set(err, -EINVAL, "request body is not valid JSON");
+		return NULL;
+	}
+	if (http_check_fields(body, fields, "the request", err) < 0) {
+		json_decref(body);
+		return NULL;
+	}
+	return body;
+}
+
 int http_query_bool(const struct http_request *req, const char *key, bool *ret, struct berr *err)
 {
 	const char *v = http_query(req, key);

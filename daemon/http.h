@@ -47,6 +47,8 @@ struct http_field {
 	const struct http_field *sub; /* for objects: their fields (NULL: any keys) */
 };
 int http_check_fields(json_t *obj, const struct http_field *fields, const char *where, struct berr *err);
+/* The request body as JSON checked against fields; NULL with err set (400) otherwise. */
+json_t *http_json_body(const struct http_request *req, const struct http_field *fields, struct berr *err);
 /* Query parameters: a boolean (absent: false), or an integer in [min, max] (absent: def). */
 int http_query_bool(const struct http_request *req, const char *key, bool *ret, struct berr *err);
 int http_query_int(const struct http_request *req, const char *key, long long min, long long max, long long def,

@@ -17,7 +17,9 @@
 
 #include "containers.h"
 #include "log.h"
+#include "model/ifname.h"
 #include "model/ipam.h"
+#include "util/random.h"
 
 #define ROUTES_MAX 4096
 
@@ -39,9 +41,9 @@ static int parse_bool_opt(const char *key, const char *v, bool *ret, struct berr
 
 static int opt_bridge_name(struct network *n, const char *key, const char *v, struct berr *err)
 {
-	if (!*v || strlen(v) >= IFNAMSIZ || strpbrk(v, "/: \t\n"))
-		return berr_set(err, -EINVAL, "invalid value \"%s\" for option %s: an interface name of 1-15 characters", v,
-				key);
+	if (!ifname_valid(v))
+		return berr_set(err, -EINVAL, "invalid value \"%s\" for option %s: an interface name of 1-15 of "
+					      "A-Z a-z 0-9 _ . -", v, key);
 	snprintf(n->bridge, sizeof(n->bridge), "%s", v);
 	return 0;
 }
@@ -96,24 +98,6 @@ void network_options(const struct network *n, char out[5][2][64])
 	snprintf(out[2][1], sizeof(out[2][1]), "%s", n->masquerade ? "true" : "false");
 	snprintf(out[3][1], sizeof(out[3][1]), "%s", ip4_format(n->host_binding, ip, sizeof(ip)));
 	snprintf(out[4][1], sizeof(out[4][1]), "%u", n->mtu ? n->mtu : 1500);
-}
-
-static int random_id(char out[NETWORK_ID_LEN + 1], struct berr *err)
-{
-	unsigned char raw[NETWORK_ID_LEN / 2];
-	ssize_t n;
-	int fd;
-
-	fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return berr_errno(err, -errno, "open /dev/urandom");
-	n = read(fd, raw, sizeof(raw));
-	close(fd);
-	if (n != (ssize_t)sizeof(raw))
-		return berr_set(err, -EIO, "read /dev/urandom: short read");
-	for (size_t i = 0; i < sizeof(raw); i++)
-		snprintf(out + 2 * i, 3, "%02x", raw[i]);
-	return 0;
 }
 
 /* What a new subnet must not overlap: every network's subnet and every route of the host. */
@@ -250,7 +234,7 @@ int networks_create(struct engine *e, const struct network_request *req, char re
 		r = choose_addresses(e, req, &n, nets, n_nets, err);
 	free(nets);
 	if (r >= 0)
-		r = random_id(n.id, err);
+		r = random_hex(n.id, NETWORK_ID_LEN, err);
 	if (r < 0)
 		return r;
 	if (!n.bridge[0])

@@ -102,18 +102,12 @@ static void create(struct engine *e, const struct http_request *req, struct http
 	char id[CONTAINER_ID_LEN + 1];
 	struct berr err = { 0 };
 	json_t *body, *cmd, *hc, *a, *exposed;
-	json_error_t jerr;
 	const char *key;
 	size_t i;
 	int r = 0;
 
-	body = json_loads(req->body, JSON_REJECT_DUPLICATES, &jerr);
+	body = http_json_body(req, create_fields, &err);
 	if (!body) {
-		http_error(resp, -EINVAL, "request body is not valid JSON");
-		return;
-	}
-	if (http_check_fields(body, create_fields, "the request", &err) < 0) {
-		json_decref(body);
 		http_error(resp, err.code, err.msg);
 		return;
 	}

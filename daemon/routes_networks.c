@@ -129,18 +129,12 @@ static void create(struct engine *e, const struct http_request *req, struct http
 	struct network_request nr = { 0 };
 	char id[NETWORK_ID_LEN + 1];
 	struct berr err = { 0 };
-	json_error_t jerr;
 	json_t *body, *cfg, *opts, *v;
 	const char *key, *gw;
 	int r = 0;
 
-	body = json_loads(req->body, JSON_REJECT_DUPLICATES, &jerr);
+	body = http_json_body(req, create_fields, &err);
 	if (!body) {
-		http_error(resp, -EINVAL, "request body is not valid JSON");
-		return;
-	}
-	if (http_check_fields(body, create_fields, "the request", &err) < 0) {
-		json_decref(body);
 		http_error(resp, err.code, err.msg);
 		return;
 	}
@@ -231,7 +225,6 @@ static void connect_or_disconnect(struct engine *e, const struct http_request *r
 	char ref[NETWORK_NAME_MAX + 1];
 	struct in_addr ip = { 0 };
 	struct berr err = { 0 };
-	json_error_t jerr;
 	const char *container, *addr;
 	json_t *body;
 	int r = 0;
@@ -240,11 +233,9 @@ static void connect_or_disconnect(struct engine *e, const struct http_request *r
 		http_error(resp, -EINVAL, "bad network reference");
 		return;
 	}
-	body = json_loads(req->body, JSON_REJECT_DUPLICATES, &jerr);
+	body = http_json_body(req, connect_fields, &err);
 	if (!body)
-		r = berr_set(&err, -EINVAL, "request body is not valid JSON");
-	else
-		r = http_check_fields(body, connect_fields, "the request", &err);
+		r = err.code;
 	container = json_string_value(json_object_get(body, "Container"));
 	addr = json_string_value(
 		json_object_get(json_object_get(json_object_get(body, "EndpointConfig"), "IPAMConfig"), "IPv4Address"));

@@ -8,8 +8,9 @@ build_pkgs=(gcc make pkg-config libmnl-dev libsqlite3-dev libjansson-dev libmicr
 	libcurl4-openssl-dev)
 # Run: the firewall tools berth drives and the namespace tools of the sandbox.
 run_pkgs=(iptables iproute2 procps)
-# Tests: sanitizer runtimes come with gcc; socat carries test traffic, curl speaks to the socket.
-test_pkgs=(socat curl diffutils python3)
+# Tests: sanitizer runtimes come with gcc; socat carries test traffic, curl speaks to the socket,
+# nft checks the nftables renderer's scripts in a sandbox, setpriv plays a non-root client.
+test_pkgs=(socat curl diffutils python3 nftables util-linux)
 # Fuzzing (make fuzz, tests/fuzz): clang, and libFuzzer's runtime, which clang's packages only
 # recommend (and recommends are not installed here).
 fuzz_pkgs=(clang libclang-rt-14-dev)

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "model/config.h"
+#include "model/ifname.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -138,16 +139,6 @@ int config_set(struct berth_config *c, size_t i, const char *value, struct berr 
 	return -EINVAL;
 }
 
-static bool valid_ifname(const char *s)
-{
-	if (!*s || strlen(s) >= IFNAMSIZ || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
-		return false;
-	for (; *s; s++)
-		if (*s == '/' || *s == ':' || *s <= ' ' || *s == 0x7f)
-			return false;
-	return true;
-}
-
 int config_finish(struct berth_config *c, struct berr *err)
 {
 	static const char *const levels[] = { "debug", "info", "warn", "error", "fatal" };
@@ -170,8 +161,8 @@ int config_finish(struct berth_config *c, struct berr *err)
 		return berr_set(err, -ENAMETOOLONG, "socket path \"%s\" is too long (at most 107 bytes)", c->socket_path);
 	if (c->data_root[0] != '/' || c->exec_root[0] != '/' || (c->pidfile[0] && c->pidfile[0] != '/'))
 		return berr_set(err, -EINVAL, "--data-root, --exec-root and --pidfile must be absolute paths");
-	if (strcmp(c->bridge, "none") != 0 && !valid_ifname(c->bridge))
-		return berr_set(err, -EINVAL, "invalid bridge name \"%s\" (1-15 characters, no '/', ':' or spaces)",
+	if (strcmp(c->bridge, "none") != 0 && !ifname_valid(c->bridge))
+		return berr_set(err, -EINVAL, "invalid bridge name \"%s\" (1-15 of A-Z a-z 0-9 _ . -)",
 				c->bridge);
 	/* dockerd: "You specified -b & --bip, mutually exclusive options." */
 	if (c->bip[0] && strcmp(c->bridge, "docker0") != 0)

@@ -116,6 +116,7 @@ request "network: two subnets" POST /networks/create 400 "one IPv4 subnet" "$(b 
 request "network: unknown IPAM field" POST /networks/create 400 'unknown field "Foo"' "$(b '{"Name":"n1","IPAM":{"Config":[{"Subnet":"10.1.0.0/24","Foo":"x"}]}}')"
 request "network: unknown field" POST /networks/create 400 'unknown field "Attachable"' "$(b '{"Name":"n1","Attachable":true}')"
 request "network: bridge name with a slash" POST /networks/create 400 "interface name" "$(b '{"Name":"n1","Options":{"com.docker.network.bridge.name":"a/b"}}')"
+request "network: bridge name with a quote (script injection)" POST /networks/create 400 "interface name" "$(b '{"Name":"n1","Options":{"com.docker.network.bridge.name":"a\"b;x"}}')"
 request "network: unknown option" POST /networks/create 400 "unknown option" "$(b '{"Name":"n1","Options":{"x":"y"}}')"
 request "network: mtu not a number" POST /networks/create 400 "MTU" "$(b '{"Name":"n1","Options":{"com.docker.network.driver.mtu":"abc"}}')"
 request "network: mtu too large" POST /networks/create 400 "MTU" "$(b '{"Name":"n1","Options":{"com.docker.network.driver.mtu":"70000"}}')"
