@@ -1,0 +1,622 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The plan rendered as berth's nftables layout (../shared/spec/nftables.md section 1; the files
+ * berth-start.nft, berth-bridges.nft and publish.nft next to it are what this writes, up to the
+ * differences listed at each place below). Rules never depend on the number of published ports:
+ * a port is only elements of the pub4_* maps and sets.
+ */
+#include "fw/nft_render.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/strbuf.h"
+
+#define T "inet berth"
+
+/* ---- what may be spelled into the script ------------------------------------------------------ */
+
+/* Bridge names become parts of chain names (`fwd-in-NAME`, unquoted) and quoted strings: only
+ * characters that are safe in both (nft 1.0.6 takes [A-Za-z0-9_.-] in an identifier). */
+static bool safe_bridge(const char *s)
+{
+	size_t n = strnlen(s, IFNAMSIZ);
+
+	if (n == 0 || n >= IFNAMSIZ)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+		      c == '-' || c == '.'))
+			return false;
+	}
+	return true;
+}
+
+static bool safe_proto(const char *p)
+{
+	return p && (strcmp(p, "tcp") == 0 || strcmp(p, "udp") == 0 || strcmp(p, "sctp") == 0);
+}
+
+static bool plan_ok(const struct fw_plan *p)
+{
+	if (!p)
+		return true;
+	for (size_t i = 0; i < p->n_networks; i++)
+		if (!safe_bridge(p->networks[i].bridge))
+			return false;
+	for (size_t i = 0; i < p->n_ports; i++)
+		if (!p->ports[i].internal && !safe_proto(p->ports[i].proto))
+			return false;
+	return true;
+}
+
+/* ---- published ports as elements ------------------------------------------------------------ */
+
+enum pub_set { PUB4_ANY, PUB4_HOST, PUB4_ANY_RANGE, PUB4_HOST_RANGE, PUB4_ALLOW, PUB4_ALLOW_RANGE, PUB_N };
+
+/* The order of publish.nft. */
+static const char *const pub_name[PUB_N] = {
+	[PUB4_ANY] = "pub4_any",             [PUB4_HOST] = "pub4_host",
+	[PUB4_ANY_RANGE] = "pub4_any_range", [PUB4_HOST_RANGE] = "pub4_host_range",
+	[PUB4_ALLOW] = "pub4_allow",         [PUB4_ALLOW_RANGE] = "pub4_allow_range",
+};
+
+struct elem {
+	enum pub_set set;
+	size_t seq;        /* rendering order: the plan's publish order */
+	bool dup;          /* the same element came earlier (two bindings to one container port) */
+	bool changed;      /* delta: only in this plan */
+	char key[48];      /* "255.255.255.255 . sctp . 65535-65535" */
+	char val[32];      /* "255.255.255.255 . 65535"; "" in a set */
+};
+
+struct elems {
+	struct elem *v;
+	size_t n, cap;
+	int err;           /* sticky -ENOMEM */
+};
+
+static struct elem *elem_push(struct elems *e, enum pub_set set)
+{
+	struct elem *x;
+
+	if (e->err)
+		return NULL;
+	if (e->n == e->cap) {
+		size_t cap = e->cap ? e->cap * 2 : 16;
+		struct elem *v = realloc(e->v, cap * sizeof(*v));
+
+		if (!v) {
+			e->err = -ENOMEM;
+			return NULL;
+		}
+		e->v = v;
+		e->cap = cap;
+	}
+	x = &e->v[e->n];
+	*x = (struct elem){ .set = set, .seq = e->n };
+	e->n++;
+	return x;
+}
+
+static bool identity(const struct plan_port *x)
+{
+	return !x->internal && x->host_port == x->container_port;
+}
+
+/* The last index of the identity run that starts at i: consecutive ports of the plan with the same
+ * bridge, container, host address and protocol, host port == container port, each one more than
+ * the one before (`-p 9000-9009:9000-9009`, or `-p 9000:9000 -p 9001:9001`). i itself when there
+ * is no run: a single port never goes into an interval map (spec 3.2: pipapo is linear). */
+static size_t run_end(const struct fw_plan *p, size_t i)
+{
+	size_t j = i;
+
+	if (!identity(&p->ports[i]))
+		return i;
+	while (j + 1 < p->n_ports) {
+		const struct plan_port *a = &p->ports[j], *b = &p->ports[j + 1];
+
+		if (!identity(b) || b->host_port != a->host_port + 1 || b->container_ip.s_addr != a->container_ip.s_addr ||
+		    b->host_ip.s_addr != a->host_ip.s_addr || strcmp(b->proto, a->proto) != 0 ||
+		    strcmp(b->bridge, a->bridge) != 0)
+			break;
+		j++;
+	}
+	return j;
+}
+
+/* By (set, key, value): the identity of an element. */
+static int elem_same(const struct elem *a, const struct elem *b)
+{
+	int c;
+
+	if (a->set != b->set)
+		return a->set < b->set ? -1 : 1;
+	if ((c = strcmp(a->key, b->key)) != 0)
+		return c;
+	return strcmp(a->val, b->val);
+}
+
+/* Then by publish order, so that the first of equal elements is the one kept. */
+static int elem_cmp(const void *x, const void *y)
+{
+	const struct elem *a = *(const struct elem *const *)x, *b = *(const struct elem *const *)y;
+	int c = elem_same(a, b);
+
+	if (c)
+		return c;
+	return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+/* Pointers to the elements other than duplicates, sorted by (set, key, value). */
+static struct elem **elems_sorted(struct elems *e, size_t *n)
+{
+	struct elem **s = calloc(e->n ? e->n : 1, sizeof(*s));
+	size_t k = 0;
+
+	if (!s)
+		return NULL;
+	for (size_t i = 0; i < e->n; i++)
+		s[i] = &e->v[i];
+	qsort(s, e->n, sizeof(*s), elem_cmp);
+	for (size_t i = 0; i < e->n; i++) {
+		if (k && elem_same(s[k - 1], s[i]) == 0) {
+			s[i]->dup = true;
+			continue;
+		}
+		s[k++] = s[i];
+	}
+	*n = k;
+	return s;
+}
+
+/* The elements of a plan, in publish order, duplicates marked. Ports on internal networks have
+ * none (published, no rule: Docker); with the firewall off nothing is published in nftables. */
+static int plan_elems(const struct fw_plan *p, struct elems *e)
+{
+	char cip[INET_ADDRSTRLEN], hip[INET_ADDRSTRLEN];
+	struct elem **sorted;
+	struct elem *x;
+	size_t n;
+
+	if (!p || !p->firewall)
+		return 0;
+	for (size_t i = 0, j; i < p->n_ports; i = j + 1) {
+		const struct plan_port *a = &p->ports[i], *z;
+		bool any = a->host_ip.s_addr == htonl(INADDR_ANY);
+
+		j = run_end(p, i);
+		z = &p->ports[j];
+		if (a->internal)
+			continue;
+		ip4_format(a->container_ip, cip, sizeof(cip));
+		ip4_format(a->host_ip, hip, sizeof(hip));
+		if (j > i) {
+			/* Identity range: one interval element, the value is the address only (the port is kept). */
+			if ((x = elem_push(e, any ? PUB4_ANY_RANGE : PUB4_HOST_RANGE))) {
+				if (any)
+					snprintf(x->key, sizeof(x->key), "%s . %u-%u", a->proto, a->host_port, z->host_port);
+				else
+					snprintf(x->key, sizeof(x->key), "%s . %s . %u-%u", hip, a->proto, a->host_port,
+						 z->host_port);
+				snprintf(x->val, sizeof(x->val), "%s", cip);
+			}
+			if ((x = elem_push(e, PUB4_ALLOW_RANGE)))
+				snprintf(x->key, sizeof(x->key), "%s . %s . %u-%u", cip, a->proto, a->container_port,
+					 z->container_port);
+		} else {
+			/* One port, or one port of an offset range (nft cannot add an offset to a port): hash elements. */
+			if ((x = elem_push(e, any ? PUB4_ANY : PUB4_HOST))) {
+				if (any)
+					snprintf(x->key, sizeof(x->key), "%s . %u", a->proto, a->host_port);
+				else
+					snprintf(x->key, sizeof(x->key), "%s . %s . %u", hip, a->proto, a->host_port);
+				snprintf(x->val, sizeof(x->val), "%s . %u", cip, a->container_port);
+			}
+			if ((x = elem_push(e, PUB4_ALLOW)))
+				snprintf(x->key, sizeof(x->key), "%s . %s . %u", cip, a->proto, a->container_port);
+		}
+	}
+	if (e->err)
+		return e->err;
+	sorted = elems_sorted(e, &n);   /* marks the duplicates */
+	if (!sorted)
+		return e->err = -ENOMEM;
+	free(sorted);
+	return 0;
+}
+
+/* One "VERB element" line per map or set, in publish.nft's order, elements in publish order;
+ * keys only for a delete. */
+static void put_elems(struct strbuf *b, const char *verb, const struct elems *e, bool only_changed)
+{
+	bool del = strcmp(verb, "delete") == 0;
+
+	for (int s = 0; s < PUB_N; s++) {
+		bool first = true;
+
+		for (size_t i = 0; i < e->n; i++) {
+			const struct elem *x = &e->v[i];
+
+			if ((int)x->set != s || x->dup || (only_changed && !x->changed))
+				continue;
+			if (first)
+				strbuf_addf(b, "%s element " T " %s { ", verb, pub_name[s]);
+			else
+				strbuf_add(b, ", ");
+			first = false;
+			if (x->val[0] && !del)
+				strbuf_addf(b, "%s : %s", x->key, x->val);
+			else
+				strbuf_add(b, x->key);
+		}
+		if (!first)
+			strbuf_add(b, " }\n");
+	}
+}
+
+/* ---- the start transaction (berth-start.nft) -------------------------------------------------- */
+
+static void put_user_rules(struct strbuf *b, const char *rules)
+{
+	const char *s = rules;
+
+	while (s && *s) {
+		const char *end = strchr(s, '\n'), *next;
+
+		if (!end)
+			end = s + strlen(s);
+		next = *end ? end + 1 : end;
+		while (s < end && (*s == ' ' || *s == '\t'))
+			s++;
+		while (end > s && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
+			end--;
+		if (end > s) {
+			strbuf_add(b, "\t\t");
+			strbuf_addn(b, s, (size_t)(end - s));
+			strbuf_add(b, "\n");
+		}
+		s = next;
+	}
+}
+
+static void put_start(struct strbuf *b, const struct fw_plan *p, const char *user_rules)
+{
+	/* create-then-delete: the delete never fails, so the restart is one atomic commit (nft 1.0.6 has
+	 * no "destroy"). raw_guard4 and raw-prerouting come last, with the raw guards (put_raw). */
+	strbuf_add(b, "table " T " {}\n"
+		      "delete table " T "\n"
+		      "table " T " {\n"
+		      "\t# dispatch maps: one element per bridge\n"
+		      "\tmap fwd_in { type ifname : verdict; }\n"
+		      "\tmap fwd_out { type ifname : verdict; }\n"
+		      "\tmap post_in { type ifname : verdict; }\n"
+		      "\tmap post_out { type ifname : verdict; }\n"
+		      "\t# non-internal bridges whose hairpin traffic the userland proxy serves (proxy on only)\n"
+		      "\tset proxy_bridges { type ifname; }\n"
+		      "\t# published ports: one element per binding (identity ranges: one per range)\n"
+		      "\tmap pub4_host { type ipv4_addr . inet_proto . inet_service : ipv4_addr . inet_service; }\n"
+		      "\tmap pub4_any { type inet_proto . inet_service : ipv4_addr . inet_service; }\n"
+		      "\tmap pub4_host_range { type ipv4_addr . inet_proto . inet_service : ipv4_addr; flags interval; }\n"
+		      "\tmap pub4_any_range { type inet_proto . inet_service : ipv4_addr; flags interval; }\n"
+		      "\tset pub4_allow { type ipv4_addr . inet_proto . inet_service; }\n"
+		      "\tset pub4_allow_range { type ipv4_addr . inet_proto . inet_service; flags interval; }\n");
+	if (p->firewall) {
+		strbuf_add(b, "\tchain nat-prerouting {\n"
+			      "\t\ttype nat hook prerouting priority dstnat; policy accept;\n");
+		/* With the proxy, what comes from a (non-internal) bridge is not DNATed: berthd serves
+		 * hairpin (rules.md 5: "! -i BR" and "-i BR -j RETURN" exist only with the proxy). A set of
+		 * its own: looking post_in up as a set here makes the kernel check post-in-<br> (masquerade)
+		 * against the prerouting hook, and the load fails with "Operation not supported". */
+		if (p->userland_proxy)
+			strbuf_add(b, "\t\tiifname @proxy_bridges return comment \"HAIRPIN BY THE USERLAND PROXY\"\n");
+		strbuf_add(b, "\t\tfib daddr type local jump dnat-ports\n"
+			      "\t}\n"
+			      /* nft 1.0.6 rejects the keyword dstnat on the output hook */
+			      "\tchain nat-output {\n"
+			      "\t\ttype nat hook output priority -100; policy accept;\n");
+		/* With the proxy, loopback access is the proxy's (rules.md 5: "! -d 127.0.0.0/8"). */
+		strbuf_add(b, p->userland_proxy ? "\t\tfib daddr type local ip daddr != 127.0.0.0/8 jump dnat-ports\n"
+						: "\t\tfib daddr type local jump dnat-ports\n");
+		strbuf_add(b, "\t}\n"
+			      "\tchain dnat-ports {\n"
+			      "\t\tmeta nfproto ipv4 dnat ip to ip daddr . meta l4proto . th dport map @pub4_host\n"
+			      "\t\tmeta nfproto ipv4 dnat ip to meta l4proto . th dport map @pub4_any\n"
+			      "\t\tmeta nfproto ipv4 dnat ip to ip daddr . meta l4proto . th dport map @pub4_host_range\n"
+			      "\t\tmeta nfproto ipv4 dnat ip to meta l4proto . th dport map @pub4_any_range\n"
+			      "\t}\n");
+	}
+	/* The DOCKER-USER equivalent (spec 1.6): the admin's, re-emitted from the listing taken before
+	 * this restart; berth never edits it otherwise. Kept with the firewall off, as DOCKER-USER. */
+	strbuf_add(b, "\tchain user-forward {\n");
+	put_user_rules(b, user_rules);
+	strbuf_add(b, "\t}\n"
+		      "\tchain forward {\n"
+		      "\t\ttype filter hook forward priority filter; policy accept;\n"
+		      "\t\tjump user-forward\n");
+	if (p->firewall) {
+		strbuf_add(b, "\t\tmeta mark & 0x00800000 == 0x00800000 accept comment \"accept-fwmark for other tables\"\n"
+			      "\t\tct state established,related accept\n"
+			      "\t\toifname vmap @fwd_in\n"
+			      "\t\tiifname vmap @fwd_out\n"
+			      "\t}\n"
+			      "\tchain nat-postrouting {\n"
+			      "\t\ttype nat hook postrouting priority srcnat; policy accept;\n"
+			      "\t\tiifname vmap @post_out\n"
+			      "\t\toifname vmap @post_in\n");
+	}
+	strbuf_add(b, "\t}\n"
+		      "}\n"
+		      "table bridge berth {}\n"
+		      "delete table bridge berth\n");
+	if (!p->firewall)
+		return;
+	/* icc=false for frames the bridge forwards itself (with or without br_netfilter). */
+	strbuf_add(b, "table bridge berth {\n"
+		      "\tset icc_off4 { type ipv4_addr; flags interval; }\n"
+		      "\tset icc_off6 { type ipv6_addr; flags interval; }\n"
+		      "\tchain forward {\n"
+		      "\t\ttype filter hook forward priority filter; policy accept;\n"
+		      "\t\tether type ip ip saddr @icc_off4 counter drop comment \"ICC OFF\"\n"
+		      "\t\tether type ip6 ip6 saddr @icc_off6 counter drop comment \"ICC OFF\"\n"
+		      "\t}\n"
+		      "}\n");
+}
+
+/*
+ * The raw guards, last. nft 1.0.6 sends the elements of an interval map created in the same
+ * transaction together with the map itself, wherever the "add element" stands: a raw_guard4
+ * element jumping to a chain added after the map fails with "No such file or directory". So the
+ * raw-guard-<br> chains come first, then raw_guard4 and the raw-prerouting chain using it.
+ */
+static void put_raw(struct strbuf *b, const struct fw_plan *p)
+{
+	bool guard = p->firewall && p->direct_routing_guard;
+	char sub[CIDR4_STR_MAX];
+
+	if (guard) {
+		strbuf_add(b, "\n# raw guards: after the bridges' chains (raw_guard4 is an interval map)\n");
+		for (size_t i = p->n_networks; i-- > 0;) {
+			const char *br = p->networks[i].bridge;
+
+			/* The plan has no gateway address (and a network's gateway need not be its first
+			 * address): "fib daddr type local" is what the spec's "ip daddr GATEWAY" means. */
+			strbuf_addf(b, "add chain " T " raw-guard-%s\n", br);
+			strbuf_addf(b, "add rule " T " raw-guard-%s iifname \"%s\" return\n", br, br);
+			strbuf_addf(b, "add rule " T " raw-guard-%s fib daddr type local return comment \"GATEWAY IS A HOST ADDRESS\"\n", br);
+			strbuf_addf(b, "add rule " T " raw-guard-%s counter drop comment \"DIRECT ACCESS\"\n", br);
+		}
+	}
+	strbuf_add(b, "table " T " {\n"
+		      "\tmap raw_guard4 { type ipv4_addr : verdict; flags interval; }\n");
+	if (guard)
+		/* The spec's loopback guard looks up pub4_host only; a range published on 127.0.0.1 is in
+		 * pub4_host_range and needs the same guard (rules.md 6 guards every such port). */
+		strbuf_add(b, "\tchain raw-prerouting {\n"
+			      "\t\ttype filter hook prerouting priority raw; policy accept;\n"
+			      "\t\tip daddr vmap @raw_guard4\n"
+			      "\t\tiifname != \"lo\" ip daddr 127.0.0.0/8 ip daddr . meta l4proto . th dport @pub4_host"
+			      " counter drop comment \"REMOTE LOOPBACK\"\n"
+			      "\t\tiifname != \"lo\" ip daddr 127.0.0.0/8 ip daddr . meta l4proto . th dport @pub4_host_range"
+			      " counter drop comment \"REMOTE LOOPBACK RANGE\"\n"
+			      "\t}\n");
+	strbuf_add(b, "}\n");
+	if (!guard)
+		return;
+	for (size_t i = p->n_networks; i-- > 0;) {
+		const struct plan_network *n = &p->networks[i];
+
+		strbuf_addf(b, "add element " T " raw_guard4 { %s : jump raw-guard-%s }\n",
+			    cidr4_format(n->subnet, sub, sizeof(sub)), n->bridge);
+	}
+}
+
+/* ---- per network (berth-bridges.nft) ----------------------------------------------------------- */
+
+static void put_network(struct strbuf *b, const struct fw_plan *p, const struct plan_network *n)
+{
+	const char *br = n->bridge;
+	bool nat = !n->internal, egress = nat && n->masquerade;
+	char sub[CIDR4_STR_MAX];
+
+	cidr4_format(n->subnet, sub, sizeof(sub));
+	strbuf_addf(b, "\n# network on %s: %s%s%s%s\n", br, sub, n->internal ? ", internal" : "",
+		    n->icc ? "" : ", icc off", nat && !n->masquerade ? ", no masquerade" : "");
+	strbuf_addf(b, "add chain " T " fwd-in-%s\n", br);
+	strbuf_addf(b, "add chain " T " fwd-out-%s\n", br);
+	if (nat)
+		strbuf_addf(b, "add chain " T " post-in-%s\n", br);
+	if (egress)
+		strbuf_addf(b, "add chain " T " post-out-%s\n", br);
+
+	if (n->internal) {
+		strbuf_addf(b, "add rule " T " fwd-in-%s iifname != \"%s\" counter drop comment \"INTERNAL INGRESS\"\n", br, br);
+		if (n->icc)
+			strbuf_addf(b, "add rule " T " fwd-in-%s accept comment \"ICC\"\n", br);
+		else
+			strbuf_addf(b, "add rule " T " fwd-in-%s counter drop comment \"ICC OFF (br_netfilter path)\"\n", br);
+		strbuf_addf(b, "add rule " T " fwd-out-%s oifname != \"%s\" counter drop comment \"INTERNAL EGRESS\"\n", br, br);
+	} else {
+		if (n->icc)
+			strbuf_addf(b, "add rule " T " fwd-in-%s iifname \"%s\" accept comment \"ICC\"\n", br, br);
+		else
+			strbuf_addf(b, "add rule " T " fwd-in-%s iifname \"%s\" counter drop comment \"ICC OFF (br_netfilter path)\"\n",
+				    br, br);
+		strbuf_addf(b, "add rule " T " fwd-in-%s ip daddr . meta l4proto . th dport @pub4_allow accept comment \"PUBLISHED\"\n", br);
+		strbuf_addf(b, "add rule " T " fwd-in-%s ip daddr . meta l4proto . th dport @pub4_allow_range accept"
+			       " comment \"PUBLISHED RANGE\"\n", br);
+		strbuf_addf(b, "add rule " T " fwd-in-%s counter drop comment \"UNPUBLISHED / OTHER BRIDGE\"\n", br);
+		strbuf_addf(b, "add rule " T " fwd-out-%s accept comment \"OUTGOING\"\n", br);
+		if (egress)
+			strbuf_addf(b, "add rule " T " post-out-%s oifname != \"%s\" ip saddr %s masquerade comment \"EGRESS\"\n",
+				    br, br, sub);
+		/* Hairpin: one rule per bridge, not per port; no iifname (bridged DNAT under br_netfilter
+		 * reaches postrouting without an input device). Kept with the proxy, as Docker keeps its
+		 * hairpin MASQUERADE: harmless when nothing from the bridge is DNATed. */
+		strbuf_addf(b, "add rule " T " post-in-%s ct status dnat ip saddr %s masquerade comment \"HAIRPIN (no iifname:"
+			       " br_netfilter bridged-DNAT has no indev here)\"\n", br, sub);
+		/* Without the proxy the host reaches 127.0.0.1:PORT through nat-output (rules.md 5:
+		 * "-o BR --src-type LOCAL -j MASQUERADE", on masquerading networks). */
+		if (!p->userland_proxy && n->masquerade)
+			strbuf_addf(b, "add rule " T " post-in-%s ip saddr 127.0.0.0/8 masquerade comment \"FROM HOST LOOPBACK\"\n", br);
+	}
+	strbuf_addf(b, "add element " T " fwd_in { \"%s\" : jump fwd-in-%s }\n", br, br);
+	strbuf_addf(b, "add element " T " fwd_out { \"%s\" : jump fwd-out-%s }\n", br, br);
+	if (nat)
+		strbuf_addf(b, "add element " T " post_in { \"%s\" : jump post-in-%s }\n", br, br);
+	if (egress)
+		strbuf_addf(b, "add element " T " post_out { \"%s\" : jump post-out-%s }\n", br, br);
+	if (nat && p->userland_proxy)
+		strbuf_addf(b, "add element " T " proxy_bridges { \"%s\" }\n", br);
+	if (!n->icc)
+		strbuf_addf(b, "add element bridge berth icc_off4 { %s }\n", sub);
+}
+
+/* ---- entry points ------------------------------------------------------------------------------ */
+
+char *nft_render_full(const struct fw_plan *p, const char *user_forward_rules)
+{
+	struct strbuf b = { 0 };
+	struct elems e = { 0 };
+	char *s;
+
+	if (!p || !plan_ok(p)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	put_start(&b, p, user_forward_rules);
+	if (p->firewall) {
+		/* Oldest network first: the order in which "network create" transactions would have run. */
+		for (size_t i = p->n_networks; i-- > 0;)
+			put_network(&b, p, &p->networks[i]);
+		if (plan_elems(p, &e) < 0) {
+			free(e.v);
+			strbuf_release(&b);
+			errno = ENOMEM;
+			return NULL;
+		}
+		if (e.n) {
+			strbuf_add(&b, "\n# published ports\n");
+			put_elems(&b, "add", &e, false);
+		}
+	}
+	put_raw(&b, p);
+	free(e.v);
+	s = strbuf_steal(&b);
+	if (!s)
+		errno = ENOMEM;
+	return s;
+}
+
+char *nft_render_port_delta(const struct fw_plan *before, const struct fw_plan *after)
+{
+	struct elems eb = { 0 }, ea = { 0 };
+	struct elem **sb = NULL, **sa = NULL;
+	struct strbuf b = { 0 };
+	size_t nb = 0, na = 0, i = 0, j = 0;
+	char *s = NULL;
+
+	if (!plan_ok(before) || !plan_ok(after)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (plan_elems(before, &eb) < 0 || plan_elems(after, &ea) < 0 || !(sb = elems_sorted(&eb, &nb)) ||
+	    !(sa = elems_sorted(&ea, &na)))
+		goto out;
+	/* A merge of the two sorted lists: an element (key and value) only before is deleted, only
+	 * after is added. A key whose value changed is both; deletes go first in the script. */
+	while (i < nb || j < na) {
+		int c = i == nb ? 1 : j == na ? -1 : elem_same(sb[i], sa[j]);
+
+		if (c < 0)
+			sb[i++]->changed = true;
+		else if (c > 0)
+			sa[j++]->changed = true;
+		else
+			i++, j++;
+	}
+	put_elems(&b, "delete", &eb, true);
+	put_elems(&b, "add", &ea, true);
+	s = strbuf_steal(&b);   /* "" when nothing changed */
+out:
+	if (!s)
+		errno = ENOMEM;
+	strbuf_release(&b);
+	free(sb);
+	free(sa);
+	free(eb.v);
+	free(ea.v);
+	return s;
+}
+
+/* ---- reading the user's rules back ------------------------------------------------------------- */
+
+static size_t trimmed(const char *s, size_t n, const char **start)
+{
+	while (n && (*s == ' ' || *s == '\t')) {
+		s++;
+		n--;
+	}
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
+		n--;
+	*start = s;
+	return n;
+}
+
+static bool is(const char *s, size_t n, const char *word)
+{
+	return n == strlen(word) && memcmp(s, word, n) == 0;
+}
+
+char *nft_user_forward_rules(const char *listing)
+{
+	enum { OUTSIDE, TABLE, BLOCK, CHAIN } st = OUTSIDE;
+	struct strbuf b = { 0 };
+	const char *s = listing;
+	char *ret;
+
+	while (s && *s) {
+		const char *end = strchr(s, '\n'), *t;
+		size_t n;
+
+		if (!end)
+			end = s + strlen(s);
+		n = trimmed(s, (size_t)(end - s), &t);
+		switch (st) {
+		case OUTSIDE:
+			if (is(t, n, "table inet berth {"))
+				st = TABLE;
+			break;
+		case TABLE:
+			if (is(t, n, "chain user-forward {"))
+				st = CHAIN;
+			else if (is(t, n, "}"))
+				st = OUTSIDE;
+			else if (n && t[n - 1] == '{')
+				st = BLOCK;   /* another chain, map, set or flowtable */
+			break;
+		case BLOCK:
+			if (is(t, n, "}"))
+				st = TABLE;
+			break;
+		case CHAIN:
+			if (is(t, n, "}")) {
+				st = TABLE;
+			} else if (n && t[0] != '#') {
+				strbuf_addn(&b, t, n);
+				strbuf_add(&b, "\n");
+			}
+			break;
+		}
+		s = *end ? end + 1 : end;
+	}
+	ret = strbuf_steal(&b);   /* "" when there is no rule */
+	if (!ret)
+		errno = ENOMEM;
+	return ret;
+}

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+/*
+ * The plan rendered as nftables scripts (../shared/spec/nftables.md, section 1): one `inet berth`
+ * table whose base chains hold a constant number of rules, one chain per bridge and hook reached
+ * through `ifname : verdict` maps, published ports as map and set elements only, and a small
+ * `bridge berth` table for icc=false. Pure: text in, text out, so golden tests run without root;
+ * the part that hands the text to nft comes with the nftables backend.
+ *
+ * What the plan's fields become (the mapping to the iptables backend's rules.md behaviour):
+ *   firewall=false        only the user hook: `user-forward` jumped from a bare forward base chain
+ *                         (the DOCKER-USER analogue of --iptables=false); no bridge table; the
+ *                         maps and sets stay declared, so user rules that use them still load
+ *   userland_proxy=true   nat-output skips 127.0.0.0/8 (rules.md 5: the proxy serves loopback),
+ *                         nat-prerouting does not DNAT what comes from a non-internal bridge (the
+ *                         proxy serves hairpin: Docker's "! -i BR" / "-i BR -j RETURN"; through
+ *                         a set proxy_bridges, which the spec does not have), and no
+ *                         "FROM HOST LOOPBACK" masquerade
+ *   userland_proxy=false  the spec's layout as measured: NAT serves loopback and hairpin
+ *   direct_routing_guard  the raw-prerouting chain (raw_guard4 per subnet, the loopback guards)
+ *                         and the raw-guard-<br> chains; without it none of them
+ *   masquerade=false      no post-out-<br> chain (no EGRESS), no "FROM HOST LOOPBACK"
+ *   set_forward_drop      not used: berth's forward base chain keeps policy accept (spec 1.1)
+ *   endpoints             not used: the raw guard is per subnet, nothing per container (spec 0)
+ * A bridge name must be 1-15 characters of [A-Za-z0-9_.-] (it is spelled into chain names and
+ * strings of the script); a plan with another name is refused.
+ */
+#include "plan/plan.h"
+
+/*
+ * The whole of berth's nftables state for a plan, as one `nft -f` script that replaces berth's
+ * tables atomically (create-then-delete-then-create, as the spec's berth-start.nft), followed by
+ * the per-network objects (chains, rules, dispatch map elements, icc_off4), oldest network
+ * first, the published ports as map/set elements, and the raw guards (their chains, then
+ * raw_guard4 and raw-prerouting, then raw_guard4's elements: see put_raw for why they are last).
+ *
+ * user_forward_rules: the admin's rules of the user-forward chain, one rule per line (NULL or ""
+ * for none), re-emitted inside the same transaction so that they survive the restart (spec 1.6);
+ * nft_user_forward_rules() extracts them from a listing of the chain taken just before.
+ *
+ * Returns a malloc'ed string; NULL with errno ENOMEM on allocation failure, EINVAL when a bridge
+ * name or protocol cannot be written safely.
+ */
+char *nft_render_full(const struct fw_plan *p, const char *user_forward_rules);
+
+/*
+ * Only the element changes between two plans (ports published/unpublished): "delete element"
+ * lines (keys only) then "add element" lines, for the pub4_* maps and sets, in one script.
+ * A NULL plan counts as one without ports. Returns "" when nothing changes; NULL with errno as
+ * nft_render_full. Everything else (networks, flags) must be equal, or use nft_render_full.
+ */
+char *nft_render_port_delta(const struct fw_plan *before, const struct fw_plan *after);
+
+/*
+ * The rules of `chain user-forward` in the `table inet berth` of a listing (`nft -t list chain
+ * inet berth user-forward`, `nft list table inet berth` or `nft list ruleset`), one per line,
+ * ready for nft_render_full; "" when the chain is empty or absent. NULL with errno ENOMEM.
+ */
+char *nft_user_forward_rules(const char *listing);

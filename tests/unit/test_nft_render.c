@@ -1,0 +1,523 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The nftables renderer without root: plans rendered as `nft -f` scripts and compared with golden
+ * files in tests/golden/nft/ (tests/net/test_nft_check.sh loads the same files into nft in a
+ * sandbox), and the properties the layout promises checked directly: a published port is only
+ * elements, identity ranges are one interval element and offset ranges per-port hash elements,
+ * the rule count does not grow with the ports, and a port delta is element lines only.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "fw/nft_render.h"
+
+static char *slurp(const char *name)
+{
+	const char *dir = getenv("GOLDEN_DIR") ? getenv("GOLDEN_DIR") : "tests/golden";
+	char path[512], *buf;
+	long n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "r");
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	buf = calloc(1, (size_t)n + 1);
+	if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+		free(buf);
+		buf = NULL;
+	}
+	fclose(f);
+	return buf;
+}
+
+static struct network net(const char *bridge, const char *cidr, int64_t created)
+{
+	struct network n = { .icc = true, .masquerade = true, .created = created };
+
+	snprintf(n.id, sizeof(n.id), "%064lld", (long long)created);
+	snprintf(n.name, sizeof(n.name), "%s", bridge);
+	snprintf(n.bridge, sizeof(n.bridge), "%s", bridge);
+	cidr4_parse(cidr, &n.subnet, NULL);
+	n.gateway = n.subnet.addr;
+	return n;
+}
+
+/* A published port on docker0; hip NULL = 0.0.0.0. */
+static struct plan_port port(const char *cip, const char *hip, unsigned hport, unsigned cport, const char *proto)
+{
+	struct plan_port pp = { .bridge = "docker0", .host_port = (uint16_t)hport, .container_port = (uint16_t)cport,
+				.proto = proto };
+
+	ip4_parse(cip, &pp.container_ip, NULL);
+	if (hip)
+		ip4_parse(hip, &pp.host_ip, NULL);
+	return pp;
+}
+
+static struct fw_plan *plan(const struct plan_input *in)
+{
+	struct fw_plan *p = NULL;
+
+	if (plan_build(in, &p, NULL) < 0)
+		return NULL;
+	return p;
+}
+
+static char *full(const struct plan_input *in, const char *user)
+{
+	struct fw_plan *p = plan(in);
+	char *s = p ? nft_render_full(p, user) : NULL;
+
+	fw_plan_free(p);
+	return s;
+}
+
+static char *delta(const struct plan_input *before, const struct plan_input *after)
+{
+	struct fw_plan *b = before ? plan(before) : NULL, *a = after ? plan(after) : NULL;
+	char *s = nft_render_port_delta(b, a);
+
+	fw_plan_free(b);
+	fw_plan_free(a);
+	return s;
+}
+
+static void same_as_golden(const char *name, const char *got)
+{
+	char path[128], *want;
+
+	snprintf(path, sizeof(path), "nft/%s", name);
+	want = slurp(path);
+	CHECK("golden file readable", want != NULL);
+	CHECK_STR(name, got, want);
+	free(want);
+}
+
+static void golden(const char *name, const struct plan_input *in, const char *user)
+{
+	char *got = full(in, user);
+
+	same_as_golden(name, got);
+	free(got);
+}
+
+/* Rules of a script: "add rule" commands and the rule lines inside `chain NAME { }` blocks (not
+ * the "type ... hook" line). Element lines and declarations are not rules. */
+static int count_rules(const char *s)
+{
+	bool in_chain = false;
+	int n = 0;
+
+	while (s && *s) {
+		const char *end = strchr(s, '\n');
+		size_t len = end ? (size_t)(end - s) : strlen(s);
+
+		if (strncmp(s, "add rule ", 9) == 0)
+			n++;
+		else if (strncmp(s, "\tchain ", 7) == 0 && len && s[len - 1] == '{')
+			in_chain = true;
+		else if (in_chain && len == 2 && strncmp(s, "\t}", 2) == 0)
+			in_chain = false;
+		else if (in_chain && strncmp(s, "\t\t", 2) == 0 && strncmp(s, "\t\ttype ", 7) != 0 && s[2] != '#')
+			n++;
+		s = end ? end + 1 : s + len;
+	}
+	return n;
+}
+
+/* Every line of s starts with prefix (and there is at least one line). */
+static bool all_lines(const char *s, const char *prefix)
+{
+	if (!s || !*s)
+		return false;
+	while (*s) {
+		const char *end = strchr(s, '\n');
+
+		if (strncmp(s, prefix, strlen(prefix)) != 0)
+			return false;
+		if (!end)
+			break;
+		s = end + 1;
+	}
+	return true;
+}
+
+static int count(const char *s, const char *what)
+{
+	int n = 0;
+
+	for (const char *p = s; p && (p = strstr(p, what)); p += strlen(what))
+		n++;
+	return n;
+}
+
+/* The line of s that starts with prefix, as a new string. */
+static char *line(const char *s, const char *prefix)
+{
+	for (const char *p = s; p && *p;) {
+		const char *end = strchr(p, '\n');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+
+		if (strncmp(p, prefix, strlen(prefix)) == 0)
+			return strndup(p, len);
+		p = end ? end + 1 : p + len;
+	}
+	return NULL;
+}
+
+int main(void)
+{
+	struct network docker0 = net("docker0", "172.17.0.1/16", 0);
+	struct network seed = net("docker0", "172.18.0.1/16", 0);
+	struct network three[3] = { net("br-bbbbbbbbbbbb", "172.19.0.1/16", 2), docker0,
+				    net("br-aaaaaaaaaaaa", "172.18.0.1/16", 1) };
+	struct plan_input base = { .iptables = true, .userland_proxy = true, .networks = &docker0, .n_networks = 1 };
+
+	/* The default bridge only: the start transaction and docker0's objects. */
+	golden("default.nft", &base, NULL);
+	/* As test_plan's three networks: br-bbbbbbbbbbbb internal (newest), br-aaaaaaaaaaaa icc off. */
+	three[0].internal = true;
+	three[2].icc = false;
+	golden("three-networks.nft",
+	       &(struct plan_input){ .iptables = true, .userland_proxy = true, .networks = three, .n_networks = 3 },
+	       NULL);
+	{
+		char *s = full(&(struct plan_input){ .iptables = true, .userland_proxy = true, .networks = three,
+						     .n_networks = 3 }, NULL);
+
+		CHECK("three networks: icc off is in the bridge table", s && strstr(s, "add element bridge berth icc_off4 { 172.18.0.0/16 }\n"));
+		CHECK("three networks: icc off in the inet table too", s && strstr(s, "add rule inet berth fwd-in-br-aaaaaaaaaaaa iifname \"br-aaaaaaaaaaaa\" counter drop"));
+		CHECK("three networks: internal has no post-* chains", s && !strstr(s, "post-in-br-bbbbbbbbbbbb") && !strstr(s, "post-out-br-bbbbbbbbbbbb"));
+		CHECK("three networks: internal keeps its raw guard", s && strstr(s, "add element inet berth raw_guard4 { 172.19.0.0/16 : jump raw-guard-br-bbbbbbbbbbbb }\n"));
+		CHECK("three networks: oldest network first",
+		      s && strstr(s, "# network on docker0") < strstr(s, "# network on br-aaaaaaaaaaaa") &&
+			      strstr(s, "# network on br-aaaaaaaaaaaa") < strstr(s, "# network on br-bbbbbbbbbbbb"));
+		free(s);
+	}
+	{
+		struct network n = docker0;
+
+		n.masquerade = false;
+		golden("ip-masq-false.nft",
+		       &(struct plan_input){ .iptables = true, .userland_proxy = true, .networks = &n, .n_networks = 1 }, NULL);
+	}
+	golden("iptables-false.nft",
+	       &(struct plan_input){ .iptables = false, .userland_proxy = true, .networks = &docker0, .n_networks = 1 },
+	       NULL);
+	{
+		struct plan_input in = base;
+		char *s;
+
+		in.allow_direct_routing = true;
+		golden("allow-direct-routing.nft", &in, NULL);
+		s = full(&in, NULL);
+		CHECK("allow-direct-routing: no raw chain, no guard element",
+		      s && !strstr(s, "raw-prerouting") && !strstr(s, "raw-guard-") && !strstr(s, "add element inet berth raw_guard4"));
+		free(s);
+	}
+
+	/* The seed's published port (-P, 6379 -> 32768) and one on 127.0.0.1 over udp, as test_plan. */
+	{
+		struct plan_port ports[2] = { port("172.18.0.2", NULL, 32768, 6379, "tcp"),
+					      port("172.18.0.3", "127.0.0.1", 8081, 6379, "udp") };
+		struct plan_input in = { .iptables = true, .userland_proxy = true, .networks = &seed, .n_networks = 1,
+					 .ports = ports, .n_ports = 2 };
+		char *s = full(&in, NULL);
+
+		golden("seed-published-port.nft", &in, NULL);
+		CHECK("seed: the 0.0.0.0 binding in pub4_any",
+		      s && strstr(s, "add element inet berth pub4_any { tcp . 32768 : 172.18.0.2 . 6379 }\n"));
+		CHECK("seed: the 127.0.0.1 binding in pub4_host (the loopback guard's set)",
+		      s && strstr(s, "add element inet berth pub4_host { 127.0.0.1 . udp . 8081 : 172.18.0.3 . 6379 }\n"));
+		CHECK("seed: both allowed in forward",
+		      s && strstr(s, "add element inet berth pub4_allow { 172.18.0.2 . tcp . 6379, 172.18.0.3 . udp . 6379 }\n"));
+		CHECK("seed: one hairpin rule for the bridge, none per port", count(s, "HAIRPIN (") == 1);
+		free(s);
+	}
+
+	/* Port ranges: identity = one interval element; offset = ten hash elements. */
+	{
+		struct plan_port id[10], off[10];
+		struct plan_input in = base;
+		char *si, *so, *l = NULL;
+
+		for (unsigned i = 0; i < 10; i++) {
+			id[i] = port("172.17.0.2", NULL, 9000 + i, 9000 + i, "tcp");
+			off[i] = port("172.17.0.2", NULL, 9000 + i, 6379 + i, "tcp");
+		}
+		in.ports = id;
+		in.n_ports = 10;
+		golden("range-identity.nft", &in, NULL);
+		si = full(&in, NULL);
+		in.ports = off;
+		golden("range-offset.nft", &in, NULL);
+		so = full(&in, NULL);
+		CHECK("identity range: one interval element",
+		      si && strstr(si, "add element inet berth pub4_any_range { tcp . 9000-9009 : 172.17.0.2 }\n") &&
+			      strstr(si, "add element inet berth pub4_allow_range { 172.17.0.2 . tcp . 9000-9009 }\n"));
+		CHECK("identity range: no hash element", si && !strstr(si, "element inet berth pub4_any {") && !strstr(si, "element inet berth pub4_allow {"));
+		l = line(so, "add element inet berth pub4_any {");
+		CHECK("offset range: ten hash elements", l && count(l, " : ") == 10 && strstr(l, "tcp . 9000 : 172.17.0.2 . 6379") &&
+								 strstr(l, "tcp . 9009 : 172.17.0.2 . 6388"));
+		free(l);
+		l = line(so, "add element inet berth pub4_allow {");
+		CHECK("offset range: ten allow elements", l && count(l, ", ") == 9);
+		free(l);
+		CHECK("offset range: nothing in the interval maps", so && !strstr(so, "element inet berth pub4_any_range") && !strstr(so, "element inet berth pub4_allow_range"));
+		CHECK("ranges: the same rules either way", count_rules(si) == count_rules(so) && count_rules(si) > 0);
+		free(si);
+		free(so);
+
+		/* Runs: the same container/proto/host address, consecutive; anything else breaks them. */
+		struct plan_port mixed[6] = {
+			port("172.17.0.2", NULL, 7000, 7000, "tcp"), port("172.17.0.3", NULL, 7001, 7001, "tcp"),   /* other ctr */
+			port("172.17.0.2", NULL, 7100, 7100, "tcp"), port("172.17.0.2", NULL, 7101, 7101, "udp"),   /* other proto */
+			port("172.17.0.2", NULL, 7200, 7200, "tcp"), port("172.17.0.2", NULL, 7202, 7202, "tcp"),   /* gap */
+		};
+		in.ports = mixed;
+		in.n_ports = 6;
+		si = full(&in, NULL);
+		l = NULL;
+		CHECK("runs: broken runs are single ports in hash maps", si && !strstr(si, "element inet berth pub4_any_range") &&
+			      (l = line(si, "add element inet berth pub4_any {")) && count(l, " : ") == 6);
+		free(l);
+		free(si);
+	}
+
+	/* Ports published on 127.0.0.1: a port and an identity range; both behind a loopback guard. */
+	{
+		struct plan_port ports[5] = { port("172.17.0.2", "127.0.0.1", 8081, 6379, "tcp") };
+		struct plan_input in = base;
+		char *s;
+
+		for (unsigned i = 0; i < 4; i++)
+			ports[1 + i] = port("172.17.0.2", "127.0.0.1", 9000 + i, 9000 + i, "tcp");
+		in.ports = ports;
+		in.n_ports = 5;
+		golden("loopback.nft", &in, NULL);
+		s = full(&in, NULL);
+		CHECK("loopback: the range in pub4_host_range",
+		      s && strstr(s, "add element inet berth pub4_host_range { 127.0.0.1 . tcp . 9000-9003 : 172.17.0.2 }\n"));
+		CHECK("loopback: the guard covers pub4_host and pub4_host_range",
+		      s && strstr(s, "@pub4_host counter drop comment \"REMOTE LOOPBACK\"") &&
+			      strstr(s, "@pub4_host_range counter drop comment \"REMOTE LOOPBACK RANGE\""));
+		free(s);
+	}
+
+	/* --userland-proxy=false (rules.md 5): NAT serves loopback and hairpin. */
+	{
+		struct plan_port p = port("172.17.0.2", NULL, 8080, 6379, "tcp");
+		struct plan_input in = base;
+		char *on, *off;
+
+		in.ports = &p;
+		in.n_ports = 1;
+		on = full(&in, NULL);
+		in.userland_proxy = false;
+		golden("no-proxy.nft", &in, NULL);
+		off = full(&in, NULL);
+		CHECK("proxy: nat-output skips 127.0.0.0/8", on && strstr(on, "fib daddr type local ip daddr != 127.0.0.0/8 jump dnat-ports\n"));
+		CHECK("proxy: bridges are not DNATed (the proxy serves hairpin)", on && strstr(on, "iifname @proxy_bridges return"));
+		CHECK("proxy: no FROM HOST LOOPBACK", on && !strstr(on, "FROM HOST LOOPBACK"));
+		CHECK("no proxy: nat-output DNATs loopback too",
+		      off && strstr(off, "\t\tfib daddr type local jump dnat-ports\n\t}\n\tchain dnat-ports") && !strstr(off, "!= 127.0.0.0/8"));
+		CHECK("no proxy: bridges are DNATed", off && !strstr(off, "iifname @proxy_bridges return"));
+		CHECK("no proxy: host loopback masqueraded into the bridge",
+		      off && strstr(off, "add rule inet berth post-in-docker0 ip saddr 127.0.0.0/8 masquerade comment \"FROM HOST LOOPBACK\"\n"));
+		CHECK("both: one hairpin rule per bridge", count(on, "ct status dnat ip saddr 172.17.0.0/16 masquerade") == 1 &&
+								   count(off, "ct status dnat ip saddr 172.17.0.0/16 masquerade") == 1);
+		free(on);
+		free(off);
+	}
+
+	/* The rule count does not depend on the number of ports: 1 vs 100 bindings. */
+	{
+		struct plan_port many[100];
+		struct plan_input in = base;
+		char ip[16], *one, *hundred, *l = NULL;
+
+		for (unsigned i = 0; i < 100; i++) {
+			snprintf(ip, sizeof(ip), "172.17.0.%u", 2 + i);
+			many[i] = port(ip, NULL, 10000 + i, 80, "tcp");
+		}
+		in.ports = many;
+		in.n_ports = 1;
+		one = full(&in, NULL);
+		in.n_ports = 100;
+		hundred = full(&in, NULL);
+		CHECK("rules: 1 port renders rules", count_rules(one) > 20);
+		CHECK("rules: 100 ports render exactly as many rules as 1", count_rules(one) == count_rules(hundred));
+		CHECK("rules: 100 ports render as many lines as 1", count(one, "\n") == count(hundred, "\n"));
+		CHECK("rules: the 100 ports are elements", (l = line(hundred, "add element inet berth pub4_any {")) && count(l, " : ") == 100);
+		free(l);
+		free(one);
+		free(hundred);
+	}
+
+	/* Deltas: publish two ports -> add element lines only; unpublish -> delete element lines only. */
+	{
+		struct plan_port two[2] = { port("172.17.0.2", NULL, 8080, 80, "tcp"),
+					    port("172.17.0.3", "127.0.0.1", 5353, 53, "udp") };
+		struct plan_input none = base, pub = base;
+		char *d;
+
+		pub.ports = two;
+		pub.n_ports = 2;
+		d = delta(&none, &pub);
+		same_as_golden("delta-publish.nft", d);
+		CHECK("delta publish: add element lines only", all_lines(d, "add element inet berth pub4_"));
+		CHECK("delta publish: no rule", count_rules(d) == 0);
+		free(d);
+		d = delta(&pub, &none);
+		same_as_golden("delta-unpublish.nft", d);
+		CHECK("delta unpublish: delete element lines only", all_lines(d, "delete element inet berth pub4_"));
+		CHECK("delta unpublish: keys only", d && !strstr(d, "8080 :") && strstr(d, "pub4_any { tcp . 8080 }\n"));
+		free(d);
+		d = delta(&pub, &pub);
+		CHECK_STR("delta: no change is \"\"", d, "");
+		free(d);
+		d = nft_render_port_delta(NULL, NULL);
+		CHECK_STR("delta: NULL plans are no change", d, "");
+		free(d);
+		d = delta(NULL, &none);
+		CHECK_STR("delta: NULL vs a plan without ports is no change", d, "");
+		free(d);
+		d = delta(NULL, &pub);
+		CHECK("delta: NULL before publishes everything", all_lines(d, "add element ") && count(d, "\n") == 3);
+		free(d);
+
+		/* Two bindings to one container port share its allow element: unpublishing one keeps it. */
+		struct plan_port shared[2] = { port("172.17.0.2", NULL, 8080, 80, "tcp"), port("172.17.0.2", NULL, 8081, 80, "tcp") };
+		struct plan_input both = base, first = base;
+		char *s;
+
+		both.ports = shared;
+		both.n_ports = 2;
+		first.ports = shared;
+		first.n_ports = 1;
+		s = full(&both, NULL);
+		CHECK("shared container port: one allow element",
+		      s && strstr(s, "add element inet berth pub4_allow { 172.17.0.2 . tcp . 80 }\n"));
+		free(s);
+		d = delta(&both, &first);
+		CHECK_STR("shared container port: unpublishing one keeps the allow element", d,
+			  "delete element inet berth pub4_any { tcp . 8081 }\n");
+		free(d);
+
+		/* The same host port now leads to another container: delete the key, then add it anew. */
+		struct plan_port moved = port("172.17.0.9", NULL, 8080, 80, "tcp");
+		struct plan_input after = base;
+
+		after.ports = &moved;
+		after.n_ports = 1;
+		d = delta(&first, &after);
+		CHECK_STR("moved binding: delete first, then add", d,
+			  "delete element inet berth pub4_any { tcp . 8080 }\n"
+			  "delete element inet berth pub4_allow { 172.17.0.2 . tcp . 80 }\n"
+			  "add element inet berth pub4_any { tcp . 8080 : 172.17.0.9 . 80 }\n"
+			  "add element inet berth pub4_allow { 172.17.0.9 . tcp . 80 }\n");
+		free(d);
+
+		/* A range grows by one port: the interval element is replaced. */
+		struct plan_port r[3] = { port("172.17.0.2", NULL, 9000, 9000, "tcp"), port("172.17.0.2", NULL, 9001, 9001, "tcp"),
+					  port("172.17.0.2", NULL, 9002, 9002, "tcp") };
+		struct plan_input r2 = base, r3 = base;
+
+		r2.ports = r3.ports = r;
+		r2.n_ports = 2;
+		r3.n_ports = 3;
+		d = delta(&r2, &r3);
+		CHECK_STR("range grows: the interval element is replaced", d,
+			  "delete element inet berth pub4_any_range { tcp . 9000-9001 }\n"
+			  "delete element inet berth pub4_allow_range { 172.17.0.2 . tcp . 9000-9001 }\n"
+			  "add element inet berth pub4_any_range { tcp . 9000-9002 : 172.17.0.2 }\n"
+			  "add element inet berth pub4_allow_range { 172.17.0.2 . tcp . 9000-9002 }\n");
+		free(d);
+
+		/* Ports on an internal network are published without any element (Docker: no rule). */
+		struct plan_port internal = port("172.17.0.2", NULL, 8080, 80, "tcp");
+		struct plan_input ini = base;
+
+		internal.internal = true;
+		ini.ports = &internal;
+		ini.n_ports = 1;
+		d = delta(&none, &ini);
+		CHECK_STR("internal network's port: no element", d, "");
+		free(d);
+	}
+
+	/* The user hook survives restarts (spec 1.6): the rules listed before are re-emitted. The
+	 * listing is nft 1.0.6's `nft -t list chain inet berth user-forward` output. */
+	{
+		const char *listing = "table inet berth {\n"
+				      "\tchain user-forward {\n"
+				      "\t\tip saddr 10.1.1.1 drop\n"
+				      "\t\tiifname \"outside0\" meta l4proto tcp ct original proto-dst 8080 drop\n"
+				      "\t\tip daddr 172.17.0.2 tcp dport 81 counter packets 3 bytes 180 accept comment \"mine\"\n"
+				      "\t}\n"
+				      "}\n";
+		const char *rules = "ip saddr 10.1.1.1 drop\n"
+				    "iifname \"outside0\" meta l4proto tcp ct original proto-dst 8080 drop\n"
+				    "ip daddr 172.17.0.2 tcp dport 81 counter packets 3 bytes 180 accept comment \"mine\"\n";
+		char *got = nft_user_forward_rules(listing);
+
+		CHECK_STR("user-forward: rules read back from the chain listing", got, rules);
+		free(got);
+		/* From a whole ruleset: only berth's chain, not another table's of the same name. */
+		got = nft_user_forward_rules("table ip mine {\n\tchain user-forward {\n\t\tip saddr 9.9.9.9 drop\n\t}\n}\n"
+					     "table inet berth {\n\tmap fwd_in {\n\t\ttype ifname : verdict\n"
+					     "\t\telements = { \"docker0\" : jump fwd-in-docker0 }\n\t}\n\n"
+					     "\tchain user-forward {\n\t\tip saddr 10.1.1.1 drop\n\t}\n\n"
+					     "\tchain forward {\n\t\ttype filter hook forward priority filter; policy accept;\n"
+					     "\t\tjump user-forward\n\t}\n}\n");
+		CHECK_STR("user-forward: only inet berth's chain, from a whole listing", got, "ip saddr 10.1.1.1 drop\n");
+		free(got);
+		got = nft_user_forward_rules("table inet berth {\n\tchain user-forward {\n\t}\n}\n");
+		CHECK_STR("user-forward: an empty chain is \"\"", got, "");
+		free(got);
+		got = nft_user_forward_rules(NULL);
+		CHECK_STR("user-forward: no listing is \"\"", got, "");
+		free(got);
+
+		golden("user-forward.nft", &base, rules);
+		got = full(&base, "  ip saddr 10.1.1.1 drop  \n\n");
+		CHECK("user-forward: rules re-emitted inside the chain, trimmed",
+		      got && strstr(got, "\tchain user-forward {\n\t\tip saddr 10.1.1.1 drop\n\t}\n"));
+		free(got);
+		got = full(&(struct plan_input){ .iptables = false, .networks = &docker0, .n_networks = 1 }, rules);
+		CHECK("user-forward: kept with the firewall off",
+		      got && strstr(got, "\t\tip saddr 10.1.1.1 drop\n") && strstr(got, "\t\tjump user-forward\n"));
+		free(got);
+	}
+
+	/* Refused: what cannot be written safely into the script. */
+	{
+		struct network bad = net("br\"x;y", "10.5.0.1/24", 0);
+		struct plan_port icmp = port("172.17.0.2", NULL, 1, 1, "icmp");
+		struct plan_input in = { .iptables = true, .networks = &bad, .n_networks = 1 };
+		char *s;
+
+		errno = 0;
+		s = full(&in, NULL);
+		CHECK("refused: a bridge name with a quote", s == NULL && errno == EINVAL);
+		free(s);
+		in = base;
+		in.ports = &icmp;
+		in.n_ports = 1;
+		errno = 0;
+		s = full(&in, NULL);
+		CHECK("refused: an unknown protocol", s == NULL && errno == EINVAL);
+		free(s);
+		errno = 0;
+		s = nft_render_full(NULL, NULL);
+		CHECK("refused: no plan", s == NULL && errno == EINVAL);
+		free(s);
+	}
+	CHECK_DONE();
+}
