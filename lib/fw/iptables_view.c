@@ -15,16 +15,21 @@ static int cmp_name(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* User-defined chains of a table sorted by name, as iptables-save lists them. */
-static size_t sorted_user_chains(const struct ipt_table *tb, const char **names, size_t max)
+/* User-defined chains of a table sorted by name, as iptables-save lists them: a malloc'ed array
+ * sized by the table (a host may have any number of chains), NULL only on OOM. */
+static const char **sorted_user_chains(const struct ipt_table *tb, size_t *ret_n)
 {
+	const char **names = calloc(tb->n + 1, sizeof(*names));
 	size_t n = 0;
 
-	for (size_t i = 0; i < tb->n && n < max; i++)
+	if (!names)
+		return NULL;
+	for (size_t i = 0; i < tb->n; i++)
 		if (tb->chains[i]->kind != IPT_BUILTIN)
 			names[n++] = tb->chains[i]->name;
 	qsort(names, n, sizeof(*names), cmp_name);
-	return n;
+	*ret_n = n;
+	return names;
 }
 
 static const char *live_policy(const struct ipt_ruleset *live, enum ipt_table_id t, const char *name)
@@ -53,7 +58,6 @@ static void add_rules(struct strbuf *b, const char *chain, const struct strv *ru
 char *ipt_view_desired(const struct ipt_ruleset *desired, const struct ipt_ruleset *live, unsigned flags)
 {
 	struct strbuf b = { 0 };
-	const char *names[32];
 
 	for (int t = 0; t < IPT_N_TABLES; t++) {
 		struct ipt_ruleset *d = (struct ipt_ruleset *)desired;
@@ -65,7 +69,12 @@ char *ipt_view_desired(const struct ipt_ruleset *desired, const struct ipt_rules
 		strbuf_addf(&b, "*%s\n", ipt_table_name(t));
 		for (const char *const *c = ipt_builtin_chains(t); *c; c++)
 			strbuf_addf(&b, ":%s %s\n", *c, policy_of(desired, live, t, *c));
-		n = sorted_user_chains(tb, names, 32);
+		const char **names = sorted_user_chains(tb, &n);
+
+		if (!names) {
+			strbuf_release(&b);
+			return NULL;
+		}
 		for (size_t i = 0; i < n; i++)
 			strbuf_addf(&b, ":%s -\n", names[i]);
 		for (const char *const *c = ipt_builtin_chains(t); *c; c++) {
@@ -83,6 +92,7 @@ char *ipt_view_desired(const struct ipt_ruleset *desired, const struct ipt_rules
 				continue;
 			add_rules(&b, names[i], &ch->head);
 		}
+		free(names);
 		strbuf_add(&b, "COMMIT\n");
 	}
 	return strbuf_steal(&b);
@@ -92,7 +102,6 @@ char *ipt_view_live(const struct ipt_ruleset *desired, const struct ipt_ruleset 
 		    unsigned flags)
 {
 	struct strbuf b = { 0 };
-	const char *names[64];
 
 	for (int t = 0; t < IPT_N_TABLES; t++) {
 		struct ipt_ruleset *d = (struct ipt_ruleset *)desired;
@@ -106,7 +115,12 @@ char *ipt_view_live(const struct ipt_ruleset *desired, const struct ipt_ruleset 
 		strbuf_addf(&b, "*%s\n", tn);
 		for (const char *const *c = ipt_builtin_chains(t); *c; c++)
 			strbuf_addf(&b, ":%s %s\n", *c, live_policy(live, t, *c));
-		n = sorted_user_chains(lt, names, 64);
+		const char **names = sorted_user_chains(lt, &n);
+
+		if (!names) {
+			strbuf_release(&b);
+			return NULL;
+		}
 		for (size_t i = 0; i < n; i++)
 			if (ipt_is_owned_chain(t, names[i]) || strcmp(names[i], IPT_RESERVED_CHAIN) == 0)
 				names[k++] = names[i];
@@ -129,6 +143,7 @@ char *ipt_view_live(const struct ipt_ruleset *desired, const struct ipt_ruleset 
 				continue;
 			add_rules(&b, names[i], &ipt_chain_find((struct ipt_ruleset *)live, t, names[i])->head);
 		}
+		free(names);
 		strbuf_add(&b, "COMMIT\n");
 	}
 	return strbuf_steal(&b);
