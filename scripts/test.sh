@@ -6,4 +6,5 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh >&2
 make -s -j"$(nproc)" all >&2
 make -s asan >&2
+make -s -j"$(nproc)" fuzz-build >&2
 exec tests/run.sh build build/asan

@@ -45,6 +45,21 @@ for b in "${builds[@]}"; do
 		run_one "$b $(basename "$t")" timeout --kill-after=10 600 env BUILD="$b" bash "$t"
 	done
 done
+# The fuzz targets (built by `make fuzz-build`, clang) replay their seed corpus, which holds the
+# inputs of every crash found and fixed: one check per target.
+for f in build/fuzz/fuzz_*; do
+	[ -x "$f" ] || continue
+	t=${f##*/fuzz_}
+	n=$(ls "tests/fuzz/corpus/$t" | wc -l)
+	if "$f" "tests/fuzz/corpus/$t"/* >"$out" 2>&1; then
+		echo "[fuzz $t] PASS: replays its $n seed inputs without a crash"
+		passed=$((passed + 1))
+	else
+		echo "[fuzz $t] FAIL: a seed input crashes it"
+		tail -5 "$out" | sed "s#^#[fuzz $t]     #"
+		failed=$((failed + 1))
+	fi
+done
 if [ "$skipped" -gt 0 ]; then
 	echo "$passed passed, $failed failed, $skipped skipped"
 else
