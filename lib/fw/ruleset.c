@@ -114,6 +114,8 @@ static int parse_line(struct ipt_ruleset *rs, int *table, char *line, struct ber
 		if (!rest)
 			return berr_set(err, -EINVAL, "iptables-save: malformed chain line \"%s\"", line);
 		*rest++ = '\0';
+		if (strlen(name) >= IPT_CHAIN_NAME_MAX)
+			return berr_set(err, -EINVAL, "iptables-save: chain name \"%.40s...\" too long", name);
 		c = ipt_chain_add(rs, *table, name, ipt_is_builtin(*table, name) ? IPT_BUILTIN :
 				  ipt_is_owned_chain(*table, name) ? IPT_OWNED : IPT_RESERVED);
 		if (!c)

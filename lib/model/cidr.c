@@ -53,7 +53,8 @@ int cidr4_parse(const char *s, struct cidr4 *ret, struct berr *err)
 
 uint32_t cidr4_mask(unsigned prefix)
 {
-	return prefix == 0 ? 0 : 0xffffffffu << (32 - prefix);
+	/* Shifts of 32 or more are undefined: prefixes outside 1-31 are answered without one. */
+	return prefix == 0 ? 0 : prefix >= 32 ? 0xffffffffu : 0xffffffffu << (32 - prefix);
 }
 
 struct cidr4 cidr4_network(struct cidr4 c)

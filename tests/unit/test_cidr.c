@@ -254,5 +254,7 @@ int main(void)
 	test_mask_network();
 	test_contains_within_overlaps();
 	test_format();
+	/* regression (fuzzing): a prefix above 32 is no undefined shift */
+	CHECK("cidr4_mask(33) is all ones, no undefined shift", cidr4_mask(33) == 0xffffffffu);
 	CHECK_DONE();
 }

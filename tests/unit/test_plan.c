@@ -248,6 +248,9 @@ int main(void)
 					NULL) == 0 &&
 			      strcmp(ipt_chain_find(&rs, IPT_NAT, "PREROUTING")->policy, "ACCEPT") == 0);
 		ipt_ruleset_release(&rs);
+		CHECK("parse: a 40-character chain name is refused as invalid, not as out of memory",
+		      ipt_ruleset_parse("*filter\n:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA - [0:0]\nCOMMIT\n", &rs, &err) == -EINVAL &&
+			      strstr(err.msg, "too long"));
 		CHECK("parse: undeclared chain refused",
 		      ipt_ruleset_parse("*filter\n-A NOPE -j ACCEPT\nCOMMIT\n", &rs, &err) == -EINVAL && strstr(err.msg, "NOPE"));
 	}
