@@ -59,6 +59,8 @@ publish_experiment() {
 	ip netns exec "$ns" iptables-save | grep -v '^#' | sed 's/ \[[0-9]*:[0-9]*\]$//' >"$tmp/after"
 	echo "(sandbox) ➜  diff of iptables-save before and after"
 	diff "$tmp/before" "$tmp/after" | grep -E '^[<>]' | sed -e 's/^> /+/' -e 's/^< /-/'
+	echo "(the article's three rules, plus berth's raw-table guard against direct routing to the"
+	echo " container's address, rules.md section 6: off with --allow-direct-routing)"
 	$b rm -f "$id" >/dev/null
 }
 
