@@ -8,9 +8,10 @@
  *   n_taken x 5       a taken CIDR: address (4 bytes), prefix
  *   5 + 4 + 5         a user's --subnet, --gateway (0.0.0.0 = not given), --ip-range
  *   1                 flags: bit 0 labels for taken[] (some NULL), bit 1 gateway pointer NULL
- * A prefix byte is taken modulo 33: struct cidr4 promises 0-32 (every cidr4 in berth comes from
- * cidr4_parse() or the IPAM itself). A pool's size byte is taken modulo 40, so sizes above 32,
- * which the function must refuse, are reached as well. tests/fuzz/gen_ipam_seeds.py writes
+ * A prefix byte is taken modulo 41: 0-32 as struct cidr4 promises (every cidr4 in berth comes
+ * from cidr4_parse() or the IPAM itself), and 33-40 so that the functions' own refusals of a
+ * prefix above 32 are reached too (defined behaviour since cidr4_mask() stopped shifting by 32
+ * or more). A pool's size byte is likewise taken modulo 41. tests/fuzz/gen_ipam_seeds.py writes
  * the seed corpus in this format.
  *
  * Calls ipam_next_subnet() over the pools (and over Docker's default pools) and ipam_check() on
@@ -64,7 +65,7 @@ static struct cidr4 cidr(struct reader *r)
 	struct cidr4 c;
 
 	c.addr = addr(r);
-	c.prefix = byte(r) % 33;
+	c.prefix = byte(r) % 41;
 	return c;
 }
 
@@ -126,7 +127,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	n_taken = counts >> 3;
 	for (size_t i = 0; i < n_pools; i++) {
 		pools[i].base = cidr(&r);
-		pools[i].size = byte(&r) % 40;
+		pools[i].size = byte(&r) % 41;
 	}
 	for (size_t i = 0; i < n_taken; i++) {
 		taken[i] = cidr(&r);
