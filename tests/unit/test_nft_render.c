@@ -11,42 +11,8 @@
 #include <string.h>
 
 #include "check.h"
+#include "golden.h"
 #include "fw/nft_render.h"
-
-static char *slurp(const char *name)
-{
-	const char *dir = getenv("GOLDEN_DIR") ? getenv("GOLDEN_DIR") : "tests/golden";
-	char path[512], *buf;
-	long n;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "r");
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	buf = calloc(1, (size_t)n + 1);
-	if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-		free(buf);
-		buf = NULL;
-	}
-	fclose(f);
-	return buf;
-}
-
-static struct network net(const char *bridge, const char *cidr, int64_t created)
-{
-	struct network n = { .icc = true, .masquerade = true, .created = created };
-
-	snprintf(n.id, sizeof(n.id), "%064lld", (long long)created);
-	snprintf(n.name, sizeof(n.name), "%s", bridge);
-	snprintf(n.bridge, sizeof(n.bridge), "%s", bridge);
-	cidr4_parse(cidr, &n.subnet, NULL);
-	n.gateway = n.subnet.addr;
-	return n;
-}
 
 /* A published port on docker0; hip NULL = 0.0.0.0. */
 static struct plan_port port(const char *cip, const char *hip, unsigned hport, unsigned cport, const char *proto)
@@ -93,7 +59,7 @@ static void same_as_golden(const char *name, const char *got)
 	char path[128], *want;
 
 	snprintf(path, sizeof(path), "nft/%s", name);
-	want = slurp(path);
+	want = golden_read(path);
 	CHECK("golden file readable", want != NULL);
 	CHECK_STR(name, got, want);
 	free(want);
@@ -173,10 +139,10 @@ static char *line(const char *s, const char *prefix)
 
 int main(void)
 {
-	struct network docker0 = net("docker0", "172.17.0.1/16", 0);
-	struct network seed = net("docker0", "172.18.0.1/16", 0);
-	struct network three[3] = { net("br-bbbbbbbbbbbb", "172.19.0.1/16", 2), docker0,
-				    net("br-aaaaaaaaaaaa", "172.18.0.1/16", 1) };
+	struct network docker0 = golden_network("docker0", "172.17.0.1/16", 0);
+	struct network seed = golden_network("docker0", "172.18.0.1/16", 0);
+	struct network three[3] = { golden_network("br-bbbbbbbbbbbb", "172.19.0.1/16", 2), docker0,
+				    golden_network("br-aaaaaaaaaaaa", "172.18.0.1/16", 1) };
 	struct plan_input base = { .iptables = true, .userland_proxy = true, .networks = &docker0, .n_networks = 1 };
 
 	/* The default bridge only: the start transaction and docker0's objects. */
@@ -498,7 +464,7 @@ int main(void)
 
 	/* Refused: what cannot be written safely into the script. */
 	{
-		struct network bad = net("br\"x;y", "10.5.0.1/24", 0);
+		struct network bad = golden_network("br\"x;y", "10.5.0.1/24", 0);
 		struct plan_port icmp = port("172.17.0.2", NULL, 1, 1, "icmp");
 		struct plan_input in = { .iptables = true, .networks = &bad, .n_networks = 1 };
 		char *s;

@@ -9,42 +9,8 @@
 #include <string.h>
 
 #include "check.h"
+#include "golden.h"
 #include "fw/iptables.h"
-
-static char *slurp(const char *name)
-{
-	const char *dir = getenv("GOLDEN_DIR") ? getenv("GOLDEN_DIR") : "tests/golden";
-	char path[512], *buf;
-	long n;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "r");
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	buf = calloc(1, (size_t)n + 1);
-	if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-		free(buf);
-		buf = NULL;
-	}
-	fclose(f);
-	return buf;
-}
-
-static struct network net(const char *bridge, const char *cidr, int64_t created)
-{
-	struct network n = { .icc = true, .masquerade = true, .created = created };
-
-	snprintf(n.id, sizeof(n.id), "%064lld", (long long)created);
-	snprintf(n.name, sizeof(n.name), "%s", bridge);
-	snprintf(n.bridge, sizeof(n.bridge), "%s", bridge);
-	cidr4_parse(cidr, &n.subnet, NULL);
-	n.gateway = n.subnet.addr;
-	return n;
-}
 
 static struct ipt_ruleset render(const struct plan_input *in)
 {
@@ -60,7 +26,7 @@ static struct ipt_ruleset render(const struct plan_input *in)
 static void golden(const char *name, const struct plan_input *in)
 {
 	struct ipt_ruleset rs = render(in);
-	char *want = slurp(name), *got = ipt_view_desired(&rs, NULL, 0);
+	char *want = golden_read(name), *got = ipt_view_desired(&rs, NULL, 0);
 
 	CHECK("golden file readable", want != NULL);
 	CHECK_STR(name, got, want);
@@ -88,10 +54,10 @@ static char *batch(const struct ipt_ruleset *want, const struct ipt_ruleset *liv
 
 int main(void)
 {
-	struct network docker0 = net("docker0", "172.17.0.1/16", 0);
-	struct network seed = net("docker0", "172.18.0.1/16", 0);
-	struct network three[3] = { net("br-bbbbbbbbbbbb", "172.19.0.1/16", 2), docker0,
-				    net("br-aaaaaaaaaaaa", "172.18.0.1/16", 1) };
+	struct network docker0 = golden_network("docker0", "172.17.0.1/16", 0);
+	struct network seed = golden_network("docker0", "172.18.0.1/16", 0);
+	struct network three[3] = { golden_network("br-bbbbbbbbbbbb", "172.19.0.1/16", 2), docker0,
+				    golden_network("br-aaaaaaaaaaaa", "172.18.0.1/16", 1) };
 
 	/* rules.md section 1 and 2 */
 	golden("section1-iptables-false.rules",

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+/* Shared by the renderers' golden tests: reading a golden file, and a network for a plan. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "model/cidr.h"
+#include "model/network.h"
+
+/* tests/golden/NAME (or $GOLDEN_DIR/NAME), malloc'ed; NULL if unreadable. */
+static inline char *golden_read(const char *name)
+{
+	const char *dir = getenv("GOLDEN_DIR") ? getenv("GOLDEN_DIR") : "tests/golden";
+	char path[512], *buf;
+	long n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "r");
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	buf = n < 0 ? NULL : calloc(1, (size_t)n + 1);
+	if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+		free(buf);
+		buf = NULL;
+	}
+	fclose(f);
+	return buf;
+}
+
+/* A network with icc and masquerading on, its gateway the address written in cidr. */
+static inline struct network golden_network(const char *bridge, const char *cidr, int64_t created)
+{
+	struct network n = { .icc = true, .masquerade = true, .created = created };
+
+	snprintf(n.id, sizeof(n.id), "%064lld", (long long)created);
+	snprintf(n.name, sizeof(n.name), "%s", bridge);
+	snprintf(n.bridge, sizeof(n.bridge), "%s", bridge);
+	cidr4_parse(cidr, &n.subnet, NULL);
+	n.gateway = n.subnet.addr;
+	return n;
+}
