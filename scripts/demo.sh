@@ -13,6 +13,11 @@ tmp=$(mktemp -d /tmp/berth-demo.XXXXXX)
 ns="berth-demo-$$"
 pid=
 cleanup() {
+	# containers outlive berthd by design: remove the demo's before stopping it
+	if [ -n "$pid" ] && [ -S "$tmp/berth.sock" ]; then
+		ids=$(build/berth -H "unix://$tmp/berth.sock" ps -aq 2>/dev/null || true)
+		[ -z "$ids" ] || build/berth -H "unix://$tmp/berth.sock" rm -f $ids >/dev/null 2>&1 || true
+	fi
 	[ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
 	ip netns del "$ns" 2>/dev/null || true
 	rm -rf "$tmp"
@@ -58,7 +63,8 @@ publish_experiment() {
 	$b ps
 	ip netns exec "$ns" iptables-save | grep -v '^#' | sed 's/ \[[0-9]*:[0-9]*\]$//' >"$tmp/after"
 	echo "(sandbox) ➜  diff of iptables-save before and after"
-	diff "$tmp/before" "$tmp/after" | grep -E '^[<>]' | sed -e 's/^> /+/' -e 's/^< /-/'
+	# diff exits 1 when the files differ, which is the point here
+	{ diff "$tmp/before" "$tmp/after" || true; } | grep -E '^[<>]' | sed -e 's/^> /+/' -e 's/^< /-/'
 	echo "(the article's three rules, plus berth's raw-table guard against direct routing to the"
 	echo " container's address, rules.md section 6: off with --allow-direct-routing)"
 	$b rm -f "$id" >/dev/null

@@ -14,11 +14,37 @@ SANDBOXES=()
 DAEMON_PIDS=()
 TMP=$(mktemp -d /tmp/berth-test.XXXXXX)
 
+# Containers outlive berthd by design, so a test's containers are stopped here by the pids its
+# stores recorded, each checked against its recorded start time (never by name).
+kill_containers() {
+	local db
+	for db in "$TMP"/*/data/berth.db; do
+		[ -e "$db" ] || continue
+		python3 - "$db" <<'PY'
+import json, os, signal, sqlite3, sys
+db = sqlite3.connect("file:%s?mode=ro" % sys.argv[1], uri=True)
+for (doc,) in db.execute("SELECT doc FROM containers"):
+    c = json.loads(doc)
+    pid = c.get("pid", 0)
+    if c.get("state") != "running" or pid <= 0:
+        continue
+    try:
+        stat = open("/proc/%d/stat" % pid).read()
+        if int(stat[stat.rindex(")") + 2:].split()[19]) != c.get("start_time"):
+            continue
+        os.killpg(pid, signal.SIGKILL)
+    except (OSError, ValueError):
+        pass
+PY
+	done
+}
+
 cleanup() {
 	local pid ns
 	for pid in "${DAEMON_PIDS[@]}"; do
 		kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
 	done
+	kill_containers
 	for ns in "${SANDBOXES[@]}"; do
 		ip netns del "$ns" 2>/dev/null
 	done
