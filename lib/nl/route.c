@@ -72,20 +72,27 @@ static int route_msg_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-int nl_route4_get_default(struct nl_sock *nl, struct in_addr *ret_gw, bool *ret_found, struct berr *err)
+/* A dump of the IPv4 routes (all tables; the callbacks pick what they want). */
+static int route4_dump(struct nl_sock *nl, nl_msg_cb cb, void (*reset)(void *data), void *data)
 {
-	struct default_route d = { 0 };
 	union nl_req req;
 	struct nlmsghdr *nlh;
 	struct rtmsg *rtm;
-	int r;
 
 	memset(&req, 0, sizeof(req));
 	nlh = mnl_nlmsg_put_header(req.buf);
 	nlh->nlmsg_type = RTM_GETROUTE;
 	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
 	rtm->rtm_family = AF_INET;
-	r = nl_dump(nl, nlh, route_msg_cb, default_route_reset, &d);
+	return nl_dump(nl, nlh, cb, reset, data);
+}
+
+int nl_route4_get_default(struct nl_sock *nl, struct in_addr *ret_gw, bool *ret_found, struct berr *err)
+{
+	struct default_route d = { 0 };
+	int r;
+
+	r = route4_dump(nl, route_msg_cb, default_route_reset, &d);
 	if (r < 0)
 		return nl_fail(nl, err, r, "default route: read");
 	*ret_gw = d.gw;
@@ -98,9 +105,9 @@ int nl_route4_default(struct nl_sock *nl, struct in_addr gw, struct berr *err)
 	union nl_req req;
 	struct nlmsghdr *nlh;
 	struct rtmsg *rtm;
-	struct in_addr cur;
+	struct in_addr cur = { 0 };
 	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
-	bool found;
+	bool found = false;
 	int r;
 
 	inet_ntop(AF_INET, &gw, a, sizeof(a));
@@ -177,17 +184,9 @@ static int route_list_cb(const struct nlmsghdr *nlh, void *data)
 int nl_route4_list(struct nl_sock *nl, struct nl_route4 *out, size_t max, size_t *ret_n, struct berr *err)
 {
 	struct route_list l = { out, max, 0 };
-	union nl_req req;
-	struct nlmsghdr *nlh;
-	struct rtmsg *rtm;
 	int r;
 
-	memset(&req, 0, sizeof(req));
-	nlh = mnl_nlmsg_put_header(req.buf);
-	nlh->nlmsg_type = RTM_GETROUTE;
-	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
-	rtm->rtm_family = AF_INET;
-	r = nl_dump(nl, nlh, route_list_cb, route_list_reset, &l);
+	r = route4_dump(nl, route_list_cb, route_list_reset, &l);
 	if (r < 0)
 		return nl_fail(nl, err, r, "routes: read");
 	*ret_n = l.n;
