@@ -1,7 +1,7 @@
 # berth: make builds build/berthd and build/berth; `make test` runs every test;
 # `make asan` builds the same under AddressSanitizer + UndefinedBehaviorSanitizer into build/asan.
 VERSION := 0.1.0
-PKGS    := libmnl sqlite3 jansson libmicrohttpd libcurl
+PKGS    := libmnl libnftables sqlite3 jansson libmicrohttpd libcurl
 O       ?= build
 CC      ?= gcc
 SAN     ?=

@@ -168,7 +168,7 @@ int engine_apply_firewall(struct engine *e, const struct fw_plan *p, struct berr
 	char **old = NULL;
 	int r, changed = 0;
 
-	r = fw_owned(p, &now, err);
+	r = fw_owned(e->fw, p, &now, err);
 	if (r < 0)
 		return r;
 	r = store_owned_get(e->store, FW_RECORD, &old, err);

@@ -1,5 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-#include "fw/fw.h"
+/*
+ * The firewall façade: picks the backend at open and dispatches. Each start also removes what
+ * the other backend left from an earlier run of berthd (rules are derived state: a host that
+ * switched backends must not keep the old ones, which would still DNAT and drop).
+ */
+#include "fw/fw_impl.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -7,30 +12,42 @@
 #include <string.h>
 
 #include "fw/iptables.h"
-#include "util/linediff.h"
-
-struct fw {
-	struct ipt_tool *tool;
-	char describe[64];
-};
+#include "fw/nft_tool.h"
 
 int fw_open(struct fw **ret, const char *backend, struct berr *err)
 {
+	struct berr ignored = { 0 };
 	struct fw *fw;
 	int r;
 
-	if (strcmp(backend, "iptables") != 0)
-		return berr_set(err, -EOPNOTSUPP, "firewall backend \"%s\" is not available yet (only \"iptables\")",
-				backend);
 	fw = calloc(1, sizeof(*fw));
 	if (!fw)
 		return berr_set(err, -ENOMEM, "firewall: out of memory");
-	r = ipt_tool_open(&fw->tool, err);
+	if (strcmp(backend, "iptables") == 0) {
+		fw->backend = FW_IPTABLES;
+		r = ipt_tool_open(&fw->ipt, err);
+		if (r >= 0) {
+			/* Optional: a host without nf_tables has no berth tables to remove. */
+			if (nft_tool_open(&fw->nft, &ignored) < 0)
+				fw->nft = NULL;
+			snprintf(fw->describe, sizeof(fw->describe), "iptables (%s)", ipt_tool_variant(fw->ipt));
+		}
+	} else if (strcmp(backend, "nftables") == 0) {
+		fw->backend = FW_NFTABLES;
+		r = nft_tool_open(&fw->nft, err);
+		if (r >= 0) {
+			/* Optional: only needed to remove an earlier iptables run's rules. */
+			if (ipt_tool_open(&fw->ipt, &ignored) < 0)
+				fw->ipt = NULL;
+			snprintf(fw->describe, sizeof(fw->describe), "nftables");
+		}
+	} else {
+		r = berr_set(err, -EINVAL, "unknown firewall backend \"%s\" (iptables or nftables)", backend);
+	}
 	if (r < 0) {
-		free(fw);
+		fw_free(fw);
 		return r;
 	}
-	snprintf(fw->describe, sizeof(fw->describe), "iptables (%s)", ipt_tool_variant(fw->tool));
 	*ret = fw;
 	return 0;
 }
@@ -39,7 +56,9 @@ void fw_free(struct fw *fw)
 {
 	if (!fw)
 		return;
-	ipt_tool_free(fw->tool);
+	ipt_tool_free(fw->ipt);
+	nft_tool_free(fw->nft);
+	fw_nft_state_free(fw->state);
 	free(fw);
 }
 
@@ -50,102 +69,58 @@ const char *fw_describe(const struct fw *fw)
 
 const char *fw_variant(const struct fw *fw)
 {
-	return ipt_tool_variant(fw->tool);
+	return fw->backend == FW_NFTABLES ? "nf_tables" : ipt_tool_variant(fw->ipt);
 }
 
-int fw_owned(const struct fw_plan *p, struct strv *ret, struct berr *err)
+int fw_owned(const struct fw *fw, const struct fw_plan *p, struct strv *ret, struct berr *err)
 {
-	struct ipt_ruleset desired;
+	/* nftables: berth owns its two tables whole; nothing of it lives in shared chains. */
+	if (fw->backend == FW_NFTABLES)
+		return 0;
+	return fw_ipt_owned(p, ret, err);
+}
+
+/* The iptables rules an earlier iptables run wrote (history), removed by applying the same
+ * plan with the firewall off: what --iptables=false leaves is DOCKER-USER, which is the user's. */
+static int remove_iptables(struct fw *fw, const struct fw_plan *p, char *const *history, struct berr *err)
+{
+	struct fw_plan off = { .userland_proxy = p->userland_proxy };
 	int r;
 
-	r = ipt_render(p, &desired, err);
-	if (r < 0)
-		return r;
-	r = ipt_owned_lines(&desired, ret);
-	ipt_ruleset_release(&desired);
-	return r < 0 ? berr_set(err, r, "firewall: out of memory") : 0;
+	if (!fw->ipt || !history || !history[0])
+		return 0;
+	r = fw_ipt_apply(fw, &off, history, err);
+	return r < 0 ? berr_wrap(err, r, "remove the iptables backend's rules") : r;
 }
 
 int fw_apply(struct fw *fw, const struct fw_plan *p, char *const *history, struct berr *err)
 {
-	struct ipt_ruleset desired = { 0 }, live = { 0 };
-	int r, changed = 0;
+	int r, other = 0;
 
-	r = ipt_render(p, &desired, err);
-	if (r < 0)
-		return r;
-	r = ipt_tool_save(fw->tool, &live, err);
-	if (r < 0) {
-		berr_wrap(err, r, "read live ruleset");
-		goto out;
-	}
-	for (int t = 0; t < IPT_N_TABLES; t++) {
-		char *batch = NULL;
-
-		r = ipt_batch(&desired, &live, t, history, &batch, err);
-		if (r < 0)
-			goto out;
-		if (!batch)
-			continue;
-		r = ipt_tool_restore(fw->tool, batch, err);
-		free(batch);
-		if (r < 0) {
-			berr_wrap(err, r, "apply %s table", ipt_table_name(t));
-			goto out;
+	if (fw->backend == FW_NFTABLES) {
+		if (!fw->cleaned_other) {
+			other = remove_iptables(fw, p, history, err);
+			if (other < 0)
+				return other;
 		}
-		changed++;
+		r = fw_nft_apply(fw, p, err);
+	} else {
+		r = fw_ipt_apply(fw, p, history, err);
+		if (r >= 0 && !fw->cleaned_other && fw->nft) {
+			other = fw_nft_remove(fw->nft, err);
+			if (other < 0)
+				return berr_wrap(err, other, "remove the nftables backend's tables");
+		}
 	}
-out:
-	ipt_ruleset_release(&desired);
-	ipt_ruleset_release(&live);
-	return r < 0 ? r : changed;
+	if (r >= 0)
+		fw->cleaned_other = true;
+	return r < 0 ? r : r + other;
 }
 
 int fw_show(struct fw *fw, const struct fw_plan *p, char *const *history, enum fw_view view, char **ret,
 	    bool *ret_differ, struct berr *err)
 {
-	struct ipt_ruleset desired = { 0 }, live = { 0 };
-	unsigned flags = view == FW_VIEW_DIFF ? IPT_VIEW_SKIP_USER_RULES : 0;
-	char *want = NULL, *have = NULL, *text = NULL;
-	bool differ = false;
-	int r;
-
-	r = ipt_render(p, &desired, err);
-	if (r < 0)
-		return r;
-	r = ipt_tool_save(fw->tool, &live, err);
-	if (r < 0) {
-		berr_wrap(err, r, "read live ruleset");
-		goto out;
-	}
-	if (view != FW_VIEW_LIVE)
-		want = ipt_view_desired(&desired, &live, flags);
-	if (view != FW_VIEW_DESIRED)
-		have = ipt_view_live(&desired, &live, history, flags);
-	if ((view != FW_VIEW_LIVE && !want) || (view != FW_VIEW_DESIRED && !have)) {
-		r = berr_set(err, -ENOMEM, "firewall: out of memory");
-		goto out;
-	}
-	if (view == FW_VIEW_DIFF) {
-		text = linediff(want, have, "berth (desired)", "kernel (live)", &differ);
-		if (!text) {
-			r = berr_set(err, -ENOMEM, "firewall: out of memory");
-			goto out;
-		}
-	} else {
-		text = view == FW_VIEW_DESIRED ? want : have;
-		if (view == FW_VIEW_DESIRED)
-			want = NULL;
-		else
-			have = NULL;
-	}
-	*ret = text;
-	if (ret_differ)
-		*ret_differ = differ;
-out:
-	free(want);
-	free(have);
-	ipt_ruleset_release(&desired);
-	ipt_ruleset_release(&live);
-	return r;
+	if (fw->backend == FW_NFTABLES)
+		return fw_nft_show(fw, p, view, ret, ret_differ, err);
+	return fw_ipt_show(fw, p, history, view, ret, ret_differ, err);
 }

@@ -2,8 +2,8 @@
 #pragma once
 /*
  * The firewall as the daemon sees it: apply a plan, show what berth wants and what the kernel
- * has. Only the iptables backend exists yet; the nftables backend (issue 7) will sit behind
- * the same calls.
+ * has. Two backends behind the same calls: iptables (Docker's rules, rules.md) and nftables
+ * (berth's tables, ../shared/spec/nftables.md), chosen at open.
  */
 #include <stdbool.h>
 
@@ -15,16 +15,18 @@ struct fw;
 
 int fw_open(struct fw **ret, const char *backend, struct berr *err);
 void fw_free(struct fw *fw);
-/* "iptables (nf_tables)" */
+/* "iptables (nf_tables)", "nftables" */
 const char *fw_describe(const struct fw *fw);
 
-/* The record of rules this plan owns in shared (built-in) chains; the store keeps it. */
-int fw_owned(const struct fw_plan *p, struct strv *ret, struct berr *err);
+/* The record of rules this plan owns in shared (built-in) chains; the store keeps it. Empty for
+ * nftables, whose rules all live in berth's own tables. */
+int fw_owned(const struct fw *fw, const struct fw_plan *p, struct strv *ret, struct berr *err);
 
-/* "nf_tables" or "legacy" */
+/* "nf_tables" or "legacy" (nftables: "nf_tables") */
 const char *fw_variant(const struct fw *fw);
 
-/* Brings the kernel in line with the plan, one atomic batch per table. history: what berth
+/* Brings the kernel in line with the plan: iptables, one atomic batch per table; nftables, one
+ * transaction (element changes only when just the ports changed). history: what berth
  * wrote before (NULL-terminated), so rules the plan dropped are found and removed. Returns the
  * number of tables that needed a change (0: the kernel already matched). */
 int fw_apply(struct fw *fw, const struct fw_plan *p, char *const *history, struct berr *err);

@@ -76,3 +76,51 @@ void fw_plan_free(struct fw_plan *p)
 	free(p->endpoints);
 	free(p);
 }
+
+static void *dup_array(const void *v, size_t n, size_t size, bool *fail)
+{
+	void *c;
+
+	if (!n)
+		return NULL;
+	c = malloc(n * size);
+	if (!c)
+		*fail = true;
+	else
+		memcpy(c, v, n * size);
+	return c;
+}
+
+struct fw_plan *fw_plan_dup(const struct fw_plan *p)
+{
+	struct fw_plan *c = malloc(sizeof(*c));
+	bool fail = false;
+
+	if (!c)
+		return NULL;
+	*c = *p;
+	c->networks = dup_array(p->networks, p->n_networks, sizeof(*p->networks), &fail);
+	c->ports = dup_array(p->ports, p->n_ports, sizeof(*p->ports), &fail);
+	c->endpoints = dup_array(p->endpoints, p->n_endpoints, sizeof(*p->endpoints), &fail);
+	if (fail) {
+		fw_plan_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+bool fw_plan_same_shape(const struct fw_plan *a, const struct fw_plan *b)
+{
+	if (a->firewall != b->firewall || a->userland_proxy != b->userland_proxy ||
+	    a->direct_routing_guard != b->direct_routing_guard || a->n_networks != b->n_networks)
+		return false;
+	for (size_t i = 0; i < a->n_networks; i++) {
+		const struct plan_network *x = &a->networks[i], *y = &b->networks[i];
+
+		if (strcmp(x->bridge, y->bridge) != 0 || x->subnet.addr.s_addr != y->subnet.addr.s_addr ||
+		    x->subnet.prefix != y->subnet.prefix || x->internal != y->internal || x->icc != y->icc ||
+		    x->masquerade != y->masquerade)
+			return false;
+	}
+	return true;
+}

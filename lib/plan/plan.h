@@ -70,3 +70,8 @@ struct plan_input {
 
 int plan_build(const struct plan_input *in, struct fw_plan **ret, struct berr *err);
 void fw_plan_free(struct fw_plan *p);
+/* A deep copy (the nftables backend keeps the plan it applied, to send only element changes). */
+struct fw_plan *fw_plan_dup(const struct fw_plan *p);
+/* Equal apart from the published ports, endpoints and set_forward_drop: the same networks and
+ * flags, so going from one to the other changes only which ports are published. */
+bool fw_plan_same_shape(const struct fw_plan *a, const struct fw_plan *b);

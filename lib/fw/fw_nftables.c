@@ -1,0 +1,314 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The nftables backend: berth's tables `inet berth` and `bridge berth` (nft_render.c) applied
+ * in-process, one transaction per change.
+ *
+ * What berth knows about the kernel: the plan it applied last, the ruleset generation right
+ * after, and the listing of its tables at that generation (the reference, counters and the
+ * admin's user-forward rules left out). An apply first asks the generation (one netlink round
+ * trip): unchanged means nobody committed since, and a change of ports is sent as element
+ * adds and deletes only. A changed generation means someone committed something, usually
+ * elsewhere (iptables-nft, another table): the tables are listed and compared with the
+ * reference; equal, the new generation is taken; different, the tables are replaced whole —
+ * that is the drift repair. Anything but ports changing (networks, flags) also replaces the
+ * tables whole, in one transaction that re-emits the user-forward rules read just before.
+ */
+#include "fw/fw_impl.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fw/nft_render.h"
+#include "fw/nft_tool.h"
+#include "util/linediff.h"
+#include "util/strbuf.h"
+
+struct fw_nft {
+	struct fw_plan *applied;   /* NULL: nothing applied by this process yet */
+	uint32_t genid;
+	char *reference;
+};
+
+void fw_nft_state_free(struct fw_nft *s)
+{
+	if (!s)
+		return;
+	fw_plan_free(s->applied);
+	free(s->reference);
+	free(s);
+}
+
+/* Both of berth's tables, as nft lists them ("" for a table that does not exist). */
+static int list_tables(struct nft_tool *t, char **ret, struct berr *err)
+{
+	char *inet = NULL, *bridge = NULL;
+	struct strbuf b = { 0 };
+	int r;
+
+	r = nft_tool_list(t, "inet", "berth", &inet, err);
+	if (r >= 0)
+		r = nft_tool_list(t, "bridge", "berth", &bridge, err);
+	if (r >= 0) {
+		strbuf_add(&b, inet);
+		strbuf_add(&b, bridge);
+		*ret = strbuf_steal(&b);
+		if (!*ret)
+			r = berr_set(err, -ENOMEM, "nftables: out of memory");
+	}
+	free(inet);
+	free(bridge);
+	return r;
+}
+
+/* The listing without the rules of chain user-forward: they are the admin's (DOCKER-USER's
+ * counterpart), never compared, never repaired. */
+static char *without_user_rules(const char *listing)
+{
+	struct strbuf b = { 0 };
+	const char *s = listing;
+	bool inside = false;
+
+	while (*s) {
+		const char *end = strchr(s, '\n'), *t = s;
+		size_t n;
+
+		end = end ? end + 1 : s + strlen(s);
+		n = (size_t)(end - s);
+		while (t < end && (*t == ' ' || *t == '\t'))
+			t++;
+		if (inside && strncmp(t, "}", 1) == 0)
+			inside = false;
+		if (!inside)
+			strbuf_addn(&b, s, n);
+		if (strncmp(t, "chain user-forward {", 20) == 0) {
+			inside = true;
+			strbuf_add(&b, "\t\t# (the admin's rules: not berth's, not compared)\n");
+		}
+		s = end;
+	}
+	return strbuf_steal(&b);
+}
+
+/* The reference after a commit. A generation that moves while listing means someone else
+ * committed in between; listing again gives a listing that belongs to one generation. */
+static int take_reference(struct fw *fw, struct berr *err)
+{
+	struct fw_nft *s = fw->state;
+	char *live = NULL, *ref;
+	uint32_t g1 = 0, g2 = 0;
+	int r;
+
+	for (int i = 0; i < 3; i++) {
+		free(live);
+		live = NULL;
+		r = nft_tool_genid(fw->nft, &g1, err);
+		if (r >= 0)
+			r = list_tables(fw->nft, &live, err);
+		if (r >= 0)
+			r = nft_tool_genid(fw->nft, &g2, err);
+		if (r < 0 || g1 == g2)
+			break;
+	}
+	if (r < 0)
+		goto out;
+	ref = without_user_rules(live);
+	if (!ref) {
+		r = berr_set(err, -ENOMEM, "nftables: out of memory");
+		goto out;
+	}
+	free(s->reference);
+	s->reference = ref;
+	s->genid = g2;
+out:
+	free(live);
+	return r;
+}
+
+static int keep_applied(struct fw_nft *s, const struct fw_plan *p, struct berr *err)
+{
+	struct fw_plan *c = fw_plan_dup(p);
+
+	if (!c)
+		return berr_set(err, -ENOMEM, "nftables: out of memory");
+	fw_plan_free(s->applied);
+	s->applied = c;
+	return 0;
+}
+
+/* The tables replaced whole, in one transaction, with the admin's user-forward rules kept. */
+static int replace(struct fw *fw, const struct fw_plan *p, struct berr *err)
+{
+	char *live = NULL, *user = NULL, *script = NULL;
+	int r;
+
+	r = nft_tool_list(fw->nft, "inet", "berth", &live, err);
+	if (r < 0)
+		return berr_wrap(err, r, "read the user-forward chain");
+	user = nft_user_forward_rules(live);
+	script = user ? nft_render_full(p, user) : NULL;
+	if (!script)
+		r = errno == EINVAL ? berr_set(err, -EINVAL, "nftables: a bridge name or protocol cannot be written")
+				    : berr_set(err, -ENOMEM, "nftables: out of memory");
+	if (r >= 0)
+		r = nft_tool_run(fw->nft, script, err);
+	if (r >= 0)
+		r = take_reference(fw, err);
+	if (r >= 0)
+		r = keep_applied(fw->state, p, err);
+	free(live);
+	free(user);
+	free(script);
+	return r < 0 ? r : 1;
+}
+
+/* Only ports changed: element deletes and adds, one transaction. 0 when nothing changed. */
+static int update_ports(struct fw *fw, const struct fw_plan *p, struct berr *err)
+{
+	char *delta = nft_render_port_delta(fw->state->applied, p);
+	int r;
+
+	if (!delta)
+		return errno == EINVAL ? berr_set(err, -EINVAL, "nftables: a protocol cannot be written")
+				       : berr_set(err, -ENOMEM, "nftables: out of memory");
+	if (!*delta) {
+		free(delta);
+		return keep_applied(fw->state, p, err);
+	}
+	r = nft_tool_run(fw->nft, delta, err);
+	free(delta);
+	if (r >= 0)
+		r = take_reference(fw, err);
+	if (r >= 0)
+		r = keep_applied(fw->state, p, err);
+	return r < 0 ? r : 1;
+}
+
+/* Is the kernel still what berth left? Cheap when nobody committed since. */
+static int intact(struct fw *fw, bool *ret, struct berr *err)
+{
+	struct fw_nft *s = fw->state;
+	char *live = NULL, *now = NULL;
+	uint32_t g;
+	int r;
+
+	r = nft_tool_genid(fw->nft, &g, err);
+	if (r < 0)
+		return r;
+	if (g == s->genid) {
+		*ret = true;
+		return 0;
+	}
+	r = list_tables(fw->nft, &live, err);
+	if (r < 0)
+		return r;
+	now = without_user_rules(live);
+	free(live);
+	if (!now)
+		return berr_set(err, -ENOMEM, "nftables: out of memory");
+	*ret = strcmp(now, s->reference) == 0;
+	if (*ret)
+		s->genid = g;   /* someone else's commit, elsewhere; and a user-forward edit lands here */
+	free(now);
+	return 0;
+}
+
+int fw_nft_apply(struct fw *fw, const struct fw_plan *p, struct berr *err)
+{
+	struct berr first = { 0 };
+	bool ok = false;
+	int r;
+
+	if (!fw->state && !(fw->state = calloc(1, sizeof(*fw->state))))
+		return berr_set(err, -ENOMEM, "nftables: out of memory");
+	if (!fw->state->applied)
+		return replace(fw, p, err);
+	r = intact(fw, &ok, err);
+	if (r < 0)
+		return r;
+	if (!ok || !fw_plan_same_shape(fw->state->applied, p))
+		return replace(fw, p, err);
+	r = update_ports(fw, p, &first);
+	if (r >= 0)
+		return r;
+	/* An element the kernel refused (someone added a conflicting one between our generation
+	 * check and the commit): the whole tables, from the plan, settle it. */
+	r = replace(fw, p, err);
+	return r < 0 ? berr_wrap(err, r, "%s; then replacing the tables", first.msg) : r;
+}
+
+int fw_nft_remove(struct nft_tool *t, struct berr *err)
+{
+	static const char script[] = "table inet berth {}\ndelete table inet berth\n"
+				     "table bridge berth {}\ndelete table bridge berth\n";
+	char *live = NULL;
+	int r;
+
+	r = list_tables(t, &live, err);
+	if (r >= 0 && *live)
+		r = nft_tool_run(t, script, err) < 0 ? -EINVAL : 1;
+	free(live);
+	return r;
+}
+
+/* What berth wants, as nft lists it: the reference when the plan is the applied one (it is,
+ * once the daemon reconciled), otherwise the script berth would load. */
+static char *desired_text(struct fw *fw, const struct fw_plan *p)
+{
+	struct fw_nft *s = fw->state;
+	char *delta;
+	bool same = false;
+
+	if (s && s->applied && s->reference && fw_plan_same_shape(s->applied, p)) {
+		delta = nft_render_port_delta(s->applied, p);
+		same = delta && !*delta;
+		free(delta);
+	}
+	if (same)
+		return strdup(s->reference);
+	return nft_render_full(p, NULL);
+}
+
+int fw_nft_show(struct fw *fw, const struct fw_plan *p, enum fw_view view, char **ret, bool *ret_differ,
+		struct berr *err)
+{
+	char *want = NULL, *have = NULL, *live = NULL, *text = NULL;
+	bool differ = false;
+	int r = 0;
+
+	if (view != FW_VIEW_LIVE && !(want = desired_text(fw, p))) {
+		r = berr_set(err, -ENOMEM, "nftables: out of memory");
+		goto out;
+	}
+	if (view != FW_VIEW_DESIRED) {
+		r = list_tables(fw->nft, &live, err);
+		if (r < 0)
+			goto out;
+		have = view == FW_VIEW_DIFF ? without_user_rules(live) : strdup(live);
+		if (!have) {
+			r = berr_set(err, -ENOMEM, "nftables: out of memory");
+			goto out;
+		}
+	}
+	if (view == FW_VIEW_DIFF) {
+		text = linediff(want, have, "berth (desired)", "kernel (live)", &differ);
+		if (!text) {
+			r = berr_set(err, -ENOMEM, "nftables: out of memory");
+			goto out;
+		}
+	} else if (view == FW_VIEW_DESIRED) {
+		text = want;
+		want = NULL;
+	} else {
+		text = have;
+		have = NULL;
+	}
+	*ret = text;
+	if (ret_differ)
+		*ret_differ = differ;
+out:
+	free(want);
+	free(have);
+	free(live);
+	return r;
+}
