@@ -289,12 +289,18 @@ static void put_start(struct strbuf *b, const struct fw_plan *p, const char *use
 {
 	/* create-then-delete: the delete never fails, so the restart is one atomic commit (nft 1.0.6 has
 	 * no "destroy"). raw_guard4 and raw-prerouting come last, with the raw guards (put_raw). */
+	/* fwd_out is consulted before fwd_in and holds only internal bridges (spec 1.1 has it after
+	 * fwd_in with an "OUTGOING accept" per bridge): after fwd_in, a published port's PUBLISHED
+	 * accept came first and an internal network's container reached another network's published
+	 * port through its gateway (tests/net/test_internal_published.sh, with --allow-direct-routing;
+	 * the raw guard hides it otherwise). OUTGOING accept is dropped: last in a base chain whose
+	 * policy is accept, it decided nothing. */
 	strbuf_add(b, "table " T " {}\n"
 		      "delete table " T "\n"
 		      "table " T " {\n"
 		      "\t# dispatch maps: one element per bridge\n"
 		      "\tmap fwd_in { type ifname : verdict; }\n"
-		      "\tmap fwd_out { type ifname : verdict; }\n"
+		      "\tmap fwd_out { type ifname : verdict; }   # internal bridges only\n"
 		      "\tmap post_in { type ifname : verdict; }\n"
 		      "\tmap post_out { type ifname : verdict; }\n"
 		      "\t# non-internal bridges whose hairpin traffic the userland proxy serves (proxy on only)\n"
@@ -342,8 +348,8 @@ static void put_start(struct strbuf *b, const struct fw_plan *p, const char *use
 	if (p->firewall) {
 		strbuf_add(b, "\t\tmeta mark & 0x00800000 == 0x00800000 accept comment \"accept-fwmark for other tables\"\n"
 			      "\t\tct state established,related accept\n"
-			      "\t\toifname vmap @fwd_in\n"
 			      "\t\tiifname vmap @fwd_out\n"
+			      "\t\toifname vmap @fwd_in\n"
 			      "\t}\n"
 			      "\tchain nat-postrouting {\n"
 			      "\t\ttype nat hook postrouting priority srcnat; policy accept;\n"
@@ -428,7 +434,8 @@ static void put_network(struct strbuf *b, const struct fw_plan *p, const struct 
 	strbuf_addf(b, "\n# network on %s: %s%s%s%s\n", br, sub, n->internal ? ", internal" : "",
 		    n->icc ? "" : ", icc off", nat && !n->masquerade ? ", no masquerade" : "");
 	strbuf_addf(b, "add chain " T " fwd-in-%s\n", br);
-	strbuf_addf(b, "add chain " T " fwd-out-%s\n", br);
+	if (n->internal)
+		strbuf_addf(b, "add chain " T " fwd-out-%s\n", br);
 	if (nat)
 		strbuf_addf(b, "add chain " T " post-in-%s\n", br);
 	if (egress)
@@ -451,7 +458,6 @@ static void put_network(struct strbuf *b, const struct fw_plan *p, const struct 
 		strbuf_addf(b, "add rule " T " fwd-in-%s ip daddr . meta l4proto . th dport @pub4_allow_range accept"
 			       " comment \"PUBLISHED RANGE\"\n", br);
 		strbuf_addf(b, "add rule " T " fwd-in-%s counter drop comment \"UNPUBLISHED / OTHER BRIDGE\"\n", br);
-		strbuf_addf(b, "add rule " T " fwd-out-%s accept comment \"OUTGOING\"\n", br);
 		if (egress)
 			strbuf_addf(b, "add rule " T " post-out-%s oifname != \"%s\" ip saddr %s masquerade comment \"EGRESS\"\n",
 				    br, br, sub);
@@ -466,7 +472,8 @@ static void put_network(struct strbuf *b, const struct fw_plan *p, const struct 
 			strbuf_addf(b, "add rule " T " post-in-%s ip saddr 127.0.0.0/8 masquerade comment \"FROM HOST LOOPBACK\"\n", br);
 	}
 	strbuf_addf(b, "add element " T " fwd_in { \"%s\" : jump fwd-in-%s }\n", br, br);
-	strbuf_addf(b, "add element " T " fwd_out { \"%s\" : jump fwd-out-%s }\n", br, br);
+	if (n->internal)
+		strbuf_addf(b, "add element " T " fwd_out { \"%s\" : jump fwd-out-%s }\n", br, br);
 	if (nat)
 		strbuf_addf(b, "add element " T " post_in { \"%s\" : jump post-in-%s }\n", br, br);
 	if (egress)

@@ -32,6 +32,23 @@ static inline char *golden_read(const char *name)
 	return buf;
 }
 
+/* GOLDEN_UPDATE=1: writes got as the golden (then read the diff before committing it). */
+static inline void golden_update(const char *name, const char *got)
+{
+	const char *dir = getenv("GOLDEN_DIR") ? getenv("GOLDEN_DIR") : "tests/golden";
+	char path[512];
+	FILE *f;
+
+	if (!getenv("GOLDEN_UPDATE") || !got)
+		return;
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	if (f) {
+		fputs(got, f);
+		fclose(f);
+	}
+}
+
 /* A network with icc and masquerading on, its gateway the address written in cidr. */
 static inline struct network golden_network(const char *bridge, const char *cidr, int64_t created)
 {

@@ -59,6 +59,7 @@ static void same_as_golden(const char *name, const char *got)
 	char path[128], *want;
 
 	snprintf(path, sizeof(path), "nft/%s", name);
+	golden_update(path, got);
 	want = golden_read(path);
 	CHECK("golden file readable", want != NULL);
 	CHECK_STR(name, got, want);
