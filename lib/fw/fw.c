@@ -81,7 +81,10 @@ int fw_owned(const struct fw *fw, const struct fw_plan *p, struct strv *ret, str
 }
 
 /* The iptables rules an earlier iptables run wrote (history), removed by applying the same
- * plan with the firewall off: what --iptables=false leaves is DOCKER-USER, which is the user's. */
+ * plan with the firewall off: what --iptables=false leaves is DOCKER-USER, which is the user's.
+ * The FORWARD policy DROP that run set (dockerd's behaviour when it switched forwarding on) goes
+ * too: left in place, iptables-nft's FORWARD chain would drop every packet berth's nftables
+ * tables accept (an accept is final only within its own base chain; spec 5.1). */
 static int remove_iptables(struct fw *fw, const struct fw_plan *p, char *const *history, struct berr *err)
 {
 	struct fw_plan off = { .userland_proxy = p->userland_proxy };
@@ -90,6 +93,11 @@ static int remove_iptables(struct fw *fw, const struct fw_plan *p, char *const *
 	if (!fw->ipt || !history || !history[0])
 		return 0;
 	r = fw_ipt_apply(fw, &off, history, err);
+	if (r >= 0) {
+		int policy = fw_ipt_forward_accept(fw, err);
+
+		r = policy < 0 ? policy : r + policy;
+	}
 	return r < 0 ? berr_wrap(err, r, "remove the iptables backend's rules") : r;
 }
 

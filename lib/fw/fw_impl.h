@@ -25,6 +25,8 @@ struct fw {
 int fw_ipt_apply(struct fw *fw, const struct fw_plan *p, char *const *history, struct berr *err);
 int fw_ipt_show(struct fw *fw, const struct fw_plan *p, char *const *history, enum fw_view view, char **ret,
 		bool *ret_differ, struct berr *err);
+/* Sets filter FORWARD's policy back to ACCEPT if it is DROP; 1 if it was changed. */
+int fw_ipt_forward_accept(struct fw *fw, struct berr *err);
 int fw_ipt_owned(const struct fw_plan *p, struct strv *ret, struct berr *err);
 
 int fw_nft_apply(struct fw *fw, const struct fw_plan *p, struct berr *err);

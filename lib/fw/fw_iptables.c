@@ -107,3 +107,19 @@ out:
 	ipt_ruleset_release(&live);
 	return r;
 }
+
+int fw_ipt_forward_accept(struct fw *fw, struct berr *err)
+{
+	struct ipt_ruleset live = { 0 };
+	struct ipt_chain *c;
+	int r;
+
+	r = ipt_tool_save(fw->ipt, &live, err);
+	if (r < 0)
+		return berr_wrap(err, r, "read live ruleset");
+	c = ipt_chain_find(&live, IPT_FILTER, "FORWARD");
+	if (c && strcmp(c->policy, "DROP") == 0)
+		r = ipt_tool_restore(fw->ipt, "*filter\n:FORWARD ACCEPT [0:0]\nCOMMIT\n", err) < 0 ? -EIO : 1;
+	ipt_ruleset_release(&live);
+	return r < 0 ? berr_wrap(err, r, "set the FORWARD policy back to ACCEPT") : r;
+}
