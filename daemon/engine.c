@@ -292,6 +292,8 @@ void engine_tick(struct engine *e)
 		log_error("firewall drift check: %s", err.msg);
 	else if (r > 0)
 		log_warn("firewall drift repaired: berth's rules were changed by someone else; %d table(s) restored", r);
+	else
+		log_debug("firewall checked: berth's rules are intact");
 }
 
 int engine_rules(struct engine *e, enum fw_view view, char **ret, bool *ret_differ, struct berr *err)

@@ -174,10 +174,32 @@ void proxy_free(struct proxy *p)
 	free(p);
 }
 
-static bool same_target(const struct proxy_target *a, const struct proxy_target *b)
+/* An order on targets, so that a sync with thousands of ports finds each one by bisection. */
+static int target_cmp(const struct proxy_target *a, const struct proxy_target *b)
 {
-	return a->proto == b->proto && a->host_ip.s_addr == b->host_ip.s_addr && a->host_port == b->host_port &&
-	       a->container_ip.s_addr == b->container_ip.s_addr && a->container_port == b->container_port;
+	uint32_t x, y;
+
+	if (a->proto != b->proto)
+		return a->proto < b->proto ? -1 : 1;
+	if (a->host_port != b->host_port)
+		return a->host_port < b->host_port ? -1 : 1;
+	if ((x = ntohl(a->host_ip.s_addr)) != (y = ntohl(b->host_ip.s_addr)))
+		return x < y ? -1 : 1;
+	if ((x = ntohl(a->container_ip.s_addr)) != (y = ntohl(b->container_ip.s_addr)))
+		return x < y ? -1 : 1;
+	if (a->container_port != b->container_port)
+		return a->container_port < b->container_port ? -1 : 1;
+	return 0;
+}
+
+static int listener_cmp(const void *a, const void *b)
+{
+	return target_cmp(&(*(struct listener *const *)a)->t, &(*(struct listener *const *)b)->t);
+}
+
+static int key_cmp(const void *key, const void *elem)
+{
+	return target_cmp(key, &(*(struct listener *const *)elem)->t);
 }
 
 static int listener_open(struct proxy *p, const struct proxy_target *t, struct berr *err)
@@ -229,15 +251,21 @@ int proxy_sync(struct proxy *p, const struct proxy_target *targets, size_t n, st
 {
 	int r = 0;
 
+	/* The listeners before this sync, sorted; the ones opened now go after them (the plan never
+	 * has one host port twice: publishing a taken port is refused). */
+	size_t known = p->n_listeners;
+
 	for (size_t i = 0; i < p->n_listeners; i++)
 		p->listeners[i]->seen = false;
+	if (known)
+		qsort(p->listeners, known, sizeof(*p->listeners), listener_cmp);
 	for (size_t k = 0; k < n; k++) {
-		bool found = false;
+		struct listener **l = known ? bsearch(&targets[k], p->listeners, known, sizeof(*p->listeners), key_cmp)
+					    : NULL;
 
-		for (size_t i = 0; i < p->n_listeners && !found; i++)
-			if (same_target(&p->listeners[i]->t, &targets[k]))
-				found = p->listeners[i]->seen = true;
-		if (!found) {
+		if (l) {
+			(*l)->seen = true;
+		} else {
 			struct berr e = { 0 };
 			int q = listener_open(p, &targets[k], &e);
 

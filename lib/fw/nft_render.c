@@ -561,6 +561,37 @@ out:
 	return s;
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int nft_port_elements(const struct fw_plan *p, struct strv *ret)
+{
+	struct elems e = { 0 };
+	int r;
+
+	if (!plan_ok(p))
+		return -EINVAL;
+	r = plan_elems(p, &e);
+	for (size_t i = 0; r >= 0 && i < e.n; i++) {
+		const struct elem *x = &e.v[i];
+
+		if (x->dup)
+			continue;
+		if (x->val[0])
+			r = strv_pushf(ret, "add element " T " %s { %s : %s }", pub_name[x->set], x->key, x->val);
+		else
+			r = strv_pushf(ret, "add element " T " %s { %s }", pub_name[x->set], x->key);
+	}
+	free(e.v);
+	if (r < 0)
+		return r;
+	if (ret->n)
+		qsort(ret->v, ret->n, sizeof(*ret->v), cmp_str);
+	return 0;
+}
+
 /* ---- reading the user's rules back ------------------------------------------------------------- */
 
 static size_t trimmed(const char *s, size_t n, const char **start)

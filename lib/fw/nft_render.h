@@ -26,6 +26,7 @@
  * strings of the script); a plan with another name is refused.
  */
 #include "plan/plan.h"
+#include "util/strv.h"
 
 /*
  * The whole of berth's nftables state for a plan, as one `nft -f` script that replaces berth's
@@ -50,6 +51,14 @@ char *nft_render_full(const struct fw_plan *p, const char *user_forward_rules);
  * nft_render_full. Everything else (networks, flags) must be equal, or use nft_render_full.
  */
 char *nft_render_port_delta(const struct fw_plan *before, const struct fw_plan *after);
+
+/*
+ * The published-port elements of a plan, one "add element inet berth SET { ELEMENT }" line each,
+ * sorted (strcmp), duplicates once: what the pub4_* maps and sets hold when the plan is applied.
+ * The nftables backend compares them with a listing's elements (nft prints an element as this
+ * writes it). 0, -ENOMEM, -EINVAL (a protocol that cannot be written).
+ */
+int nft_port_elements(const struct fw_plan *p, struct strv *ret);
 
 /*
  * The rules of `chain user-forward` in the `table inet berth` of a listing (`nft -t list chain

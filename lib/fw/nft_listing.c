@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: MIT */
+#include "fw/nft_listing.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/strbuf.h"
+
+static const char *skip_blank(const char *s, const char *end)
+{
+	while (s < end && (*s == ' ' || *s == '\t' || *s == '\n'))
+		s++;
+	return s;
+}
+
+static bool starts(const char *s, const char *end, const char *word)
+{
+	size_t n = strlen(word);
+
+	return (size_t)(end - s) >= n && memcmp(s, word, n) == 0;
+}
+
+/* "map NAME {" or "set NAME {": NAME into name (empty otherwise). */
+static void block_name(const char *t, const char *end, char *name, size_t size)
+{
+	const char *s;
+	size_t n;
+
+	name[0] = '\0';
+	if (!starts(t, end, "map ") && !starts(t, end, "set "))
+		return;
+	s = t + 4;
+	n = 0;
+	while (s + n < end && s[n] != ' ' && s[n] != '{')
+		n++;
+	if (n && n < size) {
+		memcpy(name, s, n);
+		name[n] = '\0';
+	}
+}
+
+/* The elements between "{" and "}" of one elements statement, comma-separated. */
+static int push_elements(struct strv *ports, const char *set, const char *text, size_t len)
+{
+	const char *s = text, *end = text + len;
+
+	while (s < end) {
+		const char *comma = memchr(s, ',', (size_t)(end - s)), *e = comma ? comma : end;
+		const char *a = skip_blank(s, e), *z = e;
+
+		while (z > a && (z[-1] == ' ' || z[-1] == '\t' || z[-1] == '\n'))
+			z--;
+		if (z > a && strv_pushf(ports, "add element inet berth %s { %.*s }", set, (int)(z - a), a) < 0)
+			return -ENOMEM;
+		s = comma ? comma + 1 : end;
+	}
+	return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int nft_listing_split(const char *listing, char **ret_shape, struct strv *ret_ports)
+{
+	struct strbuf shape = { 0 }, elems = { 0 };
+	bool inet = false, user = false, collecting = false;
+	char set[64] = "";
+	const char *s = listing;
+	int r = 0;
+
+	while (r >= 0 && *s) {
+		const char *nl = strchr(s, '\n'), *end = nl ? nl : s + strlen(s), *next = nl ? nl + 1 : end;
+		const char *t = skip_blank(s, end);
+
+		if (collecting) {
+			const char *close = memchr(t, '}', (size_t)(end - t));
+
+			strbuf_addn(&elems, t, (size_t)((close ? close : end) - t));
+			strbuf_add(&elems, "\n");
+			if (close) {
+				collecting = false;
+				r = push_elements(ret_ports, set, elems.s ? elems.s : "", elems.len);
+				strbuf_release(&elems);
+			}
+			s = next;
+			continue;
+		}
+		if (starts(t, end, "table ")) {
+			inet = starts(t, end, "table inet berth {");
+		} else if (inet && user) {
+			if (starts(t, end, "}")) {
+				user = false;
+			} else {
+				s = next;   /* the admin's rule */
+				continue;
+			}
+		} else if (inet && starts(t, end, "chain user-forward {")) {
+			user = true;
+			strbuf_addn(&shape, s, (size_t)(next - s));
+			strbuf_add(&shape, "\t\t# (the admin's rules: not berth's, not compared)\n");
+			s = next;
+			continue;
+		} else if (inet && (starts(t, end, "map ") || starts(t, end, "set "))) {
+			block_name(t, end, set, sizeof(set));
+		} else if (inet && strncmp(set, "pub4_", 5) == 0 && starts(t, end, "elements = {")) {
+			const char *open = t + strlen("elements = {");
+			const char *close = memchr(open, '}', (size_t)(end - open));
+
+			strbuf_addn(&elems, open, (size_t)((close ? close : end) - open));
+			strbuf_add(&elems, "\n");
+			if (close) {
+				r = push_elements(ret_ports, set, elems.s ? elems.s : "", elems.len);
+				strbuf_release(&elems);
+			} else {
+				collecting = true;
+			}
+			s = next;
+			continue;
+		}
+		strbuf_addn(&shape, s, (size_t)(next - s));
+		s = next;
+	}
+	strbuf_release(&elems);
+	if (r >= 0 && ret_ports->n)
+		qsort(ret_ports->v, ret_ports->n, sizeof(*ret_ports->v), cmp_str);
+	*ret_shape = r >= 0 ? strbuf_steal(&shape) : NULL;
+	strbuf_release(&shape);
+	return r < 0 || !*ret_shape ? -ENOMEM : 0;
+}
+
+char *nft_listing_join(const char *shape, const struct strv *ports)
+{
+	struct strbuf b = { 0 };
+
+	strbuf_add(&b, shape);
+	strbuf_add(&b, "# published ports: the elements of the pub4_* maps and sets\n");
+	for (size_t i = 0; i < ports->n; i++) {
+		strbuf_add(&b, ports->v[i]);
+		strbuf_add(&b, "\n");
+	}
+	return strbuf_steal(&b);
+}

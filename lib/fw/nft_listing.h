@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+/*
+ * A listing of berth's nftables tables (`nft -s list table inet berth` + `... bridge berth`) as
+ * the backend compares it: the shape, which changes only with networks and flags (the listing
+ * without the admin's user-forward rules and without the published-port elements), and the
+ * published-port elements as "add element inet berth SET { ELEMENT }" lines, sorted — the same
+ * lines nft_port_elements() derives from a plan, so a change of ports needs no listing at all.
+ */
+#include "util/strv.h"
+
+/* 0 or -ENOMEM. */
+int nft_listing_split(const char *listing, char **ret_shape, struct strv *ret_ports);
+
+/* The form `berth rules` shows and `--diff` compares: the shape, then the element lines. */
+char *nft_listing_join(const char *shape, const struct strv *ports);

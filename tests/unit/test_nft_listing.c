@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What the nftables backend compares: a listing split into shape and published-port elements,
+ * the elements a plan derives (they must be the lines a listing of the applied plan gives), and
+ * the plan copy and shape comparison that decide between an element change and a replace.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "golden.h"
+#include "fw/nft_listing.h"
+#include "fw/nft_render.h"
+
+/* nft 1.0.6's own printing (`nft -s list table inet berth` in a sandbox, trimmed): a one-line
+ * elements statement, a wrapped one, the admin's rules in user-forward, elements of a set that
+ * is not a published-port set. */
+static const char listing[] =
+	"table inet berth {\n"
+	"\tmap fwd_in {\n"
+	"\t\ttype ifname : verdict\n"
+	"\t\telements = { \"docker0\" : jump fwd-in-docker0 }\n"
+	"\t}\n"
+	"\n"
+	"\tmap pub4_any {\n"
+	"\t\ttype inet_proto . inet_service : ipv4_addr . inet_service\n"
+	"\t\telements = { tcp . 8080 : 172.17.0.2 . 80,\n"
+	"\t\t\t     udp . 5353 : 172.17.0.2 . 53 }\n"
+	"\t}\n"
+	"\n"
+	"\tmap pub4_any_range {\n"
+	"\t\ttype inet_proto . inet_service : ipv4_addr\n"
+	"\t\tflags interval\n"
+	"\t\telements = { tcp . 9000-9009 : 172.17.0.2 }\n"
+	"\t}\n"
+	"\n"
+	"\tset pub4_allow {\n"
+	"\t\ttype ipv4_addr . inet_proto . inet_service\n"
+	"\t\telements = { 172.17.0.2 . udp . 53,\n"
+	"\t\t\t     172.17.0.2 . tcp . 80 }\n"
+	"\t}\n"
+	"\n"
+	"\tset pub4_allow_range {\n"
+	"\t\ttype ipv4_addr . inet_proto . inet_service\n"
+	"\t\tflags interval\n"
+	"\t\telements = { 172.17.0.2 . tcp . 9000-9009 }\n"
+	"\t}\n"
+	"\n"
+	"\tchain user-forward {\n"
+	"\t\tip saddr 192.0.2.1 drop\n"
+	"\t\tip daddr 172.17.0.2 tcp dport 81 accept\n"
+	"\t}\n"
+	"}\n"
+	"table bridge berth {\n"
+	"\tset icc_off4 {\n"
+	"\t\ttype ipv4_addr\n"
+	"\t\tflags interval\n"
+	"\t\telements = { 172.18.0.0/16 }\n"
+	"\t}\n"
+	"}\n";
+
+static const char shape_want[] =
+	"table inet berth {\n"
+	"\tmap fwd_in {\n"
+	"\t\ttype ifname : verdict\n"
+	"\t\telements = { \"docker0\" : jump fwd-in-docker0 }\n"
+	"\t}\n"
+	"\n"
+	"\tmap pub4_any {\n"
+	"\t\ttype inet_proto . inet_service : ipv4_addr . inet_service\n"
+	"\t}\n"
+	"\n"
+	"\tmap pub4_any_range {\n"
+	"\t\ttype inet_proto . inet_service : ipv4_addr\n"
+	"\t\tflags interval\n"
+	"\t}\n"
+	"\n"
+	"\tset pub4_allow {\n"
+	"\t\ttype ipv4_addr . inet_proto . inet_service\n"
+	"\t}\n"
+	"\n"
+	"\tset pub4_allow_range {\n"
+	"\t\ttype ipv4_addr . inet_proto . inet_service\n"
+	"\t\tflags interval\n"
+	"\t}\n"
+	"\n"
+	"\tchain user-forward {\n"
+	"\t\t# (the admin's rules: not berth's, not compared)\n"
+	"\t}\n"
+	"}\n"
+	"table bridge berth {\n"
+	"\tset icc_off4 {\n"
+	"\t\ttype ipv4_addr\n"
+	"\t\tflags interval\n"
+	"\t\telements = { 172.18.0.0/16 }\n"
+	"\t}\n"
+	"}\n";
+
+static const char *const ports_want[] = {
+	"add element inet berth pub4_allow { 172.17.0.2 . tcp . 80 }",
+	"add element inet berth pub4_allow { 172.17.0.2 . udp . 53 }",
+	"add element inet berth pub4_allow_range { 172.17.0.2 . tcp . 9000-9009 }",
+	"add element inet berth pub4_any { tcp . 8080 : 172.17.0.2 . 80 }",
+	"add element inet berth pub4_any { udp . 5353 : 172.17.0.2 . 53 }",
+	"add element inet berth pub4_any_range { tcp . 9000-9009 : 172.17.0.2 }",
+	NULL,
+};
+
+static struct plan_port port(unsigned hport, unsigned cport, const char *proto)
+{
+	struct plan_port pp = { .bridge = "docker0", .host_port = (uint16_t)hport, .container_port = (uint16_t)cport,
+				.proto = proto };
+
+	ip4_parse("172.17.0.2", &pp.container_ip, NULL);
+	return pp;
+}
+
+static bool lines_are(const struct strv *got, const char *const *want)
+{
+	size_t n = 0;
+
+	while (want[n])
+		n++;
+	if (got->n != n)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(got->v[i], want[i]) != 0)
+			return false;
+	return true;
+}
+
+int main(void)
+{
+	struct network docker0 = golden_network("docker0", "172.17.0.1/16", 0);
+	struct plan_port ports[12];
+	struct plan_input in = { .iptables = true, .userland_proxy = true, .networks = &docker0, .n_networks = 1,
+				 .ports = ports };
+	struct fw_plan *p = NULL, *q = NULL, *c;
+	struct strv got = { 0 }, derived = { 0 };
+	char *shape = NULL, *joined;
+
+	CHECK("split a listing", nft_listing_split(listing, &shape, &got) == 0);
+	CHECK_STR("the shape: no published-port element, no admin rule, other elements kept", shape, shape_want);
+	CHECK("the elements: one line each, sorted, wrapped statements included", lines_are(&got, ports_want));
+	joined = nft_listing_join(shape, &got);
+	CHECK("join: the shape, then the element lines",
+	      joined && strncmp(joined, shape_want, strlen(shape_want)) == 0 &&
+		      strstr(joined, "# published ports: the elements of the pub4_* maps and sets\n"
+				     "add element inet berth pub4_allow { 172.17.0.2 . tcp . 80 }\n"));
+	free(joined);
+
+	/* The same bindings as a plan: 8080->80, 5353->53/udp, 9000-9009 identity. */
+	ports[0] = port(8080, 80, "tcp");
+	ports[1] = port(5353, 53, "udp");
+	for (unsigned i = 0; i < 10; i++)
+		ports[2 + i] = port(9000 + i, 9000 + i, "tcp");
+	in.n_ports = 12;
+	CHECK("plan with ports", plan_build(&in, &p, NULL) == 0);
+	CHECK("derive the plan's elements", p && nft_port_elements(p, &derived) == 0);
+	CHECK("the plan's elements are the listing's", strv_equal(&derived, &got));
+
+	in.n_ports = 0;
+	CHECK("plan without ports", plan_build(&in, &q, NULL) == 0);
+	CHECK("same shape with and without ports", p && q && fw_plan_same_shape(p, q));
+	c = p ? fw_plan_dup(p) : NULL;
+	CHECK("a copy", c && c->n_ports == 12 && c->ports != p->ports && c->ports[11].host_port == 9009 &&
+				c->networks != p->networks && strcmp(c->networks[0].bridge, "docker0") == 0);
+	if (c) {
+		c->networks[0].icc = false;
+		CHECK("icc changed: not the same shape", !fw_plan_same_shape(p, c));
+		c->networks[0].icc = true;
+		c->userland_proxy = false;
+		CHECK("proxy changed: not the same shape", !fw_plan_same_shape(p, c));
+	}
+	fw_plan_free(c);
+	fw_plan_free(p);
+	fw_plan_free(q);
+	strv_release(&got);
+	strv_release(&derived);
+	free(shape);
+	CHECK_DONE();
+}
