@@ -6,7 +6,8 @@
 #   1. data plane: CONNS (2000) sequential TCP connects from a client namespace to 198.18.0.1:FIRST
 #      and 198.18.0.1:LAST of N published ports (N in NS = 10 1000 10000). Each connect is
 #      connect() + close() with an RST, so only the SYN walks the firewall's NEW path (nat
-#      PREROUTING, filter FORWARD). The cell's value is total / CONNS in µs, median of REPS runs.
+#      PREROUTING, filter FORWARD). The cell's value is total / CONNS in µs, median of REPS runs;
+#      the median connect() latency of each run (conn_med, median of REPS) is printed next to it.
 #   2. control plane: the wall time of `berth run -d -p ...` (setup) and `berth rm -f` (teardown)
 #      of a container with 1 and with 1000 published ports, per berth backend, median of REPS.
 #
@@ -337,7 +338,7 @@ done
 for r in $BERTHS; do log "$r: after the control plane: $(fw_summary "$r")"; done
 
 # --- 1. data plane ---------------------------------------------------------------------------------
-declare -A FIRST LAST
+declare -A FIRST LAST FMED LMED
 for n in $NS; do
 	last_h=$((HPORT + n - 1)) last_c=$(lastc "$n")
 	for r in $RULESETS; do
@@ -358,7 +359,7 @@ for n in $NS; do
 		log "$r n=$n: published $HPORT-$last_h -> $CPORT-$last_c in $(ms_since "$t0") ms; $(fw_summary "$r")"
 		wait_banner "$r" "$HPORT" "$CPORT"
 		wait_banner "$r" "$last_h" "$last_c"
-		FIRST[$r,$n]='' LAST[$r,$n]=''
+		FIRST[$r,$n]='' LAST[$r,$n]='' FMED[$r,$n]='' LMED[$r,$n]=''
 	done
 	for rep in $(seq "$REPS"); do
 		# Rotate the rulesets and swap first/last every repetition, so neither position is favoured.
@@ -375,7 +376,8 @@ for n in $NS; do
 					exit 1
 				fi
 				read -r tot per med p90 fails <<<"$out"
-				if [ $which = first ]; then FIRST[$r,$n]+=" $per"; else LAST[$r,$n]+=" $per"; fi
+				if [ $which = first ]; then FIRST[$r,$n]+=" $per" FMED[$r,$n]+=" $med"
+				else LAST[$r,$n]+=" $per" LMED[$r,$n]+=" $med"; fi
 				log "$r n=$n rep $rep $which ($port): $CONNS connects in $tot s, $per us each (median $med, p90 $p90, $fails failed)"
 			done
 		done
@@ -388,6 +390,7 @@ for n in $NS; do
 			berth "$r" rm -f "${DP_ID[$r]}" >/dev/null
 		fi
 		FIRST[$r,$n]=$(median ${FIRST[$r,$n]}) LAST[$r,$n]=$(median ${LAST[$r,$n]})
+		FMED[$r,$n]=$(median ${FMED[$r,$n]}) LMED[$r,$n]=$(median ${LMED[$r,$n]})
 	done
 done
 for r in $BERTHS; do
@@ -400,17 +403,20 @@ log "measurements done: $(others)"
 # --- the tables ------------------------------------------------------------------------------------
 echo
 echo "data plane: $CONNS sequential TCP connects (connect + RST) client -> $HOST_IP:PORT, N published ports"
-echo "host $HPORT..$HPORT+N-1 -> container $CPORT..$CPORT+N-1; us per connect = total/$CONNS, median of $REPS runs"
-fmt='%-16s %6s %10s %10s %11s\n'
-printf "$fmt" ruleset N first_us last_us last/first
+echo "host $HPORT..$HPORT+N-1 -> container $CPORT..$CPORT+N-1; us per connect = total/$CONNS, median of $REPS runs;"
+echo "conn_med = the median connect() latency of a run (socket and close not counted), median of $REPS runs"
+fmt='%-16s %6s %10s %10s %11s %15s %14s\n'
+printf "$fmt" ruleset N first_us last_us last/first conn_med_first conn_med_last
 for r in $RULESETS; do
 	for n in $NS; do
-		printf "$fmt" "${LABEL[$r]}" "$n" "${FIRST[$r,$n]}" "${LAST[$r,$n]}" "$(ratio "${LAST[$r,$n]}" "${FIRST[$r,$n]}")"
+		printf "$fmt" "${LABEL[$r]}" "$n" "${FIRST[$r,$n]}" "${LAST[$r,$n]}" "$(ratio "${LAST[$r,$n]}" "${FIRST[$r,$n]}")" \
+			"${FMED[$r,$n]}" "${LMED[$r,$n]}"
 	done
 done
 big=${NS##* }
 if [[ " $RULESETS " == *" nft "* ]]; then
-	line="N=$big: nftables last vs first $(pctdiff "${LAST[nft,$big]}" "${FIRST[nft,$big]}") (goal: within 10%)"
+	line="N=$big: nftables last vs first $(pctdiff "${LAST[nft,$big]}" "${FIRST[nft,$big]}") (goal: within 10%;"
+	line="$line connect() medians $(pctdiff "${LMED[nft,$big]}" "${FMED[nft,$big]}"))"
 	[[ " $RULESETS " == *" ipt "* ]] &&
 		line="$line; iptables-backend last / nft last $(ratio "${LAST[ipt,$big]}" "${LAST[nft,$big]}")x"
 	[[ " $RULESETS " == *" docker "* ]] &&
