@@ -12,9 +12,11 @@
  * be the one before plus one, or someone else committed in between and the tables are listed.
  * A changed generation means someone committed something, usually elsewhere (iptables-nft,
  * another table): the tables are listed and compared with what berth knows; equal, the new
- * generation is taken; different, the tables are replaced whole — the drift repair. Anything
- * but ports changing (networks, flags) also replaces the tables whole, in one transaction that
- * re-emits the user-forward rules read just before.
+ * generation is taken; different, the tables are replaced whole — the drift repair. Networks
+ * that come and go are a delta too (their chains and dispatch elements; the shape is listed
+ * after). Only a start, a drift, or a bridge that changed its network replaces the tables
+ * whole, in one transaction that re-emits the user-forward rules read just before: otherwise
+ * berth never touches that chain.
  */
 #include "fw/fw_impl.h"
 
@@ -151,37 +153,41 @@ static int replace(struct fw *fw, const struct fw_plan *p, struct berr *err)
 	return r < 0 ? r : 1;
 }
 
-/* Only ports changed: element deletes and adds, one transaction. 0 when nothing changed. */
-static int update_ports(struct fw *fw, const struct fw_plan *p, struct berr *err)
+/* What changed since the applied plan, as one transaction: element deletes and adds, and the
+ * chains of networks that came or went. -ENOTSUP when only a whole replace can express it. */
+static int update(struct fw *fw, const struct fw_plan *p, struct berr *err)
 {
-	char *delta = nft_render_port_delta(fw->state->applied, p);
+	struct fw_nft *s = fw->state;
+	bool networks = !fw_plan_same_shape(s->applied, p);
+	char *delta = nft_render_delta(s->applied, p);
 	uint32_t g = 0;
 	int r;
 
 	if (!delta)
-		return errno == EINVAL ? berr_set(err, -EINVAL, "nftables: a protocol cannot be written")
-				       : berr_set(err, -ENOMEM, "nftables: out of memory");
+		return errno == ENOTSUP ? -ENOTSUP
+		       : errno == EINVAL ? berr_set(err, -EINVAL, "nftables: a bridge name or protocol cannot be written")
+					 : berr_set(err, -ENOMEM, "nftables: out of memory");
 	if (!*delta) {
 		free(delta);
-		return keep_applied(fw->state, p, err);
+		return keep_applied(s, p, err);
 	}
 	r = nft_tool_run(fw->nft, delta, err);
 	free(delta);
 	if (r >= 0)
 		r = nft_tool_genid(fw->nft, &g, err);
-	if (r >= 0 && g == fw->state->genid + 1) {
-		/* Only berth's commit since the state berth knew: the shape is unchanged, the elements
-		 * are the plan's. */
-		strv_release(&fw->state->ports);
-		r = nft_port_elements(p, &fw->state->ports);
+	if (r >= 0 && !networks && g == s->genid + 1) {
+		/* Only berth's commit since the state berth knew, and only elements: the shape is
+		 * unchanged, the elements are the plan's. */
+		strv_release(&s->ports);
+		r = nft_port_elements(p, &s->ports);
 		if (r < 0)
 			r = berr_set(err, r, "nftables: out of memory");
-		fw->state->genid = g;
+		s->genid = g;
 	} else if (r >= 0) {
 		r = take_reference(fw, err);
 	}
 	if (r >= 0)
-		r = keep_applied(fw->state, p, err);
+		r = keep_applied(s, p, err);
 	return r < 0 ? r : 1;
 }
 
@@ -225,12 +231,14 @@ int fw_nft_apply(struct fw *fw, const struct fw_plan *p, struct berr *err)
 	r = intact(fw, &ok, err);
 	if (r < 0)
 		return r;
-	if (!ok || !fw_plan_same_shape(fw->state->applied, p))
+	if (!ok)
 		return replace(fw, p, err);
-	r = update_ports(fw, p, &first);
+	r = update(fw, p, &first);
 	if (r >= 0)
 		return r;
-	/* An element the kernel refused (someone added a conflicting one between our generation
+	if (r == -ENOTSUP)
+		return replace(fw, p, err);
+	/* Something the kernel refused (someone added a conflicting element between our generation
 	 * check and the commit): the whole tables, from the plan, settle it. */
 	r = replace(fw, p, err);
 	return r < 0 ? berr_wrap(err, r, "%s; then replacing the tables", first.msg) : r;
@@ -260,7 +268,7 @@ static char *desired_text(struct fw *fw, const struct fw_plan *p)
 	bool same = false;
 
 	if (s && s->applied && s->shape && fw_plan_same_shape(s->applied, p)) {
-		delta = nft_render_port_delta(s->applied, p);
+		delta = nft_render_delta(s->applied, p);
 		same = delta && !*delta;
 		free(delta);
 	}

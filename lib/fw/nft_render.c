@@ -374,6 +374,24 @@ static void put_start(struct strbuf *b, const struct fw_plan *p, const char *use
 		      "}\n");
 }
 
+/* Networks whose containers the raw guard protects: the NATed ones and internal ones. Without
+ * masquerading a container's own address is meant to be routed to (replies to its outgoing
+ * connections come back to it), as in the iptables backend and Docker 28. */
+static bool guarded(const struct fw_plan *p, const struct plan_network *n)
+{
+	return p->firewall && p->direct_routing_guard && (n->internal || n->masquerade);
+}
+
+/* One bridge's raw guard chain. The plan has no gateway address (and a network's gateway need
+ * not be its first address): "fib daddr type local" is what the spec's "ip daddr GATEWAY" means. */
+static void put_raw_chain(struct strbuf *b, const char *br)
+{
+	strbuf_addf(b, "add chain " T " raw-guard-%s\n", br);
+	strbuf_addf(b, "add rule " T " raw-guard-%s iifname \"%s\" return\n", br, br);
+	strbuf_addf(b, "add rule " T " raw-guard-%s fib daddr type local return comment \"GATEWAY IS A HOST ADDRESS\"\n", br);
+	strbuf_addf(b, "add rule " T " raw-guard-%s counter drop comment \"DIRECT ACCESS\"\n", br);
+}
+
 /*
  * The raw guards, last. nft 1.0.6 sends the elements of an interval map created in the same
  * transaction together with the map itself, wherever the "add element" stands: a raw_guard4
@@ -387,16 +405,9 @@ static void put_raw(struct strbuf *b, const struct fw_plan *p)
 
 	if (guard) {
 		strbuf_add(b, "\n# raw guards: after the bridges' chains (raw_guard4 is an interval map)\n");
-		for (size_t i = p->n_networks; i-- > 0;) {
-			const char *br = p->networks[i].bridge;
-
-			/* The plan has no gateway address (and a network's gateway need not be its first
-			 * address): "fib daddr type local" is what the spec's "ip daddr GATEWAY" means. */
-			strbuf_addf(b, "add chain " T " raw-guard-%s\n", br);
-			strbuf_addf(b, "add rule " T " raw-guard-%s iifname \"%s\" return\n", br, br);
-			strbuf_addf(b, "add rule " T " raw-guard-%s fib daddr type local return comment \"GATEWAY IS A HOST ADDRESS\"\n", br);
-			strbuf_addf(b, "add rule " T " raw-guard-%s counter drop comment \"DIRECT ACCESS\"\n", br);
-		}
+		for (size_t i = p->n_networks; i-- > 0;)
+			if (guarded(p, &p->networks[i]))
+				put_raw_chain(b, p->networks[i].bridge);
 	}
 	strbuf_add(b, "table " T " {\n"
 		      "\tmap raw_guard4 { type ipv4_addr : verdict; flags interval; }\n");
@@ -417,8 +428,9 @@ static void put_raw(struct strbuf *b, const struct fw_plan *p)
 	for (size_t i = p->n_networks; i-- > 0;) {
 		const struct plan_network *n = &p->networks[i];
 
-		strbuf_addf(b, "add element " T " raw_guard4 { %s : jump raw-guard-%s }\n",
-			    cidr4_format(n->subnet, sub, sizeof(sub)), n->bridge);
+		if (guarded(p, n))
+			strbuf_addf(b, "add element " T " raw_guard4 { %s : jump raw-guard-%s }\n",
+				    cidr4_format(n->subnet, sub, sizeof(sub)), n->bridge);
 	}
 }
 
@@ -520,16 +532,85 @@ char *nft_render_full(const struct fw_plan *p, const char *user_forward_rules)
 	return s;
 }
 
-char *nft_render_port_delta(const struct fw_plan *before, const struct fw_plan *after)
+static const struct plan_network *find_network(const struct fw_plan *p, const char *bridge)
+{
+	for (size_t i = 0; p && i < p->n_networks; i++)
+		if (strcmp(p->networks[i].bridge, bridge) == 0)
+			return &p->networks[i];
+	return NULL;
+}
+
+static bool same_network(const struct plan_network *a, const struct plan_network *b)
+{
+	return a->subnet.addr.s_addr == b->subnet.addr.s_addr && a->subnet.prefix == b->subnet.prefix &&
+	       a->internal == b->internal && a->icc == b->icc && a->masquerade == b->masquerade;
+}
+
+/* Can going from before to after be written as a delta? The same flags, and every bridge in
+ * both plans the same network: networks only come and go (network create/rm). */
+static bool delta_possible(const struct fw_plan *before, const struct fw_plan *after)
+{
+	if (before->firewall != after->firewall || before->userland_proxy != after->userland_proxy ||
+	    before->direct_routing_guard != after->direct_routing_guard)
+		return false;
+	for (size_t i = 0; i < after->n_networks; i++) {
+		const struct plan_network *o = find_network(before, after->networks[i].bridge);
+
+		if (o && !same_network(o, &after->networks[i]))
+			return false;
+	}
+	return true;
+}
+
+/* "network rm" (the spec's netdel-br-b.nft): the dispatch elements, then the chains they
+ * pointed at (a chain a map still jumps to cannot be deleted: EBUSY). */
+static void put_network_removal(struct strbuf *b, const struct fw_plan *p, const struct plan_network *n)
+{
+	const char *br = n->bridge;
+	bool nat = !n->internal, egress = nat && n->masquerade, guard = guarded(p, n);
+	char sub[CIDR4_STR_MAX];
+
+	cidr4_format(n->subnet, sub, sizeof(sub));
+	strbuf_addf(b, "\n# network on %s removed\n", br);
+	strbuf_addf(b, "delete element " T " fwd_in { \"%s\" }\n", br);
+	if (n->internal)
+		strbuf_addf(b, "delete element " T " fwd_out { \"%s\" }\n", br);
+	if (nat)
+		strbuf_addf(b, "delete element " T " post_in { \"%s\" }\n", br);
+	if (egress)
+		strbuf_addf(b, "delete element " T " post_out { \"%s\" }\n", br);
+	if (nat && p->userland_proxy)
+		strbuf_addf(b, "delete element " T " proxy_bridges { \"%s\" }\n", br);
+	if (guard)
+		strbuf_addf(b, "delete element " T " raw_guard4 { %s }\n", sub);
+	if (!n->icc)
+		strbuf_addf(b, "delete element bridge berth icc_off4 { %s }\n", sub);
+	strbuf_addf(b, "delete chain " T " fwd-in-%s\n", br);
+	if (n->internal)
+		strbuf_addf(b, "delete chain " T " fwd-out-%s\n", br);
+	if (nat)
+		strbuf_addf(b, "delete chain " T " post-in-%s\n", br);
+	if (egress)
+		strbuf_addf(b, "delete chain " T " post-out-%s\n", br);
+	if (guard)
+		strbuf_addf(b, "delete chain " T " raw-guard-%s\n", br);
+}
+
+char *nft_render_delta(const struct fw_plan *before, const struct fw_plan *after)
 {
 	struct elems eb = { 0 }, ea = { 0 };
 	struct elem **sb = NULL, **sa = NULL;
 	struct strbuf b = { 0 };
 	size_t nb = 0, na = 0, i = 0, j = 0;
+	char sub[CIDR4_STR_MAX];
 	char *s = NULL;
 
-	if (!plan_ok(before) || !plan_ok(after)) {
+	if (!before || !after || !plan_ok(before) || !plan_ok(after)) {
 		errno = EINVAL;
+		return NULL;
+	}
+	if (!delta_possible(before, after)) {
+		errno = ENOTSUP;
 		return NULL;
 	}
 	if (plan_elems(before, &eb) < 0 || plan_elems(after, &ea) < 0 || !(sb = elems_sorted(&eb, &nb)) ||
@@ -547,7 +628,25 @@ char *nft_render_port_delta(const struct fw_plan *before, const struct fw_plan *
 		else
 			i++, j++;
 	}
+	/* Ports first out, networks next (removed, then added, oldest first), ports last in: no
+	 * element ever points at a network that is not there. With the firewall off no network has
+	 * anything in nftables. */
 	put_elems(&b, "delete", &eb, true);
+	for (size_t k = 0; after->firewall && k < before->n_networks; k++)
+		if (!find_network(after, before->networks[k].bridge))
+			put_network_removal(&b, before, &before->networks[k]);
+	for (size_t k = after->n_networks; after->firewall && k-- > 0;) {
+		const struct plan_network *n = &after->networks[k];
+
+		if (find_network(before, n->bridge))
+			continue;
+		put_network(&b, after, n);
+		if (guarded(after, n)) {
+			put_raw_chain(&b, n->bridge);
+			strbuf_addf(&b, "add element " T " raw_guard4 { %s : jump raw-guard-%s }\n",
+				    cidr4_format(n->subnet, sub, sizeof(sub)), n->bridge);
+		}
+	}
 	put_elems(&b, "add", &ea, true);
 	s = strbuf_steal(&b);   /* "" when nothing changed */
 out:

@@ -45,12 +45,13 @@
 char *nft_render_full(const struct fw_plan *p, const char *user_forward_rules);
 
 /*
- * Only the element changes between two plans (ports published/unpublished): "delete element"
- * lines (keys only) then "add element" lines, for the pub4_* maps and sets, in one script.
- * A NULL plan counts as one without ports. Returns "" when nothing changes; NULL with errno as
- * nft_render_full. Everything else (networks, flags) must be equal, or use nft_render_full.
+ * The change from one applied plan to the next as one script: published-port element deletes,
+ * removed networks (dispatch elements, then their chains), added networks (chains, rules,
+ * elements; raw guard chain and raw_guard4 element), published-port element adds. Returns ""
+ * when nothing changes; NULL with errno ENOTSUP when only nft_render_full can express it (flags
+ * changed, or a bridge kept its name but not its network), EINVAL/ENOMEM as nft_render_full.
  */
-char *nft_render_port_delta(const struct fw_plan *before, const struct fw_plan *after);
+char *nft_render_delta(const struct fw_plan *before, const struct fw_plan *after);
 
 /*
  * The published-port elements of a plan, one "add element inet berth SET { ELEMENT }" line each,

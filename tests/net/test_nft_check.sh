@@ -72,6 +72,37 @@ sed -n '/^\tchain user-forward {$/,/^\t}$/p' "$DIR/user-forward.nft" >"$DIR/uf-w
 nft_in -t list chain inet berth user-forward | sed -n '/^\tchain user-forward {$/,/^\t}$/p' >"$DIR/uf-got"
 same "user-forward.nft: nft lists the re-emitted rules unchanged (ready for the next restart)" "$DIR/uf-want" "$DIR/uf-got"
 
+# --- network deltas: docker0 alone -> three networks -> docker0 alone ---------------------------
+# canon: the ruleset as a sorted list of objects (no handles; a rule keeps its place in its chain;
+# elements sorted), so that the same ruleset built in another order compares equal.
+canon() { nft_in -j -s list ruleset | python3 -c '
+import json, sys
+out, pos = [], {}
+for o in json.load(sys.stdin)["nftables"]:
+    for kind, v in o.items():
+        if kind == "metainfo":
+            continue
+        v.pop("handle", None)
+        if kind == "rule":
+            key = (v["family"], v["table"], v["chain"])
+            v["pos"] = pos[key] = pos.get(key, -1) + 1
+        if "elem" in v:
+            v["elem"] = sorted(v["elem"], key=json.dumps)
+        out.append(json.dumps({kind: v}, sort_keys=True))
+print("\n".join(sorted(out)))'; }
+nft_in flush ruleset
+nft_in -f "$DIR/three-networks.nft"
+canon >"$DIR/three-canon"
+nft_in flush ruleset
+nft_in -f "$DIR/default.nft"
+canon >"$DIR/default-canon"
+nft_ok "delta-network-create.nft: applies on default.nft" -f "$DIR/delta-network-create.nft"
+canon >"$DIR/created-canon"
+same "delta-network-create.nft: the result is three-networks.nft's ruleset" "$DIR/three-canon" "$DIR/created-canon"
+nft_ok "delta-network-rm.nft: applies" -f "$DIR/delta-network-rm.nft"
+canon >"$DIR/removed-canon"
+same "delta-network-rm.nft: the result is default.nft's ruleset" "$DIR/default-canon" "$DIR/removed-canon"
+
 # --- port deltas on top of the script they were computed from ------------------------------------
 nft_in flush ruleset
 nft_in -f "$DIR/default.nft"

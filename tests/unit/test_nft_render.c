@@ -46,8 +46,8 @@ static char *full(const struct plan_input *in, const char *user)
 
 static char *delta(const struct plan_input *before, const struct plan_input *after)
 {
-	struct fw_plan *b = before ? plan(before) : NULL, *a = after ? plan(after) : NULL;
-	char *s = nft_render_port_delta(b, a);
+	struct fw_plan *b = plan(before), *a = plan(after);
+	char *s = b && a ? nft_render_delta(b, a) : NULL;
 
 	fw_plan_free(b);
 	fw_plan_free(a);
@@ -327,6 +327,49 @@ int main(void)
 		free(hundred);
 	}
 
+	/* Network deltas: from docker0 alone to the three networks (an internal one and an icc=false
+	 * one added, with a port published on the icc=false one) and back. test_nft_check.sh applies
+	 * them on default.nft and compares the result with three-networks.nft loaded whole. */
+	{
+		struct plan_port on_a = port("172.18.0.2", NULL, 8080, 80, "tcp");
+		struct plan_input one = base,
+				  all = { .iptables = true, .userland_proxy = true, .networks = three, .n_networks = 3 };
+		char *d;
+
+		snprintf(on_a.bridge, sizeof(on_a.bridge), "br-aaaaaaaaaaaa");
+		d = delta(&one, &all);
+		same_as_golden("delta-network-create.nft", d);
+		CHECK("network delta: the two new networks' chains, not docker0's",
+		      d && strstr(d, "add chain inet berth fwd-in-br-aaaaaaaaaaaa\n") &&
+			      strstr(d, "add chain inet berth fwd-out-br-bbbbbbbbbbbb\n") &&
+			      strstr(d, "add element bridge berth icc_off4 { 172.18.0.0/16 }\n") && !strstr(d, "docker0"));
+		free(d);
+		d = delta(&all, &one);
+		same_as_golden("delta-network-rm.nft", d);
+		CHECK("network rm delta: elements deleted before the chains",
+		      d && strstr(d, "delete element inet berth fwd_in { \"br-aaaaaaaaaaaa\" }") <
+				   strstr(d, "delete chain inet berth fwd-in-br-aaaaaaaaaaaa"));
+		free(d);
+		all.ports = &on_a;
+		all.n_ports = 1;
+		d = delta(&all, &one);
+		CHECK("network rm with a port: the port's elements go first",
+		      d && strstr(d, "delete element inet berth pub4_any { tcp . 8080 }") <
+				   strstr(d, "delete chain inet berth fwd-in-br-aaaaaaaaaaaa"));
+		free(d);
+		{
+			struct network renumbered[3] = { three[0], three[1], three[2] };
+			struct plan_input moved = all;
+
+			cidr4_parse("172.28.0.1/16", &renumbered[2].subnet, NULL);
+			moved.networks = renumbered;
+			errno = 0;
+			d = delta(&all, &moved);
+			CHECK("a bridge that kept its name but not its subnet needs the whole tables", !d && errno == ENOTSUP);
+			free(d);
+		}
+	}
+
 	/* Deltas: publish two ports -> add element lines only; unpublish -> delete element lines only. */
 	{
 		struct plan_port two[2] = { port("172.17.0.2", NULL, 8080, 80, "tcp"),
@@ -349,15 +392,25 @@ int main(void)
 		d = delta(&pub, &pub);
 		CHECK_STR("delta: no change is \"\"", d, "");
 		free(d);
-		d = nft_render_port_delta(NULL, NULL);
-		CHECK_STR("delta: NULL plans are no change", d, "");
+		d = delta(&none, &none);
+		CHECK_STR("delta: no ports either side is no change", d, "");
 		free(d);
-		d = delta(NULL, &none);
-		CHECK_STR("delta: NULL vs a plan without ports is no change", d, "");
-		free(d);
-		d = delta(NULL, &pub);
-		CHECK("delta: NULL before publishes everything", all_lines(d, "add element ") && count(d, "\n") == 3);
-		free(d);
+		{
+			struct plan_input noproxy = pub;
+			struct fw_plan *b = plan(&pub), *a;
+
+			noproxy.userland_proxy = false;
+			a = plan(&noproxy);
+			errno = 0;
+			d = b && a ? nft_render_delta(b, a) : NULL;
+			CHECK("delta: a changed flag needs the whole tables (ENOTSUP)", !d && errno == ENOTSUP);
+			free(d);
+			errno = 0;
+			d = b ? nft_render_delta(b, NULL) : NULL;
+			CHECK("delta: NULL is EINVAL", !d && errno == EINVAL);
+			fw_plan_free(a);
+			fw_plan_free(b);
+		}
 
 		/* Two bindings to one container port share its allow element: unpublishing one keeps it. */
 		struct plan_port shared[2] = { port("172.17.0.2", NULL, 8080, 80, "tcp"), port("172.17.0.2", NULL, 8081, 80, "tcp") };
