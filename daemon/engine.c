@@ -375,6 +375,8 @@ int engine_start(struct engine *e, const struct berth_config *c, int epfd, struc
 		r = engine_plan(e, e->switched_ip_forward, &plan, err);
 	if (r >= 0)
 		r = engine_apply_firewall(e, plan, err);
+	if (r >= 0 && *fw_notice(e->fw))
+		log_warn("firewall: %s", fw_notice(e->fw));
 	if (r >= 0)
 		r = sync_proxy(e, plan, err);
 	if (r >= 0) {

@@ -67,6 +67,11 @@ const char *fw_describe(const struct fw *fw)
 	return fw->describe;
 }
 
+const char *fw_notice(const struct fw *fw)
+{
+	return fw->notice;
+}
+
 const char *fw_variant(const struct fw *fw)
 {
 	return fw->backend == FW_NFTABLES ? "nf_tables" : ipt_tool_variant(fw->ipt);

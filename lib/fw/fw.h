@@ -18,6 +18,11 @@ void fw_free(struct fw *fw);
 /* "iptables (nf_tables)", "nftables" */
 const char *fw_describe(const struct fw *fw);
 
+/* After the first fw_apply: something about the host the operator should hear of (nftables: a
+ * forward base chain of another table with policy drop, which berth's accepts cannot
+ * override); "" if nothing. */
+const char *fw_notice(const struct fw *fw);
+
 /* The record of rules this plan owns in shared (built-in) chains; the store keeps it. Empty for
  * nftables, whose rules all live in berth's own tables. */
 int fw_owned(const struct fw *fw, const struct fw_plan *p, struct strv *ret, struct berr *err);

@@ -20,6 +20,7 @@ struct fw {
 	struct fw_nft *state;   /* nftables: what berth applied last */
 	bool cleaned_other;     /* the other backend's leftovers were looked for (once per start) */
 	char describe[64];
+	char notice[512];       /* something about the host the operator should know; "" if nothing */
 };
 
 int fw_ipt_apply(struct fw *fw, const struct fw_plan *p, char *const *history, struct berr *err);

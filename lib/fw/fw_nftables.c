@@ -21,6 +21,7 @@
 #include "fw/fw_impl.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -218,6 +219,32 @@ static int intact(struct fw *fw, bool *ret, struct berr *err)
 	return 0;
 }
 
+/* Pitfall 1 of the spec: an accept is final only in its own base chain, so another table's
+ * forward chain with policy drop (iptables-nft's FORWARD after Docker or ufw, firewalld) drops
+ * what berth accepts. Said once, at start; berth does not touch other tables. */
+static void notice_forward_drops(struct fw *fw)
+{
+	struct strv drops = { 0 };
+	struct berr ignored = { 0 };
+	struct strbuf b = { 0 };
+	char *text;
+
+	if (nft_tool_forward_drops(fw->nft, &drops, &ignored) < 0 || drops.n == 0) {
+		strv_release(&drops);
+		return;
+	}
+	for (size_t i = 0; i < drops.n; i++)
+		strbuf_addf(&b, "%s%s", i ? ", " : "", drops.v[i]);
+	text = strbuf_steal(&b);
+	snprintf(fw->notice, sizeof(fw->notice),
+		 "forward chain(s) of other tables drop by default (%s): an accept in berth's tables cannot "
+		 "override them, so published ports and containers' outgoing traffic are dropped there unless "
+		 "those chains accept them",
+		 text ? text : "?");
+	free(text);
+	strv_release(&drops);
+}
+
 int fw_nft_apply(struct fw *fw, const struct fw_plan *p, struct berr *err)
 {
 	struct berr first = { 0 };
@@ -226,8 +253,10 @@ int fw_nft_apply(struct fw *fw, const struct fw_plan *p, struct berr *err)
 
 	if (!fw->state && !(fw->state = calloc(1, sizeof(*fw->state))))
 		return berr_set(err, -ENOMEM, "nftables: out of memory");
-	if (!fw->state->applied)
+	if (!fw->state->applied) {
+		notice_forward_drops(fw);
 		return replace(fw, p, err);
+	}
 	r = intact(fw, &ok, err);
 	if (r < 0)
 		return r;

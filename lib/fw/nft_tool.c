@@ -2,6 +2,7 @@
 #include "fw/nft_tool.h"
 
 #include <errno.h>
+#include <jansson.h>
 #include <arpa/inet.h>
 #include <libmnl/libmnl.h>
 #include <linux/netfilter.h>
@@ -155,6 +156,42 @@ int nft_tool_list(struct nft_tool *t, const char *family, const char *name, char
 	out = nft_ctx_get_output_buffer(t->ctx);
 	*ret = strdup(out ? out : "");
 	return *ret ? 0 : berr_set(err, -ENOMEM, "nftables: out of memory");
+}
+
+int nft_tool_forward_drops(struct nft_tool *t, struct strv *ret, struct berr *err)
+{
+	unsigned flags = nft_ctx_output_get_flags(t->ctx);
+	json_t *doc, *list, *o;
+	size_t i;
+	int r;
+
+	nft_ctx_output_set_flags(t->ctx, flags | NFT_CTX_OUTPUT_JSON);
+	r = nft_run_cmd_from_buffer(t->ctx, "list chains");
+	nft_ctx_output_set_flags(t->ctx, flags);
+	if (r != 0)
+		return run_error(nft_ctx_get_error_buffer(t->ctx), "-", "list chains", err);
+	doc = json_loads(nft_ctx_get_output_buffer(t->ctx), 0, NULL);
+	list = json_object_get(doc, "nftables");
+	r = 0;
+	json_array_foreach(list, i, o) {
+		json_t *c = json_object_get(o, "chain");
+		const char *family = json_string_value(json_object_get(c, "family"));
+		const char *table = json_string_value(json_object_get(c, "table"));
+		const char *name = json_string_value(json_object_get(c, "name"));
+		const char *hook = json_string_value(json_object_get(c, "hook"));
+		const char *policy = json_string_value(json_object_get(c, "policy"));
+
+		if (!family || !table || !name || !hook || !policy || strcmp(hook, "forward") != 0 ||
+		    strcmp(policy, "drop") != 0 ||
+		    (strcmp(table, "berth") == 0 && (strcmp(family, "inet") == 0 || strcmp(family, "bridge") == 0)))
+			continue;
+		if (strv_pushf(ret, "%s %s %s", family, table, name) < 0) {
+			r = berr_set(err, -ENOMEM, "nftables: out of memory");
+			break;
+		}
+	}
+	json_decref(doc);
+	return r;
 }
 
 static int gen_cb(const struct nlmsghdr *nlh, void *data)

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "util/err.h"
+#include "util/strv.h"
 
 struct nft_tool;
 
@@ -21,6 +22,10 @@ int nft_tool_run(struct nft_tool *t, const char *script, struct berr *err);
 
 /* `nft list table FAMILY NAME` without counters; "" when the table does not exist. */
 int nft_tool_list(struct nft_tool *t, const char *family, const char *name, char **ret, struct berr *err);
+
+/* Base chains of other tables on the forward hook whose policy is drop, as "FAMILY TABLE CHAIN"
+ * lines (an accept in berth's tables cannot override them). */
+int nft_tool_forward_drops(struct nft_tool *t, struct strv *ret, struct berr *err);
 
 /* The ruleset generation: bumped by every commit of anyone in this network namespace. */
 int nft_tool_genid(struct nft_tool *t, uint32_t *ret, struct berr *err);
