@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Runs every test against each build directory given (default: build), and ends with the
-# line "N passed, N failed". Unit tests need no root; tests/net/*.sh need root and run only in
-# throwaway network namespaces (see tests/net/lib.sh), never in the machine's own.
+# Runs every test against each build directory given (default: build), the root tests once per
+# firewall backend (iptables, nftables), and ends with the line "N passed, N failed". Unit tests
+# need no root; tests/net/*.sh need root and run only in throwaway network namespaces (see
+# tests/net/lib.sh), never in the machine's own.
 set -u
 cd "$(dirname "$0")/.."
 builds=("$@")
 [ ${#builds[@]} -gt 0 ] || builds=(build)
+# The firewall backends the root tests run against (BERTH_BACKENDS="iptables" for one only).
+read -r -a backends <<<"${BERTH_BACKENDS:-iptables nftables}"
 passed=0 failed=0 skipped=0
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
@@ -41,8 +44,16 @@ for b in "${builds[@]}"; do
 			skipped=$((skipped + 1))
 			continue
 		fi
-		# A hung test must not hang CI: each file gets at most 10 minutes.
-		run_one "$b $(basename "$t")" timeout --kill-after=10 600 env BUILD="$b" bash "$t"
+		# Each file runs once per firewall backend (BERTH_BACKEND, tests/net/lib.sh), except a
+		# file that says "# berth-backends: own" (it starts berthd with the backends it means).
+		if grep -q '^# berth-backends: own' "$t"; then
+			run_one "$b $(basename "$t")" timeout --kill-after=10 600 env BUILD="$b" bash "$t"
+			continue
+		fi
+		for be in "${backends[@]}"; do
+			# A hung test must not hang CI: each file gets at most 10 minutes.
+			run_one "$b $be $(basename "$t")" timeout --kill-after=10 600 env BUILD="$b" BERTH_BACKEND="$be" bash "$t"
+		done
 	done
 done
 # The fuzz targets (built by `make fuzz-build`, clang) replay their seed corpus, which holds the

@@ -7,6 +7,14 @@
 # Names are unique per run, everything is removed by the EXIT trap, even when a test fails.
 set -u
 BUILD=${BUILD:-build}
+# BERTH_BACKEND: the firewall backend every berthd of the test runs with (iptables or nftables).
+# BERTH_RECORD=1: golden comparisons (same_golden) write what they got as the golden instead.
+BERTH_BACKEND=${BERTH_BACKEND:-iptables}
+BERTH_RECORD=${BERTH_RECORD:-0}
+case $BERTH_BACKEND in
+iptables | nftables) ;;
+*) echo "FAIL: BERTH_BACKEND must be iptables or nftables, not \"$BERTH_BACKEND\""; exit 1 ;;
+esac
 BERTHD=$(realpath "$BUILD/berthd")
 BERTH=$(realpath "$BUILD/berth")
 GOLDEN=$(realpath tests/golden)
@@ -73,11 +81,27 @@ in_host() { ip netns exec "$HOST" "$@"; }
 
 berth() { "$BERTH" -H "unix://$DIR/berth.sock" "$@"; }
 
+# backend_flags [FLAGS]: the --firewall-backend flag for $BERTH_BACKEND, unless FLAGS choose the
+# backend themselves (the flag, or a config file with the key: both at once would be refused).
+backend_flags() {
+	local prev="" f
+	for f in "$@"; do
+		case $f in
+		--firewall-backend | --firewall-backend=*) return ;;
+		--config-file=*) grep -qs '"firewall-backend"' "${f#*=}" && return ;;
+		esac
+		[ "$prev" = --config-file ] && grep -qs '"firewall-backend"' "$f" && return
+		prev=$f
+	done
+	echo "--firewall-backend=$BERTH_BACKEND"
+}
+
 # berthd_start [FLAGS]: starts berthd in the sandbox with its own paths and waits (at most 10 s)
-# until its API answers. Sets DAEMON_PID. Returns 1 if it exited or never answered.
+# until its API answers. Sets DAEMON_PID. Returns 1 if it exited or never answered. The
+# backend is $BERTH_BACKEND unless FLAGS name one (or a config file, which may).
 berthd_start() {
 	ip netns exec "$HOST" "$BERTHD" --data-root "$DIR/data" --exec-root "$DIR/run" \
-		-H "unix://$DIR/berth.sock" --pidfile "$DIR/berthd.pid" "$@" 2>>"$DIR/berthd.log" &
+		-H "unix://$DIR/berth.sock" --pidfile "$DIR/berthd.pid" $(backend_flags "$@") "$@" 2>>"$DIR/berthd.log" &
 	DAEMON_PID=$!
 	DAEMON_PIDS+=("$DAEMON_PID")
 	local deadline=$((SECONDS + 10))
@@ -101,12 +125,111 @@ berthd_stop() {
 	return 0
 }
 
-# The namespace's ruleset as the tests compare it: iptables-save without comments and counters.
-saved() { in_host iptables-save | grep -v '^#' | sed -e 's/ \[[0-9]*:[0-9]*\]$//'; }
+# The namespace's ruleset as the tests compare it. iptables backend: iptables-save without
+# comments and counters. nftables backend: the whole nf_tables ruleset, stateless (no counters),
+# in nft's own text but in a canonical order (nft_canon), so it also shows any iptables-nft
+# table and any foreign table: nothing in nf_tables escapes an "unchanged" check.
+saved() {
+	if nft_mode; then
+		in_host nft -s list ruleset | nft_canon
+	else
+		in_host iptables-save | grep -v '^#' | sed -e 's/ \[[0-9]*:[0-9]*\]$//'
+	fi
+}
+
+# nft_canon: `nft list` text (stdin) with everything whose order is only creation order sorted:
+# tables by family and name, the sets/maps (then chains) of a table by name, the elements of a
+# set one per line, sorted. Rules keep their order inside their chain, and every line keeps
+# nft's spelling. (A restart replaces berth's tables, and a network created at runtime adds its
+# chains after the ones that existed: the same ruleset, listed in another order.)
+nft_canon() {
+	python3 -c '
+import re, sys
+lines = sys.stdin.read().split("\n")
+notes, tables, i = [], [], 0
+def block(i, indent):   # lines of a block starting at lines[i], up to its closing brace
+    out = [lines[i]]
+    i += 1
+    while not lines[i].startswith(indent + "}"):
+        out.append(lines[i]); i += 1
+    out.append(lines[i])
+    return out, i + 1
+def canon_set(b):
+    out, j = [], 0
+    while j < len(b):
+        l = b[j]
+        m = re.match(r"^(\t+)elements = \{ (.*)$", l)
+        if not m:
+            out.append(l); j += 1; continue
+        text = m.group(2)
+        while not text.endswith(" }"):
+            j += 1; text += " " + b[j].strip()
+        elems = sorted(e.strip() for e in text[:-2].split(","))
+        pad = m.group(1) + "\t     "   # as nft indents continued elements
+        out.append(m.group(1) + "elements = { " + (",\n" + pad).join(elems) + " }")
+        j += 1
+    return out
+while i < len(lines):
+    l = lines[i]
+    if l.startswith("#"):
+        notes.append(l); i += 1; continue
+    if not l.strip():
+        i += 1; continue
+    m = re.match(r"^table (\S+) (\S+) \{$", l)
+    if not m:
+        sys.exit("nft_canon: unexpected line: " + l)
+    head, blocks, i = l, [], i + 1
+    while lines[i] != "}":
+        if not lines[i].strip():
+            i += 1; continue
+        k = re.match(r"^\t(\S+) (\S+) \{", lines[i])
+        if not k:   # table-level statements (flags, comment): keep them first, in order
+            blocks.append(((0, ""), [lines[i]])); i += 1; continue
+        b, i = block(i, "\t")
+        rank = {"set": 1, "map": 1, "flowtable": 2, "chain": 3}.get(k.group(1), 4)
+        blocks.append(((rank, k.group(2)), canon_set(b) if rank == 1 else b))
+    i += 1
+    blocks.sort(key=lambda x: x[0])
+    body = []
+    for n, (key, b) in enumerate(blocks):
+        if n and key[0] and blocks[n - 1][0][0]:
+            body.append("")
+        body += b
+    tables.append(((m.group(1), m.group(2)), [head] + body + ["}"]))
+for n in sorted(notes):
+    print(n)
+for key, t in sorted(tables):
+    print("\n".join(t))
+'
+}
+nft_mode() { [ "$BERTH_BACKEND" = nftables ]; }
+# skip REASON: a check that has no meaning for this backend.
+skip() { echo "SKIP: $1"; }
 
 # same NAME EXPECTED_FILE ACTUAL_FILE: exact comparison, the diff shown on failure.
 same() {
 	if diff -u "$2" "$3" >"$TMP/diff" 2>&1; then pass "$1"; else fail "$1"; sed 's/^/    /' "$TMP/diff"; fi
+}
+
+# same_golden NAME BASE ACTUAL_FILE: ACTUAL_FILE against the backend's golden: BASE.rules in
+# tests/golden/ (iptables-save text), or BASE.nft in tests/golden/nft-live/ (nft -s list ruleset
+# of the sandbox host). With BERTH_RECORD=1 the actual text becomes the golden (review it!).
+golden_file() {
+	if nft_mode; then echo "$GOLDEN/nft-live/$1.nft"; else echo "$GOLDEN/$1.rules"; fi
+}
+same_golden() {
+	local g
+	g=$(golden_file "$2")
+	if [ "$BERTH_RECORD" = 1 ]; then
+		mkdir -p "$(dirname "$g")"
+		cp "$3" "$g"
+		echo "RECORDED: $g"
+	fi
+	if [ ! -e "$g" ]; then
+		fail "$1" "no golden $g (record it with BERTH_RECORD=1, then review it)"
+		return
+	fi
+	same "$1" "$g" "$3"
 }
 
 # client NAME: the "outside world", a namespace joined to the sandbox host by a veth pair:

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# berth-backends: own (picks its firewall backends itself: run once, not once per BERTH_BACKEND)
 # Switching backends between two runs of berthd on the same state: the rules are derived state,
 # so the new backend's start removes what the old one wrote (Docker's DNATs would otherwise
 # still steer traffic), and keeps what is the user's (DOCKER-USER and its rules, other tables).

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# berth-backends: own (scripts/demo.sh replays the article with iptables: once, not per BERTH_BACKEND)
 # The README's first command: scripts/demo.sh replays the seed article in a sandbox and exits 0.
 # Regression: adding the -P experiment once made it stop (set -e and diff's exit status 1)
 # before it removed its container, leaving the container's process running.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# berth-backends: own (picks its firewall backends itself: run once, not once per BERTH_BACKEND)
 # An internal network's container must not reach a published port of another network, neither
 # through its own gateway address nor through another host address: Docker drops it (nothing
 # leaves an internal bridge). The nftables layout once let the PUBLISHED accept of the other

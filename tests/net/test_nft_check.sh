@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# berth-backends: own (runs no berthd: once, not once per BERTH_BACKEND)
 # The nftables renderer's golden scripts (tests/golden/nft/, compared by tests/unit/test_nft_render.c)
 # against the real nft: each full script is checked (nft -c) and then loaded into a sandbox
 # namespace, loaded again over itself (a restart) and over another one (a changed plan), and the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# berth-backends: own (picks its firewall backends itself: run once, not once per BERTH_BACKEND)
 # The nftables backend knows its published-port elements from the plan, not from a listing (a
 # listing of 10,000 ports costs ~190 ms): the elements it derives must be exactly the ones nft
 # lists, for every kind of binding, or every foreign commit would look like drift. Here: all

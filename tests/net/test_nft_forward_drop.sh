@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# berth-backends: own (picks its firewall backends itself: run once, not once per BERTH_BACKEND)
 # The nftables backend on a host whose iptables FORWARD policy is DROP (left by Docker, ufw, an
 # admin): an accept in berth's table is not final for another table's base chain, so published
 # ports cannot answer. berthd says so at start, touches nothing of that table, and the port
