@@ -129,6 +129,8 @@ int engine_plan(struct engine *e, bool set_forward_drop, struct fw_plan **ret, s
 			       .iptables = e->config.iptables,
 			       .userland_proxy = e->config.userland_proxy,
 			       .allow_direct_routing = e->config.allow_direct_routing,
+			       .accept_mark = e->config.accept_mark,
+			       .accept_mask = e->config.accept_mask,
 			       .set_forward_drop = set_forward_drop && e->config.iptables,
 			       .networks = nets,
 			       .n_networks = n,

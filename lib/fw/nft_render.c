@@ -346,8 +346,12 @@ static void put_start(struct strbuf *b, const struct fw_plan *p, const char *use
 		      "\t\ttype filter hook forward priority filter; policy accept;\n"
 		      "\t\tjump user-forward\n");
 	if (p->firewall) {
-		strbuf_add(b, "\t\tmeta mark & 0x00800000 == 0x00800000 accept comment \"accept-fwmark for other tables\"\n"
-			      "\t\tct state established,related accept\n"
+		/* --bridge-accept-fwmark: the admin's own tables (priority filter - 1 or before) mark
+		 * what berth must not drop (spec 1.6). */
+		if (p->accept_mask)
+			strbuf_addf(b, "\t\tmeta mark & 0x%08x == 0x%08x accept comment \"accept-fwmark for other tables\"\n",
+				    p->accept_mask, p->accept_mark);
+		strbuf_add(b, "\t\tct state established,related accept\n"
 			      "\t\tiifname vmap @fwd_out\n"
 			      "\t\toifname vmap @fwd_in\n"
 			      "\t}\n"
@@ -551,7 +555,8 @@ static bool same_network(const struct plan_network *a, const struct plan_network
 static bool delta_possible(const struct fw_plan *before, const struct fw_plan *after)
 {
 	if (before->firewall != after->firewall || before->userland_proxy != after->userland_proxy ||
-	    before->direct_routing_guard != after->direct_routing_guard)
+	    before->direct_routing_guard != after->direct_routing_guard || before->accept_mark != after->accept_mark ||
+	    before->accept_mask != after->accept_mask)
 		return false;
 	for (size_t i = 0; i < after->n_networks; i++) {
 		const struct plan_network *o = find_network(before, after->networks[i].bridge);

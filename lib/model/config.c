@@ -18,6 +18,9 @@ const struct config_option config_options[] = {
 	OPT("bip", 0, "bip", CONFIG_STRING, bip, "CIDR", "Specify default-bridge IP"),
 	OPT("bridge", 'b', "bridge", CONFIG_STRING, bridge, "NAME",
 	    "Attach containers to a network bridge (\"none\": no default bridge)"),
+	OPT("bridge-accept-fwmark", 0, "bridge-accept-fwmark", CONFIG_STRING, bridge_accept_fwmark, "MARK[/MASK]",
+	    "nftables: accept forwarded packets with this firewall mark, set by the admin's own tables "
+	    "(default \"0x800000/0x800000\"; \"0\": none)"),
 	OPT("data-root", 0, "data-root", CONFIG_STRING, data_root, "DIR",
 	    "Root directory of persistent berth state (default \"/var/lib/berth\")"),
 	OPT("default-address-pool", 0, "default-address-pools", CONFIG_POOL, pools, "base=CIDR,size=N",
@@ -47,7 +50,7 @@ void config_defaults(struct berth_config *c)
 {
 	*c = (struct berth_config){
 		.iptables = true, .ip_forward = true, .ip_masq = true, .icc = true, .userland_proxy = true,
-		.bridge = "docker0", .firewall_backend = "iptables", .data_root = "/var/lib/berth",
+		.bridge = "docker0", .firewall_backend = "iptables", .bridge_accept_fwmark = "0x800000/0x800000", .data_root = "/var/lib/berth",
 		.exec_root = "/run/berth", .host = "unix:///run/berth.sock", .pidfile = "/run/berthd.pid",
 		.log_level = "info",
 	};
@@ -65,6 +68,34 @@ static int parse_bool(const char *s, bool *ret)
 			return *ret = false, 0;
 	}
 	return -EINVAL;
+}
+
+/* "MARK[/MASK]" (Docker 29's --bridge-accept-fwmark): numbers in C syntax (0x.., decimal); no
+ * mask means the whole mark must match. "" or "0": no accept mark. */
+static int parse_fwmark(const char *s, uint32_t *mark, uint32_t *mask, struct berr *err)
+{
+	unsigned long long m, k = 0xffffffffULL;
+	char *end;
+
+	*mark = *mask = 0;
+	if (!*s || strcmp(s, "0") == 0)
+		return 0;
+	errno = 0;
+	m = strtoull(s, &end, 0);
+	if (end != s && *end == '/') {
+		const char *ks = end + 1;
+
+		k = strtoull(ks, &end, 0);
+		if (end == ks)
+			end = (char *)ks - 1;   /* "1/" */
+	}
+	if (errno || end == s || *end || *s == '-' || strchr(s, ' ') || m > 0xffffffffULL || k > 0xffffffffULL ||
+	    k == 0 || m == 0 || (m & ~k))
+		return berr_set(err, -EINVAL, "invalid --bridge-accept-fwmark \"%s\" (expected MARK[/MASK], e.g. "
+				"0x800000/0x800000, the mark non-zero and inside the mask; \"0\" for none)", s);
+	*mark = (uint32_t)m;
+	*mask = (uint32_t)k;
+	return 0;
 }
 
 /* "base=172.80.0.0/16,size=24", dockerd's --default-address-pool syntax. */
@@ -157,6 +188,9 @@ int config_finish(struct berth_config *c, struct berr *err)
 		return berr_set(err, -EINVAL, "invalid host \"%s\": berthd listens only on a unix socket, unix:///PATH",
 				c->host);
 	c->socket_path = c->host + 7;
+	r = parse_fwmark(c->bridge_accept_fwmark, &c->accept_mark, &c->accept_mask, err);
+	if (r < 0)
+		return r;
 	if (strlen(c->socket_path) >= 108)
 		return berr_set(err, -ENAMETOOLONG, "socket path \"%s\" is too long (at most 107 bytes)", c->socket_path);
 	if (c->data_root[0] != '/' || c->exec_root[0] != '/' || (c->pidfile[0] && c->pidfile[0] != '/'))

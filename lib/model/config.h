@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <net/if.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stddef.h>
 
 #include "model/cidr.h"
@@ -28,6 +29,7 @@ struct berth_config {
 	struct address_pool pools[CONFIG_MAX_POOLS];
 	size_t n_pools;
 	char firewall_backend[16];
+	char bridge_accept_fwmark[24];    /* "MARK[/MASK]"; "" or "0": none */
 	char data_root[CONFIG_PATH_MAX];
 	char exec_root[CONFIG_PATH_MAX];
 	char host[CONFIG_PATH_MAX];       /* unix://PATH */
@@ -39,6 +41,7 @@ struct berth_config {
 	struct cidr4 bridge_cidr;          /* the default bridge's address and prefix */
 	struct cidr4 fixed;                /* prefix 0 when unset */
 	const char *socket_path;           /* host without "unix://" */
+	uint32_t accept_mark, accept_mask; /* from bridge_accept_fwmark; mask 0: none */
 	unsigned long long set_by_flag;    /* bit i: option i was given on the command line */
 };
 

@@ -23,6 +23,8 @@ int plan_build(const struct plan_input *in, struct fw_plan **ret, struct berr *e
 	p->firewall = in->iptables;
 	p->userland_proxy = in->userland_proxy;
 	p->direct_routing_guard = !in->allow_direct_routing;
+	p->accept_mark = in->accept_mark;
+	p->accept_mask = in->accept_mask;
 	p->set_forward_drop = in->set_forward_drop;
 
 	if (in->n_networks) {
@@ -112,7 +114,8 @@ struct fw_plan *fw_plan_dup(const struct fw_plan *p)
 bool fw_plan_same_shape(const struct fw_plan *a, const struct fw_plan *b)
 {
 	if (a->firewall != b->firewall || a->userland_proxy != b->userland_proxy ||
-	    a->direct_routing_guard != b->direct_routing_guard || a->n_networks != b->n_networks)
+	    a->direct_routing_guard != b->direct_routing_guard || a->accept_mark != b->accept_mark ||
+	    a->accept_mask != b->accept_mask || a->n_networks != b->n_networks)
 		return false;
 	for (size_t i = 0; i < a->n_networks; i++) {
 		const struct plan_network *x = &a->networks[i], *y = &b->networks[i];

@@ -44,6 +44,7 @@ struct fw_plan {
 	bool firewall;                 /* --iptables: false leaves only the reserved DOCKER-USER chain */
 	bool userland_proxy;
 	bool direct_routing_guard;     /* !--allow-direct-routing */
+	uint32_t accept_mark, accept_mask;   /* nftables: --bridge-accept-fwmark; mask 0: none */
 	/* Set the FORWARD policy to DROP in this change: only in the start-up change in which berthd
 	 * itself switched net.ipv4.ip_forward on (dockerd's behaviour); never re-asserted later. */
 	bool set_forward_drop;
@@ -59,6 +60,7 @@ struct plan_input {
 	bool iptables;
 	bool userland_proxy;
 	bool allow_direct_routing;
+	uint32_t accept_mark, accept_mask;
 	bool set_forward_drop;
 	const struct network *networks; /* any order */
 	size_t n_networks;

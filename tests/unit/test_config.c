@@ -315,6 +315,27 @@ static void test_finish(void)
 	static const char *const levels[] = { "debug", "info", "warn", "error", "fatal" };
 
 	CHECK("finish: defaults ok", finish_with(&c, &err, NULL) == 0);
+	CHECK("finish: default accept mark 0x800000/0x800000", c.accept_mark == 0x800000 && c.accept_mask == 0x800000);
+	{
+		static const struct { const char *v; uint32_t mark, mask; } ok[] = {
+			{ "0x1", 1, 0xffffffff }, { "0x10/0x30", 0x10, 0x30 }, { "16/48", 16, 48 },
+			{ "0", 0, 0 }, { "", 0, 0 }, { "0xffffffff/0xffffffff", 0xffffffff, 0xffffffff },
+		};
+		static const char *const bad[] = { "x", "0x1/", "0x3/0x1", "-1", "0x100000000", "1/0", "0x1/0x1 ",
+						   "0x10/0x100000000", "/0x1" };
+
+		for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+			snprintf(name, sizeof(name), "finish: --bridge-accept-fwmark \"%s\"", ok[i].v);
+			CHECK(name, finish_with(&c, &err, "bridge-accept-fwmark", ok[i].v, NULL) == 0 &&
+					    c.accept_mark == ok[i].mark && c.accept_mask == ok[i].mask);
+		}
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			snprintf(name, sizeof(name), "finish: --bridge-accept-fwmark \"%s\" refused", bad[i]);
+			CHECK(name, finish_with(&c, &err, "bridge-accept-fwmark", bad[i], NULL) == -EINVAL &&
+					    strstr(err.msg, "invalid --bridge-accept-fwmark"));
+		}
+		finish_with(&c, &err, NULL);   /* the defaults again, for the checks below */
+	}
 	CHECK_STR("finish: default bridge_cidr 172.17.0.1/16", fmt_cidr(c.bridge_cidr), "172.17.0.1/16");
 	CHECK_STR("finish: socket_path from host", c.socket_path, "/run/berth.sock");
 	CHECK("finish: socket_path points into host", c.socket_path == c.host + 7);

@@ -14,6 +14,9 @@
 #include "golden.h"
 #include "fw/nft_render.h"
 
+/* berthd's default --bridge-accept-fwmark */
+#define MARK .accept_mark = 0x800000, .accept_mask = 0x800000
+
 /* A published port on docker0; hip NULL = 0.0.0.0. */
 static struct plan_port port(const char *cip, const char *hip, unsigned hport, unsigned cport, const char *proto)
 {
@@ -144,7 +147,7 @@ int main(void)
 	struct network seed = golden_network("docker0", "172.18.0.1/16", 0);
 	struct network three[3] = { golden_network("br-bbbbbbbbbbbb", "172.19.0.1/16", 2), docker0,
 				    golden_network("br-aaaaaaaaaaaa", "172.18.0.1/16", 1) };
-	struct plan_input base = { .iptables = true, .userland_proxy = true, .networks = &docker0, .n_networks = 1 };
+	struct plan_input base = { .iptables = true, .userland_proxy = true, MARK, .networks = &docker0, .n_networks = 1 };
 
 	/* The default bridge only: the start transaction and docker0's objects. */
 	golden("default.nft", &base, NULL);
@@ -152,10 +155,10 @@ int main(void)
 	three[0].internal = true;
 	three[2].icc = false;
 	golden("three-networks.nft",
-	       &(struct plan_input){ .iptables = true, .userland_proxy = true, .networks = three, .n_networks = 3 },
+	       &(struct plan_input){ .iptables = true, .userland_proxy = true, MARK, .networks = three, .n_networks = 3 },
 	       NULL);
 	{
-		char *s = full(&(struct plan_input){ .iptables = true, .userland_proxy = true, .networks = three,
+		char *s = full(&(struct plan_input){ .iptables = true, .userland_proxy = true, MARK, .networks = three,
 						     .n_networks = 3 }, NULL);
 
 		CHECK("three networks: icc off is in the bridge table", s && strstr(s, "add element bridge berth icc_off4 { 172.18.0.0/16 }\n"));
@@ -172,7 +175,7 @@ int main(void)
 
 		n.masquerade = false;
 		golden("ip-masq-false.nft",
-		       &(struct plan_input){ .iptables = true, .userland_proxy = true, .networks = &n, .n_networks = 1 }, NULL);
+		       &(struct plan_input){ .iptables = true, .userland_proxy = true, MARK, .networks = &n, .n_networks = 1 }, NULL);
 	}
 	golden("iptables-false.nft",
 	       &(struct plan_input){ .iptables = false, .userland_proxy = true, .networks = &docker0, .n_networks = 1 },
@@ -193,7 +196,7 @@ int main(void)
 	{
 		struct plan_port ports[2] = { port("172.18.0.2", NULL, 32768, 6379, "tcp"),
 					      port("172.18.0.3", "127.0.0.1", 8081, 6379, "udp") };
-		struct plan_input in = { .iptables = true, .userland_proxy = true, .networks = &seed, .n_networks = 1,
+		struct plan_input in = { .iptables = true, .userland_proxy = true, MARK, .networks = &seed, .n_networks = 1,
 					 .ports = ports, .n_ports = 2 };
 		char *s = full(&in, NULL);
 
@@ -333,7 +336,7 @@ int main(void)
 	{
 		struct plan_port on_a = port("172.18.0.2", NULL, 8080, 80, "tcp");
 		struct plan_input one = base,
-				  all = { .iptables = true, .userland_proxy = true, .networks = three, .n_networks = 3 };
+				  all = { .iptables = true, .userland_proxy = true, MARK, .networks = three, .n_networks = 3 };
 		char *d;
 
 		snprintf(on_a.bridge, sizeof(on_a.bridge), "br-aaaaaaaaaaaa");
@@ -537,6 +540,22 @@ int main(void)
 		errno = 0;
 		s = nft_render_full(NULL, NULL);
 		CHECK("refused: no plan", s == NULL && errno == EINVAL);
+		free(s);
+	}
+	/* --bridge-accept-fwmark: the mark rule follows the plan; none with the mark off. */
+	{
+		struct plan_input in = base;
+		char *s;
+
+		in.accept_mark = 0x1;
+		in.accept_mask = 0xffffffff;
+		s = full(&in, NULL);
+		CHECK("accept mark 0x1: its rule in forward",
+		      s && strstr(s, "\t\tmeta mark & 0xffffffff == 0x00000001 accept comment \"accept-fwmark for other tables\"\n"));
+		free(s);
+		in.accept_mark = in.accept_mask = 0;
+		s = full(&in, NULL);
+		CHECK("accept mark off: no mark rule", s && !strstr(s, "meta mark"));
 		free(s);
 	}
 	CHECK_DONE();
