@@ -525,6 +525,11 @@ static int plumb_endpoint(struct engine *e, const char *ns, struct endpoint *ep,
 		r = nl_link_index(e->nl, net->bridge, &bridge, err);
 	if (r >= 0)
 		r = nl_link_set_master(e->nl, host, bridge, err);
+	/* Without the proxy a container reaches its own published port through NAT: with
+	 * br_netfilter (on by default) the DNATed frame must leave by the port it came in on. dockerd
+	 * sets hairpin mode in the same case (libnetwork bridge CreateEndpoint). */
+	if (r >= 0 && !e->config.userland_proxy)
+		r = nl_link_set_hairpin(e->nl, host, true, err);
 	if (r >= 0)
 		r = nl_link_set_up(e->nl, host, err);
 	if (r >= 0)

@@ -287,6 +287,26 @@ int nl_link_set_master(struct nl_sock *nl, int ifindex, int master_ifindex, stru
 	return 0;
 }
 
+int nl_link_set_hairpin(struct nl_sock *nl, int ifindex, bool on, struct berr *err)
+{
+	union nl_req req;
+	struct nlmsghdr *nlh;
+	struct nlattr *protinfo;
+	int r;
+
+	/* A bridge port's flags are set through the bridge family: IFLA_PROTINFO nests the
+	 * IFLA_BRPORT_* attributes (net/bridge/br_netlink.c, br_setlink). */
+	nlh = link_msg(&req, RTM_SETLINK, 0, ifindex);
+	((struct ifinfomsg *)mnl_nlmsg_get_payload(nlh))->ifi_family = AF_BRIDGE;
+	protinfo = mnl_attr_nest_start(nlh, IFLA_PROTINFO | NLA_F_NESTED);
+	mnl_attr_put_u8(nlh, IFLA_BRPORT_MODE, on ? 1 : 0);
+	mnl_attr_nest_end(nlh, protinfo);
+	r = nl_request(nl, nlh, NULL, NULL);
+	if (r < 0)
+		return nl_fail(nl, err, r, "link #%d: set hairpin mode %s", ifindex, on ? "on" : "off");
+	return 0;
+}
+
 int nl_veth_create(struct nl_sock *nl, const char *name, const char *peer_name, int peer_netns_fd,
                    const unsigned char *peer_mac, unsigned mtu, struct berr *err)
 {

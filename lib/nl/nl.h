@@ -63,6 +63,8 @@ int  nl_veth_create(struct nl_sock *nl, const char *name, const char *peer_name,
                     const unsigned char *peer_mac /* 6 bytes or NULL */, unsigned mtu, struct berr *err);
 /* Attach link to bridge master (IFLA_MASTER); master_ifindex 0 detaches. */
 int  nl_link_set_master(struct nl_sock *nl, int ifindex, int master_ifindex, struct berr *err);
+/* A bridge port sends frames back out of the port they came in on (hairpin mode). */
+int  nl_link_set_hairpin(struct nl_sock *nl, int ifindex, bool on, struct berr *err);
 
 /* --- IPv4 addresses (addr.c) --- */
 
