@@ -213,14 +213,16 @@ same() {
 
 # same_golden NAME BASE ACTUAL_FILE: ACTUAL_FILE against the backend's golden: BASE.rules in
 # tests/golden/ (iptables-save text), or BASE.nft in tests/golden/nft-live/ (nft -s list ruleset
-# of the sandbox host). With BERTH_RECORD=1 the actual text becomes the golden (review it!).
+# of the sandbox host, in nft_canon's order). With BERTH_RECORD=1 in nftables mode the actual text
+# becomes the golden: review every recorded file against ../shared/spec/nftables.md.
 golden_file() {
 	if nft_mode; then echo "$GOLDEN/nft-live/$1.nft"; else echo "$GOLDEN/$1.rules"; fi
 }
 same_golden() {
 	local g
 	g=$(golden_file "$2")
-	if [ "$BERTH_RECORD" = 1 ]; then
+	# Only the nft-live goldens are recorded: the iptables ones are rules.md's text, written by hand.
+	if [ "$BERTH_RECORD" = 1 ] && nft_mode; then
 		mkdir -p "$(dirname "$g")"
 		cp "$3" "$g"
 		echo "RECORDED: $g"
@@ -297,4 +299,54 @@ tcp_get_in() {
 		sleep 0.05
 	done
 	return 1
+}
+
+# --- nftables helpers (always inside the sandbox host) -----------------------------------------
+nft_in() { in_host nft "$@"; }
+# nft_rules FAMILY TABLE CHAIN: the chain's rules, one a line, as `nft -s` spells them (a base
+# chain's "type ... hook ..." line left out).
+nft_rules() { nft_in -s list chain "$1" "$2" "$3" | grep -P '^\t\t' | grep -v -P '^\t\ttype ' | sed 's/^\t*//'; }
+# nft_elements FAMILY TABLE SET: the elements of a set or map, one a line, sorted, as nft -j gives them.
+nft_elements() {
+	{ nft_in -j list set "$1" "$2" "$3" 2>/dev/null || nft_in -j list map "$1" "$2" "$3"; } | python3 -c '
+import json, sys
+def s(x):
+    if isinstance(x, dict):
+        k, v = next(iter(x.items()))
+        if k == "concat": return " . ".join(s(y) for y in v)
+        if k == "range": return "-".join(s(y) for y in v)
+        if k == "prefix": return "%s/%s" % (s(v["addr"]), v["len"])
+        if k == "elem": return s(v["val"])
+        if k in ("jump", "goto"): return "%s %s" % (k, v["target"])
+        return json.dumps(x)
+    if isinstance(x, list) and len(x) == 2: return "%s : %s" % (s(x[0]), s(x[1]))
+    return str(x)
+for o in json.load(sys.stdin)["nftables"]:
+    for k in ("set", "map"):
+        for e in sorted(s(e) for e in o.get(k, {}).get("elem", [])): print(e)'
+}
+# nft_rule_count: the number of rules in berth's two tables (set and map elements are not rules).
+nft_rule_count() {
+	{ nft_in -j list table inet berth; nft_in -j list table bridge berth; } 2>/dev/null |
+		python3 -c 'import json, sys
+print(sum(1 for l in sys.stdin for o in json.loads(l)["nftables"] if "rule" in o))'
+}
+
+# repaired_within NAME MS: berthd repairs drift by itself: waits (at most MS ms) until
+# `berth rules --diff` is clean again and the ruleset is the one saved in $DIR/whole.
+repaired_within() {
+	local ms0 ms
+	ms0=$(date +%s%3N)
+	while :; do
+		if berth rules --diff >/dev/null 2>&1 && saved >"$DIR/now" && cmp -s "$DIR/whole" "$DIR/now"; then
+			ms=$(($(date +%s%3N) - ms0))
+			pass "$1: whole again after ${ms} ms (berth rules --diff exit 0)"
+			return 0
+		fi
+		if [ $(($(date +%s%3N) - ms0)) -gt "$2" ]; then
+			fail "$1: whole again within $2 ms" "$(diff "$DIR/whole" "$DIR/now" | head -8)"
+			return 1
+		fi
+		sleep 0.02
+	done
 }

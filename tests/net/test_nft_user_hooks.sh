@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# berth-backends: own (picks its firewall backends itself: run once, not once per BERTH_BACKEND)
 # The nftables counterparts of DOCKER-USER (../shared/spec/nftables.md 1.6, 2.4), by traffic: an
 # admin's own DNAT to a port the container does not publish is dropped by berth ("UNPUBLISHED"),
 # an accept in the admin's own table does not change that (an accept is final only in its own
