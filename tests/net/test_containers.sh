@@ -16,7 +16,7 @@ saved >"$DIR/fresh"
 id=$(berth run -d --expose 6379 -P -- socat TCP-LISTEN:6379,fork,reuseaddr SYSTEM:'echo hello-from-6379')
 check "run -d prints a 64-digit id" bash -c "[[ '$id' =~ ^[0-9a-f]{64}$ ]]"
 saved >"$DIR/got"
-same "run -P: the seed's three rules with 172.17.0.2 and host port 32768, exactly" "$GOLDEN/seed-run-P.rules" "$DIR/got"
+same_golden "run -P: the seed's three rules with 172.17.0.2 and host port 32768, exactly" seed-run-P "$DIR/got"
 check_out "client reaches the server at the host's address and port 32768" hello-from-6379 tcp_get $CLIENT 198.18.0.1 32768
 check "ps shows 0.0.0.0:32768->6379/tcp" bash -c "\"$BERTH\" -H unix://$DIR/berth.sock ps | grep -q '0.0.0.0:32768->6379/tcp'"
 check "port: 6379/tcp -> 0.0.0.0:32768" bash -c "[ \"\$(\"$BERTH\" -H unix://$DIR/berth.sock port ${id:0:12})\" = '6379/tcp -> 0.0.0.0:32768' ]"
@@ -89,7 +89,7 @@ a=$(berth run -d -p 8080:6379 -- socat TCP-LISTEN:6379,fork,reuseaddr SYSTEM:'ec
 b=$(berth run -d -p 127.0.0.1:8081:6379 -- socat TCP-LISTEN:6379,fork,reuseaddr SYSTEM:'echo on-8081')
 u=$(berth run -d -p 8082:6379/udp -- socat UDP-RECVFROM:6379,fork SYSTEM:'read l; echo udp-got-\$l')
 saved >"$DIR/three"
-same "three containers: rules exactly as section 4 says" "$GOLDEN/three-ports.rules" "$DIR/three"
+same_golden "three containers: rules exactly as section 4 says" three-ports "$DIR/three"
 check_out "8080 answers from the client" on-8080 tcp_get $CLIENT 198.18.0.1 8080
 check_out "UDP through the published port 8082 works" udp-got-ping udp_get $CLIENT 198.18.0.1 8082 ping
 check_out "127.0.0.1:8081 answers on the host's loopback" on-8081 tcp_get $HOST 127.0.0.1 8081
