@@ -132,12 +132,20 @@ static int keep_applied(struct fw_nft *s, const struct fw_plan *p, struct berr *
 static int replace(struct fw *fw, const struct fw_plan *p, struct berr *err)
 {
 	char *live = NULL, *user = NULL, *script = NULL;
+	struct fw_plan keep;
 	int r;
 
 	r = nft_tool_list(fw->nft, "inet", "berth", &live, err);
 	if (r < 0)
 		return berr_wrap(err, r, "read the user-forward chain");
 	user = nft_user_forward_rules(live);
+	/* A policy drop set once (the start in which berthd switched forwarding on) stays, as an
+	 * iptables policy does; the admin may set it back to accept (then that stays). */
+	if (strstr(live, "type filter hook forward priority filter; policy drop;") && !p->set_forward_drop) {
+		keep = *p;
+		keep.set_forward_drop = true;
+		p = &keep;
+	}
 	script = user ? nft_render_full(p, user) : NULL;
 	if (!script)
 		r = errno == EINVAL ? berr_set(err, -EINVAL, "nftables: a bridge name or protocol cannot be written")

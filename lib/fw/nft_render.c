@@ -293,8 +293,8 @@ static void put_start(struct strbuf *b, const struct fw_plan *p, const char *use
 	 * fwd_in with an "OUTGOING accept" per bridge): after fwd_in, a published port's PUBLISHED
 	 * accept came first and an internal network's container reached another network's published
 	 * port through its gateway (tests/net/test_internal_published.sh, with --allow-direct-routing;
-	 * the raw guard hides it otherwise). OUTGOING accept is dropped: last in a base chain whose
-	 * policy is accept, it decided nothing. */
+	 * the raw guard hides it otherwise). OUTGOING is one rule on a set of the NAT bridges, last:
+	 * it matters when the policy is drop. */
 	strbuf_add(b, "table " T " {}\n"
 		      "delete table " T "\n"
 		      "table " T " {\n"
@@ -303,6 +303,8 @@ static void put_start(struct strbuf *b, const struct fw_plan *p, const char *use
 		      "\tmap fwd_out { type ifname : verdict; }   # internal bridges only\n"
 		      "\tmap post_in { type ifname : verdict; }\n"
 		      "\tmap post_out { type ifname : verdict; }\n"
+		      "\t# non-internal bridges: what leaves them is accepted (OUTGOING)\n"
+		      "\tset egress_bridges { type ifname; }\n"
 		      "\t# non-internal bridges whose hairpin traffic the userland proxy serves (proxy on only)\n"
 		      "\tset proxy_bridges { type ifname; }\n"
 		      "\t# published ports: one element per binding (identity ranges: one per range)\n"
@@ -342,9 +344,13 @@ static void put_start(struct strbuf *b, const struct fw_plan *p, const char *use
 	strbuf_add(b, "\tchain user-forward {\n");
 	put_user_rules(b, user_rules);
 	strbuf_add(b, "\t}\n"
-		      "\tchain forward {\n"
-		      "\t\ttype filter hook forward priority filter; policy accept;\n"
-		      "\t\tjump user-forward\n");
+		      "\tchain forward {\n");
+	/* policy drop: the iptables backend's FORWARD DROP (rules.md 2), set when berthd itself
+	 * switched forwarding on, so that the host does not become a router between its other
+	 * links; fw_nftables.c keeps it across restarts as iptables keeps a policy. */
+	strbuf_addf(b, "\t\ttype filter hook forward priority filter; policy %s;\n"
+		       "\t\tjump user-forward\n",
+		    p->firewall && p->set_forward_drop ? "drop" : "accept");
 	if (p->firewall) {
 		/* --bridge-accept-fwmark: the admin's own tables (priority filter - 1 or before) mark
 		 * what berth must not drop (spec 1.6). */
@@ -354,6 +360,7 @@ static void put_start(struct strbuf *b, const struct fw_plan *p, const char *use
 		strbuf_add(b, "\t\tct state established,related accept\n"
 			      "\t\tiifname vmap @fwd_out\n"
 			      "\t\toifname vmap @fwd_in\n"
+			      "\t\tiifname @egress_bridges accept comment \"OUTGOING\"\n"
 			      "\t}\n"
 			      "\tchain nat-postrouting {\n"
 			      "\t\ttype nat hook postrouting priority srcnat; policy accept;\n"
@@ -494,6 +501,8 @@ static void put_network(struct strbuf *b, const struct fw_plan *p, const struct 
 		strbuf_addf(b, "add element " T " post_in { \"%s\" : jump post-in-%s }\n", br, br);
 	if (egress)
 		strbuf_addf(b, "add element " T " post_out { \"%s\" : jump post-out-%s }\n", br, br);
+	if (nat)
+		strbuf_addf(b, "add element " T " egress_bridges { \"%s\" }\n", br);
 	if (nat && p->userland_proxy)
 		strbuf_addf(b, "add element " T " proxy_bridges { \"%s\" }\n", br);
 	if (!n->icc)
@@ -584,6 +593,8 @@ static void put_network_removal(struct strbuf *b, const struct fw_plan *p, const
 		strbuf_addf(b, "delete element " T " post_in { \"%s\" }\n", br);
 	if (egress)
 		strbuf_addf(b, "delete element " T " post_out { \"%s\" }\n", br);
+	if (nat)
+		strbuf_addf(b, "delete element " T " egress_bridges { \"%s\" }\n", br);
 	if (nat && p->userland_proxy)
 		strbuf_addf(b, "delete element " T " proxy_bridges { \"%s\" }\n", br);
 	if (guard)

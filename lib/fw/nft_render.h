@@ -20,7 +20,8 @@
  *   direct_routing_guard  the raw-prerouting chain (raw_guard4 per subnet, the loopback guards)
  *                         and the raw-guard-<br> chains; without it none of them
  *   masquerade=false      no post-out-<br> chain (no EGRESS), no "FROM HOST LOOPBACK"
- *   set_forward_drop      not used: berth's forward base chain keeps policy accept (spec 1.1)
+ *   set_forward_drop      berth's forward base chain gets policy drop (rules.md 2's FORWARD DROP,
+ *                         when berthd itself switched forwarding on); otherwise accept (spec 1.1)
  *   endpoints             not used: the raw guard is per subnet, nothing per container (spec 0)
  * A bridge name must be 1-15 characters of [A-Za-z0-9_.-] (it is spelled into chain names and
  * strings of the script); a plan with another name is refused.

@@ -542,6 +542,27 @@ int main(void)
 		CHECK("refused: no plan", s == NULL && errno == EINVAL);
 		free(s);
 	}
+	/* berthd switched forwarding on: policy drop, as the iptables backend's FORWARD DROP; the
+	 * bridges' outgoing traffic is then accepted by the OUTGOING rule. */
+	{
+		struct plan_input in = base;
+		char *s;
+
+		in.set_forward_drop = true;
+		s = full(&in, NULL);
+		CHECK("set_forward_drop: forward's policy is drop",
+		      s && strstr(s, "\tchain forward {\n\t\ttype filter hook forward priority filter; policy drop;\n"));
+		CHECK("set_forward_drop: what leaves a NAT bridge is accepted",
+		      s && strstr(s, "\t\tiifname @egress_bridges accept comment \"OUTGOING\"\n\t}\n") &&
+			      strstr(s, "add element inet berth egress_bridges { \"docker0\" }\n"));
+		free(s);
+		in.iptables = false;
+		s = full(&in, NULL);
+		CHECK("set_forward_drop with the firewall off: policy accept", s && strstr(s, "policy accept;") &&
+										    !strstr(s, "policy drop"));
+		free(s);
+	}
+
 	/* --bridge-accept-fwmark: the mark rule follows the plan; none with the mark off. */
 	{
 		struct plan_input in = base;
