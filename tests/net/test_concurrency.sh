@@ -7,6 +7,7 @@ source "$(dirname "$0")/lib.sh"
 sandbox conc
 berthd_start || { fail "berthd starts" "$(tail -3 "$DIR/berthd.log")"; exit 1; }
 saved >"$DIR/fresh"
+nft_mode && fresh_rules=$(nft_rule_count)
 CLIENTS=16 ROUNDS=3
 pids=()
 for c in $(seq $CLIENTS); do
@@ -30,9 +31,19 @@ import json, sys
 ports = [(p["PublicPort"], p["Type"]) for c in json.load(open(sys.argv[1])) for p in c["Ports"]]
 sys.exit(0 if len(ports) == len(set(ports)) == 64 else 1)' "$DIR/ps.json"
 saved >"$DIR/rules"
-check_out "exactly one DNAT per published port" 64 grep -c -- '-j DNAT' "$DIR/rules"
-check_out "exactly one filter ACCEPT per published port" 64 grep -c -- '-A DOCKER -d .* -j ACCEPT' "$DIR/rules"
-check_out "exactly one hairpin MASQUERADE per published port" 64 grep -c -- '-A POSTROUTING -s 172.17.*/32 -d' "$DIR/rules"
+if nft_mode; then
+	# nftables: a published port is elements, never a rule (hairpin is one rule per bridge)
+	nft_elements inet berth pub4_any >"$DIR/any"
+	check_out "exactly one DNAT element per published port" 64 grep -c . "$DIR/any"
+	check_out "... each to its own container port" 64 bash -c "sed 's/.* : //' $DIR/any | sort -u | wc -l"
+	nft_elements inet berth pub4_allow >"$DIR/allow"
+	check_out "exactly one allow element per published port" 64 grep -c . "$DIR/allow"
+	check_out "no rule per published port: as many rules as at the fresh start" "$fresh_rules" nft_rule_count
+else
+	check_out "exactly one DNAT per published port" 64 grep -c -- '-j DNAT' "$DIR/rules"
+	check_out "exactly one filter ACCEPT per published port" 64 grep -c -- '-A DOCKER -d .* -j ACCEPT' "$DIR/rules"
+	check_out "exactly one hairpin MASQUERADE per published port" 64 grep -c -- '-A POSTROUTING -s 172.17.*/32 -d' "$DIR/rules"
+fi
 check "the ruleset matches the stored state (berth rules --diff)" eval 'berth rules --diff >/dev/null'
 berth rm -f $("$BERTH" -H "unix://$DIR/berth.sock" ps -aq) >/dev/null
 saved >"$DIR/end"
