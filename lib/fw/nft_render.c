@@ -581,35 +581,33 @@ static bool delta_possible(const struct fw_plan *before, const struct fw_plan *a
 static void put_network_removal(struct strbuf *b, const struct fw_plan *p, const struct plan_network *n)
 {
 	const char *br = n->bridge;
-	bool nat = !n->internal, egress = nat && n->masquerade, guard = guarded(p, n);
+	bool nat = !n->internal, egress = nat && n->masquerade;
 	char sub[CIDR4_STR_MAX];
+	/* What put_network and put_raw made for the network: the element keyed by the bridge (or its
+	 * subnet) and the chain it jumps to, if any. */
+	const struct { bool made; const char *set, *chain; bool by_subnet; } obj[] = {
+		{ true, "fwd_in", "fwd-in", false },
+		{ n->internal, "fwd_out", "fwd-out", false },
+		{ nat, "post_in", "post-in", false },
+		{ egress, "post_out", "post-out", false },
+		{ nat, "egress_bridges", NULL, false },
+		{ nat && p->userland_proxy, "proxy_bridges", NULL, false },
+		{ guarded(p, n), "raw_guard4", "raw-guard", true },
+	};
+	const size_t n_obj = sizeof(obj) / sizeof(obj[0]);
 
 	cidr4_format(n->subnet, sub, sizeof(sub));
 	strbuf_addf(b, "\n# network on %s removed\n", br);
-	strbuf_addf(b, "delete element " T " fwd_in { \"%s\" }\n", br);
-	if (n->internal)
-		strbuf_addf(b, "delete element " T " fwd_out { \"%s\" }\n", br);
-	if (nat)
-		strbuf_addf(b, "delete element " T " post_in { \"%s\" }\n", br);
-	if (egress)
-		strbuf_addf(b, "delete element " T " post_out { \"%s\" }\n", br);
-	if (nat)
-		strbuf_addf(b, "delete element " T " egress_bridges { \"%s\" }\n", br);
-	if (nat && p->userland_proxy)
-		strbuf_addf(b, "delete element " T " proxy_bridges { \"%s\" }\n", br);
-	if (guard)
-		strbuf_addf(b, "delete element " T " raw_guard4 { %s }\n", sub);
+	for (size_t i = 0; i < n_obj; i++)
+		if (obj[i].made && obj[i].by_subnet)
+			strbuf_addf(b, "delete element " T " %s { %s }\n", obj[i].set, sub);
+		else if (obj[i].made)
+			strbuf_addf(b, "delete element " T " %s { \"%s\" }\n", obj[i].set, br);
 	if (!n->icc)
 		strbuf_addf(b, "delete element bridge berth icc_off4 { %s }\n", sub);
-	strbuf_addf(b, "delete chain " T " fwd-in-%s\n", br);
-	if (n->internal)
-		strbuf_addf(b, "delete chain " T " fwd-out-%s\n", br);
-	if (nat)
-		strbuf_addf(b, "delete chain " T " post-in-%s\n", br);
-	if (egress)
-		strbuf_addf(b, "delete chain " T " post-out-%s\n", br);
-	if (guard)
-		strbuf_addf(b, "delete chain " T " raw-guard-%s\n", br);
+	for (size_t i = 0; i < n_obj; i++)
+		if (obj[i].made && obj[i].chain)
+			strbuf_addf(b, "delete chain " T " %s-%s\n", obj[i].chain, br);
 }
 
 char *nft_render_delta(const struct fw_plan *before, const struct fw_plan *after)
