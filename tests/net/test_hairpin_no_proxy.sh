@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# berth-backends: own
+# berth-backends: own (picks its firewall backends itself: run once, not once per BERTH_BACKEND)
 # --userland-proxy=false: a container reaches its own published port through the host's
 # address by NAT alone. With br_netfilter the DNATed frame goes back out of the bridge port it
 # came in on, which the bridge does only in hairpin mode (dockerd sets it in this case; berth did
