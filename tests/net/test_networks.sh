@@ -21,9 +21,14 @@ n1=$(berth network inspect net1 | python3 -c 'import json,sys; print(json.load(s
 n2=$(berth network inspect net2 | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["Id"][:12])')
 c1=$(berth run -d --network net1 -p 8080:80 -- sh -c "$(server 80 on-net1)")
 c2=$(berth run -d --network net2 -p 8081:80 -- sh -c "$(server 80 on-net2)")
-sed -e "s/br-aaaaaaaaaaaa/br-$n1/g" -e "s/br-bbbbbbbbbbbb/br-$n2/g" "$GOLDEN/net1-net2.rules" >"$DIR/want"
-saved >"$DIR/got"
-same "net1, net2 with a published port each: sections 3 and 4 exactly (net2, net1, docker0)" "$DIR/want" "$DIR/got"
+# the golden spells the bridges br-aaaaaaaaaaaa (net1) and br-bbbbbbbbbbbb (net2); nftables: named
+# so before nft_canon sorts the chains by name
+if nft_mode; then
+	in_host nft -s list ruleset | sed -e "s/br-$n1/br-aaaaaaaaaaaa/g" -e "s/br-$n2/br-bbbbbbbbbbbb/g" | nft_canon >"$DIR/got"
+else
+	saved | sed -e "s/br-$n1/br-aaaaaaaaaaaa/g" -e "s/br-$n2/br-bbbbbbbbbbbb/g" >"$DIR/got"
+fi
+same_golden "net1, net2 with a published port each: sections 3 and 4 exactly (net2, net1, docker0)" net1-net2 "$DIR/got"
 check "net1's bridge has 172.18.0.1/16" bash -c "ip -n $HOST -o -4 addr show dev br-$n1 | grep -q 'inet 172.18.0.1/16'"
 check "net2's bridge has 172.19.0.1/16" bash -c "ip -n $HOST -o -4 addr show dev br-$n2 | grep -q 'inet 172.19.0.1/16'"
 check_out "net1's published port answers from the client" on-net1 tcp_get "$CLIENT" 198.18.0.1 8080
@@ -40,8 +45,16 @@ i1ip=$(berth inspect "$i1" | python3 -c 'import json,sys; print(json.load(sys.st
 # first make sure the server listens, so that a refusal below is the DROP's doing
 check_out "enable_icc=false: the server listens (seen from inside its container)" noicc-neighbour tcp_get_in "$i1" 127.0.0.1 82
 check "enable_icc=false: neighbours cannot reach each other" bash -c "! \"$BERTH\" -H unix://$DIR/berth.sock exec $i2 socat -T 2 - TCP:$i1ip:82,connect-timeout=2 </dev/null >/dev/null 2>&1"
-check "enable_icc=false: the DROP is appended at the end of FORWARD" \
-	bash -c "ip netns exec $HOST iptables -S FORWARD | tail -1 | grep -q -- '-o br-.* -j DROP'"
+if nft_mode; then
+	nicc=$(berth network inspect noicc | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["Id"][:12])')
+	sicc=$(berth network inspect noicc | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["IPAM"]["Config"][0]["Subnet"])')
+	check_out "enable_icc=false: its subnet is in bridge berth's icc_off4 set" "$sicc" nft_elements bridge berth icc_off4
+	check "enable_icc=false: fwd-in-br-$nicc starts with the ICC OFF drop" \
+		bash -c "$(declare -f nft_in nft_rules in_host); HOST=$HOST; nft_rules inet berth fwd-in-br-$nicc | head -1 | grep -qx 'iifname \"br-$nicc\" counter drop comment \"ICC OFF (br_netfilter path)\"'"
+else
+	check "enable_icc=false: the DROP is appended at the end of FORWARD" \
+		bash -c "ip netns exec $HOST iptables -S FORWARD | tail -1 | grep -q -- '-o br-.* -j DROP'"
+fi
 
 # --- masquerade off: traffic leaves with the container's own address --------------------------------
 berth network create -o com.docker.network.bridge.enable_ip_masquerade=false nomasq >/dev/null
@@ -55,6 +68,13 @@ done
 wait "$listener"
 mip=$(berth inspect "$m" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["NetworkSettings"]["IPAddress"])')
 check "masquerade off: the client sees the container's own address ($mip)" grep -qx "$mip" "$DIR/peer"
+# A network without masquerading has no raw guard (its addresses are meant to be routed to), so
+# only the isolation between networks keeps net1's containers from its published container port.
+mp=$(berth run -d --network nomasq -p 8083:80 -- sh -c "$(server 80 on-nomasq)")
+mpip=$(berth inspect "$mp" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["NetworkSettings"]["IPAddress"])')
+check_out "masquerade off: its published port answers from the client" on-nomasq tcp_get "$CLIENT" 198.18.0.1 8083
+check "masquerade off: a container on net1 cannot reach its container's address, even on the published port" \
+	bash -c "! \"$BERTH\" -H unix://$DIR/berth.sock exec $c1 socat -T 2 - TCP:$mpip:80,connect-timeout=2 </dev/null 2>/dev/null | grep -q on-nomasq"
 
 # --- internal network -----------------------------------------------------------------------------------
 filter_nat() { { in_host iptables-save -t filter; in_host iptables-save -t nat; } | grep -v '^#' | sed -e 's/ \[[0-9]*:[0-9]*\]$//'; }
@@ -63,15 +83,32 @@ berth network create --internal --subnet 10.77.0.0/24 inside >/dev/null
 ni=$(berth network inspect inside | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["Id"][:12])')
 a=$(berth run -d --network inside -p 9090:80 -- sh -c "$(server 80 inside-a)")
 b=$(berth run -d --network inside -- sleep 1000)
-filter_nat >"$DIR/internal"
-diff "$DIR/before-internal" "$DIR/internal" | grep '^>' | sed 's/^> //' >"$DIR/internal-added"
-printf '%s\n' "-A FORWARD -i br-$ni -o br-$ni -j ACCEPT" \
-	"-A DOCKER-ISOLATION-STAGE-1 ! -s 10.77.0.0/24 -o br-$ni -j DROP" \
-	"-A DOCKER-ISOLATION-STAGE-1 ! -d 10.77.0.0/24 -i br-$ni -j DROP" >"$DIR/internal-want"
-same "internal network: its FORWARD rule and two isolation DROPs, no nat rule, no rule for its published port" \
-	"$DIR/internal-want" "$DIR/internal-added"
-check "internal network: the raw guard protects its containers too" \
-	bash -c "ip netns exec $HOST iptables -t raw -S PREROUTING | grep -q -- '-d 10.77.0.2/32 ! -i br-$ni -j DROP'"
+if nft_mode; then
+	# nftables.md 1.2: nothing in or out but the bridge itself, no post-* chain, no element for its port
+	{ echo "fwd-in:"; nft_rules inet berth "fwd-in-br-$ni"; echo "fwd-out:"; nft_rules inet berth "fwd-out-br-$ni"
+	  echo "dispatch:"; for m in fwd_in fwd_out post_in post_out; do nft_elements inet berth $m | grep -F "br-$ni"; done
+	} >"$DIR/internal-added"
+	{ echo "fwd-in:"; echo "iifname != \"br-$ni\" counter drop comment \"INTERNAL INGRESS\""
+	  echo 'accept comment "ICC"'
+	  echo "fwd-out:"; echo "oifname != \"br-$ni\" counter drop comment \"INTERNAL EGRESS\""
+	  echo "dispatch:"; echo "br-$ni : jump fwd-in-br-$ni"; echo "br-$ni : jump fwd-out-br-$ni"; } >"$DIR/internal-want"
+	same "internal network: INTERNAL INGRESS/EGRESS drops, fwd_in/fwd_out only, no post-* chain" \
+		"$DIR/internal-want" "$DIR/internal-added"
+	check "internal network: no element for its published port 9090" \
+		bash -c "! ip netns exec $HOST nft list table inet berth | grep -q '9090'"
+	check_out "internal network: the raw guard protects its containers too" "10.77.0.0/24 : jump raw-guard-br-$ni" \
+		bash -c "$(declare -f nft_in nft_elements in_host); HOST=$HOST; nft_elements inet berth raw_guard4 | grep 10.77"
+else
+	filter_nat >"$DIR/internal"
+	diff "$DIR/before-internal" "$DIR/internal" | grep '^>' | sed 's/^> //' >"$DIR/internal-added"
+	printf '%s\n' "-A FORWARD -i br-$ni -o br-$ni -j ACCEPT" \
+		"-A DOCKER-ISOLATION-STAGE-1 ! -s 10.77.0.0/24 -o br-$ni -j DROP" \
+		"-A DOCKER-ISOLATION-STAGE-1 ! -d 10.77.0.0/24 -i br-$ni -j DROP" >"$DIR/internal-want"
+	same "internal network: its FORWARD rule and two isolation DROPs, no nat rule, no rule for its published port" \
+		"$DIR/internal-want" "$DIR/internal-added"
+	check "internal network: the raw guard protects its containers too" \
+		bash -c "ip netns exec $HOST iptables -t raw -S PREROUTING | grep -q -- '-d 10.77.0.2/32 ! -i br-$ni -j DROP'"
+fi
 check "internal network: publishing a port succeeded" bash -c "\"$BERTH\" -H unix://$DIR/berth.sock ps | grep -q '0.0.0.0:9090->80/tcp'"
 check_out "internal network: neighbours reach each other" inside-a tcp_get_in "$b" 10.77.0.2 80
 check "internal network: nothing outside is reachable" bash -c "! \"$BERTH\" -H unix://$DIR/berth.sock exec $b socat -T 2 - TCP:198.18.0.2:7001,connect-timeout=2 </dev/null >/dev/null 2>&1"
@@ -120,4 +157,18 @@ berth network rm net1 net2 noicc nomasq inside >/dev/null
 saved >"$DIR/end"
 same "network rm of the last network: ruleset byte-identical to the daemon's fresh start" "$DIR/fresh" "$DIR/end"
 check "no br- bridge left" bash -c "! ip -n $HOST -o link show | grep -q ' br-'"
+berthd_stop
+
+# --- isolation does not rest on the raw guard: --allow-direct-routing ---------------------------------
+sandbox nets-open
+berthd_start --allow-direct-routing || { fail "berthd --allow-direct-routing starts" "$(tail -3 "$DIR/berthd.log")"; exit 1; }
+berth network create --subnet 10.91.1.0/24 n1 >/dev/null
+berth network create --subnet 10.91.2.0/24 n2 >/dev/null
+o1=$(berth run -d --network n1 -- sleep 1000)
+o2=$(berth run -d --network n2 -p 8080:80 -- sh -c "$(server 80 on-n2)")
+check_out "--allow-direct-routing: n2's container answers on its published container port (seen from inside)" \
+	on-n2 tcp_get_in "$o2" 127.0.0.1 80
+check "--allow-direct-routing: a container on n1 still cannot reach n2's container by its address (published port)" \
+	bash -c "! \"$BERTH\" -H unix://$DIR/berth.sock exec $o1 socat -T 2 - TCP:10.91.2.2:80,connect-timeout=2 </dev/null 2>/dev/null | grep -q on-n2"
+berth rm -f "$o1" "$o2" >/dev/null
 berthd_stop
