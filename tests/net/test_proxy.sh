@@ -51,8 +51,16 @@ ip -n "$CLIENT" route add 172.17.0.0/16 via 198.18.0.1
 check "direct routing: the neighbour cannot reach a container's address (published port or not)" \
 	bash -c "! ip netns exec $CLIENT socat -T 2 - TCP:172.17.0.2:6379,connect-timeout=2 </dev/null >/dev/null 2>&1"
 check_out "direct routing: the published port still works" via-8080 tcp_get "$CLIENT" 198.18.0.1 8080
-check "the guard for 127.0.0.1:8081 is in raw PREROUTING" \
-	bash -c "ip netns exec $HOST iptables -t raw -S PREROUTING | grep -qx -- '-A PREROUTING -d 127.0.0.1/32 ! -i lo -p tcp -m tcp --dport 8081 -j DROP'"
+if nft_mode; then
+	# nftables: one rule for every loopback binding, looking the port up in pub4_host
+	check "the guard for 127.0.0.1:8081: its binding is in pub4_host" \
+		bash -c "$(declare -f nft_in nft_elements in_host); HOST=$HOST; nft_elements inet berth pub4_host | grep -qx '127.0.0.1 . tcp . 8081 : 172.17.0.3 . 6379'"
+	check "the guard for 127.0.0.1:8081: raw-prerouting drops pub4_host's 127/8 ports not from lo" \
+		bash -c "$(declare -f nft_in nft_rules in_host); HOST=$HOST; nft_rules inet berth raw-prerouting | grep -qxF 'iifname != \"lo\" ip daddr 127.0.0.0/8 ip daddr . meta l4proto . th dport @pub4_host counter drop comment \"REMOTE LOOPBACK\"'"
+else
+	check "the guard for 127.0.0.1:8081 is in raw PREROUTING" \
+		bash -c "ip netns exec $HOST iptables -t raw -S PREROUTING | grep -qx -- '-A PREROUTING -d 127.0.0.1/32 ! -i lo -p tcp -m tcp --dport 8081 -j DROP'"
+fi
 berth rm -f "$web" "$lo" "$many" >/dev/null
 berthd_stop
 
@@ -62,7 +70,7 @@ client noproxy-client
 berthd_start --userland-proxy=false || { fail "berthd --userland-proxy=false starts" "$(tail -3 "$DIR/berthd.log")"; exit 1; }
 berth run -d -p 8080:6379 -- sh -c "$(server 6379 nat-8080)" >/dev/null
 saved >"$DIR/got"
-same "--userland-proxy=false: rules exactly as sections 4 and 5 say" "$GOLDEN/section5-no-proxy.rules" "$DIR/got"
+same_golden "--userland-proxy=false: rules exactly as sections 4 and 5 say" section5-no-proxy "$DIR/got"
 check_out "route_localnet is on for docker0" 1 ip netns exec "$HOST" cat /proc/sys/net/ipv4/conf/docker0/route_localnet
 check_out "loopback access works through NAT" nat-8080 tcp_get "$HOST" 127.0.0.1 8080
 check_out "the client reaches the published port" nat-8080 tcp_get "$CLIENT" 198.18.0.1 8080
@@ -90,15 +98,25 @@ udp=$(berth run -d -p 127.0.0.1:8081:6379/udp -- socat -u UDP-RECV:6379 -)
 crafted_then_legit "$udp" >"$DIR/udp-log"
 check "the host's own datagram to 127.0.0.1:8081 reaches the container" grep -q legit "$DIR/udp-log"
 check "a crafted datagram to 127.0.0.1:8081 sent over the link does not" bash -c "! grep -q crafted $DIR/udp-log"
-check "  ... because the raw guard dropped it (its counter moved)" \
-	bash -c "ip netns exec $HOST iptables -t raw -L PREROUTING -v -x -n | grep 'dpt:8081' | awk '{exit !(\$1 > 0)}'"
+if nft_mode; then
+	check "  ... because the raw guard dropped it (its counter moved)" \
+		bash -c "ip netns exec $HOST nft list chain inet berth raw-prerouting | grep '@pub4_host counter' | grep -qv 'counter packets 0 '"
+else
+	check "  ... because the raw guard dropped it (its counter moved)" \
+		bash -c "ip netns exec $HOST iptables -t raw -L PREROUTING -v -x -n | grep 'dpt:8081' | awk '{exit !(\$1 > 0)}'"
+fi
 berthd_stop
 
 # --- --allow-direct-routing: the same probes now get through, so the tests above can fail -----------
 sandbox open
 client open-client
 berthd_start --userland-proxy=false --allow-direct-routing || { fail "berthd --allow-direct-routing starts"; exit 1; }
-check "--allow-direct-routing: no raw rules" bash -c "! ip netns exec $HOST iptables-save -t raw | grep -q -- '-A PREROUTING'"
+if nft_mode; then
+	check "--allow-direct-routing: no raw-prerouting chain" bash -c "! ip netns exec $HOST nft list chain inet berth raw-prerouting >/dev/null 2>&1"
+	check_out "--allow-direct-routing: no raw guard element" "" nft_elements inet berth raw_guard4
+else
+	check "--allow-direct-routing: no raw rules" bash -c "! ip netns exec $HOST iptables-save -t raw | grep -q -- '-A PREROUTING'"
+fi
 udp=$(berth run -d -p 127.0.0.1:8081:6379/udp -- socat -u UDP-RECV:6379 -)
 crafted_then_legit "$udp" >"$DIR/udp-log"
 check "--allow-direct-routing: the crafted datagram reaches the container (the hole the guard closes)" \
