@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Bad flags and bad config files: berthd exits non-zero with a message naming the problem, and
 # the sandbox host is exactly as before (no ruleset, no bridge, no state, forwarding untouched).
+# Each runs with --firewall-backend $BERTH_BACKEND: neither backend may write anything first.
 source "$(dirname "$0")/lib.sh"
 
 sandbox refuse
@@ -20,7 +21,7 @@ refuse() {
 	local name=$1 want=$2
 	shift 3
 	if ip netns exec "$HOST" "$BERTHD" --data-root "$DIR/data" --exec-root "$DIR/run" \
-		-H "unix://$DIR/berth.sock" --pidfile "$DIR/berthd.pid" "$@" 2>"$DIR/err"; then
+		-H "unix://$DIR/berth.sock" --pidfile "$DIR/berthd.pid" $(backend_flags "$@") "$@" 2>"$DIR/err"; then
 		fail "$name: refused" "berthd exited 0"
 		return
 	fi
@@ -47,8 +48,13 @@ refuse "config: wrong type" '"icc" must be true or false' -- --config-file "$DIR
 refuse "config: invalid JSON with line" "line 2" -- --config-file "$DIR/broken.json"
 refuse "config: flag and file both" "both as a flag" -- --iptables=true --config-file "$DIR/conflict.json"
 refuse "config: missing file" "no-such.json" -- --config-file "$DIR/no-such.json"
+refuse "unknown firewall backend" 'invalid firewall backend "nft"' -- --firewall-backend nft
+printf '{ "firewall-backend": "%s" }\n' "$BERTH_BACKEND" >"$DIR/backend.json"
+refuse "config: firewall-backend both as a flag and in the file" "both as a flag" -- \
+	--config-file "$DIR/backend.json" --firewall-backend="$BERTH_BACKEND"
 
-check "refusals: no ruleset written" bash -c "[ -z \"\$(ip netns exec $HOST iptables-save)\" ]"
+check "refusals: no ruleset written (iptables-save)" bash -c "[ -z \"\$(ip netns exec $HOST iptables-save)\" ]"
+check "refusals: no ruleset written (nft list ruleset)" bash -c "[ -z \"\$(ip netns exec $HOST nft list ruleset)\" ]"
 check "refusals: no link but lo" bash -c "[ \"\$(ip -n $HOST -o link show | awk -F': ' '{print \$2}')\" = lo ]"
 check "refusals: ip_forward untouched" bash -c "[ \"\$(ip netns exec $HOST cat /proc/sys/net/ipv4/ip_forward)\" = 0 ]"
 check "refusals: no state written" bash -c "[ ! -e $DIR/data ] && [ ! -e $DIR/berthd.pid ] && [ ! -e $DIR/berth.sock ]"
