@@ -477,10 +477,15 @@ static void put_network(struct strbuf *b, const struct fw_plan *p, const struct 
 		else
 			strbuf_addf(b, "add rule " T " fwd-in-%s iifname \"%s\" counter drop comment \"ICC OFF (br_netfilter path)\"\n",
 				    br, br);
+		/* Isolation (DOCKER-ISOLATION-STAGE-1/2): nothing from another NAT bridge, not even to a
+		 * published port — the raw guard is not there with --allow-direct-routing or without
+		 * masquerading, and the iptables backend drops it too. Internal bridges' traffic never
+		 * gets here (fwd_out). */
+		strbuf_addf(b, "add rule " T " fwd-in-%s iifname @egress_bridges counter drop comment \"OTHER BRIDGE\"\n", br);
 		strbuf_addf(b, "add rule " T " fwd-in-%s ip daddr . meta l4proto . th dport @pub4_allow accept comment \"PUBLISHED\"\n", br);
 		strbuf_addf(b, "add rule " T " fwd-in-%s ip daddr . meta l4proto . th dport @pub4_allow_range accept"
 			       " comment \"PUBLISHED RANGE\"\n", br);
-		strbuf_addf(b, "add rule " T " fwd-in-%s counter drop comment \"UNPUBLISHED / OTHER BRIDGE\"\n", br);
+		strbuf_addf(b, "add rule " T " fwd-in-%s counter drop comment \"UNPUBLISHED\"\n", br);
 		if (egress)
 			strbuf_addf(b, "add rule " T " post-out-%s oifname != \"%s\" ip saddr %s masquerade comment \"EGRESS\"\n",
 				    br, br, sub);
