@@ -52,26 +52,24 @@
 # (nat) and `-A DOCKER -d CIP/32 ! -i docker0 -o docker0 -p tcp -m tcp --dport CPORT -j ACCEPT`
 # (filter). The FORWARD policy is DROP, as dockerd leaves it.
 #
-# Safety: namespace names contain this script's pid (berth-dp-PID-...). The EXIT trap runs on
-# failure and Ctrl-C too: it removes the containers through the API, stops the berthd and
-# server processes this script started (by pid, after checking their command line), deletes
-# the namespaces, and reports whether the root namespace's iptables and nftables rulesets are
-# what they were at start (they are only read).
+# Safety: namespace names contain this script's pid (berth-dp-PID-...). The EXIT trap
+# (bench/lib.sh) runs on failure and Ctrl-C too: it removes the containers through the API,
+# stops the berthd and server processes this script started (by pid, after checking their
+# command line), deletes the namespaces, and reports whether the root namespace's iptables and
+# nftables rulesets are what they were at start (they are only read).
 set -euo pipefail
-export LC_ALL=C PATH=/usr/sbin:/usr/bin:/sbin:/bin
 SELF=$(cd "$(dirname "$0")" && pwd)
-REPO=$(cd "$SELF/.." && pwd)
+# shellcheck source=bench/lib.sh
+source "$SELF/lib.sh"
+bench_need_root dataplane
 REPS=${REPS:-5} CONNS=${CONNS:-2000} WARM=${WARM:-50} NS=${NS:-"10 1000 10000"} CP_NS=${CP_NS:-"1 1000"}
 RULESETS=${RULESETS:-"nft ipt docker"} DOCKER_HAIRPIN=${DOCKER_HAIRPIN:-0} DEADLINE=${DEADLINE:-60}
-HPORT=20000 CPORT=40000 HOST_IP=198.18.0.1
+HPORT=20000 CPORT=40000 # HOST_IP (lib.sh): the sandbox host's address the client connects to
 PFX="berth-dp-$$"
-BERTHD=$REPO/build/berthd BERTH=$REPO/build/berth
 
-[ "$(id -u)" = 0 ] || { echo "dataplane: must run as root (sudo $0)" >&2; exit 1; }
 for r in $RULESETS; do
 	case $r in nft | ipt | docker) ;; *) echo "dataplane: unknown ruleset '$r' in RULESETS" >&2; exit 1 ;; esac
 done
-log() { echo "[$(date +%T)] $*" >&2; }
 
 if [ -z "${SKIP_BUILD:-}" ]; then
 	make -C "$REPO" -s >&2
@@ -90,70 +88,8 @@ if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt $((maxn + 1024)) ]; t
 	exit 1
 fi
 
-TMP=$(mktemp -d "/tmp/$PFX.XXXXXX")
-chmod 755 "$TMP" # the containers run the server from here
-NAMESPACES=()
-declare -A BERTHD_PID SOCK HOSTNS CLNS DP_ID
-SERVER_PIDS=() # the Docker-shaped reference's server processes
-CTR_PIDS=()    # the processes of the containers this script asked berthd to start
-
-# The root namespace is only read, before and after, to show the run left it as it was.
-root_rules() {
-	{ iptables-save 2>/dev/null || true; } | grep -v '^#' | sed -e 's/ \[[0-9]*:[0-9]*\]$//' || true
-	nft list ruleset 2>/dev/null || true
-}
-root_rules >"$TMP/root-before"
-
-# cmd_of PID: the process's command line (empty if it is gone), to check a pid is still ours.
-cmd_of() { { tr '\0' ' ' <"/proc/$1/cmdline"; } 2>/dev/null || true; }
-
-cleanup() {
-	local r id pid ns
-	trap - EXIT INT TERM HUP
-	set +e
-	for r in "${!BERTHD_PID[@]}"; do
-		for id in $(timeout 30 "$BERTH" -H "unix://${SOCK[$r]}" ps -aq 2>/dev/null); do
-			timeout 60 "$BERTH" -H "unix://${SOCK[$r]}" rm -f "$id" >/dev/null 2>&1
-		done
-		pid=${BERTHD_PID[$r]}
-		case "$(cmd_of "$pid")" in "$BERTHD "*) kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null ;; esac
-	done
-	# berthd leaves containers running when it stops; if `rm -f` could not reach one, stop it
-	# by pid, after checking it still runs our server.
-	for pid in "${SERVER_PIDS[@]}" "${CTR_PIDS[@]}"; do
-		case "$(cmd_of "$pid")" in "$TMP/dpbench serve "* | "sleep 100000 ") kill -KILL "$pid" 2>/dev/null ;; esac
-	done
-	for pid in "${SERVER_PIDS[@]}"; do wait "$pid" 2>/dev/null; done
-	for ns in "${NAMESPACES[@]}"; do ip netns del "$ns" 2>/dev/null; done
-	# berthd's namespace files are bind mounts in its own mount namespace (ip netns exec); if one
-	# ever showed up in ours, it would keep rm from working.
-	grep -F " $TMP/" /proc/self/mountinfo | awk '{print $5}' | sort -r | xargs -r -n1 umount -l 2>/dev/null
-	root_rules >"$TMP/root-after"
-	{
-		if ip netns list | grep -q "^$PFX-"; then
-			echo "safety: namespaces left behind: $(ip netns list | grep "^$PFX-" | tr '\n' ' ')"
-		else
-			echo "safety: all namespaces of this run are gone"
-		fi
-		if cmp -s "$TMP/root-before" "$TMP/root-after" && ! grep -qiE 'DOCKER|berth' "$TMP/root-after"; then
-			echo "safety: root netns iptables-save and nft ruleset unchanged ($(grep -c '^-A' "$TMP/root-after") iptables rules, none DOCKER/berth)"
-		else
-			echo "safety: root netns ruleset CHANGED during the run:"
-			diff "$TMP/root-before" "$TMP/root-after" | sed 's/^/    /'
-		fi
-		left=''
-		for r in "${!BERTHD_PID[@]}"; do [ -n "$(cmd_of "${BERTHD_PID[$r]}")" ] && left="$left berthd:${BERTHD_PID[$r]}"; done
-		for pid in "${SERVER_PIDS[@]}" "${CTR_PIDS[@]}"; do
-			case "$(cmd_of "$pid")" in "$TMP/dpbench serve "* | "sleep 100000 ") left="$left container/server:$pid" ;; esac
-		done
-		if [ -n "$left" ]; then echo "safety: processes of this run still alive:$left"
-		else echo "safety: no process started by this run is left"; fi
-	} >&2
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM HUP
+bench_begin
+declare -A HOSTNS CLNS DP_ID
 
 gcc -O2 -Wall -Wextra -o "$TMP/dpbench" "$SELF/dpbench.c"
 DPB=$TMP/dpbench
@@ -161,45 +97,15 @@ DPB=$TMP/dpbench
 # --- sandboxes ------------------------------------------------------------------------------------
 # sandbox_up R: host and client namespaces of ruleset R, linked by one veth pair
 sandbox_up() {
-	local h=$PFX-$1-host c=$PFX-$1-cl
-	HOSTNS[$1]=$h CLNS[$1]=$c
-	ip netns add "$h" && NAMESPACES+=("$h")
-	ip netns add "$c" && NAMESPACES+=("$c")
-	ip -n "$h" link set lo up
-	ip -n "$c" link set lo up
-	ip -n "$h" link add outside0 type veth peer name eth0 netns "$c"
-	ip -n "$h" addr add "$HOST_IP/30" dev outside0
-	ip -n "$h" link set outside0 up
-	ip -n "$c" addr add 198.18.0.2/30 dev eth0
-	ip -n "$c" link set eth0 up
-	ip -n "$c" route add default via "$HOST_IP"
-}
-
-# berthd_up R BACKEND: berthd in R's host namespace, as tests/net/lib.sh starts it, plus the flags
-berthd_up() {
-	local d=$TMP/$1 deadline=$((SECONDS + 15))
-	mkdir -p "$d"
-	SOCK[$1]=$d/berth.sock
-	# Not through a function: $! must be berthd itself (ip netns exec execs it).
-	ip netns exec "${HOSTNS[$1]}" "$BERTHD" --firewall-backend="$2" --userland-proxy=false \
-		--data-root "$d/data" --exec-root "$d/run" -H "unix://${SOCK[$1]}" --pidfile "$d/berthd.pid" \
-		2>>"$d/berthd.log" &
-	BERTHD_PID[$1]=$!
-	until curl -sf --unix-socket "${SOCK[$1]}" http://localhost/_ping >/dev/null 2>&1; do
-		if ! kill -0 "${BERTHD_PID[$1]}" 2>/dev/null || [ $SECONDS -ge $deadline ]; then
-			log "$1: berthd --firewall-backend=$2 did not come up: $(tail -3 "$d/berthd.log")"
-			return 1
-		fi
-		sleep 0.05
-	done
+	HOSTNS[$1]=$PFX-$1-host CLNS[$1]=$PFX-$1-cl
+	netns_pair "${HOSTNS[$1]}" "${CLNS[$1]}"
 }
 berth() { local r=$1; shift; timeout 300 "$BERTH" -H "unix://${SOCK[$r]}" "$@"; }
 
 # docker_up: the reference's host also gets docker0 and one container namespace at 172.17.0.2
 docker_up() {
 	local h=${HOSTNS[docker]} c=$PFX-docker-ctr
-	ip netns add "$c" && NAMESPACES+=("$c")
-	ip -n "$c" link set lo up
+	netns_add "$c"
 	ip -n "$h" link add docker0 type bridge
 	ip -n "$h" addr add 172.17.0.1/16 dev docker0
 	ip -n "$h" link set docker0 up
@@ -252,9 +158,6 @@ pspec() {
 lastc() { echo $((CPORT + $1 - 1)); }
 servports() { if [ "$1" = 1 ]; then echo "$CPORT"; else echo "$CPORT $(lastc "$1")"; fi; }
 
-# ctr_pid R ID: the container's process id, from `berth inspect`
-ctr_pid() { { berth "$1" inspect "$2" | grep -o '"Pid": *[0-9]*' | grep -o '[0-9]*$' | head -1; } || true; }
-
 # fw_summary R: what the firewall of R's host holds (for the log)
 fw_summary() {
 	local h=${HOSTNS[$1]} ipt elems
@@ -275,22 +178,13 @@ wait_banner() {
 	return 1
 }
 
-median() {
-	printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { if (!NR) print "-"; else if (NR % 2) print a[(NR + 1) / 2]; else printf "%.1f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
-}
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b + 0 == 0) print "-"; else printf "%.2f\n", a / b }'; }
 pctdiff() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b + 0 == 0) print "-"; else printf "%+.1f%%\n", (a - b) / b * 100 }'; }
 now_ns() { date +%s%N; }
 rotate() { local k=$1; shift; local a=("$@"); k=$(((k - 1) % ${#a[@]})); echo "${a[@]:k}" "${a[@]:0:k}"; }
 ms_since() { awk -v d=$(($(now_ns) - $1)) 'BEGIN { printf "%.1f", d / 1e6 }'; }
 
-others() { echo "load $(cut -d' ' -f1-3 /proc/loadavg), $(ip netns list | grep -vc "^$PFX-" || true) other netns"; }
-commit=$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo "not a git checkout")
-if [ -n "$(git -C "$REPO" status --porcelain --untracked-files=no 2>/dev/null || true)" ]; then
-	commit="$commit, working tree modified"
-fi
 log "$(nproc) cpus, kernel $(uname -r), $(others); $(iptables -V), $(nft -v)"
-log "$("$BERTH" --version 2>/dev/null | head -1) ($commit); REPS=$REPS CONNS=$CONNS WARM=$WARM" \
+log "$("$BERTH" --version 2>/dev/null | head -1) ($(git_desc)); REPS=$REPS CONNS=$CONNS WARM=$WARM" \
 	"NS=\"$NS\" CP_NS=\"$CP_NS\" RULESETS=\"$RULESETS\" DOCKER_HAIRPIN=$DOCKER_HAIRPIN ulimit -n $(ulimit -n)"
 
 declare -A BACKEND=([nft]=nftables [ipt]=iptables)
@@ -301,7 +195,7 @@ for r in $RULESETS; do
 	if [ "$r" = docker ]; then
 		docker_up
 	else
-		berthd_up "$r" "${BACKEND[$r]}"
+		berthd_start "$r" "${HOSTNS[$r]}" --firewall-backend="${BACKEND[$r]}" --userland-proxy=false
 		BERTHS="$BERTHS $r"
 	fi
 	log "$r: sandbox ${HOSTNS[$r]} up"
@@ -311,7 +205,7 @@ done
 declare -A SU TD
 for r in $BERTHS; do   # warm-up: the first container of a daemon creates its bridge state
 	id=$(berth "$r" run -d --name warm -p "$(pspec 1 "$HPORT" "$CPORT")" -- sleep 100000)
-	CTR_PIDS+=("$(ctr_pid "$r" "$id")")
+	ctr_track "$r" "$id"
 	berth "$r" rm -f "$id" >/dev/null
 	SU[$r]='' TD[$r]=''
 	log "$r: idle firewall: $(fw_summary "$r")"
@@ -325,7 +219,7 @@ for rep in $(seq "$REPS"); do
 			t0=$(now_ns)
 			id=$(berth "$r" run -d --name "cp$n" -p "$(pspec "$n" "$HPORT" "$CPORT")" -- sleep 100000)
 			s=$(ms_since "$t0")
-			CTR_PIDS+=("$(ctr_pid "$r" "$id")")
+			ctr_track "$r" "$id"
 			during=$(fw_summary "$r")
 			t0=$(now_ns)
 			berth "$r" rm -f "$id" >/dev/null
@@ -348,12 +242,12 @@ for n in $NS; do
 			ip netns exec "${HOSTNS[docker]}" iptables-restore <"$TMP/docker-$n.rules"
 			# shellcheck disable=SC2046
 			ip netns exec "$CTRNS" "$DPB" serve $(servports "$n") 2>>"$TMP/docker-server.log" &
-			SERVER_PIDS+=($!)
+			CTR_PIDS+=($!)
 			DOCKER_SERVER=$!
 		else
 			# shellcheck disable=SC2046
 			id=$(berth "$r" run -d --name "dp$n" -p "$(pspec "$n" "$HPORT" "$CPORT")" -- "$DPB" serve $(servports "$n"))
-			CTR_PIDS+=("$(ctr_pid "$r" "$id")")
+			ctr_track "$r" "$id"
 			DP_ID[$r]=$id
 		fi
 		log "$r n=$n: published $HPORT-$last_h -> $CPORT-$last_c in $(ms_since "$t0") ms; $(fw_summary "$r")"

@@ -36,49 +36,24 @@
 # through the proxy. The script checks that with `ss -p` before it measures. dockerd is never
 # started: docker-proxy is a standalone binary of the docker.io package, started here with the
 # flags Docker 20.10 passes it. Namespace names contain this script's pid. The EXIT trap
-# removes the containers through the API and stops, by pid, only the processes this script
-# started. It then deletes the namespace and reports whether the root namespace's
-# `iptables-save` changed.
+# (bench/lib.sh) removes the containers through the API and stops, by pid, only the processes
+# this script started. It then deletes the namespace and reports whether the root namespace's
+# `iptables-save` or nft ruleset changed.
 set -u
-export LC_ALL=C PATH=/usr/sbin:/usr/bin:/sbin:/bin
 SELF=$(cd "$(dirname "$0")" && pwd)
-REPO=$(cd "$SELF/.." && pwd)
+# shellcheck source=bench/lib.sh
+source "$SELF/lib.sh"
+bench_need_root proxy
 PEERS_DIR=$(cd "$SELF/../../shared/bench-peers" 2>/dev/null && pwd) ||
 	{ echo "proxy: ../shared/bench-peers not found next to the repository" >&2; exit 1; }
 SECS=${SECS:-5} REPS=${REPS:-5} CONNS=${CONNS:-10000} NS=${NS:-"1 100 1000"}
 PFX="berth-proxy-$$"
 DOCKER_PROXY=/usr/sbin/docker-proxy
-NAMESPACES=()
-BERTHD_PID='' SOCK=''
 DP_PIDS=()          # every docker-proxy this script started and has not reaped yet
-CTR_PIDS=()         # the processes of the containers this script asked berthd to start
-
-[ "$(id -u)" = 0 ] || { echo "proxy: must run as root (sudo $0)" >&2; exit 1; }
-log() { echo "[$(date +%T)] $*" >&2; }
 
 # --- dependencies and build ----------------------------------------------------------------------
-if [ -z "${SKIP_INSTALL:-}" ]; then
-	"$REPO/scripts/install-deps.sh" >&2 || exit 1
-	missing=()
-	for p in docker.io socat gcc python3 iproute2; do
-		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-	done
-	if [ "${#missing[@]}" -gt 0 ]; then
-		log "installing ${missing[*]} (service starts denied: dockerd is not started)"
-		# docker.io's postinst would start dockerd (and containerd). A policy-rc.d that denies
-		# every start prevents that; it is ours only if there was none before, and then it is removed.
-		own_policy=''
-		if [ ! -e /usr/sbin/policy-rc.d ]; then
-			printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d && own_policy=1
-		fi
-		DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
-			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-		rc=$?
-		[ -n "$own_policy" ] && rm -f /usr/sbin/policy-rc.d
-		[ "$rc" = 0 ] || exit 1
-	fi
-	make -C "$REPO" -s >&2 || exit 1
-fi
+# docker.io's postinst would start dockerd (and containerd): --deny-starts prevents that.
+[ -n "${SKIP_INSTALL:-}" ] || bench_deps --deny-starts docker.io socat gcc python3 iproute2
 [ -x "$DOCKER_PROXY" ] || { echo "proxy: $DOCKER_PROXY missing (package docker.io)" >&2; exit 1; }
 if pgrep -x dockerd >/dev/null; then
 	echo "proxy: a dockerd is running on this machine; not benchmarking next to it" >&2
@@ -86,15 +61,7 @@ if pgrep -x dockerd >/dev/null; then
 fi
 
 PRE_DP=" $(pgrep -x docker-proxy | tr '\n' ' ') "   # not ours: the final check leaves them out
-TMP=$(mktemp -d "/tmp/$PFX.XXXXXX")
-chmod 755 "$TMP"    # the container processes run the helpers from here
-BERTHD=$REPO/build/berthd BERTH=$REPO/build/berth
-# The root namespace is only read, before and after, to show that the run left it as it was.
-root_rules() { iptables-save 2>/dev/null | grep -v '^#' | sed -e 's/ \[[0-9]*:[0-9]*\]$//'; }
-root_rules >"$TMP/root-before"
-
-# cmd_of PID: the process's command line (empty if it is gone), to check a pid is still ours.
-cmd_of() { { tr '\0' ' ' <"/proc/$1/cmdline"; } 2>/dev/null; }
+bench_begin
 
 dp_stop() { # dp_stop: SIGTERM to every docker-proxy still in DP_PIDS, and reap them
 	local pid
@@ -103,56 +70,15 @@ dp_stop() { # dp_stop: SIGTERM to every docker-proxy still in DP_PIDS, and reap 
 	DP_PIDS=()
 }
 
-cleanup() {
-	local ns id pid
-	trap - EXIT INT TERM HUP
-	dp_stop
-	if [ -n "$BERTHD_PID" ]; then
-		for id in $("$BERTH" -H "unix://$SOCK" ps -aq 2>/dev/null); do
-			"$BERTH" -H "unix://$SOCK" rm -f "$id" >/dev/null 2>&1
-		done
-		kill -TERM "$BERTHD_PID" 2>/dev/null && wait "$BERTHD_PID" 2>/dev/null
-	fi
-	# berthd leaves containers running when it stops; if `rm -f` could not reach them, stop the
-	# ones this script started, by pid, after checking the pid still runs our command.
-	for pid in "${CTR_PIDS[@]}"; do
-		case "$(cmd_of "$pid")" in "$TMP/"* | "sleep 100000 ") kill -KILL "$pid" 2>/dev/null ;; esac
+# The EXIT trap's part for docker-proxy: stop them first; at the end, no dockerd runs (checked
+# at start), so a docker-proxy that did not exist then is ours.
+bench_cleanup_hook() { dp_stop; }
+bench_left_hook() {
+	local pid
+	for pid in $(pgrep -x docker-proxy); do
+		[[ " $PRE_DP " == *" $pid "* ]] || printf ' docker-proxy:%s' "$pid"
 	done
-	for ns in "${NAMESPACES[@]}"; do
-		ip netns del "$ns" 2>/dev/null
-	done
-	# berthd's namespace files are bind mounts in its own mount namespace (ip netns exec); if one
-	# ever showed up in ours, it would keep rm from working.
-	grep -F " $TMP/" /proc/self/mountinfo | awk '{print $5}' | sort -r | xargs -r -n1 umount -l 2>/dev/null
-	root_rules >"$TMP/root-after"
-	{
-		if ip netns list | grep -q "^$PFX-"; then
-			echo "safety: namespaces left behind: $(ip netns list | grep "^$PFX-" | tr '\n' ' ')"
-		else
-			echo "safety: all namespaces of this run are gone"
-		fi
-		if cmp -s "$TMP/root-before" "$TMP/root-after" && ! grep -qiE 'DOCKER|berth' "$TMP/root-after"; then
-			echo "safety: root netns iptables-save unchanged ($(grep -c '^-A' "$TMP/root-after") rules, none DOCKER/berth)"
-		else
-			echo "safety: root netns iptables-save CHANGED during the run:"
-			diff "$TMP/root-before" "$TMP/root-after" | sed 's/^/    /'
-		fi
-		left=''
-		for pid in $BERTHD_PID "${CTR_PIDS[@]}"; do
-			[ -n "$(cmd_of "$pid")" ] && left="$left $pid"
-		done
-		# No dockerd runs (checked at start): a docker-proxy that did not exist then is ours.
-		for pid in $(pgrep -x docker-proxy); do
-			[[ " $PRE_DP " == *" $pid "* ]] || left="$left docker-proxy:$pid"
-		done
-		if [ -n "$left" ]; then echo "safety: processes of this run still alive:$left"
-		else echo "safety: no process started by this run is left (berthd, containers, docker-proxy)"; fi
-	} >&2
-	rm -rf "$TMP"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM HUP
 
 # --- the load generators, compiled for this run ------------------------------------------------
 # tcpbench (../shared/bench-peers) is the banner server. pxb is the streaming server and the two
@@ -259,32 +185,14 @@ PXB=$TMP/pxb TCPBENCH=$TMP/tcpbench
 # --- the sandbox: one host namespace, berthd in it, as tests/net/lib.sh runs it -----------------
 HOSTNS=$PFX-host
 hx() { ip netns exec "$HOSTNS" "$@"; }
-ip netns add "$HOSTNS" && NAMESPACES+=("$HOSTNS") && ip -n "$HOSTNS" link set lo up || exit 1
-D=$TMP/berth
-mkdir -p "$D"
-SOCK=$D/berth.sock
-# Not through hx: a function run with & is a subshell, and $! must be berthd itself (ip netns
-# exec execs the command, so its pid is berthd's).
-ip netns exec "$HOSTNS" "$BERTHD" --data-root "$D/data" --exec-root "$D/run" -H "unix://$SOCK" \
-	--pidfile "$D/berthd.pid" 2>>"$D/berthd.log" &
-BERTHD_PID=$!
-deadline=$((SECONDS + 10))
-until curl -sf --unix-socket "$SOCK" http://localhost/_ping >/dev/null 2>&1; do
-	if ! kill -0 "$BERTHD_PID" 2>/dev/null || [ $SECONDS -ge $deadline ]; then
-		log "berthd did not come up: $(tail -3 "$D/berthd.log")"
-		exit 1
-	fi
-	sleep 0.05
-done
-case "$(cmd_of "$BERTHD_PID")" in "$BERTHD "*) ;; *) log "pid $BERTHD_PID is not berthd"; exit 1 ;; esac
-berth() { "$BERTH" -H "unix://$SOCK" "$@"; }
-# run_ctr ARGS...: `berth run -d ARGS`; prints the id and records the container's pid for the trap
+netns_add "$HOSTNS" && berthd_start berth "$HOSTNS" || exit 1
+D=$TMP/berth BPID=${BERTHD_PID[berth]}
+berth() { "$BERTH" -H "unix://${SOCK[berth]}" "$@"; }
+# run_ctr ARGS...: `berth run -d ARGS`; sets CTR_ID and records the container's pid for the trap
+# (not through $(...): the record would stay in the subshell)
 run_ctr() {
-	local id pid
-	id=$(berth run -d "$@") || return 1
-	pid=$(berth inspect "$id" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["State"]["Pid"])')
-	[ -n "$pid" ] && [ "$pid" != 0 ] && CTR_PIDS+=("$pid")
-	echo "$id"
+	CTR_ID=$(berth run -d "$@") || return 1
+	ctr_track berth "$CTR_ID"
 }
 ctr_ip() { berth inspect "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["NetworkSettings"]["IPAddress"])'; }
 
@@ -297,37 +205,34 @@ listening() { hx ss -Htln sport ge ":$1" and sport le ":$2" | wc -l; } # listeni
 kib_mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 
 # Other namespaces on the machine are a hint that something else (a test suite) runs meanwhile.
-others() { echo "load $(cut -d' ' -f1-3 /proc/loadavg), $(ip netns list | grep -vc "^$PFX-") other netns"; }
 log "$(nproc) cpus, kernel $(uname -r), $(others); SECS=$SECS REPS=$REPS CONNS=$CONNS NS=\"$NS\""
-if commit=$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null); then
-	[ -n "$(git -C "$REPO" status --porcelain --untracked-files=no 2>/dev/null)" ] && commit="$commit, working tree modified"
-else
-	commit="not a git checkout"
-fi
-log "$("$BERTH" --version 2>/dev/null | head -1) ($commit);" \
+log "$("$BERTH" --version 2>/dev/null | head -1) ($(git_desc));" \
 	"docker-proxy from docker.io $(dpkg-query -W -f='${Version}' docker.io 2>/dev/null)"
 
 # --- 3a. memory: berthd with 0, 1, 100, 1000 published ports ------------------------------------
 declare -A BR BP DR DP
 sleep 1
-read -r BR[0] BP[0] < <(mem "$BERTHD_PID")
+read -r "BR[0]" "BP[0]" < <(mem "$BPID")
 log "berthd, 0 ports: VmRSS ${BR[0]} kB, Pss ${BP[0]} kB"
 for n in $NS; do
 	last=$((20000 + n - 1))
 	spec="20000-$last:20000-$last"
 	[ "$n" = 1 ] && spec=20000:20000
-	id=$(run_ctr -p "$spec" -- sleep 100000) || { log "berth run -p $spec failed"; exit 1; }
+	run_ctr -p "$spec" -- sleep 100000 || { log "berth run -p $spec failed"; exit 1; }
+	id=$CTR_ID
 	sleep 0.5
 	l=$(listening 20000 "$last")
 	[ "$l" = "$n" ] || { log "berth, $n ports: $l listeners on 20000-$last, expected $n"; exit 1; }
-	read -r BR[$n] BP[$n] < <(mem "$BERTHD_PID")
+	read -r "BR[$n]" "BP[$n]" < <(mem "$BPID")
 	log "berthd, $n port(s) ($l listening): VmRSS ${BR[$n]} kB, Pss ${BP[$n]} kB"
 	berth rm -f "$id" >/dev/null || exit 1
 done
 
 # --- the container servers, and one docker-proxy per server -------------------------------------
-SRC=$(run_ctr -p 20000:5001 -- "$PXB" source 5001) || { log "source container failed"; exit 1; }
-BAN=$(run_ctr -p 20001:5002 -- "$TCPBENCH" serve 5002) || { log "banner container failed"; exit 1; }
+run_ctr -p 20000:5001 -- "$PXB" source 5001 || { log "source container failed"; exit 1; }
+SRC=$CTR_ID
+run_ctr -p 20001:5002 -- "$TCPBENCH" serve 5002 || { log "banner container failed"; exit 1; }
+BAN=$CTR_ID
 SRC_IP=$(ctr_ip "$SRC") BAN_IP=$(ctr_ip "$BAN")
 log "containers: streaming source $SRC_IP:5001 (host port 20000), banner $BAN_IP:5002 (host port 20001)"
 
@@ -385,9 +290,7 @@ path_check() { # path_check HOSTPORT EXPECTED_PID NAME
 		return 1
 	fi
 }
-path_check 20000 "$BERTHD_PID" berthd && path_check 30000 "${DP_PIDS[0]}" docker-proxy || exit 1
-
-median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { if (!NR) print "-"; else if (NR % 2) print a[(NR + 1) / 2]; else printf "%.1f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+path_check 20000 "$BPID" berthd && path_check 30000 "${DP_PIDS[0]}" docker-proxy || exit 1
 
 # --- 1. throughput and 2. connections/s, the tools interleaved in every repetition ------------
 # direct: the client talks to the container itself (no proxy), for reference.
@@ -444,7 +347,6 @@ done
 log "measurements done: $(others)"
 
 # --- the table ----------------------------------------------------------------------------------
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b + 0 == 0) print "-"; else printf "%.2f\n", a / b }'; }
 echo
 echo "userland proxy: berth (inside berthd) vs docker-proxy (one process per port); same sandbox, same container servers"
 echo "ratio = berth/docker-proxy for throughput and conn/s, docker-proxy/berth for memory: >1 means berth is better"

@@ -20,89 +20,34 @@
 #   198.18.0.2/30 ---veth--- 198.18.0.1/30   bridge (docker0 | pbnv0 | pbcni0) ---veth--- eth0
 #
 # The peers' inputs, invocations and sandbox helpers come from ../shared/bench-peers
-# (gen_inputs.py, cni_chain.sh, lib.sh) at run time. Every invocation of every tool, berth's
+# (gen_inputs.py, cni_chain.sh, its lib.sh) at run time. Every invocation of every tool, berth's
 # client included, goes through `ip netns exec HOST`, so all times carry the same wrapper cost.
-# Namespace names contain this script's pid, the EXIT trap removes them even on failure, and
-# only processes this script started are stopped, by pid.
+# Namespace names contain this script's pid, the EXIT trap (bench/lib.sh) removes them even on
+# failure, and only processes this script started are stopped, by pid.
 set -u
-export LC_ALL=C PATH=/usr/sbin:/usr/bin:/sbin:/bin
 SELF=$(cd "$(dirname "$0")" && pwd)
-REPO=$(cd "$SELF/.." && pwd)
+# shellcheck source=bench/lib.sh
+source "$SELF/lib.sh"
+bench_need_root setup_teardown
 PEERS_DIR=$(cd "$SELF/../../shared/bench-peers" 2>/dev/null && pwd) ||
 	{ echo "setup_teardown: ../shared/bench-peers not found next to the repository" >&2; exit 1; }
 REPS=${REPS:-3} REPS_BIG=${REPS_BIG:-1} BIG=${BIG:-1000} NS=${NS:-"1 100 1000"}
 TOOLS=${TOOLS:-"berth netavark cni"}
 PFX="berth-bench-$$"
-NAMESPACES=()
-BERTHD_PID='' SOCK=''
-
-[ "$(id -u)" = 0 ] || { echo "setup_teardown: must run as root (sudo $0)" >&2; exit 1; }
-log() { echo "[$(date +%T)] $*" >&2; }
 
 # --- dependencies and build ----------------------------------------------------------------------
-if [ -z "${SKIP_INSTALL:-}" ]; then
-	"$REPO/scripts/install-deps.sh" >&2 || exit 1
-	missing=()
-	for p in netavark containernetworking-plugins python3; do
-		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-	done
-	if [ "${#missing[@]}" -gt 0 ]; then
-		log "installing ${missing[*]}"
-		DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
-			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null ||
-			exit 1
-	fi
-	make -C "$REPO" -s >&2 || exit 1
-fi
+[ -n "${SKIP_INSTALL:-}" ] || bench_deps netavark containernetworking-plugins python3
 
-TMP=$(mktemp -d "/tmp/$PFX.XXXXXX")
-BERTHD=$REPO/build/berthd BERTH=$REPO/build/berth
-# The root namespace is only read, before and after, to show that the run left it as it was.
-root_rules() { iptables-save 2>/dev/null | grep -v '^#' | sed -e 's/ \[[0-9]*:[0-9]*\]$//'; }
-root_rules >"$TMP/root-before"
+bench_begin
 
 # The peers' sandbox helpers (sandbox_up/down, hx, nrules) with this run's names and state.
+# shellcheck disable=SC2034 # HERE is read by the peers' lib.sh
 HERE=$PEERS_DIR STATE=$TMP/state
 source "$PEERS_DIR/lib.sh"
 IN=$TMP/inputs
 STATE=$TMP/state-cni python3 "$PEERS_DIR/gen_inputs.py" "$IN" "$(echo $NS | tr ' ' ',')" || exit 1
 
-cleanup() {
-	local ns id
-	trap - EXIT INT TERM HUP
-	server_stop
-	if [ -n "$BERTHD_PID" ]; then
-		for id in $("$BERTH" -H "unix://$SOCK" ps -aq 2>/dev/null); do
-			"$BERTH" -H "unix://$SOCK" rm -f "$id" >/dev/null 2>&1
-		done
-		kill -TERM "$BERTHD_PID" 2>/dev/null && wait "$BERTHD_PID" 2>/dev/null
-	fi
-	for ns in "${NAMESPACES[@]}"; do
-		ip netns del "$ns" 2>/dev/null
-	done
-	# berthd's namespace files are bind mounts in its own mount namespace (ip netns exec); if one
-	# ever showed up in ours, it would keep rm from working.
-	grep -F " $TMP/" /proc/self/mountinfo | awk '{print $5}' | sort -r | xargs -r -n1 umount -l 2>/dev/null
-	root_rules >"$TMP/root-after"
-	{
-		if ip netns list | grep -q "^$PFX-"; then
-			echo "safety: namespaces left behind: $(ip netns list | grep "^$PFX-" | tr '\n' ' ')"
-		else
-			echo "safety: all namespaces of this run are gone"
-		fi
-		if cmp -s "$TMP/root-before" "$TMP/root-after" &&
-			! grep -qE 'DOCKER|NETAVARK|CNI' "$TMP/root-after"; then
-			echo "safety: root netns iptables-save unchanged ($(grep -c '^-A' "$TMP/root-after") rules, none DOCKER/NETAVARK/CNI)"
-		else
-			echo "safety: root netns iptables-save CHANGED during the run:"
-			diff "$TMP/root-before" "$TMP/root-after" | sed 's/^/    /'
-		fi
-	} >&2
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM HUP
+bench_cleanup_hook() { server_stop; }
 
 # --- timing -------------------------------------------------------------------------------------
 LAST_MS=0
@@ -115,35 +60,14 @@ timed() { # timed CMD...: runs CMD in this shell, sets LAST_MS (wall time, 0.1 m
 	LAST_MS=$(awk -v d=$((e - s)) 'BEGIN { printf "%.1f", d / 1e6 }')
 	return $rc
 }
-median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { if (!NR) print "-"; else if (NR % 2) print a[(NR + 1) / 2]; else printf "%.1f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 
 # --- berth: berthd once in its sandbox host, as tests/net/lib.sh runs it --------------------------
 berth_sandbox_up() {
 	HOSTNS=$PFX-berth-host CLIENTNS=$PFX-berth-client
-	ip netns add "$HOSTNS" && NAMESPACES+=("$HOSTNS") || return 1
-	ip netns add "$CLIENTNS" && NAMESPACES+=("$CLIENTNS") || return 1
-	ip -n "$HOSTNS" link set lo up && ip -n "$CLIENTNS" link set lo up &&
-		ip -n "$HOSTNS" link add outside0 type veth peer name eth0 netns "$CLIENTNS" &&
-		ip -n "$HOSTNS" addr add 198.18.0.1/30 dev outside0 && ip -n "$HOSTNS" link set outside0 up &&
-		ip -n "$CLIENTNS" addr add 198.18.0.2/30 dev eth0 && ip -n "$CLIENTNS" link set eth0 up &&
-		ip -n "$CLIENTNS" route add default via 198.18.0.1 || return 1
-	local d=$TMP/berth deadline=$((SECONDS + 10))
-	mkdir -p "$d"
-	SOCK=$d/berth.sock
-	ip netns exec "$HOSTNS" "$BERTHD" --data-root "$d/data" --exec-root "$d/run" -H "unix://$SOCK" \
-		--pidfile "$d/berthd.pid" 2>>"$d/berthd.log" &
-	BERTHD_PID=$!
-	while [ $SECONDS -lt $deadline ]; do
-		kill -0 "$BERTHD_PID" 2>/dev/null || break
-		curl -sf --unix-socket "$SOCK" http://localhost/_ping >/dev/null 2>&1 && return 0
-		sleep 0.05
-	done
-	log "berthd did not come up: $(tail -3 "$d/berthd.log")"
-	return 1
+	netns_pair "$HOSTNS" "$CLIENTNS" && berthd_start berth "$HOSTNS"
 }
 berth_sandbox_down() {
-	kill -TERM "$BERTHD_PID" 2>/dev/null && wait "$BERTHD_PID" 2>/dev/null
-	BERTHD_PID=''
+	berthd_stop berth
 	ip netns del "$CLIENTNS" 2>/dev/null
 	ip netns del "$HOSTNS" 2>/dev/null
 }
@@ -152,8 +76,8 @@ berth_spec() { # N ports as one range spec: 20000-2000(N-1):20000-2000(N-1)
 	if [ "$1" = 1 ]; then echo 20000:20000; else echo "20000-$last:20000-$last"; fi
 }
 BERTH_ID=''
-berth_setup() { BERTH_ID=$(hx "$BERTH" -H "unix://$SOCK" run -d -p "$(berth_spec "$1")" -- sleep 100000); }
-berth_teardown() { hx "$BERTH" -H "unix://$SOCK" rm -f "$BERTH_ID" >/dev/null; }
+berth_setup() { BERTH_ID=$(hx "$BERTH" -H "unix://${SOCK[berth]}" run -d -p "$(berth_spec "$1")" -- sleep 100000); }
+berth_teardown() { hx "$BERTH" -H "unix://${SOCK[berth]}" rm -f "$BERTH_ID" >/dev/null; }
 
 # --- the peers, invoked exactly as ../shared/bench-peers/bench_peers.sh does ------------------------
 peer_sandbox_up() { # peer_sandbox_up SHORTNAME: fresh host, client and container namespaces
@@ -190,6 +114,7 @@ for tool in $TOOLS; do
 		for r in $(seq "$reps"); do
 			s=FAILED t=FAILED
 			timed "${tool}_setup" "$n" && s=$LAST_MS && su+=("$s")
+			[ "$tool" = berth ] && ctr_track berth "$BERTH_ID"   # for the EXIT trap, untimed
 			ra=$(nrules)
 			timed "${tool}_teardown" "$n" && t=$LAST_MS && td+=("$t")
 			rt=$(nrules)
@@ -203,7 +128,6 @@ for tool in $TOOLS; do
 done
 
 # --- the table ----------------------------------------------------------------------------------
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b + 0 == 0) print "-"; else printf "%.1f\n", a / b }'; }
 echo
 echo "setup/teardown of one container with N published TCP ports: median wall ms; xberth = peer/berth (>1: berth is faster)"
 fmt='%-9s %5s %4s %10s %12s %11s %11s %12s %15s\n'
@@ -212,7 +136,7 @@ for tool in $TOOLS; do
 	for n in $NS; do
 		rs=- rt=-
 		if [ "$tool" != berth ] && [[ " $TOOLS " == *" berth "* ]]; then
-			rs=$(ratio "${SU[$tool,$n]}" "${SU[berth,$n]}") rt=$(ratio "${TD[$tool,$n]}" "${TD[berth,$n]}")
+			rs=$(ratio "${SU[$tool,$n]}" "${SU[berth,$n]}" 1) rt=$(ratio "${TD[$tool,$n]}" "${TD[berth,$n]}" 1)
 		fi
 		printf "$fmt" "$tool" "$n" "${NREPS[$tool,$n]}" "${SU[$tool,$n]}" "${TD[$tool,$n]}" "${IDLE[$tool]}" \
 			"${RA[$tool,$n]}" "$rs" "$rt"
@@ -220,6 +144,6 @@ for tool in $TOOLS; do
 done
 first=${NS%% *} last=${NS##* }
 if [[ " $TOOLS " == *" berth "* ]] && [ "$first" != "$last" ]; then
-	echo "berth $last ports vs $first: setup x$(ratio "${SU[berth,$last]}" "${SU[berth,$first]}")," \
-		"teardown x$(ratio "${TD[berth,$last]}" "${TD[berth,$first]}") (a cost per port would make it x$((last / first)))"
+	echo "berth $last ports vs $first: setup x$(ratio "${SU[berth,$last]}" "${SU[berth,$first]}" 1)," \
+		"teardown x$(ratio "${TD[berth,$last]}" "${TD[berth,$first]}" 1) (a cost per port would make it x$((last / first)))"
 fi
