@@ -12,6 +12,7 @@
  * only means the next apply looks for a few rules that are already gone.
  */
 #include "engine.h"
+#include "conntrack.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -217,6 +218,22 @@ static int sync_proxy(struct engine *e, const struct fw_plan *p, struct berr *er
 	return r;
 }
 
+/* Deletes the stale UDP conntrack entries of the ports this change published or unpublished and
+ * keeps the plan for the next change. At start there is nothing to compare with: a restart of
+ * berthd does not cut the running flows of its containers. */
+static void remember_applied(struct engine *e, const struct fw_plan *p)
+{
+	struct fw_plan *c = fw_plan_dup(p);
+
+	conntrack_follow(e->applied, p);
+	if (!c) {
+		log_warn("conntrack: out of memory; stale UDP entries are not deleted at the next change");
+		return;
+	}
+	fw_plan_free(e->applied);
+	e->applied = c;
+}
+
 int engine_reconcile_firewall(struct engine *e, struct berr *err)
 {
 	struct fw_plan *p = NULL;
@@ -227,6 +244,8 @@ int engine_reconcile_firewall(struct engine *e, struct berr *err)
 		r = changed = engine_apply_firewall(e, p, err);
 	if (r >= 0)
 		r = sync_proxy(e, p, err);
+	if (r >= 0)
+		remember_applied(e, p);
 	fw_plan_free(p);
 	return r < 0 ? r : changed;
 }
@@ -381,6 +400,8 @@ int engine_start(struct engine *e, const struct berth_config *c, int epfd, struc
 		log_warn("firewall: %s", fw_notice(e->fw));
 	if (r >= 0)
 		r = sync_proxy(e, plan, err);
+	if (r >= 0)
+		remember_applied(e, plan);
 	if (r >= 0) {
 		struct berr werr = { 0 };
 
@@ -422,6 +443,7 @@ void engine_stop(struct engine *e)
 	nl_close(e->nl);
 	store_close(e->store);
 	fw_free(e->fw);
+	fw_plan_free(e->applied);
 	e->nl = NULL;
 	e->store = NULL;
 	e->fw = NULL;

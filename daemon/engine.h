@@ -33,6 +33,7 @@ struct engine {
 	struct proxy *proxy;        /* --userland-proxy: published ports served in-process */
 	struct fw_watch *watch;     /* nf_tables change notifications (NULL: legacy, checked on a timer) */
 	long long drift_check_ms;   /* monotonic time of the next firewall check, -1: none due */
+	struct fw_plan *applied;    /* the last plan applied: what conntrack_follow compares with */
 	int inotify_fd;
 	struct proc_watch *watches;
 	size_t n_watches;
