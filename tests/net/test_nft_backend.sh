@@ -9,6 +9,10 @@
 #      while it checks a change made to them (not drift).
 #   3. both: berthd switching ip_forward on does not turn the host into a router between two
 #      links that are not berth's (the iptables backend: FORWARD policy DROP, rules.md 2).
+#   4. both: one container publishing overlapping identity ranges on two host addresses.
+#   5. both: the admin's user rules may jump into a chain of the admin's own (DOCKER-USER -j
+#      ADMIN-CHAIN; nftables: a chain in inet berth, as nft cannot jump across tables), and berthd
+#      keeps working: runs, network create, restarts.
 source "$(dirname "$0")/lib.sh"
 server() { echo "socat TCP-LISTEN:$1,fork,reuseaddr SYSTEM:'echo $2'"; }
 count() { nft_elements inet berth "$1" | grep -c .; }
@@ -156,3 +160,50 @@ berth rm -f "$id" >/dev/null
 berthd_stop
 kill "$far_server" 2>/dev/null
 wait "$far_server" 2>/dev/null || true   # killed: its status is not the test's
+
+# --- 4. overlapping identity ranges of one container on two host addresses ----------------------------------
+sandbox ranges
+client ranges-client
+berthd_start || { fail "berthd starts" "$(tail -3 "$DIR/berthd.log")"; exit 1; }
+id=$(berth run -d -p 198.18.0.1:9000-9009:9000-9009 -p 127.0.0.1:9005-9014:9005-9014 -- \
+	sh -c "$(server 9007 port-9007) & $(server 9012 port-9012)" 2>"$DIR/err")
+check "overlapping identity ranges on two host addresses: the container runs" test -n "$id" || sed 's/^/    /' "$DIR/err"
+check_out "198.18.0.1:9007 answers from the client" port-9007 tcp_get "$CLIENT" 198.18.0.1 9007
+check_out "127.0.0.1:9012 answers on the host" port-9012 tcp_get "$HOST" 127.0.0.1 9012
+check "berth rules --diff: no drift" eval 'berth rules --diff >/dev/null'
+[ -n "$id" ] && berth rm -f "$id" >/dev/null
+berthd_stop
+
+# --- 5. the admin's rules jump into a chain of their own ---------------------------------------------------
+sandbox adminchain
+client adminchain-client
+berthd_start || { fail "berthd starts" "$(tail -3 "$DIR/berthd.log")"; exit 1; }
+if nft_mode; then
+	# one transaction, as an admin loads a file: the chain and the jump into it come together
+	nft_in -f - <<'NFT' || fail "the admin's chain and rules load"
+add chain inet berth admin-chain
+add rule inet berth admin-chain ip saddr 198.18.5.5 drop
+add rule inet berth user-forward jump admin-chain
+add rule inet berth user-forward ip saddr 198.18.5.6 drop
+NFT
+	user_rules() { nft_rules inet berth user-forward; }
+	want_user=$(printf '%s\n' 'jump admin-chain' 'ip saddr 198.18.5.6 drop')
+else
+	in_host iptables -N ADMIN-CHAIN
+	in_host iptables -A ADMIN-CHAIN -s 198.18.5.5/32 -j DROP
+	in_host iptables -I DOCKER-USER 1 -j ADMIN-CHAIN
+	in_host iptables -I DOCKER-USER 2 -s 198.18.5.6/32 -j DROP
+	user_rules() { in_host iptables -S DOCKER-USER | sed -n '2,3p'; }
+	want_user=$(printf '%s\n' '-A DOCKER-USER -j ADMIN-CHAIN' '-A DOCKER-USER -s 198.18.5.6/32 -j DROP')
+fi
+id=$(berth run -d -p 8080:80 -- sh -c "$(server 80 with-admin-chain)" 2>"$DIR/err")
+check "an admin chain jumped from the user rules: run -p works" test -n "$id" || sed 's/^/    /' "$DIR/err"
+check_out "... and its port answers" with-admin-chain tcp_get "$CLIENT" 198.18.0.1 8080
+check "... network create works" eval 'berth network create --subnet 10.91.7.0/24 adminnet >/dev/null'
+berthd_stop
+berthd_start || fail "an admin chain jumped from the user rules: berthd restarts" "$(tail -3 "$DIR/berthd.log")"
+check_out "... the user rules are kept across the restart" "$want_user" user_rules
+check_out "... the port answers after the restart" with-admin-chain tcp_get "$CLIENT" 198.18.0.1 8080
+[ -n "$id" ] && berth rm -f "$id" >/dev/null
+berth network rm adminnet >/dev/null 2>&1
+berthd_stop
