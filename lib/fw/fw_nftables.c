@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fw/nft_admin.h"
 #include "fw/nft_listing.h"
 #include "fw/nft_render.h"
 #include "fw/nft_tool.h"
@@ -131,7 +132,7 @@ static int keep_applied(struct fw_nft *s, const struct fw_plan *p, struct berr *
 /* The tables replaced whole, in one transaction, with the admin's user-forward rules kept. */
 static int replace(struct fw *fw, const struct fw_plan *p, struct berr *err)
 {
-	char *live = NULL, *user = NULL, *script = NULL;
+	char *live = NULL, *user = NULL, *objects = NULL, *script = NULL;
 	struct fw_plan keep;
 	int r;
 
@@ -139,6 +140,7 @@ static int replace(struct fw *fw, const struct fw_plan *p, struct berr *err)
 	if (r < 0)
 		return berr_wrap(err, r, "read the user-forward chain");
 	user = nft_user_forward_rules(live);
+	objects = nft_admin_objects(live);
 	/* A policy drop set once (the start in which berthd switched forwarding on) stays, as an
 	 * iptables policy does; the admin may set it back to accept (then that stays). */
 	if (strstr(live, "type filter hook forward priority filter; policy drop;") && !p->set_forward_drop) {
@@ -146,7 +148,8 @@ static int replace(struct fw *fw, const struct fw_plan *p, struct berr *err)
 		keep.set_forward_drop = true;
 		p = &keep;
 	}
-	script = user ? nft_render_full(p, user) : NULL;
+	script = user && objects ? nft_render_full(p, &(struct nft_admin){ .forward_rules = user, .objects = objects })
+				 : NULL;
 	if (!script)
 		r = errno == EINVAL ? berr_set(err, -EINVAL, "nftables: a bridge name or protocol cannot be written")
 				    : berr_set(err, -ENOMEM, "nftables: out of memory");
@@ -158,6 +161,7 @@ static int replace(struct fw *fw, const struct fw_plan *p, struct berr *err)
 		r = keep_applied(fw->state, p, err);
 	free(live);
 	free(user);
+	free(objects);
 	free(script);
 	return r < 0 ? r : 1;
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fw/nft_admin.h"
 #include "util/strbuf.h"
 
 static const char *skip_blank(const char *s, const char *end)
@@ -58,6 +59,21 @@ static int push_elements(struct strv *ports, const char *set, const char *text, 
 	return 0;
 }
 
+/* "chain NAME {" (or set, map) of an object berth does not make: the admin's (nft_admin.h). */
+static bool admin_block(const char *t, const char *end)
+{
+	const char *name = strchr(t, ' ') + 1, *e = name;
+	char buf[256];
+
+	while (e < end && *e != ' ' && *e != '{')
+		e++;
+	if (e == name || (size_t)(e - name) >= sizeof(buf) || end[-1] != '{')
+		return false;
+	memcpy(buf, name, (size_t)(e - name));
+	buf[e - name] = '\0';
+	return !nft_is_berth_object(buf);
+}
+
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -66,7 +82,7 @@ static int cmp_str(const void *a, const void *b)
 int nft_listing_split(const char *listing, char **ret_shape, struct strv *ret_ports)
 {
 	struct strbuf shape = { 0 }, elems = { 0 };
-	bool inet = false, user = false, collecting = false;
+	bool inet = false, user = false, collecting = false, admin = false;
 	char set[64] = "";
 	const char *s = listing;
 	int r = 0;
@@ -88,8 +104,22 @@ int nft_listing_split(const char *listing, char **ret_shape, struct strv *ret_po
 			s = next;
 			continue;
 		}
+		if (t == end && !collecting) {   /* blank lines: where the admin's blocks stood, too */
+			s = next;
+			continue;
+		}
+		if (admin) {   /* an admin's block: left out, up to its closing brace */
+			admin = !(end - s == 2 && s[0] == '\t' && s[1] == '}');
+			s = next;
+			continue;
+		}
 		if (starts(t, end, "table ")) {
 			inet = starts(t, end, "table inet berth {");
+		} else if (inet && t == s + 1 && (starts(t, end, "chain ") || starts(t, end, "map ") || starts(t, end, "set ")) &&
+			   admin_block(t, end)) {
+			admin = true;
+			s = next;
+			continue;
 		} else if (inet && user) {
 			if (starts(t, end, "}")) {
 				user = false;
@@ -134,8 +164,18 @@ int nft_listing_split(const char *listing, char **ret_shape, struct strv *ret_po
 char *nft_listing_join(const char *shape, const struct strv *ports)
 {
 	struct strbuf b = { 0 };
+	const char *s = shape;
 
-	strbuf_add(&b, shape);
+	/* A blank line between a table's blocks, as nft lists them (the shape has none). */
+	while (*s) {
+		const char *nl = strchr(s, '\n'), *next = nl ? nl + 1 : s + strlen(s);
+
+		if (b.len && b.s[b.len - 2] != '{' &&
+		    (strncmp(s, "\tchain ", 7) == 0 || strncmp(s, "\tmap ", 5) == 0 || strncmp(s, "\tset ", 5) == 0))
+			strbuf_add(&b, "\n");
+		strbuf_addn(&b, s, (size_t)(next - s));
+		s = next;
+	}
 	strbuf_add(&b, "# published ports: the elements of the pub4_* maps and sets\n");
 	for (size_t i = 0; i < ports->n; i++) {
 		strbuf_add(&b, ports->v[i]);

@@ -3,7 +3,8 @@
 /*
  * A listing of berth's nftables tables (`nft -s list table inet berth` + `... bridge berth`) as
  * the backend compares it: the shape, which changes only with networks and flags (the listing
- * without the admin's user-forward rules and without the published-port elements), and the
+ * without the admin's part — user-forward's rules, its own chains, sets and maps — and without
+ * the published-port elements), and the
  * published-port elements as "add element inet berth SET { ELEMENT }" lines, sorted — the same
  * lines nft_port_elements() derives from a plan, so a change of ports needs no listing at all.
  */

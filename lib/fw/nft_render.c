@@ -72,6 +72,10 @@ struct elem {
 	bool changed;      /* delta: only in this plan */
 	char key[48];      /* "255.255.255.255 . sctp . 65535-65535" */
 	char val[32];      /* "255.255.255.255 . 65535"; "" in a set */
+	/* PUB4_ALLOW_RANGE: the parts of the key, to merge overlapping ranges */
+	struct in_addr ip;
+	const char *proto;
+	unsigned lo, hi;
 };
 
 struct elems {
@@ -157,14 +161,17 @@ static int elem_cmp(const void *x, const void *y)
 static struct elem **elems_sorted(struct elems *e, size_t *n)
 {
 	struct elem **s = calloc(e->n ? e->n : 1, sizeof(*s));
-	size_t k = 0;
+	size_t k = 0, m = 0;
 
 	if (!s)
 		return NULL;
+
+	/* Elements already merged into another (merge_allow_ranges) are not in the kernel: left out. */
 	for (size_t i = 0; i < e->n; i++)
-		s[i] = &e->v[i];
-	qsort(s, e->n, sizeof(*s), elem_cmp);
-	for (size_t i = 0; i < e->n; i++) {
+		if (!e->v[i].dup)
+			s[m++] = &e->v[i];
+	qsort(s, m, sizeof(*s), elem_cmp);
+	for (size_t i = 0; i < m; i++) {
 		if (k && elem_same(s[k - 1], s[i]) == 0) {
 			s[i]->dup = true;
 			continue;
@@ -173,6 +180,66 @@ static struct elem **elems_sorted(struct elems *e, size_t *n)
 	}
 	*n = k;
 	return s;
+}
+
+static int range_cmp(const void *x, const void *y)
+{
+	const struct elem *a = *(const struct elem *const *)x, *b = *(const struct elem *const *)y;
+	int c;
+
+	if (a->ip.s_addr != b->ip.s_addr)
+		return ntohl(a->ip.s_addr) < ntohl(b->ip.s_addr) ? -1 : 1;
+	if ((c = strcmp(a->proto, b->proto)) != 0)
+		return c;
+	if (a->lo != b->lo)
+		return a->lo < b->lo ? -1 : 1;
+	return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+/*
+ * The container side of identity ranges, one interval element per container, protocol and run
+ * of ports: ranges published on two host addresses (-p A:9000-9009:9000-9009 -p
+ * B:9005-9014:9005-9014) overlap on the container, and an interval set refuses overlapping
+ * elements ("File exists", spec 5.9). Overlapping ranges become their union, kept in the first
+ * one (by port); the others are marked duplicates. Then the keys are written.
+ */
+static int merge_allow_ranges(struct elems *e)
+{
+	struct elem **r;
+	size_t n = 0;
+
+	for (size_t i = 0; i < e->n; i++)
+		n += e->v[i].set == PUB4_ALLOW_RANGE;
+	if (!n)
+		return 0;
+	r = calloc(n, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	n = 0;
+	for (size_t i = 0; i < e->n; i++)
+		if (e->v[i].set == PUB4_ALLOW_RANGE)
+			r[n++] = &e->v[i];
+	qsort(r, n, sizeof(*r), range_cmp);
+	for (size_t i = 0, keep = 0; i < n; i++) {
+		struct elem *k = r[keep];
+
+		if (i > keep && r[i]->ip.s_addr == k->ip.s_addr && strcmp(r[i]->proto, k->proto) == 0 &&
+		    r[i]->lo <= k->hi) {
+			if (r[i]->hi > k->hi)
+				k->hi = r[i]->hi;
+			r[i]->dup = true;
+		} else {
+			keep = i;
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		char cip[INET_ADDRSTRLEN];
+
+		ip4_format(r[i]->ip, cip, sizeof(cip));
+		snprintf(r[i]->key, sizeof(r[i]->key), "%s . %s . %u-%u", cip, r[i]->proto, r[i]->lo, r[i]->hi);
+	}
+	free(r);
+	return 0;
 }
 
 /* The elements of a plan, in publish order, duplicates marked. Ports on internal networks have
@@ -206,9 +273,12 @@ static int plan_elems(const struct fw_plan *p, struct elems *e)
 						 z->host_port);
 				snprintf(x->val, sizeof(x->val), "%s", cip);
 			}
-			if ((x = elem_push(e, PUB4_ALLOW_RANGE)))
-				snprintf(x->key, sizeof(x->key), "%s . %s . %u-%u", cip, a->proto, a->container_port,
-					 z->container_port);
+			if ((x = elem_push(e, PUB4_ALLOW_RANGE))) {
+				x->ip = a->container_ip;
+				x->proto = a->proto;
+				x->lo = a->container_port;
+				x->hi = z->container_port;
+			}
 		} else {
 			/* One port, or one port of an offset range (nft cannot add an offset to a port): hash elements. */
 			if ((x = elem_push(e, any ? PUB4_ANY : PUB4_HOST))) {
@@ -224,6 +294,8 @@ static int plan_elems(const struct fw_plan *p, struct elems *e)
 	}
 	if (e->err)
 		return e->err;
+	if (merge_allow_ranges(e) < 0)
+		return e->err = -ENOMEM;
 	sorted = elems_sorted(e, &n);   /* marks the duplicates */
 	if (!sorted)
 		return e->err = -ENOMEM;
@@ -285,7 +357,7 @@ static void put_user_rules(struct strbuf *b, const char *rules)
 	}
 }
 
-static void put_start(struct strbuf *b, const struct fw_plan *p, const char *user_rules)
+static void put_start(struct strbuf *b, const struct fw_plan *p, const struct nft_admin *admin)
 {
 	/* create-then-delete: the delete never fails, so the restart is one atomic commit (nft 1.0.6 has
 	 * no "destroy"). raw_guard4 and raw-prerouting come last, with the raw guards (put_raw). */
@@ -339,10 +411,16 @@ static void put_start(struct strbuf *b, const struct fw_plan *p, const char *use
 			      "\t\tmeta nfproto ipv4 dnat ip to meta l4proto . th dport map @pub4_any_range\n"
 			      "\t}\n");
 	}
+	/* The admin's own chains, sets and maps, verbatim, in this block: nft creates a block's
+	 * chains before its rules, so user-forward may jump to them wherever they stand. */
+	if (admin && admin->objects && *admin->objects) {
+		strbuf_add(b, "\t# the admin's own objects, kept from before this replace\n");
+		strbuf_add(b, admin->objects);
+	}
 	/* The DOCKER-USER equivalent (spec 1.6): the admin's, re-emitted from the listing taken before
 	 * this restart; berth never edits it otherwise. Kept with the firewall off, as DOCKER-USER. */
 	strbuf_add(b, "\tchain user-forward {\n");
-	put_user_rules(b, user_rules);
+	put_user_rules(b, admin ? admin->forward_rules : NULL);
 	strbuf_add(b, "\t}\n"
 		      "\tchain forward {\n");
 	/* policy drop: the iptables backend's FORWARD DROP (rules.md 2), set when berthd itself
@@ -516,7 +594,7 @@ static void put_network(struct strbuf *b, const struct fw_plan *p, const struct 
 
 /* ---- entry points ------------------------------------------------------------------------------ */
 
-char *nft_render_full(const struct fw_plan *p, const char *user_forward_rules)
+char *nft_render_full(const struct fw_plan *p, const struct nft_admin *admin)
 {
 	struct strbuf b = { 0 };
 	struct elems e = { 0 };
@@ -526,7 +604,7 @@ char *nft_render_full(const struct fw_plan *p, const char *user_forward_rules)
 		errno = EINVAL;
 		return NULL;
 	}
-	put_start(&b, p, user_forward_rules);
+	put_start(&b, p, admin);
 	if (p->firewall) {
 		/* Oldest network first: the order in which "network create" transactions would have run. */
 		for (size_t i = p->n_networks; i-- > 0;)
@@ -708,71 +786,4 @@ int nft_port_elements(const struct fw_plan *p, struct strv *ret)
 	if (ret->n)
 		qsort(ret->v, ret->n, sizeof(*ret->v), cmp_str);
 	return 0;
-}
-
-/* ---- reading the user's rules back ------------------------------------------------------------- */
-
-static size_t trimmed(const char *s, size_t n, const char **start)
-{
-	while (n && (*s == ' ' || *s == '\t')) {
-		s++;
-		n--;
-	}
-	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
-		n--;
-	*start = s;
-	return n;
-}
-
-static bool is(const char *s, size_t n, const char *word)
-{
-	return n == strlen(word) && memcmp(s, word, n) == 0;
-}
-
-char *nft_user_forward_rules(const char *listing)
-{
-	enum { OUTSIDE, TABLE, BLOCK, CHAIN } st = OUTSIDE;
-	struct strbuf b = { 0 };
-	const char *s = listing;
-	char *ret;
-
-	while (s && *s) {
-		const char *end = strchr(s, '\n'), *t;
-		size_t n;
-
-		if (!end)
-			end = s + strlen(s);
-		n = trimmed(s, (size_t)(end - s), &t);
-		switch (st) {
-		case OUTSIDE:
-			if (is(t, n, "table inet berth {"))
-				st = TABLE;
-			break;
-		case TABLE:
-			if (is(t, n, "chain user-forward {"))
-				st = CHAIN;
-			else if (is(t, n, "}"))
-				st = OUTSIDE;
-			else if (n && t[n - 1] == '{')
-				st = BLOCK;   /* another chain, map, set or flowtable */
-			break;
-		case BLOCK:
-			if (is(t, n, "}"))
-				st = TABLE;
-			break;
-		case CHAIN:
-			if (is(t, n, "}")) {
-				st = TABLE;
-			} else if (n && t[0] != '#') {
-				strbuf_addn(&b, t, n);
-				strbuf_add(&b, "\n");
-			}
-			break;
-		}
-		s = *end ? end + 1 : end;
-	}
-	ret = strbuf_steal(&b);   /* "" when there is no rule */
-	if (!ret)
-		errno = ENOMEM;
-	return ret;
 }

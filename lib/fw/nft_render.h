@@ -36,14 +36,18 @@
  * first, the published ports as map/set elements, and the raw guards (their chains, then
  * raw_guard4 and raw-prerouting, then raw_guard4's elements: see put_raw for why they are last).
  *
- * user_forward_rules: the admin's rules of the user-forward chain, one rule per line (NULL or ""
- * for none), re-emitted inside the same transaction so that they survive the restart (spec 1.6);
- * nft_user_forward_rules() extracts them from a listing of the chain taken just before.
+ * admin: what of berth's table is the admin's (nft_admin.h), re-emitted inside the same
+ * transaction so that it survives the restart (spec 1.6): user-forward's rules, one per line, and
+ * the admin's own chains, sets and maps, verbatim. NULL, or NULL/"" fields, for none.
  *
  * Returns a malloc'ed string; NULL with errno ENOMEM on allocation failure, EINVAL when a bridge
  * name or protocol cannot be written safely.
  */
-char *nft_render_full(const struct fw_plan *p, const char *user_forward_rules);
+struct nft_admin {
+	const char *forward_rules;
+	const char *objects;
+};
+char *nft_render_full(const struct fw_plan *p, const struct nft_admin *admin);
 
 /*
  * The change from one applied plan to the next as one script: published-port element deletes,
@@ -61,10 +65,3 @@ char *nft_render_delta(const struct fw_plan *before, const struct fw_plan *after
  * writes it). 0, -ENOMEM, -EINVAL (a protocol that cannot be written).
  */
 int nft_port_elements(const struct fw_plan *p, struct strv *ret);
-
-/*
- * The rules of `chain user-forward` in the `table inet berth` of a listing (`nft -t list chain
- * inet berth user-forward`, `nft list table inet berth` or `nft list ruleset`), one per line,
- * ready for nft_render_full; "" when the chain is empty or absent. NULL with errno ENOMEM.
- */
-char *nft_user_forward_rules(const char *listing);

@@ -9,6 +9,7 @@
 
 #include "check.h"
 #include "golden.h"
+#include "fw/nft_admin.h"
 #include "fw/nft_listing.h"
 #include "fw/nft_render.h"
 
@@ -65,25 +66,20 @@ static const char shape_want[] =
 	"\t\ttype ifname : verdict\n"
 	"\t\telements = { \"docker0\" : jump fwd-in-docker0 }\n"
 	"\t}\n"
-	"\n"
 	"\tmap pub4_any {\n"
 	"\t\ttype inet_proto . inet_service : ipv4_addr . inet_service\n"
 	"\t}\n"
-	"\n"
 	"\tmap pub4_any_range {\n"
 	"\t\ttype inet_proto . inet_service : ipv4_addr\n"
 	"\t\tflags interval\n"
 	"\t}\n"
-	"\n"
 	"\tset pub4_allow {\n"
 	"\t\ttype ipv4_addr . inet_proto . inet_service\n"
 	"\t}\n"
-	"\n"
 	"\tset pub4_allow_range {\n"
 	"\t\ttype ipv4_addr . inet_proto . inet_service\n"
 	"\t\tflags interval\n"
 	"\t}\n"
-	"\n"
 	"\tchain user-forward {\n"
 	"\t\t# (the admin's rules: not berth's, not compared)\n"
 	"\t}\n"
@@ -143,11 +139,63 @@ int main(void)
 	CHECK_STR("the shape: no published-port element, no admin rule, other elements kept", shape, shape_want);
 	CHECK("the elements: one line each, sorted, wrapped statements included", lines_are(&got, ports_want));
 	joined = nft_listing_join(shape, &got);
-	CHECK("join: the shape, then the element lines",
-	      joined && strncmp(joined, shape_want, strlen(shape_want)) == 0 &&
+	CHECK("join: the shape with blank lines between blocks, then the element lines",
+	      joined && strncmp(joined, "table inet berth {\n\tmap fwd_in {\n", 31) == 0 &&
+		      strstr(joined, "\t}\n\n\tmap pub4_any {\n") && strstr(joined, "}\ntable bridge berth {\n\tset icc_off4") &&
 		      strstr(joined, "# published ports: the elements of the pub4_* maps and sets\n"
 				     "add element inet berth pub4_allow { 172.17.0.2 . tcp . 80 }\n"));
 	free(joined);
+
+	/* The admin's own chain and set in berth's table: not in the shape, kept verbatim. */
+	{
+		static const char with_admin[] =
+			"table inet berth {\n"
+			"\tset admin-hosts {\n"
+			"\t\ttype ipv4_addr\n"
+			"\t\telements = { 192.0.2.1, 192.0.2.2 }\n"
+			"\t}\n"
+			"\n"
+			"\tchain user-forward {\n"
+			"\t\tjump admin-chain\n"
+			"\t}\n"
+			"\n"
+			"\tchain admin-chain {\n"
+			"\t\tip saddr @admin-hosts drop\n"
+			"\t}\n"
+			"\n"
+			"\tchain fwd-in-docker0 {\n"
+			"\t\tcounter drop comment \"UNPUBLISHED\"\n"
+			"\t}\n"
+			"}\n";
+		struct strv none = { 0 };
+		char *sh = NULL, *objects = nft_admin_objects(with_admin), *rules = nft_user_forward_rules(with_admin);
+
+		CHECK("admin objects: split", nft_listing_split(with_admin, &sh, &none) == 0);
+		CHECK_STR("admin objects: left out of the shape, berth's chain kept", sh,
+			  "table inet berth {\n"
+			  "\tchain user-forward {\n"
+			  "\t\t# (the admin's rules: not berth's, not compared)\n"
+			  "\t}\n"
+			  "\tchain fwd-in-docker0 {\n"
+			  "\t\tcounter drop comment \"UNPUBLISHED\"\n"
+			  "\t}\n"
+			  "}\n");
+		CHECK_STR("admin objects: read back verbatim", objects,
+			  "\tset admin-hosts {\n"
+			  "\t\ttype ipv4_addr\n"
+			  "\t\telements = { 192.0.2.1, 192.0.2.2 }\n"
+			  "\t}\n"
+			  "\tchain admin-chain {\n"
+			  "\t\tip saddr @admin-hosts drop\n"
+			  "\t}\n");
+		CHECK_STR("admin objects: user-forward's rule", rules, "jump admin-chain\n");
+		CHECK("berth's names are berth's", nft_is_berth_object("fwd-in-br-x") && nft_is_berth_object("pub4_any") &&
+							   !nft_is_berth_object("admin-chain"));
+		free(sh);
+		free(objects);
+		free(rules);
+		strv_release(&none);
+	}
 
 	/* The same bindings as a plan: 8080->80, 5353->53/udp, 9000-9009 identity. */
 	ports[0] = port(8080, 80, "tcp");

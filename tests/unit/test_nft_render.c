@@ -12,6 +12,7 @@
 
 #include "check.h"
 #include "golden.h"
+#include "fw/nft_admin.h"
 #include "fw/nft_render.h"
 
 /* berthd's default --bridge-accept-fwmark */
@@ -41,7 +42,7 @@ static struct fw_plan *plan(const struct plan_input *in)
 static char *full(const struct plan_input *in, const char *user)
 {
 	struct fw_plan *p = plan(in);
-	char *s = p ? nft_render_full(p, user) : NULL;
+	char *s = p ? nft_render_full(p, &(struct nft_admin){ .forward_rules = user }) : NULL;
 
 	fw_plan_free(p);
 	return s;
@@ -561,6 +562,43 @@ int main(void)
 		CHECK("set_forward_drop with the firewall off: policy accept", s && strstr(s, "policy accept;") &&
 										    !strstr(s, "policy drop"));
 		free(s);
+	}
+
+	/* Identity ranges on two host addresses overlap on the container: one allow interval, their
+	 * union (an interval set refuses overlapping elements). Unpublishing one leaves the other's. */
+	{
+		struct plan_port both[20];
+		struct plan_input two = base, one = base;
+		struct strv el = { 0 };
+		struct fw_plan *a, *b;
+		char *d;
+
+		for (unsigned i = 0; i < 10; i++) {
+			both[i] = port("172.17.0.2", "198.18.0.1", 9000 + i, 9000 + i, "tcp");
+			both[10 + i] = port("172.17.0.2", "127.0.0.1", 9005 + i, 9005 + i, "tcp");
+		}
+		two.ports = both;
+		two.n_ports = 20;
+		one.ports = both + 10;
+		one.n_ports = 10;
+		a = plan(&two);
+		b = plan(&one);
+		CHECK("overlapping ranges: plans", a && b && nft_port_elements(a, &el) == 0);
+		CHECK("overlapping ranges: one allow interval, the union",
+		      strv_contains(&el, "add element inet berth pub4_allow_range { 172.17.0.2 . tcp . 9000-9014 }") &&
+			      !strv_contains(&el, "add element inet berth pub4_allow_range { 172.17.0.2 . tcp . 9005-9014 }"));
+		CHECK("overlapping ranges: both host intervals",
+		      strv_contains(&el, "add element inet berth pub4_host_range { 198.18.0.1 . tcp . 9000-9009 : 172.17.0.2 }") &&
+			      strv_contains(&el, "add element inet berth pub4_host_range { 127.0.0.1 . tcp . 9005-9014 : 172.17.0.2 }"));
+		d = a && b ? nft_render_delta(a, b) : NULL;
+		CHECK_STR("overlapping ranges: unpublishing one replaces the union by the other's interval", d,
+			  "delete element inet berth pub4_host_range { 198.18.0.1 . tcp . 9000-9009 }\n"
+			  "delete element inet berth pub4_allow_range { 172.17.0.2 . tcp . 9000-9014 }\n"
+			  "add element inet berth pub4_allow_range { 172.17.0.2 . tcp . 9005-9014 }\n");
+		free(d);
+		strv_release(&el);
+		fw_plan_free(a);
+		fw_plan_free(b);
 	}
 
 	/* --bridge-accept-fwmark: the mark rule follows the plan; none with the mark off. */
