@@ -10,16 +10,18 @@ builds=("$@")
 # The firewall backends the root tests run against (BERTH_BACKENDS="iptables" for one only).
 read -r -a backends <<<"${BERTH_BACKENDS:-iptables nftables}"
 passed=0 failed=0 skipped=0
+declare -A seconds=()   # wall time per kind of run (unit, iptables, nftables, own), for CI time
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 
 # Counts the PASS/FAIL/SKIP lines of one test program; a program that fails without saying
 # which check failed (a crash, a sanitizer report) counts as one failure of its own.
 run_one() {
-	local label=$1; shift
-	local rc p f s
+	local label=$1 kind=$2; shift 2
+	local rc p f s t0=$SECONDS
 	"$@" >"$out" 2>&1
 	rc=$?
+	seconds[$kind]=$(( ${seconds[$kind]:-0} + SECONDS - t0 ))
 	sed "s#^#[$label] #" "$out"
 	p=$(grep -c '^PASS: ' "$out"); f=$(grep -c '^FAIL: ' "$out"); s=$(grep -c '^SKIP: ' "$out")
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
@@ -36,7 +38,7 @@ for b in "${builds[@]}"; do
 		continue
 	fi
 	for t in "$b"/tests/test_*; do
-		run_one "$b $(basename "$t")" "$t"
+		run_one "$b $(basename "$t")" unit "$t"
 	done
 	for t in tests/net/test_*.sh; do
 		if [ "$(id -u)" -ne 0 ]; then
@@ -47,12 +49,12 @@ for b in "${builds[@]}"; do
 		# Each file runs once per firewall backend (BERTH_BACKEND, tests/net/lib.sh), except a
 		# file that says "# berth-backends: own" (it starts berthd with the backends it means).
 		if grep -q '^# berth-backends: own' "$t"; then
-			run_one "$b $(basename "$t")" timeout --kill-after=10 600 env BUILD="$b" bash "$t"
+			run_one "$b $(basename "$t")" own timeout --kill-after=10 600 env BUILD="$b" bash "$t"
 			continue
 		fi
 		for be in "${backends[@]}"; do
 			# A hung test must not hang CI: each file gets at most 10 minutes.
-			run_one "$b $be $(basename "$t")" timeout --kill-after=10 600 env BUILD="$b" BERTH_BACKEND="$be" bash "$t"
+			run_one "$b $be $(basename "$t")" "$be" timeout --kill-after=10 600 env BUILD="$b" BERTH_BACKEND="$be" bash "$t"
 		done
 	done
 done
@@ -71,6 +73,7 @@ for f in build/fuzz/fuzz_*; do
 		failed=$((failed + 1))
 	fi
 done
+echo "wall time: $(for k in unit "${backends[@]}" own; do printf '%s %ss, ' "$k" "${seconds[$k]:-0}"; done | sed 's/, $//')"
 if [ "$skipped" -gt 0 ]; then
 	echo "$passed passed, $failed failed, $skipped skipped"
 else
