@@ -13,6 +13,8 @@
 #   5. both: the admin's user rules may jump into a chain of the admin's own (DOCKER-USER -j
 #      ADMIN-CHAIN; nftables: a chain in inet berth, as nft cannot jump across tables), and berthd
 #      keeps working: runs, network create, restarts.
+#   6. both: an admin's DNAT to a port the container does not publish is dropped by berth, and an
+#      accept in DOCKER-USER (nftables: user-forward, spec 2.4) lets it through, across a restart.
 source "$(dirname "$0")/lib.sh"
 server() { echo "socat TCP-LISTEN:$1,fork,reuseaddr SYSTEM:'echo $2'"; }
 count() { nft_elements inet berth "$1" | grep -c .; }
@@ -206,4 +208,40 @@ check_out "... the user rules are kept across the restart" "$want_user" user_rul
 check_out "... the port answers after the restart" with-admin-chain tcp_get "$CLIENT" 198.18.0.1 8080
 [ -n "$id" ] && berth rm -f "$id" >/dev/null
 berth network rm adminnet >/dev/null 2>&1
+berthd_stop
+
+# --- 6. an accept in DOCKER-USER / user-forward opens an unpublished port ----------------------------------
+sandbox useraccept
+client useraccept-client
+berthd_start || { fail "berthd starts" "$(tail -3 "$DIR/berthd.log")"; exit 1; }
+id=$(berth run -d -p 8080:80 -- sh -c "$(server 80 published) & $(server 81 unpublished)")
+cip=$(berth inspect "$id" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["NetworkSettings"]["IPAddress"])')
+check_out "the container's unpublished port 81 listens (seen from inside)" unpublished tcp_get_in "$id" 127.0.0.1 81
+# the admin's own DNAT of 198.18.0.1:7777 to the unpublished port, outside berth's rules
+if nft_mode; then
+	nft_in -f - <<NFT || fail "the admin's DNAT table loads"
+table ip admin {
+	chain pre {
+		type nat hook prerouting priority dstnat - 1; policy accept;
+		tcp dport 7777 dnat to $cip:81
+	}
+}
+NFT
+else
+	in_host iptables -t nat -I PREROUTING -p tcp --dport 7777 -j DNAT --to-destination "$cip:81"
+fi
+refused_7777() { ! ip netns exec "$CLIENT" socat -T 2 - TCP:198.18.0.1:7777,connect-timeout=2 </dev/null 2>/dev/null | grep -q unpublished; }
+check "the admin's DNAT to an unpublished port is dropped by berth" refused_7777
+if nft_mode; then
+	nft_in add rule inet berth user-forward ip daddr "$cip" tcp dport 81 accept
+else
+	in_host iptables -I DOCKER-USER -d "$cip/32" -p tcp --dport 81 -j ACCEPT
+fi
+check_out "an accept in the user chain lets it through" unpublished tcp_get "$CLIENT" 198.18.0.1 7777
+check "... and is not drift (berth rules --diff exit 0)" eval 'berth rules --diff >/dev/null'
+berthd_stop
+berthd_start || fail "berthd restarts" "$(tail -3 "$DIR/berthd.log")"
+check_out "... and still lets it through after a restart" unpublished tcp_get "$CLIENT" 198.18.0.1 7777
+check_out "the published port answered all along" published tcp_get "$CLIENT" 198.18.0.1 8080
+berth rm -f "$id" >/dev/null
 berthd_stop
