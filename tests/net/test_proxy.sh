@@ -19,12 +19,15 @@ check "127.0.0.1:8081 is not reachable from the client" \
 	bash -c "! ip netns exec $CLIENT socat -T 2 - TCP:198.18.0.1:8081,connect-timeout=1 </dev/null >/dev/null 2>&1"
 many=$(berth run -d -p 20000-20099:20000-20099 -- sleep 1000)
 check "100 published ports: a port of the range is held" bash -c "$(declare -f can_bind); HOST=$HOST; ! can_bind 20050"
-# The checks before ran commands inside the host namespace; one may still be exiting: wait (2 s at
-# most) until the namespace's process list settles, then it must be berthd alone.
+# The checks before ran commands inside the host namespace; one may still be exiting: wait (5 s at
+# most: the ASan build is slow) until the namespace's process list settles, then it must be berthd alone.
 only_berthd() {
-	local deadline=$((SECONDS + 2))
+	local deadline=$((SECONDS + 5)) pid
 	until [ "$(ip netns pids "$HOST")" = "$DAEMON_PID" ] || [ $SECONDS -ge $deadline ]; do sleep 0.05; done
-	ip netns pids "$HOST"
+	# berthd's pid, and any other process with its command line (so a failure says what it was)
+	for pid in $(ip netns pids "$HOST"); do
+		if [ "$pid" = "$DAEMON_PID" ]; then echo "$pid"; else echo "$pid $(tr '\0' ' ' </proc/$pid/cmdline 2>/dev/null)"; fi
+	done
 }
 check_out "100 published ports: the sandbox host runs berthd and no per-port process" "$DAEMON_PID" only_berthd
 
