@@ -234,19 +234,21 @@ same_golden() {
 	same "$1" "$g" "$3"
 }
 
-# client NAME: the "outside world", a namespace joined to the sandbox host by a veth pair:
-# client 198.18.0.2/30 <-> host 198.18.0.1/30 (RFC 2544 benchmarking range). Sets CLIENT.
+# client NAME [N]: the "outside world", a namespace joined to the sandbox host by a veth pair:
+# client 198.18.N.2/30 <-> host outsideN 198.18.N.1/30 (RFC 2544 benchmarking range; N is 0
+# unless a test needs a second outside link). Sets CLIENT.
 client() {
+	local n=${2:-0}
 	CLIENT="berth-t-$$-$1"
 	ip netns add "$CLIENT" || return 1
 	SANDBOXES+=("$CLIENT")
 	ip -n "$CLIENT" link set lo up
-	ip -n "$HOST" link add outside0 type veth peer name eth0 netns "$CLIENT"
-	ip -n "$HOST" addr add 198.18.0.1/30 dev outside0
-	ip -n "$HOST" link set outside0 up
-	ip -n "$CLIENT" addr add 198.18.0.2/30 dev eth0
+	ip -n "$HOST" link add "outside$n" type veth peer name eth0 netns "$CLIENT"
+	ip -n "$HOST" addr add "198.18.$n.1/30" dev "outside$n"
+	ip -n "$HOST" link set "outside$n" up
+	ip -n "$CLIENT" addr add "198.18.$n.2/30" dev eth0
 	ip -n "$CLIENT" link set eth0 up
-	ip -n "$CLIENT" route add default via 198.18.0.1
+	ip -n "$CLIENT" route add default via "198.18.$n.1"
 }
 
 # tcp_get NS ADDR PORT: one TCP exchange from namespace NS; prints what the server sent.

@@ -139,15 +139,10 @@ same "at the end: the admin's objects are byte-identical" "$DIR/admin-before" "$
 #   client 198.18.0.2 --- outside0 198.18.0.1 [sandbox host] 198.18.1.1 outside1 --- 198.18.1.2 far
 sandbox router
 client router-client
-FAR="berth-t-$$-router-far"
-ip netns add "$FAR" && SANDBOXES+=("$FAR")
-ip -n "$FAR" link set lo up
-ip -n "$HOST" link add outside1 type veth peer name eth0 netns "$FAR"
-ip -n "$HOST" addr add 198.18.1.1/30 dev outside1
-ip -n "$HOST" link set outside1 up
-ip -n "$FAR" addr add 198.18.1.2/30 dev eth0
-ip -n "$FAR" link set eth0 up
-ip -n "$FAR" route add default via 198.18.1.1
+near=$CLIENT
+client router-far 1   # a second outside link: 198.18.1.2 <-> host outside1 198.18.1.1
+FAR=$CLIENT
+CLIENT=$near
 ip netns exec "$FAR" socat TCP-LISTEN:7000,fork,reuseaddr SYSTEM:'echo routed' >/dev/null 2>&1 &
 far_server=$!
 check_out "forwarding is off in the sandbox host before berthd" 0 in_host cat /proc/sys/net/ipv4/ip_forward
