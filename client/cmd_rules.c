@@ -8,12 +8,15 @@
 static void usage(void)
 {
 	printf("Usage:\tberth rules [--live | --diff] [--format json]\n\n"
-	       "Print the firewall rules berth owns, as iptables-save text without counters.\n\n"
+	       "Print the firewall rules berth owns, without counters. iptables backend: iptables-save\n"
+	       "text. nftables backend: berth's tables as nft lists them, with each published-port\n"
+	       "element as its own \"add element inet berth SET { ... }\" line at the end.\n\n"
 	       "Options:\n"
-	       "      --live          The rules as the kernel has them now (berth's chains and its rules\n"
-	       "                      in the built-in chains; other rules are not shown)\n"
+	       "      --live          The rules as the kernel has them now (iptables: berth's chains and\n"
+	       "                      its rules in the built-in chains; nftables: berth's two tables)\n"
 	       "      --diff          Show how the kernel differs from what berth wants; exit status 1\n"
-	       "                      when it does (DOCKER-USER's rules are the user's and are not compared)\n"
+	       "                      when it does (the user's rules are not compared: DOCKER-USER's,\n"
+	       "                      or user-forward's and the admin's own objects in berth's table)\n"
 	       "  -f, --format json   Print the daemon's JSON answer\n");
 }
 
