@@ -309,8 +309,11 @@ void engine_tick(struct engine *e)
 		return;
 	e->drift_check_ms = e->watch ? -1 : now_ms() + DRIFT_POLL_MS;
 	r = engine_reconcile_firewall(e, &err);
-	if (r < 0)
-		log_error("firewall drift check: %s", err.msg);
+	if (r < 0) {
+		/* A failed repair commits nothing, so no notification comes to try again: the timer does. */
+		log_error("firewall drift check: %s; trying again in %d ms", err.msg, DRIFT_POLL_MS);
+		e->drift_check_ms = now_ms() + DRIFT_POLL_MS;
+	}
 	else if (r > 0)
 		log_warn("firewall drift repaired: berth's rules were changed by someone else; %d table(s) restored", r);
 	else

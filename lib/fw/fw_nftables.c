@@ -8,15 +8,16 @@
  * a whole replace) and the published-port elements (derived from the plan, so a change of ports
  * lists nothing: with 10,000 ports a listing costs ~190 ms, the element change a few). An apply
  * first asks the generation (one netlink round trip): unchanged means nobody committed since,
- * and a change of ports is sent as element adds and deletes only; the generation after it must
- * be the one before plus one, or someone else committed in between and the tables are listed.
+ * and a change of ports is sent as element adds and deletes only. What berth then knows is
+ * taken only if the generation after the commit is the one before it plus one; otherwise someone
+ * else committed in between and berth forgets its reference, so that the next check replaces.
  * A changed generation means someone committed something, usually elsewhere (iptables-nft,
  * another table): the tables are listed and compared with what berth knows; equal, the new
  * generation is taken; different, the tables are replaced whole — the drift repair. Networks
  * that come and go are a delta too (their chains and dispatch elements; the shape is listed
  * after). Only a start, a drift, or a bridge that changed its network replaces the tables
- * whole, in one transaction that re-emits the user-forward rules read just before: otherwise
- * berth never touches that chain.
+ * whole, in one transaction that re-emits the admin's part read just before (nft_admin.h):
+ * otherwise berth never touches it.
  */
 #include "fw/fw_impl.h"
 
@@ -34,6 +35,7 @@
 
 struct fw_nft {
 	struct fw_plan *applied;   /* NULL: nothing applied by this process yet */
+	bool forward_drop;         /* berth's forward chain has policy drop (see forward_policy) */
 	uint32_t genid;
 	char *shape;               /* NULL: unknown, list before comparing */
 	struct strv ports;
@@ -98,26 +100,6 @@ static int list_split(struct fw *fw, char **shape, struct strv *ports, uint32_t 
 	return r;
 }
 
-/* After a commit that may have changed the shape: list. */
-static int take_reference(struct fw *fw, struct berr *err)
-{
-	struct fw_nft *s = fw->state;
-	struct strv ports = { 0 };
-	char *shape = NULL;
-	uint32_t g;
-	int r;
-
-	r = list_split(fw, &shape, &ports, &g, err);
-	if (r < 0)
-		return r;
-	free(s->shape);
-	strv_release(&s->ports);
-	s->shape = shape;
-	s->ports = ports;
-	s->genid = g;
-	return 0;
-}
-
 static int keep_applied(struct fw_nft *s, const struct fw_plan *p, struct berr *err)
 {
 	struct fw_plan *c = fw_plan_dup(p);
@@ -127,6 +109,74 @@ static int keep_applied(struct fw_nft *s, const struct fw_plan *p, struct berr *
 	fw_plan_free(s->applied);
 	s->applied = c;
 	return 0;
+}
+
+/*
+ * Runs a script and learns what the kernel then holds. Only a generation one past the one just
+ * before the commit is berth's own state: a listing of any other generation may hold someone
+ * else's change made meanwhile (a firewalld reload during a container start), which must not
+ * become the reference it is compared with. Then the reference is dropped, and the next check —
+ * the notification of that other commit schedules one — lists and replaces. Without a change of
+ * shape nothing is listed at all: the elements are the plan's.
+ */
+static int commit(struct fw *fw, const char *script, bool shape_changed, const struct fw_plan *p, struct berr *err)
+{
+	struct fw_nft *s = fw->state;
+	struct strv ports = { 0 };
+	char *shape = NULL;
+	uint32_t before = 0, after = 0;
+	int r;
+
+	r = nft_tool_genid(fw->nft, &before, err);
+	if (r >= 0)
+		r = nft_tool_run(fw->nft, script, err);
+	if (r < 0)
+		return r;
+	if (shape_changed) {
+		r = list_split(fw, &shape, &ports, &after, err);
+	} else {
+		r = nft_tool_genid(fw->nft, &after, err);
+		if (r >= 0 && after == before + 1 && s->shape)
+			r = nft_port_elements(p, &ports) < 0 ? berr_set(err, -ENOMEM, "nftables: out of memory") : 0;
+	}
+	if (r >= 0 && after == before + 1 && (shape || s->shape)) {
+		if (shape) {
+			free(s->shape);
+			s->shape = shape;
+			shape = NULL;
+		}
+		strv_release(&s->ports);
+		s->ports = ports;
+		ports = (struct strv){ 0 };
+		s->genid = after;
+	} else if (r >= 0) {
+		free(s->shape);
+		s->shape = NULL;   /* unknown: the next check lists and replaces */
+	}
+	free(shape);
+	strv_release(&ports);
+	if (r >= 0)
+		r = keep_applied(s, p, err);
+	return r;
+}
+
+/*
+ * The policy of berth's forward chain in a replace. Drop is set once, in the start in which berthd
+ * switched forwarding on (the iptables backend's FORWARD DROP), and then stays as an iptables
+ * policy does: read back from the live forward chain, or remembered when the chain is gone (a
+ * deleted table must not turn the host into a router). An admin who set it to accept keeps accept.
+ */
+static bool forward_policy_drop(const struct fw_nft *s, const struct fw_plan *p, const char *live)
+{
+	const char *chain = strstr(live, "\n\tchain forward {\n"), *type, *end;
+
+	if (p->set_forward_drop)
+		return true;
+	if (!chain)
+		return s->forward_drop;
+	type = chain + strlen("\n\tchain forward {\n");
+	end = strchr(type, '\n');
+	return end && memmem(type, (size_t)(end - type), "policy drop;", strlen("policy drop;"));
 }
 
 /* The tables replaced whole, in one transaction, with the admin's user-forward rules kept. */
@@ -141,24 +191,18 @@ static int replace(struct fw *fw, const struct fw_plan *p, struct berr *err)
 		return berr_wrap(err, r, "read the user-forward chain");
 	user = nft_user_forward_rules(live);
 	objects = nft_admin_objects(live);
-	/* A policy drop set once (the start in which berthd switched forwarding on) stays, as an
-	 * iptables policy does; the admin may set it back to accept (then that stays). */
-	if (strstr(live, "type filter hook forward priority filter; policy drop;") && !p->set_forward_drop) {
-		keep = *p;
-		keep.set_forward_drop = true;
-		p = &keep;
-	}
+	keep = *p;
+	keep.set_forward_drop = forward_policy_drop(fw->state, p, live);
+	p = &keep;
 	script = user && objects ? nft_render_full(p, &(struct nft_admin){ .forward_rules = user, .objects = objects })
 				 : NULL;
 	if (!script)
 		r = errno == EINVAL ? berr_set(err, -EINVAL, "nftables: a bridge name or protocol cannot be written")
 				    : berr_set(err, -ENOMEM, "nftables: out of memory");
 	if (r >= 0)
-		r = nft_tool_run(fw->nft, script, err);
+		r = commit(fw, script, true, p, err);
 	if (r >= 0)
-		r = take_reference(fw, err);
-	if (r >= 0)
-		r = keep_applied(fw->state, p, err);
+		fw->state->forward_drop = p->set_forward_drop;
 	free(live);
 	free(user);
 	free(objects);
@@ -173,7 +217,6 @@ static int update(struct fw *fw, const struct fw_plan *p, struct berr *err)
 	struct fw_nft *s = fw->state;
 	bool networks = !fw_plan_same_shape(s->applied, p);
 	char *delta = nft_render_delta(s->applied, p);
-	uint32_t g = 0;
 	int r;
 
 	if (!delta)
@@ -184,23 +227,8 @@ static int update(struct fw *fw, const struct fw_plan *p, struct berr *err)
 		free(delta);
 		return keep_applied(s, p, err);
 	}
-	r = nft_tool_run(fw->nft, delta, err);
+	r = commit(fw, delta, networks, p, err);
 	free(delta);
-	if (r >= 0)
-		r = nft_tool_genid(fw->nft, &g, err);
-	if (r >= 0 && !networks && g == s->genid + 1) {
-		/* Only berth's commit since the state berth knew, and only elements: the shape is
-		 * unchanged, the elements are the plan's. */
-		strv_release(&s->ports);
-		r = nft_port_elements(p, &s->ports);
-		if (r < 0)
-			r = berr_set(err, r, "nftables: out of memory");
-		s->genid = g;
-	} else if (r >= 0) {
-		r = take_reference(fw, err);
-	}
-	if (r >= 0)
-		r = keep_applied(s, p, err);
 	return r < 0 ? r : 1;
 }
 

@@ -98,26 +98,27 @@ char *nft_user_forward_rules(const char *listing)
 	return ret;
 }
 
-/* "chain NAME {", "set NAME {", "map NAME {" at the table's level (one tab in nft's listing):
- * NAME into name. */
-static bool admin_block_start(const char *line, size_t n, char *name, size_t size)
+bool nft_admin_block_line(const char *line, size_t n)
 {
-	static const char *const kinds[] = { "\tchain ", "\tset ", "\tmap " };
+	const char *name_end, *name;
+	char buf[256];
 
-	for (size_t k = 0; k < 3; k++) {
-		size_t kl = strlen(kinds[k]), nl = 0;
-
-		if (n <= kl || strncmp(line, kinds[k], kl) != 0)
-			continue;
-		while (kl + nl < n && line[kl + nl] != ' ' && line[kl + nl] != '{')
-			nl++;
-		if (!nl || nl >= size || line[n - 1] != '{')
-			return false;
-		memcpy(name, line + kl, nl);
-		name[nl] = '\0';
+	/* One tab deep (a block of the table), opening a block: "KIND... NAME {". */
+	if (n < 4 || line[0] != '\t' || line[1] == '\t' || line[1] == ' ' || line[n - 1] != '{' || line[n - 2] != ' ')
+		return false;
+	name_end = line + n - 2;
+	name = name_end;
+	while (name > line + 1 && name[-1] != ' ')
+		name--;
+	if (name == line + 1 || name == name_end || (size_t)(name_end - name) >= sizeof(buf))
+		return false;
+	/* berth makes only chains, sets and maps; any other kind (counter, quota, limit, ct helper,
+	 * flowtable...) is the admin's whatever its name */
+	if (strncmp(line + 1, "chain ", 6) != 0 && strncmp(line + 1, "set ", 4) != 0 && strncmp(line + 1, "map ", 4) != 0)
 		return true;
-	}
-	return false;
+	memcpy(buf, name, (size_t)(name_end - name));
+	buf[name_end - name] = '\0';
+	return !nft_is_berth_object(buf);
 }
 
 char *nft_admin_objects(const char *listing)
@@ -125,7 +126,7 @@ char *nft_admin_objects(const char *listing)
 	struct strbuf b = { 0 };
 	const char *s = listing;
 	bool inet = false, copying = false;
-	char name[256], *ret;
+	char *ret;
 
 	while (s && *s) {
 		const char *end = strchr(s, '\n'), *next;
@@ -142,7 +143,7 @@ char *nft_admin_objects(const char *listing)
 			strbuf_add(&b, "\n");
 			if (n == 2 && s[0] == '\t' && s[1] == '}')
 				copying = false;
-		} else if (inet && admin_block_start(s, n, name, sizeof(name)) && !nft_is_berth_object(name)) {
+		} else if (inet && nft_admin_block_line(s, n)) {
 			copying = true;
 			strbuf_addn(&b, s, n);
 			strbuf_add(&b, "\n");

@@ -6,9 +6,15 @@
  * make. Names berth makes: see nft_is_berth_object (an admin object must not use them).
  */
 #include <stdbool.h>
+#include <stddef.h>
 
 /* Is NAME one of the chains, sets or maps berth makes in `table inet berth`? */
 bool nft_is_berth_object(const char *name);
+
+/* Does this line of a listing (one tab deep in `table inet berth`) open a block of the admin's:
+ * a chain, set or map berth does not make, or any other named object (counter, quota, limit,
+ * ct helper, flowtable...)? */
+bool nft_admin_block_line(const char *line, size_t len);
 
 /*
  * The rules of `chain user-forward` in the `table inet berth` of a listing (`nft -t list chain
@@ -18,7 +24,7 @@ bool nft_is_berth_object(const char *name);
 char *nft_user_forward_rules(const char *listing);
 
 /*
- * The admin's own chains, sets and maps in `table inet berth` of a listing, verbatim (each block
+ * The admin's own objects in `table inet berth` of a listing, verbatim (each block
  * from its "chain NAME {" line to its closing brace), ready for nft_render_full; "" when none.
  * NULL with errno ENOMEM.
  */

@@ -59,21 +59,6 @@ static int push_elements(struct strv *ports, const char *set, const char *text, 
 	return 0;
 }
 
-/* "chain NAME {" (or set, map) of an object berth does not make: the admin's (nft_admin.h). */
-static bool admin_block(const char *t, const char *end)
-{
-	const char *name = strchr(t, ' ') + 1, *e = name;
-	char buf[256];
-
-	while (e < end && *e != ' ' && *e != '{')
-		e++;
-	if (e == name || (size_t)(e - name) >= sizeof(buf) || end[-1] != '{')
-		return false;
-	memcpy(buf, name, (size_t)(e - name));
-	buf[e - name] = '\0';
-	return !nft_is_berth_object(buf);
-}
-
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -115,8 +100,7 @@ int nft_listing_split(const char *listing, char **ret_shape, struct strv *ret_po
 		}
 		if (starts(t, end, "table ")) {
 			inet = starts(t, end, "table inet berth {");
-		} else if (inet && t == s + 1 && (starts(t, end, "chain ") || starts(t, end, "map ") || starts(t, end, "set ")) &&
-			   admin_block(t, end)) {
+		} else if (inet && nft_admin_block_line(s, (size_t)(end - s))) {
 			admin = true;
 			s = next;
 			continue;

@@ -207,6 +207,21 @@ static int gen_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+/* After a failed exchange a late reply may still be queued on the socket, and every later
+ * request would read the one before's: a fresh socket starts clean. */
+static int genid_fail(struct nft_tool *t, int code, const char *what, struct berr *err)
+{
+	struct mnl_socket *nl = mnl_socket_open(NETLINK_NETFILTER);
+
+	if (nl && mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) == 0) {
+		mnl_socket_close(t->nl);
+		t->nl = nl;
+	} else if (nl) {
+		mnl_socket_close(nl);
+	}
+	return berr_errno(err, code, "nftables: %s the ruleset generation", what);
+}
+
 int nft_tool_genid(struct nft_tool *t, uint32_t *ret, struct berr *err)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
@@ -222,15 +237,15 @@ int nft_tool_genid(struct nft_tool *t, uint32_t *ret, struct berr *err)
 	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
 	*g = (struct nfgenmsg){ .nfgen_family = AF_UNSPEC, .version = NFNETLINK_V0 };
 	if (mnl_socket_sendto(t->nl, nlh, nlh->nlmsg_len) < 0)
-		return berr_errno(err, -errno, "nftables: ask the ruleset generation");
+		return genid_fail(t, -errno, "ask", err);
 	do {
 		n = mnl_socket_recvfrom(t->nl, buf, sizeof(buf));
 		if (n < 0)
-			return berr_errno(err, -errno, "nftables: read the ruleset generation");
+			return genid_fail(t, -errno, "read", err);
 		r = mnl_cb_run(buf, (size_t)n, seq, portid, gen_cb, &gen);
 	} while (r > 0);
 	if (r < 0)
-		return berr_errno(err, -errno, "nftables: read the ruleset generation");
+		return genid_fail(t, -errno, "read", err);
 	*ret = gen;
 	return 0;
 }
