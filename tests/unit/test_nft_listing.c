@@ -189,6 +189,11 @@ int main(void)
 			  "\t\tip saddr @admin-hosts drop\n"
 			  "\t}\n");
 		CHECK_STR("admin objects: user-forward's rule", rules, "jump admin-chain\n");
+		CHECK("admin block lines: any kind berth does not make, chains/sets/maps by name",
+		      nft_admin_block_line("\tcounter mycnt {", 15) && nft_admin_block_line("\tct helper ftp-h {", 18) &&
+			      nft_admin_block_line("\tchain admin-chain {", 20) && !nft_admin_block_line("\tchain forward {", 16) &&
+			      !nft_admin_block_line("\tmap pub4_any {", 15) && !nft_admin_block_line("\t\tchain x {", 12) &&
+			      !nft_admin_block_line("table inet berth {", 18));
 		CHECK("berth's names are berth's", nft_is_berth_object("fwd-in-br-x") && nft_is_berth_object("pub4_any") &&
 							   !nft_is_berth_object("admin-chain"));
 		free(sh);
