@@ -111,6 +111,11 @@ static struct plan_port port(unsigned hport, unsigned cport, const char *proto)
 	return pp;
 }
 
+static bool admin_line(const char *line)
+{
+	return nft_admin_block_line(line, strlen(line));
+}
+
 static bool lines_are(const struct strv *got, const char *const *want)
 {
 	size_t n = 0;
@@ -190,10 +195,10 @@ int main(void)
 			  "\t}\n");
 		CHECK_STR("admin objects: user-forward's rule", rules, "jump admin-chain\n");
 		CHECK("admin block lines: any kind berth does not make, chains/sets/maps by name",
-		      nft_admin_block_line("\tcounter mycnt {", 15) && nft_admin_block_line("\tct helper ftp-h {", 18) &&
-			      nft_admin_block_line("\tchain admin-chain {", 20) && !nft_admin_block_line("\tchain forward {", 16) &&
-			      !nft_admin_block_line("\tmap pub4_any {", 15) && !nft_admin_block_line("\t\tchain x {", 12) &&
-			      !nft_admin_block_line("table inet berth {", 18));
+		      admin_line("\tcounter mycnt {") && admin_line("\tct helper ftp-h {") &&
+			      admin_line("\tchain admin-chain {") && !admin_line("\tchain forward {") &&
+			      !admin_line("\tmap pub4_any {") && !admin_line("\t\tchain x {") &&
+			      !admin_line("table inet berth {"));
 		CHECK("berth's names are berth's", nft_is_berth_object("fwd-in-br-x") && nft_is_berth_object("pub4_any") &&
 							   !nft_is_berth_object("admin-chain"));
 		free(sh);
