@@ -24,19 +24,27 @@ int fw_ipt_owned(const struct fw_plan *p, struct strv *ret, struct berr *err)
 	return r < 0 ? berr_set(err, r, "firewall: out of memory") : 0;
 }
 
+/* The two sides every operation compares: the plan rendered, the kernel's ruleset read. Both
+ * are released by the caller, also on failure. */
+static int desired_and_live(struct fw *fw, const struct fw_plan *p, struct ipt_ruleset *desired,
+			    struct ipt_ruleset *live, struct berr *err)
+{
+	int r = ipt_render(p, desired, err);
+
+	if (r < 0)
+		return r;
+	r = ipt_tool_save(fw->ipt, live, err);
+	return r < 0 ? berr_wrap(err, r, "read live ruleset") : 0;
+}
+
 int fw_ipt_apply(struct fw *fw, const struct fw_plan *p, char *const *history, struct berr *err)
 {
 	struct ipt_ruleset desired = { 0 }, live = { 0 };
 	int r, changed = 0;
 
-	r = ipt_render(p, &desired, err);
+	r = desired_and_live(fw, p, &desired, &live, err);
 	if (r < 0)
-		return r;
-	r = ipt_tool_save(fw->ipt, &live, err);
-	if (r < 0) {
-		berr_wrap(err, r, "read live ruleset");
 		goto out;
-	}
 	for (int t = 0; t < IPT_N_TABLES; t++) {
 		char *batch = NULL;
 
@@ -68,14 +76,9 @@ int fw_ipt_show(struct fw *fw, const struct fw_plan *p, char *const *history, en
 	bool differ = false;
 	int r;
 
-	r = ipt_render(p, &desired, err);
+	r = desired_and_live(fw, p, &desired, &live, err);
 	if (r < 0)
-		return r;
-	r = ipt_tool_save(fw->ipt, &live, err);
-	if (r < 0) {
-		berr_wrap(err, r, "read live ruleset");
 		goto out;
-	}
 	if (view != FW_VIEW_LIVE)
 		want = ipt_view_desired(&desired, &live, flags);
 	if (view != FW_VIEW_DESIRED)
