@@ -59,11 +59,6 @@ static int push_elements(struct strv *ports, const char *set, const char *text, 
 	return 0;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 int nft_listing_split(const char *listing, char **ret_shape, struct strv *ret_ports)
 {
 	struct strbuf shape = { 0 }, elems = { 0 };
@@ -138,8 +133,8 @@ int nft_listing_split(const char *listing, char **ret_shape, struct strv *ret_po
 		s = next;
 	}
 	strbuf_release(&elems);
-	if (r >= 0 && ret_ports->n)
-		qsort(ret_ports->v, ret_ports->n, sizeof(*ret_ports->v), cmp_str);
+	if (r >= 0)
+		strv_sort(ret_ports);
 	*ret_shape = r >= 0 ? strbuf_steal(&shape) : NULL;
 	strbuf_release(&shape);
 	return r < 0 || !*ret_shape ? -ENOMEM : 0;

@@ -757,11 +757,6 @@ out:
 	return s;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 int nft_port_elements(const struct fw_plan *p, struct strv *ret)
 {
 	struct elems e = { 0 };
@@ -783,7 +778,6 @@ int nft_port_elements(const struct fw_plan *p, struct strv *ret)
 	free(e.v);
 	if (r < 0)
 		return r;
-	if (ret->n)
-		qsort(ret->v, ret->n, sizeof(*ret->v), cmp_str);
+	strv_sort(ret);
 	return 0;
 }

@@ -64,6 +64,17 @@ bool strv_equal(const struct strv *a, const struct strv *b)
 	return true;
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void strv_sort(struct strv *sv)
+{
+	if (sv->n > 1)
+		qsort(sv->v, sv->n, sizeof(*sv->v), cmp_str);
+}
+
 void strv_release(struct strv *sv)
 {
 	for (size_t i = 0; i < sv->n; i++)

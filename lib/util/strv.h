@@ -15,4 +15,6 @@ int strv_push(struct strv *sv, const char *s);
 int strv_pushf(struct strv *sv, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 bool strv_contains(const struct strv *sv, const char *s);
 bool strv_equal(const struct strv *a, const struct strv *b);
+/* Sorts the strings (strcmp order), so that two lists can be compared as sets. */
+void strv_sort(struct strv *sv);
 void strv_release(struct strv *sv);
