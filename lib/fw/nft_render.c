@@ -12,41 +12,27 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/ifname.h"
 #include "util/strbuf.h"
 
 #define T "inet berth"
 
 /* ---- what may be spelled into the script ------------------------------------------------------ */
 
-/* Bridge names become parts of chain names (`fwd-in-NAME`, unquoted) and quoted strings: only
- * characters that are safe in both (nft 1.0.6 takes [A-Za-z0-9_.-] in an identifier). */
-static bool safe_bridge(const char *s)
-{
-	size_t n = strnlen(s, IFNAMSIZ);
-
-	if (n == 0 || n >= IFNAMSIZ)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-		      c == '-' || c == '.'))
-			return false;
-	}
-	return true;
-}
-
 static bool safe_proto(const char *p)
 {
 	return p && (strcmp(p, "tcp") == 0 || strcmp(p, "udp") == 0 || strcmp(p, "sctp") == 0);
 }
 
+/* Bridge names become parts of chain names (`fwd-in-NAME`, unquoted) and quoted strings:
+ * ifname_valid() allows only what is safe in both (nft 1.0.6 takes [A-Za-z0-9_.-] in an
+ * identifier). */
 static bool plan_ok(const struct fw_plan *p)
 {
 	if (!p)
 		return true;
 	for (size_t i = 0; i < p->n_networks; i++)
-		if (!safe_bridge(p->networks[i].bridge))
+		if (!ifname_valid(p->networks[i].bridge))
 			return false;
 	for (size_t i = 0; i < p->n_ports; i++)
 		if (!p->ports[i].internal && !safe_proto(p->ports[i].proto))
