@@ -15,8 +15,13 @@
 
 #include "api.h"
 #include "log.h"
+#include "util/utf8.h"
 
+/* One request, from its request line to its reply (*con_cls). */
 struct upload {
+	bool checked;                /* the headers were checked (the handler's first call) */
+	char *raw_target;            /* the request target as the client sent it */
+	struct http_target *target;  /* ... and as berth parsed it */
 	char *buf;
 	size_t len;
 	bool too_large;
@@ -41,60 +46,12 @@ struct http_server {
 	size_t n_waiters;
 };
 
-static const char *type_name(int t)
-{
-	return t == JSON_STRING ? "a string" : t == JSON_TRUE ? "true or false" : t == JSON_ARRAY ? "a list" : "an object";
-}
-
-int http_check_fields(json_t *obj, const struct http_field *fields, const char *where, struct berr *err)
-{
-	const char *key;
-	json_t *v;
-
-	if (!json_is_object(obj))
-		return berr_set(err, -EINVAL, "%s must be a JSON object", where);
-	json_object_foreach(obj, key, v) {
-		const struct http_field *f;
-		bool ok;
-
-		for (f = fields; f->name; f++)
-			if (strcmp(f->name, key) == 0)
-				break;
-		if (!f->name)
-			return berr_set(err, -EINVAL, "unknown field \"%s\" in %s", key, where);
-		if (json_is_null(v))
-			continue;
-		ok = f->type == JSON_TRUE ? json_is_boolean(v) : (int)json_typeof(v) == f->type;
-		if (!ok)
-			return berr_set(err, -EINVAL, "field \"%s\" in %s must be %s", key, where, type_name(f->type));
-		if (f->type == JSON_OBJECT && f->sub) {
-			char inner[128];
-			int r;
-
-			snprintf(inner, sizeof(inner), "%s.%s", where, key);
-			r = http_check_fields(v, f->sub, inner, err);
-			if (r < 0)
-				return r;
-		}
-	}
-	return 0;
-}
-
 json_t *http_json_body(const struct http_request *req, const struct http_field *fields, struct berr *err)
 {
-	json_error_t jerr;
 	json_t *body;
 
-	/* Duplicate keys are refused: which of two values would count is a guess. */
-	body = json_loads(req->body, JSON_REJECT_DUPLICATES, &jerr);
-	if (!body) {
-		berr_set(err, -EINVAL, "request body is not valid JSON");
+	if (http_body_json(req->body, req->body_len, fields, &body, err) < 0)
 		return NULL;
-	}
-	if (http_check_fields(body, fields, "the request", err) < 0) {
-		json_decref(body);
-		return NULL;
-	}
 	return body;
 }
 
@@ -183,9 +140,21 @@ static bool path_matches(const char *pattern, const char *path)
 	return *pattern == '\0' && *path == '\0';
 }
 
+/* From berth's own parse of the raw target (http_target_parse), not libmicrohttpd's: its
+ * decoding turns %00 into the end of the string and ignores the rest. */
 const char *http_query(const struct http_request *req, const char *key)
 {
-	return MHD_lookup_connection_value(req->connection, MHD_GET_ARGUMENT_KIND, key);
+	return http_target_param(req->target, key);
+}
+
+/* {"message": msg}; json_pack() would fail (and the reply have no body) on invalid UTF-8. */
+static json_t *message_json(const char *msg)
+{
+	char *text = utf8_repair(msg);
+	json_t *j = text ? json_pack("{s:s}", "message", text) : NULL;
+
+	free(text);
+	return j;
 }
 
 void http_error(struct http_response *resp, int code, const char *msg)
@@ -199,48 +168,66 @@ void http_error(struct http_response *resp, int code, const char *msg)
 	default: resp->status = 500; break;
 	}
 	json_decref(resp->json);
-	resp->json = json_pack("{s:s}", "message", msg);
+	resp->json = message_json(msg);
+}
+
+/* The body of a reply whose own could not be encoded (out of memory): still a message. */
+#define FALLBACK_BODY "{\"message\":\"berthd could not encode its reply\"}\n"
+
+/* The reply's bytes and Content-Type; NULL when out of memory. */
+static char *response_body(struct http_response *resp, const char **ret_type)
+{
+	char *body;
+
+	/* An error always carries a message, even when a handler failed to build one. */
+	if (resp->status >= 400 && !resp->json && !resp->text && !resp->raw)
+		resp->json = message_json("request failed");
+	*ret_type = "application/json";
+	if (resp->json) {
+		body = json_dumps(resp->json, JSON_COMPACT);
+		json_decref(resp->json);
+		resp->json = NULL;
+		if (!body)
+			return strdup(FALLBACK_BODY);
+		size_t n = strlen(body);
+		char *nl = realloc(body, n + 2);   /* one JSON document per line, like dockerd */
+
+		if (nl) {
+			body = nl;
+			memcpy(body + n, "\n", 2);
+		}
+		return body;
+	}
+	if (resp->status >= 400 && !resp->text && !resp->raw)
+		return strdup(FALLBACK_BODY);
+	*ret_type = "text/plain; charset=utf-8";
+	return resp->text ? resp->text : strdup("");
 }
 
 static enum MHD_Result send_response(struct MHD_Connection *conn, struct http_response *resp)
 {
 	struct MHD_Response *r;
-	const char *type = "application/json";
+	const char *type;
 	enum MHD_Result ret;
-	char *body;
 
-	if (resp->json) {
-		body = json_dumps(resp->json, JSON_COMPACT);
-		json_decref(resp->json);
-		if (body) {
-			size_t n = strlen(body);
-			char *nl = realloc(body, n + 2);   /* one JSON document per line, like dockerd */
-
-			if (nl) {
-				body = nl;
-				memcpy(body + n, "\n", 2);
-			}
-		}
-	} else if (resp->raw) {
-		body = strdup("");
-	} else {
-		body = resp->text ? resp->text : strdup("");
-		type = "text/plain; charset=utf-8";
-	}
 	if (resp->raw) {
-		free(body);
-		body = resp->raw;
+		json_decref(resp->json);
+		free(resp->text);
 		type = "application/octet-stream";
-		r = MHD_create_response_from_buffer(resp->raw_len, body, MHD_RESPMEM_MUST_FREE);
+		r = MHD_create_response_from_buffer(resp->raw_len, resp->raw, MHD_RESPMEM_MUST_FREE);
+		if (!r)
+			free(resp->raw);
 	} else {
+		char *body = response_body(resp, &type);
+
 		if (!body)
 			return MHD_NO;
 		r = MHD_create_response_from_buffer(strlen(body), body, MHD_RESPMEM_MUST_FREE);
+		if (!r)
+			free(body);
 	}
-	if (!r) {
-		free(body);
+	if (!r)
 		return MHD_NO;
-	}
 	MHD_add_response_header(r, "Content-Type", type);
 	for (int i = 0; i < 4 && resp->headers[i][0]; i++)
 		MHD_add_response_header(r, resp->headers[i][0], resp->headers[i][1]);
@@ -316,6 +303,107 @@ static bool peer_allowed(struct http_server *s, struct MHD_Connection *conn)
 	return peer_in_group(cred.pid, s->group);
 }
 
+/* MHD_OPTION_URI_LOG_CALLBACK, called once per request right after its request line: the one
+ * place where libmicrohttpd shows the target as the client sent it, before it splits off the
+ * query and decodes %XX (which turns "%00" into the end of a string and drops what follows).
+ * What it returns becomes the request's *con_cls. */
+static void *on_request_line(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+	struct upload *up = calloc(1, sizeof(*up));
+
+	(void)cls, (void)conn;
+	if (!up)
+		return NULL;
+	up->raw_target = strdup(uri);
+	up->state.since_ms = http_now_ms();
+	return up;
+}
+
+static void upload_free(struct upload *up)
+{
+	if (!up)
+		return;
+	http_target_free(up->target);
+	free(up->raw_target);
+	free(up->buf);
+	free(up);
+}
+
+struct header_list {
+	struct http_header *v;
+	size_t n;
+	bool out_of_memory;
+};
+
+static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size,
+				      const char *value, size_t value_size)
+{
+	struct header_list *hl = cls;
+	struct http_header *v = realloc(hl->v, (hl->n + 1) * sizeof(*v));
+
+	(void)kind;
+	if (!v) {
+		hl->out_of_memory = true;
+		return MHD_NO;
+	}
+	hl->v = v;
+	hl->v[hl->n++] = (struct http_header){ key, key_size, value ? value : "", value ? value_size : 0 };
+	return MHD_YES;
+}
+
+static unsigned refusal_status(int code)
+{
+	return code == -ENOMEM ? 500 : 400;
+}
+
+/* What is checked before a byte of the body is read: 0, or the status to refuse with (err set).
+ * The peer first, then the request line and the header fields that frame the body (see
+ * lib/http/request.h), then a declared length over the limit (a chunked body is cut off
+ * while it streams in). */
+static unsigned check_request(struct http_server *s, struct MHD_Connection *conn, struct upload *up, const char *method,
+			      const char *version, struct berr *err)
+{
+	struct header_list hl = { NULL, 0, false };
+	struct http_framing framing;
+	int r;
+
+	if (!peer_allowed(s, conn))
+		return berr_set(err, -EPERM, "this socket admits root and members of the berth group only"), 403;
+	if (!up->raw_target)
+		return berr_set(err, -ENOMEM, "out of memory"), 500;
+	r = http_method_check(method, strlen(method), err);
+	if (r == 0)
+		r = http_target_parse(up->raw_target, strlen(up->raw_target), &up->target, err);
+	if (r < 0)
+		return refusal_status(r);
+	MHD_get_connection_values_n(conn, MHD_HEADER_KIND, collect_header, &hl);
+	if (hl.out_of_memory)
+		r = berr_set(err, -ENOMEM, "out of memory");
+	else
+		r = http_headers_check(version, hl.v, hl.n, &framing, err);
+	free(hl.v);
+	if (r < 0)
+		return refusal_status(r);
+	if (framing.kind == HTTP_BODY_LENGTH && framing.length > API_BODY_MAX)
+		return berr_set(err, -E2BIG, "request body too large (at most 1 MiB)"), 413;
+	return 0;
+}
+
+/* A refusal from the handler's first call. libmicrohttpd then reads nothing more from the
+ * connection and closes it after the reply (a reply queued before the body is read discards
+ * the rest): whatever the client sent after these header fields, a body or a request hidden
+ * in it, is never read as a request. "Connection: close" says so to the client. */
+static enum MHD_Result refuse(struct MHD_Connection *conn, unsigned status, const char *msg)
+{
+	struct http_response resp = { .status = status, .wait_ms = -1 };
+
+	resp.json = message_json(msg);
+	resp.headers[0][0] = "Connection";
+	resp.headers[0][1] = "close";
+	log_debug("request refused with %u: %s", status, msg);
+	return send_response(conn, &resp);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
 				  const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
 {
@@ -324,31 +412,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	struct http_response resp = { .status = 200, .wait_ms = -1 };
 	enum MHD_Result ret;
 
-	(void)version;
-	if (!up) {
-		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-		const char *why = NULL;
+	/* url is libmicrohttpd's decoding of the target: berth routes on its own (up->target). */
+	(void)url;
+	if (!up)
+		return MHD_NO;   /* out of memory in on_request_line(): drop the connection */
+	if (!up->checked) {
+		struct berr err = { 0 };
+		unsigned status;
 
-		up = calloc(1, sizeof(*up));
-		if (!up)
-			return MHD_NO;
-		up->state.since_ms = http_now_ms();
-		*con_cls = up;
-		/* Refused before a byte of the body is read: the peer's credentials, then a declared
-		 * length over the limit (a body without a length is cut off while it streams in). */
-		if (!peer_allowed(s, conn))
-			why = "forbidden";
-		else if (cl && strtoull(cl, NULL, 10) > API_BODY_MAX)
-			why = "too large";
-		if (why) {
-			resp.status = why[0] == 'f' ? 403 : 413;
-			resp.json = json_pack("{s:s}", "message",
-					      why[0] == 'f' ? "this socket admits root and members of the berth group only" :
-							      "request body too large (at most 1 MiB)");
-			log_debug("%s %s -> %u (%s)", method, url, resp.status, why);
-			return send_response(conn, &resp);
-		}
-		return MHD_YES;
+		up->checked = true;
+		status = check_request(s, conn, up, method, version, &err);
+		return status ? refuse(conn, status, err.msg) : MHD_YES;
 	}
 	if (*upload_data_size) {
 		if (!up->too_large && up->len + *upload_data_size <= API_BODY_MAX) {
@@ -368,9 +442,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	}
 	if (up->too_large) {
 		resp.status = 413;
-		resp.json = json_pack("{s:s}", "message", "request body too large (at most 1 MiB)");
+		resp.json = message_json("request body too large (at most 1 MiB)");
 	} else {
-		struct http_request req = { method, url, up->buf ? up->buf : "", up->len, conn, &up->state };
+		struct http_request req = { method, up->target->path, up->buf ? up->buf : "", up->len, up->target,
+					    &up->state };
 
 		dispatch(s->engine, &req, &resp);
 		up->state.timed_out = false;
@@ -389,7 +464,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			return MHD_YES;
 		}
 	}
-	log_debug("%s %s -> %u", method, url, resp.status);
+	log_debug("%s %s -> %u", method, up->target->path, resp.status);
 	ret = send_response(conn, &resp);
 	return ret;
 }
@@ -397,17 +472,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode toe)
 {
 	struct http_server *s = cls;
-	struct upload *up = *con_cls;
 
 	(void)toe;
 	for (size_t i = 0; i < s->n_waiters; i++)
 		if (s->waiters[i].conn == conn)
 			s->waiters[i--] = s->waiters[--s->n_waiters];
-	if (up) {
-		free(up->buf);
-		free(up);
-		*con_cls = NULL;
-	}
+	upload_free(*con_cls);
+	*con_cls = NULL;
 }
 
 /* A socket file that nobody answers on is a leftover of a crash and is replaced; one that
@@ -467,8 +538,8 @@ int http_start(struct http_server **ret, struct engine *e, const char *socket_pa
 	/* MHD_USE_EPOLL without an internal thread: berthd's single event loop drives it, so
 	 * handlers run one at a time and share the engine without locks. */
 	s->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME, 0, NULL, NULL, on_request, s, MHD_OPTION_LISTEN_SOCKET, fd,
-				  MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_CONNECTION_TIMEOUT,
-				  (unsigned)30, MHD_OPTION_END);
+				  MHD_OPTION_URI_LOG_CALLBACK, on_request_line, s, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
+				  s, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_END);
 	if (!s->mhd) {
 		close(fd);
 		unlink(socket_path);

@@ -5,6 +5,8 @@
 #include <stddef.h>
 
 #include "engine.h"
+#include "http/body.h"
+#include "http/request.h"
 #include "util/err.h"
 
 /* What a request remembers across suspensions (see http_response.wait_on). */
@@ -16,10 +18,10 @@ struct http_state {
 
 struct http_request {
 	const char *method;
-	const char *path;
-	const char *body;       /* NUL-terminated, may be empty */
+	const char *path;       /* percent-decoded, free of control characters (http_target_parse) */
+	const char *body;       /* NUL-terminated, may be empty; may also hold NULs: see body_len */
 	size_t body_len;
-	void *connection;       /* for http_query() */
+	const struct http_target *target;   /* for http_query() */
 	struct http_state *state;
 };
 
@@ -39,15 +41,8 @@ struct http_response {
 
 long long http_now_ms(void);
 
-/* Request bodies are checked against a table of the fields an endpoint accepts: an unknown
- * field or a value of the wrong JSON type is a 400 naming it, never silently ignored. */
-struct http_field {
-	const char *name;
-	int type;                    /* JSON_STRING, JSON_TRUE (any boolean), JSON_ARRAY, JSON_OBJECT */
-	const struct http_field *sub; /* for objects: their fields (NULL: any keys) */
-};
-int http_check_fields(json_t *obj, const struct http_field *fields, const char *where, struct berr *err);
-/* The request body as JSON checked against fields; NULL with err set (400) otherwise. */
+/* The request body as JSON checked against fields (http_body_json); NULL with err set (400)
+ * otherwise. */
 json_t *http_json_body(const struct http_request *req, const struct http_field *fields, struct berr *err);
 /* Query parameters: a boolean (absent: false), or an integer in [min, max] (absent: def). */
 int http_query_bool(const struct http_request *req, const char *key, bool *ret, struct berr *err);
@@ -56,8 +51,10 @@ int http_query_int(const struct http_request *req, const char *key, long long mi
 /* Handlers' path parameter: "/containers/ID/..." -> ID into buf. */
 bool http_path_part(const char *path, int index, char *buf, size_t len);
 
+/* A query parameter, decoded; NULL when absent (or given without "="). */
 const char *http_query(const struct http_request *req, const char *key);
-/* Fills an error response {"message": msg} with the status for a negative errno. */
+/* Fills an error response {"message": msg} with the status for a negative errno. msg may hold
+ * a user's bytes: invalid UTF-8 in it is replaced (U+FFFD), so the reply always has a message. */
 void http_error(struct http_response *resp, int code, const char *msg);
 
 typedef void (*http_handler)(struct engine *e, const struct http_request *req, struct http_response *resp);
