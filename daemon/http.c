@@ -21,6 +21,7 @@
 struct upload {
 	bool checked;                /* the headers were checked (the handler's first call) */
 	char *raw_target;            /* the request target as the client sent it */
+	const char *target_in_line;  /* where MHD's request line holds it (compared, never read) */
 	struct http_target *target;  /* ... and as berth parsed it */
 	char *buf;
 	size_t len;
@@ -315,6 +316,7 @@ static void *on_request_line(void *cls, const char *uri, struct MHD_Connection *
 	if (!up)
 		return NULL;
 	up->raw_target = strdup(uri);
+	up->target_in_line = uri;
 	up->state.since_ms = http_now_ms();
 	return up;
 }
@@ -351,6 +353,18 @@ static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind, const 
 	return MHD_YES;
 }
 
+/* libmicrohttpd cuts the request line into C strings in place, "METHOD\0TARGET\0VERSION", and
+ * hands them out one by one. A raw NUL byte inside the method or the target cuts them short
+ * without a trace: "DELETE /containers/x\0/y?force=1" reaches on_request_line() as
+ * "/containers/x". So each piece must end exactly where the next one begins (which also refuses
+ * several spaces between them). The pointers are only compared, never read through; were a
+ * libmicrohttpd release to store the pieces apart, every request would be refused: a loud
+ * failure, never a silent lack of the check. */
+static bool request_line_whole(const char *method, const char *target, size_t target_len, const char *version)
+{
+	return method + strlen(method) + 1 == target && target + target_len + 1 == version;
+}
+
 static unsigned refusal_status(int code)
 {
 	return code == -ENOMEM ? 500 : 400;
@@ -371,6 +385,8 @@ static unsigned check_request(struct http_server *s, struct MHD_Connection *conn
 		return berr_set(err, -EPERM, "this socket admits root and members of the berth group only"), 403;
 	if (!up->raw_target)
 		return berr_set(err, -ENOMEM, "out of memory"), 500;
+	if (!request_line_whole(method, up->target_in_line, strlen(up->raw_target), version))
+		return berr_set(err, -EINVAL, "request line: a NUL byte, or more than one space between its parts"), 400;
 	r = http_method_check(method, strlen(method), err);
 	if (r == 0)
 		r = http_target_parse(up->raw_target, strlen(up->raw_target), &up->target, err);
