@@ -113,20 +113,27 @@ refused "two Host fields" 400 "more than one Host header field" \
 refused "no Host in HTTP/1.1" 400 "an HTTP/1.1 request needs a Host header field" \
 	"POST /networks/create HTTP/1.1\r\nContent-Length: 0\r\n\r\n$HIDDEN"
 
-# A Content-Length that is not a number is refused by libmicrohttpd itself, before berthd sees
-# the request: 400 with its own (HTML) text, and the connection closed. (libmicrohttpd 0.9.75
-# sends its status line and header fields twice in that reply; only its start is checked.)
-for cl in abc "${#HIDDEN_BODY}, ${#HIDDEN_BODY}" -1; do
-	name="Content-Length \"$cl\" (libmicrohttpd's own 400)"
-	send "POST /networks/create HTTP/1.1\r\nHost: x\r\nContent-Length: $cl\r\n\r\n$HIDDEN_BODY$HIDDEN"
-	if [ "$(head -c 10 "$DIR/out")" = "$(printf '400\tclose\t')" ] && grep -qF 'wrong value for <b>Content-Length</b>' "$DIR/out" &&
+# A Content-Length that is not a number, and a chunk size that is not hexadecimal, are refused
+# by libmicrohttpd itself, before berthd sees the request: 400 with its own (HTML) text, and
+# the connection closed. (libmicrohttpd 0.9.75 sends the status line and header fields of the
+# first reply twice; only its status and text are checked.)
+# mhd_refused NAME WORDS REQUEST
+mhd_refused() {
+	send "$3"
+	if [ "$(head -c 10 "$DIR/out")" = "$(printf '400\tclose\t')" ] && grep -qF "$2" "$DIR/out" &&
 		[ "$(tail -1 "$DIR/out")" = closed ]; then
-		pass "$name: 400, connection closed"
-		unchanged "$name"
+		pass "$1 (libmicrohttpd's own 400): 400, connection closed"
+		unchanged "$1"
 	else
-		fail "$name: 400, connection closed" "got: $(head -c 300 "$DIR/out")"
+		fail "$1 (libmicrohttpd's own 400): 400, connection closed" "got: $(head -c 300 "$DIR/out")"
 	fi
+}
+for cl in abc "${#HIDDEN_BODY}, ${#HIDDEN_BODY}" -1; do
+	mhd_refused "Content-Length \"$cl\"" 'wrong value for <b>Content-Length</b>' \
+		"POST /networks/create HTTP/1.1\r\nHost: x\r\nContent-Length: $cl\r\n\r\n$HIDDEN_BODY$HIDDEN"
 done
+mhd_refused "a chunk size that is not hexadecimal" 'chunked encoding was syntactically incorrect' \
+	"POST /networks/create HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n$HIDDEN"
 
 # --- NUL and control bytes -------------------------------------------------------------------------
 refused "%00 in a path segment (DELETE /containers/vic%00/anything?force=1)" 400 \
