@@ -45,6 +45,8 @@ int http_check_fields(json_t *obj, const struct http_field *fields, const char *
 	return 0;
 }
 
+#define PREFIX "request body is not valid JSON: "
+
 /* jansson's own words are about its flags ("without JSON_ALLOW_NUL") or misleading ("end of
  * file expected near end of file" for a NUL byte); these cases get ours. */
 static int parse_error(const char *body, size_t len, const json_error_t *jerr, struct berr *err)
@@ -55,16 +57,15 @@ static int parse_error(const char *body, size_t len, const json_error_t *jerr, s
 	switch (json_error_code(jerr)) {
 	case json_error_null_character:
 	case json_error_null_byte_in_key:
-		return berr_set(err, -EINVAL, "request body is not valid JSON: \\u0000 (NUL) in a string, near byte %zu", at);
+		return berr_set(err, -EINVAL, PREFIX "\\u0000 (NUL) in a string, near byte %zu", at);
 	case json_error_end_of_input_expected:
 		if (at < len && body[at] == '\0')
-			return berr_set(err, -EINVAL, "request body is not valid JSON: a NUL byte at byte %zu", at);
-		return berr_set(err, -EINVAL, "request body is not valid JSON: more data after the document, at byte %zu", at);
+			return berr_set(err, -EINVAL, PREFIX "a NUL byte at byte %zu", at);
+		return berr_set(err, -EINVAL, PREFIX "more data after the document, at byte %zu", at);
 	case json_error_duplicate_key:
-		return berr_set(err, -EINVAL, "request body is not valid JSON: a key given twice, near byte %zu", at);
+		return berr_set(err, -EINVAL, PREFIX "a key given twice, near byte %zu", at);
 	default:
-		return berr_set(err, -EINVAL, "request body is not valid JSON: %s (line %d, column %d)", jerr->text, jerr->line,
-				jerr->column);
+		return berr_set(err, -EINVAL, PREFIX "%s (line %d, column %d)", jerr->text, jerr->line, jerr->column);
 	}
 }
 

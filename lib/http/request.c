@@ -111,7 +111,8 @@ static int percent_decode(const char *s, size_t len, bool plus_is_space, const c
 			char shown[16];
 
 			free(out);
-			return berr_set(err, -EINVAL, "request target: \"%s\" in %s is not a percent-escape (%% and two hex digits)",
+			return berr_set(err, -EINVAL,
+					"request target: \"%s\" in %s is not a percent-escape (%% and two hex digits)",
 					http_printable(s + i, len - i < 3 ? len - i : 3, shown, sizeof(shown)), what);
 		}
 		if (is_control((unsigned char)(hi << 4 | lo))) {
