@@ -10,6 +10,7 @@
 
 struct store {
 	sqlite3 *db;
+	int root_fd;                /* the data root, locked (flock) while the store is open */
 	char path[PATH_MAX];        /* DATA_ROOT/berth.db, named in every message */
 };
 
