@@ -12,6 +12,8 @@
 
 #include "util/safefile.h"
 
+#define EXEC_LOCK_FILE "berthd.lock"
+
 static const char *const exec_subdirs[] = { "netns", "containers" };
 
 /* The pid a pidfile names, 0 if none. */
@@ -91,7 +93,7 @@ int claim_exec_root(struct claim *c, const char *path, struct berr *err)
 	memcpy(c->exec_root, path, strlen(path) + 1);
 	r = safe_dir_open(path, 0700, &c->exec_fd, &c->exec_created[0], err);
 	if (r >= 0)
-		r = safe_lock(c->exec_fd, path, "berthd", err);
+		r = safe_lock_file(c->exec_fd, path, EXEC_LOCK_FILE, "berthd", &c->exec_lock_fd, &c->exec_lock_created, err);
 	for (size_t i = 0; r >= 0 && i < sizeof(exec_subdirs) / sizeof(exec_subdirs[0]); i++) {
 		int fd;
 
@@ -130,6 +132,12 @@ void claim_release(struct claim *c, bool refused)
 			unlink(c->pidfile);
 		close(c->pid_fd);
 		c->pid_fd = -1;
+	}
+	if (c->exec_lock_fd >= 0) {
+		if (refused && c->exec_lock_created)
+			unlinkat(c->exec_fd, EXEC_LOCK_FILE, 0);   /* while we still hold it */
+		close(c->exec_lock_fd);
+		c->exec_lock_fd = -1;
 	}
 	if (c->exec_fd >= 0) {
 		/* Only directories this start made, and only while empty (rmdir says so). */

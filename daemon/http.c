@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <microhttpd.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -411,17 +412,26 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	}
 }
 
-/* Does a process accept connections on the socket? A full backlog (EAGAIN) is one that does. */
+/* Does a live process listen on the socket? A full backlog (EAGAIN) is one that does. The
+ * process that called listen() is the peer SO_PEERCRED names: when it is gone, the socket is
+ * only still open in a child it forked that has not reached exec yet (a berthd killed at that
+ * moment), which will never accept. */
 static bool socket_answers(const struct sockaddr_un *sa)
 {
+	struct ucred cred = { 0 };
+	socklen_t len = sizeof(cred);
 	int probe, r;
 
 	probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (probe < 0)
 		return false;
 	r = connect(probe, (const struct sockaddr *)sa, sizeof(*sa));
-	if (r < 0 && errno == EAGAIN)
+	if (r < 0 && errno == EAGAIN) {
 		r = 0;
+	} else if (r == 0 && getsockopt(probe, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 && cred.pid > 0 &&
+		   kill(cred.pid, 0) < 0 && errno == ESRCH) {
+		r = -1;
+	}
 	close(probe);
 	return r == 0;
 }

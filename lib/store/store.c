@@ -14,6 +14,7 @@
 #include "util/safefile.h"
 
 #define STORE_FILE "berth.db"
+#define STORE_LOCK_FILE "berthd.lock"
 #define STORE_BUSY_TIMEOUT_MS 5000
 
 /*
@@ -157,7 +158,7 @@ static int open_root(struct store *s, const char *data_root, struct berr *err)
 
 	r = safe_dir_open(data_root, 0700, &s->root_fd, NULL, err);
 	if (r >= 0)
-		r = safe_lock(s->root_fd, data_root, "berthd", err);
+		r = safe_lock_file(s->root_fd, data_root, STORE_LOCK_FILE, "berthd", &s->lock_fd, &s->lock_created, err);
 	return r < 0 ? berr_wrap(err, r, "store") : 0;
 }
 
@@ -255,7 +256,7 @@ int store_open(struct store **ret, const char *data_root, struct berr *err)
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return berr_errno(err, -ENOMEM, "store %s", data_root);
-	s->root_fd = -1;
+	s->root_fd = s->lock_fd = -1;
 	/* "/var/lib/berth/" and "/var/lib/berth" are the same root; name the file once. */
 	len = strlen(data_root);
 	while (len > 1 && data_root[len - 1] == '/')
@@ -299,6 +300,9 @@ int store_open(struct store **ret, const char *data_root, struct berr *err)
 	*ret = s;
 	return 0;
 fail:
+	/* A lock file this refused open made is not left behind (we still hold its lock). */
+	if (s->lock_created)
+		unlinkat(s->root_fd, STORE_LOCK_FILE, 0);
 	store_close(s);
 	return r;
 }
@@ -311,8 +315,10 @@ void store_close(struct store *s)
 	 * pending; close_v2 would still release the handle if it did. An open transaction is
 	 * rolled back by SQLite. */
 	sqlite3_close_v2(s->db);
+	if (s->lock_fd >= 0)
+		close(s->lock_fd);     /* and with it the lock */
 	if (s->root_fd >= 0)
-		close(s->root_fd);     /* and with it the lock */
+		close(s->root_fd);
 	free(s);
 }
 

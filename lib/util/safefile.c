@@ -6,7 +6,6 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -135,9 +134,47 @@ int safe_file_check(int fd, const char *path, struct berr *err)
 
 int safe_lock(int fd, const char *path, const char *who, struct berr *err)
 {
-	if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+	struct flock lk = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+
+	if (fcntl(fd, F_SETLK, &lk) == 0)
 		return 0;
-	if (errno == EWOULDBLOCK)
+	if (errno == EAGAIN || errno == EACCES)
 		return berr_set(err, -EBUSY, "%s: in use by another %s (it holds the lock)", path, who);
 	return berr_errno(err, -errno, "%s: lock", path);
+}
+
+int safe_lock_file(int dirfd, const char *dir, const char *name, const char *who, int *ret_fd, bool *ret_created,
+		   struct berr *err)
+{
+	const int flags = O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC;
+	struct stat held, now;
+	char path[PATH_MAX];
+	bool created = false;
+	int fd, r;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	/* O_EXCL first, so the caller knows whether the file is its own to remove. */
+	fd = openat(dirfd, name, flags | O_CREAT | O_EXCL, 0600);
+	if (fd >= 0)
+		created = true;
+	else if (errno == EEXIST)
+		fd = openat(dirfd, name, flags);
+	if (fd < 0)
+		return safe_open_error(-errno, path, err);
+	r = safe_file_check(fd, path, err);
+	if (r >= 0)
+		r = safe_lock(fd, dir, who, err);
+	/* Someone who locked and removed it between our open and our lock leaves us holding a lock
+	 * on a file nobody else will open: that lock would exclude no one. */
+	if (r >= 0 && (fstat(fd, &held) < 0 || fstatat(dirfd, name, &now, AT_SYMLINK_NOFOLLOW) < 0 ||
+		       held.st_dev != now.st_dev || held.st_ino != now.st_ino))
+		r = berr_set(err, -EBUSY, "%s: in use by another %s (its lock file was replaced)", dir, who);
+	if (r < 0) {
+		close(fd);
+		return r;
+	}
+	*ret_fd = fd;
+	if (ret_created)
+		*ret_created = created;
+	return 0;
 }

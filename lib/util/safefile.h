@@ -27,6 +27,13 @@ int safe_dir_openat(int dirfd, const char *parent, const char *name, mode_t mode
 int safe_file_check(int fd, const char *path, struct berr *err);
 /* Why an open() with O_NOFOLLOW failed, as a message naming PATH: ELOOP is a symlink. */
 int safe_open_error(int code, const char *path, struct berr *err);
-/* Takes an exclusive flock on fd without waiting: -EBUSY "PATH: in use by another WHO" when a
- * process holds it. The lock lasts as long as the open file. */
+/* Takes an exclusive lock (a POSIX record lock on the whole file) on fd, opened for writing,
+ * without waiting: -EBUSY "PATH: in use by another WHO" when a process holds it. Unlike
+ * flock(), the lock is not inherited by forked children: it ends with this process, not with a
+ * child that was between fork and exec when we died. */
 int safe_lock(int fd, const char *path, const char *who, struct berr *err);
+/* The lock file NAME in the open directory dirfd (DIR in messages), locked as above: made 0600
+ * if missing (*ret_created), never through a symlink, a regular file of ours. *ret_fd holds the
+ * lock until closed. A file replaced while we locked it is -EBUSY too. */
+int safe_lock_file(int dirfd, const char *dir, const char *name, const char *who, int *ret_fd, bool *ret_created,
+		   struct berr *err);

@@ -10,14 +10,15 @@
 #                       B: b.sock, b.pid, b-data/, b-run/ unless the case shares one of A's
 source "$(dirname "$0")/lib.sh"
 
-# host_state FILE: what a start could change, as text. Bridge timers tick by themselves, and the
-# conntrack counter is traffic, not configuration: both are left out.
+# host_state FILE: what a start could change, as text. Bridge timers tick by themselves, an IPv6
+# link-local address stops being "tentative" by itself (duplicate address detection), and the
+# conntrack counter is traffic, not configuration: these are left out.
 host_state() {
 	{
 		echo "## ip -d addr"
-		in_host ip -d addr | sed -E 's/ (hello_timer|tcn_timer|topology_change_timer|gc_timer) +[0-9.]+//g'
+		in_host ip -d addr | sed -E 's/ (hello_timer|tcn_timer|topology_change_timer|gc_timer) +[0-9.]+//g; s/ tentative / /'
 		echo "## ip -d link"
-		in_host ip -d link | sed -E 's/ (hello_timer|tcn_timer|topology_change_timer|gc_timer) +[0-9.]+//g'
+		in_host ip -d link | sed -E 's/ (hello_timer|tcn_timer|topology_change_timer|gc_timer) +[0-9.]+//g; s/ tentative / /'
 		echo "## iptables-save"
 		in_host iptables-save | grep -v '^#' | sed -e 's/ \[[0-9]*:[0-9]*\]$//'
 		echo "## nft list ruleset"

@@ -9,9 +9,10 @@
 #                                        DIR/target (a file), DIR/elsewhere/ (a directory): where links point
 source "$(dirname "$0")/lib.sh"
 
+# host_state FILE: as in test_startup_refusals.sh (here no bridge exists to have timers).
 host_state() {
 	{
-		in_host ip -d addr
+		in_host ip -d addr | sed 's/ tentative / /'
 		in_host ip -d link
 		in_host iptables-save | grep -v '^#' | sed -e 's/ \[[0-9]*:[0-9]*\]$//'
 		in_host nft -s list ruleset 2>/dev/null
