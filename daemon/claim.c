@@ -77,8 +77,9 @@ int claim_pidfile(struct claim *c, const char *path, struct berr *err)
 		r = safe_file_check(c->pid_fd, path, err);
 	if (r < 0)
 		return berr_wrap(err, r, "pid file");
+	/* The lock says it; a live berthd named in an unlocked file is one from before the locks. */
 	r = safe_lock(c->pid_fd, path, "berthd", err);
-	pid = read_pid(c->pid_fd);
+	pid = r == -EBUSY ? (long)safe_lock_holder(c->pid_fd) : read_pid(c->pid_fd);
 	if (r == -EBUSY || (r >= 0 && is_berthd(pid)))
 		return berr_set(err, -EEXIST, "pid file %s: berthd is already running with pid %ld", path, pid);
 	return r < 0 ? berr_wrap(err, r, "pid file") : 0;

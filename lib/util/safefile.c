@@ -132,6 +132,15 @@ int safe_file_check(int fd, const char *path, struct berr *err)
 	return check_ours(&st, path, err);
 }
 
+pid_t safe_lock_holder(int fd)
+{
+	struct flock lk = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+
+	if (fcntl(fd, F_GETLK, &lk) < 0 || lk.l_type == F_UNLCK)
+		return 0;
+	return lk.l_pid;
+}
+
 int safe_lock(int fd, const char *path, const char *who, struct berr *err)
 {
 	struct flock lk = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
@@ -139,7 +148,8 @@ int safe_lock(int fd, const char *path, const char *who, struct berr *err)
 	if (fcntl(fd, F_SETLK, &lk) == 0)
 		return 0;
 	if (errno == EAGAIN || errno == EACCES)
-		return berr_set(err, -EBUSY, "%s: in use by another %s (it holds the lock)", path, who);
+		return berr_set(err, -EBUSY, "%s: in use by another %s (pid %d holds its lock)", path, who,
+				(int)safe_lock_holder(fd));
 	return berr_errno(err, -errno, "%s: lock", path);
 }
 

@@ -32,6 +32,8 @@ int safe_open_error(int code, const char *path, struct berr *err);
  * flock(), the lock is not inherited by forked children: it ends with this process, not with a
  * child that was between fork and exec when we died. */
 int safe_lock(int fd, const char *path, const char *who, struct berr *err);
+/* The pid holding the lock on fd, 0 if none (or unknown). */
+pid_t safe_lock_holder(int fd);
 /* The lock file NAME in the open directory dirfd (DIR in messages), locked as above: made 0600
  * if missing (*ret_created), never through a symlink, a regular file of ours. *ret_fd holds the
  * lock until closed. A file replaced while we locked it is -EBUSY too. */

@@ -84,9 +84,9 @@ others() {
 }
 
 refused "socket answered by another berthd" "another berthd is listening" -- --host="unix://$DIR/berth.sock"
-refused "pidfile of a live berthd" "already running" -- --pidfile="$DIR/berthd.pid"
-refused "data root in use" "in use by another berthd" -- --data-root="$DIR/data"
-refused "exec root in use" "in use by another berthd" -- --exec-root="$DIR/run"
+refused "pidfile of a live berthd" "already running with pid $DAEMON_PID" -- --pidfile="$DIR/berthd.pid"
+refused "data root in use" "$DIR/data: in use by another berthd (pid $DAEMON_PID holds its lock)" -- --data-root="$DIR/data"
+refused "exec root in use" "$DIR/run: in use by another berthd (pid $DAEMON_PID holds its lock)" -- --exec-root="$DIR/run"
 refused "unreadable config file (a directory)" "config file $DIR/conf.d" -- --config-file="$DIR/conf.d"
 refused "invalid config file" "line 1" -- --config-file="$DIR/broken.json"
 refused "bad flag" "--icc" -- --icc=maybe
