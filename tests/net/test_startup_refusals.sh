@@ -2,9 +2,10 @@
 # A berthd that refuses to start leaves the host exactly as it found it. A first berthd (A) runs in
 # the sandbox; a second one (B), started with `--bip 10.50.0.1/24 --iptables=false` (flags that would
 # change docker0's address and remove A's rules if B ever got that far), is refused for one cause at
-# a time. After each refusal the sandbox's addresses, links, whole ruleset (iptables-save and nft)
-# and net.* sysctls are byte-identical to before, A still answers with no drift, A's socket and
-# pidfile are untouched, and B left none of its own files behind.
+# a time (socket, pidfile, data root, exec root, store schema, config file, flag). After each
+# refusal the sandbox's addresses, links, whole ruleset (iptables-save and nft) and net.* sysctls
+# are byte-identical to before, A still answers with no drift, A's pidfile is untouched, and B
+# left none of its own files behind.
 #
 #   sandbox "host" ns:  A: berth.sock, berthd.pid, data/, run/   (docker0 172.17.0.1/16, A's rules)
 #                       B: b.sock, b.pid, b-data/, b-run/ unless the case shares one of A's
@@ -40,12 +41,13 @@ fi
 cp "$DIR/berthd.pid" "$DIR/a.pid"
 
 # refused NAME WORDS -- FLAGS...: runs B with its own paths, the host-changing flags and FLAGS
-# (later flags of the same name win, so FLAGS can share one of A's paths); B must exit non-zero
-# within 10 s with WORDS in its message, and change nothing.
+# (a path in FLAGS replaces B's own, to share one of A's); B must exit non-zero within 10 s with
+# WORDS in its message, and change nothing: not the host, not A, not B's own paths (which are
+# removed after each case).
 refused() {
 	local name=$1 want=$2 rc=0
 	shift 3
-	rm -rf "$DIR/b-data" "$DIR/b-run" "$DIR/b.sock" "$DIR/b.pid"
+	b_files >"$DIR/b-files-before"
 	host_state "$DIR/before"
 	timeout 10 ip netns exec "$HOST" "$BERTHD" --bip 10.50.0.1/24 --iptables=false $(backend_flags "$@") \
 		"$(opt data-root "$DIR/b-data" "$@")" "$(opt exec-root "$DIR/b-run" "$@")" \
@@ -63,8 +65,12 @@ refused() {
 	check "$name: no sanitizer report" bash -c "! grep -qE 'Sanitizer|runtime error' $DIR/b.err"
 	check "$name: the first berthd still answers, with no drift" eval 'berth rules --diff >/dev/null'
 	check "$name: the first berthd's pidfile is untouched" cmp -s "$DIR/a.pid" "$DIR/berthd.pid"
-	check "$name: B left no file of its own" bash -c "cd $DIR && ! ls -d b-data b-run b.sock b.pid 2>/dev/null | grep -q ."
+	b_files >"$DIR/b-files-after"
+	same "$name: B left no file of its own" "$DIR/b-files-before" "$DIR/b-files-after"
+	rm -rf "$DIR/b-data" "$DIR/b-run" "$DIR/b.sock" "$DIR/b.pid"
 }
+# b_files: B's own paths and everything under them.
+b_files() { (cd "$DIR" && find b-data b-run b.sock b.pid 2>/dev/null | sort); }
 # opt NAME DEFAULT FLAGS...: --NAME=VALUE, VALUE from FLAGS when given there, else DEFAULT.
 opt() {
 	local name=$1 v=$2 f
@@ -87,6 +93,11 @@ refused "socket answered by another berthd" "another berthd is listening" -- --h
 refused "pidfile of a live berthd" "already running with pid $DAEMON_PID" -- --pidfile="$DIR/berthd.pid"
 refused "data root in use" "$DIR/data: in use by another berthd (pid $DAEMON_PID holds its lock)" -- --data-root="$DIR/data"
 refused "exec root in use" "$DIR/run: in use by another berthd (pid $DAEMON_PID holds its lock)" -- --exec-root="$DIR/run"
+# A data root of B's own whose store was written by a newer berth: the migration refuses it.
+mkdir -m 0700 "$DIR/b-data"
+python3 -c 'import sqlite3, sys; sqlite3.connect(sys.argv[1]).execute("PRAGMA user_version = 99")' "$DIR/b-data/berth.db"
+chmod 0600 "$DIR/b-data/berth.db"
+refused "store written by a newer berth" "schema version 99 is not one this berth knows" --
 refused "unreadable config file (a directory)" "config file $DIR/conf.d" -- --config-file="$DIR/conf.d"
 refused "invalid config file" "line 1" -- --config-file="$DIR/broken.json"
 refused "bad flag" "--icc" -- --icc=maybe
