@@ -72,7 +72,9 @@ int claim_pidfile(struct claim *c, const char *path, struct berr *err)
 	if (strlen(path) >= sizeof(c->pidfile))
 		return berr_set(err, -ENAMETOOLONG, "pid file %s: path too long", path);
 	memcpy(c->pidfile, path, strlen(path) + 1);
-	r = open_pidfile(c, path, err);
+	r = safe_parent_check(path, err);
+	if (r >= 0)
+		r = open_pidfile(c, path, err);
 	if (r >= 0)
 		r = safe_file_check(c->pid_fd, path, err);
 	if (r < 0)

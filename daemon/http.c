@@ -17,6 +17,7 @@
 
 #include "api.h"
 #include "log.h"
+#include "util/safefile.h"
 
 struct upload {
 	char *buf;
@@ -469,6 +470,9 @@ int http_bind(const char *path, struct berr *err)
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return berr_set(err, -ENAMETOOLONG, "socket %s: path too long", path);
 	memcpy(sa.sun_path, path, strlen(path) + 1);
+	r = safe_parent_check(path, err);
+	if (r < 0)
+		return berr_wrap(err, r, "socket");
 	r = clear_socket_path(path, &sa, err);
 	if (r < 0)
 		return r;

@@ -23,6 +23,36 @@ static int check_ours(const struct stat *st, const char *path, struct berr *err)
 	return 0;
 }
 
+int safe_parent_check(const char *path, struct berr *err)
+{
+	size_t len = strlen(path);
+	char dir[PATH_MAX];
+	struct stat st;
+
+	/* dirname(): "a/b/" names b, whose directory is "a"; "b" alone is in ".". */
+	while (len > 1 && path[len - 1] == '/')
+		len--;
+	while (len > 0 && path[len - 1] != '/')
+		len--;
+	while (len > 1 && path[len - 1] == '/')
+		len--;
+	if (len >= sizeof(dir))
+		return berr_set(err, -ENAMETOOLONG, "%s: path too long", path);
+	memcpy(dir, len ? path : ".", len ? len : 1);
+	dir[len ? len : 1] = '\0';
+	if (stat(dir, &st) < 0)
+		return berr_errno(err, -errno, "%s: directory %s", path, dir);
+	if (st.st_uid != geteuid() && st.st_uid != 0)
+		return berr_set(err, -EPERM, "%s: its directory %s is owned by uid %u (refusing to use it)", path, dir,
+				(unsigned)st.st_uid);
+	/* Sticky (as /tmp): others may add names, but not remove or rename ours. */
+	if ((st.st_mode & WRITABLE_BY_OTHERS) && !(st.st_mode & S_ISVTX))
+		return berr_set(err, -EPERM, "%s: its directory %s is writable by group or others (mode %04o), "
+				"so what we make there could be replaced (refusing to use it)", path, dir,
+				(unsigned)(st.st_mode & 07777));
+	return 0;
+}
+
 int safe_open_error(int code, const char *path, struct berr *err)
 {
 	struct stat st;
@@ -71,7 +101,7 @@ int safe_dir_open(const char *path, mode_t mode, int *ret_fd, bool *ret_created,
 	char buf[PATH_MAX];
 	bool created = false;
 	size_t len = strlen(path);
-	int fd;
+	int fd, r;
 
 	if (!len)
 		return berr_set(err, -EINVAL, "empty directory path");
@@ -89,6 +119,9 @@ int safe_dir_open(const char *path, mode_t mode, int *ret_fd, bool *ret_created,
 			return berr_errno(err, -errno, "%s: create directory %s", path, buf);
 		buf[i] = '/';
 	}
+	r = safe_parent_check(buf, err);
+	if (r < 0)
+		return r;
 	if (mkdir(buf, mode) == 0)
 		created = true;
 	else if (errno != EEXIST)

@@ -16,13 +16,17 @@
 
 /* Opens directory PATH (O_DIRECTORY|O_NOFOLLOW), first creating its missing parents (0755, as
  * mkdir -p) and itself (exactly mode, whatever the umask). Refuses a symlink, a non-directory
- * (-ENOTDIR), a directory owned by another user or writable by group or others (-EPERM).
+ * (-ENOTDIR), a directory owned by another user or writable by group or others, or one in a
+ * directory that fails safe_parent_check() (-EPERM).
  * *ret_created (may be NULL) tells whether this call made PATH itself. */
 int safe_dir_open(const char *path, mode_t mode, int *ret_fd, bool *ret_created, struct berr *err);
 /* The same for NAME inside the open directory dirfd (shown as PARENT/NAME in messages); no
  * parents are made. */
 int safe_dir_openat(int dirfd, const char *parent, const char *name, mode_t mode, int *ret_fd, bool *ret_created,
 		    struct berr *err);
+/* The directory PATH is in must let no one else replace what we make there: owned by us or by
+ * root, and not writable by group or others unless sticky (as /tmp). Else -EPERM. */
+int safe_parent_check(const char *path, struct berr *err);
 /* An open file is a regular file of ours with one link, not writable by group or others. */
 int safe_file_check(int fd, const char *path, struct berr *err);
 /* Why an open() with O_NOFOLLOW failed, as a message naming PATH: ELOOP is a symlink. */

@@ -99,6 +99,11 @@ refused "exec root is a symlink to a directory" "$DIR/run: is a symbolic link"
 fresh; mkdir -m 0700 "$DIR/run"; ln -s "$DIR/elsewhere" "$DIR/run/netns"
 refused "exec root's netns is a symlink" "$DIR/run/netns: is a symbolic link"
 
+# A directory others can write to (not sticky) lets them replace what berthd makes there.
+fresh; chmod 0777 "$DIR"
+refused "files in a world-writable directory" "$DIR/berthd.pid: its directory $DIR is writable by group or others (mode 0777)"
+chmod 0755 "$DIR"
+
 # The leftover of a crash: a socket of root's that nobody answers is replaced, and berthd starts.
 fresh; dead_socket "$DIR/berth.sock" 0
 if berthd_start; then
@@ -110,3 +115,13 @@ if berthd_start; then
 else
 	fail "a stale socket of root's is replaced and berthd starts" "$(tail -3 "$DIR/berthd.log")"
 fi
+
+# Sticky, as /tmp: others may add names there but not remove or rename berthd's.
+fresh; chmod 1777 "$DIR"
+if berthd_start; then
+	pass "files in a sticky world-writable directory: berthd starts"
+	berthd_stop
+else
+	fail "files in a sticky world-writable directory: berthd starts" "$(tail -3 "$DIR/berthd.log")"
+fi
+chmod 0755 "$DIR"

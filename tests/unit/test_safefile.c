@@ -68,6 +68,20 @@ static void test_dirs(void)
 	r = safe_dir_open(file, 0700, &fd, NULL, &err);
 	CHECK("dir: a regular file is -ENOTDIR", r == -ENOTDIR && has(&err, "not a directory"));
 
+	snprintf(sub, sizeof(sub), "%s/open", tmp);
+	mkdir(sub, 0700);
+	chmod(sub, 0777);
+	snprintf(link, sizeof(link), "%s/open/root", tmp);
+	r = safe_dir_open(link, 0700, &fd, NULL, &err);
+	CHECK("parent: in a world-writable directory is -EPERM", r == -EPERM && has(&err, "its directory") &&
+	      has(&err, "/open is writable by group or others (mode 0777)"));
+	chmod(sub, 01777);
+	r = safe_dir_open(link, 0700, &fd, NULL, &err);
+	CHECK("parent: in a sticky one (as /tmp) is fine", r == 0);
+	if (r == 0)
+		close(fd);
+	CHECK("parent: of a bare name is \".\"", safe_parent_check("x", &err) == 0 || has(&err, "directory ."));
+
 	chmod(dir, 0775);
 	r = safe_dir_open(dir, 0700, &fd, NULL, &err);
 	CHECK("dir: group-writable is -EPERM, with its mode", r == -EPERM && has(&err, "(mode 0775"));
