@@ -615,9 +615,10 @@ static int open_logs(struct engine *e, const struct container *c, int *out, int 
 	if (mkdir(path, 0700) < 0 && errno != EEXIST)
 		return berr_errno(err, -errno, "logs %s", path);
 	container_log_path(e, c->id, "stdout", path, sizeof(path));
-	*out = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	/* Inside the exec root, which only root can write to; and never through a symlink. */
+	*out = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
 	container_log_path(e, c->id, "stderr", path, sizeof(path));
-	*errfd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	*errfd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
 	if (*out < 0 || *errfd < 0) {
 		int r = berr_errno(err, -errno, "logs %s", path);
 

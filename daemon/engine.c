@@ -336,30 +336,19 @@ int engine_rules(struct engine *e, enum fw_view view, char **ret, bool *ret_diff
 	return r;
 }
 
-static int make_dir(const char *path, struct berr *err)
-{
-	if (mkdir(path, 0700) < 0 && errno != EEXIST)
-		return berr_errno(err, -errno, "create %s", path);
-	return 0;
-}
-
 int engine_start(struct engine *e, const struct berth_config *c, int epfd, struct berr *err)
 {
 	struct epoll_event ev = { .events = EPOLLIN };
 	struct network *nets = NULL;
 	struct fw_plan *plan = NULL;
-	char path[PATH_MAX];
 	size_t n = 0;
 	int r;
 
+	/* The exec root is claimed by the caller. Up to record_default_network(), every step may
+	 * refuse (the store: a data root in use, a symlink, a newer schema) and nothing on the host
+	 * has changed yet: the links, sysctls and rules come after. */
 	*e = (struct engine){ .config = *c, .epfd = epfd, .inotify_fd = -1 };
-	r = make_dir(c->exec_root, err);
-	snprintf(path, sizeof(path), "%s/netns", c->exec_root);
-	if (r >= 0)
-		r = make_dir(path, err);
-	snprintf(path, sizeof(path), "%s/containers", c->exec_root);
-	if (r >= 0)
-		r = make_dir(path, err);
+	r = store_open(&e->store, c->data_root, err);
 	if (r >= 0) {
 		e->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 		ev.data.fd = e->inotify_fd;
@@ -368,8 +357,6 @@ int engine_start(struct engine *e, const struct berth_config *c, int epfd, struc
 	}
 	if (r >= 0)
 		r = fw_open(&e->fw, c->firewall_backend, err);
-	if (r >= 0)
-		r = store_open(&e->store, c->data_root, err);
 	if (r >= 0)
 		r = nl_open(&e->nl, err);
 	if (r < 0)

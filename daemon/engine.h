@@ -44,7 +44,8 @@ struct engine {
 };
 
 /* Opens the store, records the default network, creates the bridge, switches ip_forward and
- * writes the firewall. On failure the engine is released. */
+ * writes the firewall; every step that can refuse comes before the first change to the host. The
+ * caller has claimed the exec root and bound the socket. On failure the engine is released. */
 int engine_start(struct engine *e, const struct berth_config *c, int epfd, struct berr *err);
 void engine_stop(struct engine *e);
 

@@ -2,7 +2,9 @@
 #include "http.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <microhttpd.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -15,6 +17,7 @@
 
 #include "api.h"
 #include "log.h"
+#include "util/safefile.h"
 #include "util/utf8.h"
 
 /* One request, from its request line to its reply (*con_cls). */
@@ -497,68 +500,122 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	*con_cls = NULL;
 }
 
-/* A socket file that nobody answers on is a leftover of a crash and is replaced; one that
- * answers belongs to a running berthd, which we must not hijack. */
-static int bind_socket(const char *path, struct berr *err)
+/* Does a live process listen on the socket? A full backlog (EAGAIN) is one that does. The
+ * process that called listen() is the peer SO_PEERCRED names: when it is gone, the socket is
+ * only still open in a child it forked that has not reached exec yet (a berthd killed at that
+ * moment), which will never accept. */
+static bool socket_answers(const struct sockaddr_un *sa)
+{
+	struct ucred cred = { 0 };
+	socklen_t len = sizeof(cred);
+	int probe, r;
+
+	probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (probe < 0)
+		return false;
+	r = connect(probe, (const struct sockaddr *)sa, sizeof(*sa));
+	if (r < 0 && errno == EAGAIN) {
+		r = 0;
+	} else if (r == 0 && getsockopt(probe, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 && cred.pid > 0 &&
+		   kill(cred.pid, 0) < 0 && errno == ESRCH) {
+		r = -1;
+	}
+	close(probe);
+	return r == 0;
+}
+
+/* What may be at the path before we bind: nothing, or a socket of ours that nobody answers (the
+ * leftover of a crash), which is replaced. Everything else is refused and left as it is: a
+ * socket that answers belongs to a running berthd we must not hijack, and a symlink, a file
+ * that is not a socket or one owned by someone else are not ours to follow or remove. */
+static int clear_socket_path(const char *path, const struct sockaddr_un *sa, struct berr *err)
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : berr_errno(err, -errno, "socket %s", path);
+	if (S_ISLNK(st.st_mode))
+		return berr_set(err, -ELOOP, "socket %s: is a symbolic link (not followed or replaced)", path);
+	if (!S_ISSOCK(st.st_mode))
+		return berr_set(err, -EEXIST, "socket %s: exists and is not a socket (not replaced)", path);
+	if (st.st_uid != geteuid())
+		return berr_set(err, -EPERM, "socket %s: owned by uid %u, not by uid %u (not replaced)", path,
+				(unsigned)st.st_uid, (unsigned)geteuid());
+	if (socket_answers(sa))
+		return berr_set(err, -EADDRINUSE, "socket %s: another berthd is listening on it", path);
+	if (unlink(path) < 0 && errno != ENOENT)
+		return berr_errno(err, -errno, "socket %s: remove the stale socket", path);
+	return 0;
+}
+
+int http_bind(const char *path, struct berr *err)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd, probe, r;
+	mode_t old;
+	int fd, r;
 
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return berr_set(err, -ENAMETOOLONG, "socket %s: path too long", path);
 	memcpy(sa.sun_path, path, strlen(path) + 1);
-	probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (probe >= 0) {
-		r = connect(probe, (struct sockaddr *)&sa, sizeof(sa));
-		close(probe);
-		if (r == 0)
-			return berr_set(err, -EADDRINUSE, "socket %s: another berthd is listening on it", path);
-	}
-	unlink(path);
+	r = safe_parent_check(path, err);
+	if (r < 0)
+		return berr_wrap(err, r, "socket");
+	r = clear_socket_path(path, &sa, err);
+	if (r < 0)
+		return r;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return berr_errno(err, -errno, "socket %s", path);
-	/* Create it unreachable, then open it to the group: no window in which others can connect. */
-	mode_t old = umask(0177);
+	/* Create it unreachable, then open it to the group: no window in which others can connect.
+	 * bind() never follows a symlink (one put there since is EADDRINUSE), and neither does the
+	 * chmod. Listening at once lets a second berthd's probe find this one while it starts. */
+	old = umask(0177);
 	r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
 	umask(old);
-	if (r < 0 || chmod(path, 0660) < 0 || listen(fd, 128) < 0) {
+	if (r < 0) {
 		r = berr_errno(err, -errno, "socket %s", path);
 		close(fd);
+		return r;
+	}
+	if (fchmodat(AT_FDCWD, path, 0660, AT_SYMLINK_NOFOLLOW) < 0 || listen(fd, 128) < 0) {
+		r = berr_errno(err, -errno, "socket %s", path);
+		http_unbind(fd, path);
 		return r;
 	}
 	return fd;
 }
 
-int http_start(struct http_server **ret, struct engine *e, const char *socket_path, struct berr *err)
+void http_unbind(int fd, const char *path)
+{
+	if (fd < 0)
+		return;
+	close(fd);
+	unlink(path);
+}
+
+int http_start(struct http_server **ret, struct engine *e, int listen_fd, const char *socket_path, struct berr *err)
 {
 	struct http_server *s;
-	int fd;
 
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return berr_set(err, -ENOMEM, "http: out of memory");
-	fd = bind_socket(socket_path, err);
-	if (fd < 0) {
-		free(s);
-		return fd;
-	}
 	s->engine = e;
-	s->listen_fd = fd;
+	s->listen_fd = listen_fd;
 	s->group = (gid_t)-1;
 	{
 		struct group *g = getgrnam(API_GROUP);
 
-		if (g && chown(socket_path, 0, g->gr_gid) == 0)
+		if (g && fchownat(AT_FDCWD, socket_path, 0, g->gr_gid, AT_SYMLINK_NOFOLLOW) == 0)
 			s->group = g->gr_gid;
 	}
 	memcpy(s->path, socket_path, strlen(socket_path) + 1);
 	/* MHD_USE_EPOLL without an internal thread: berthd's single event loop drives it, so
 	 * handlers run one at a time and share the engine without locks. */
-	s->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME, 0, NULL, NULL, on_request, s, MHD_OPTION_LISTEN_SOCKET, fd,
+	s->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME, 0, NULL, NULL, on_request, s, MHD_OPTION_LISTEN_SOCKET, listen_fd,
 				  MHD_OPTION_URI_LOG_CALLBACK, on_request_line, s, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
 				  s, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_END);
 	if (!s->mhd) {
-		close(fd);
-		unlink(socket_path);
 		free(s);
 		return berr_set(err, -EIO, "socket %s: cannot start the HTTP server", socket_path);
 	}

@@ -69,8 +69,16 @@ extern const struct http_route http_container_routes[];
 extern const struct http_route http_network_routes[];
 
 struct http_server;
-/* Binds the unix socket (refusing when another berthd answers on it), mode 0660. */
-int http_start(struct http_server **ret, struct engine *e, const char *socket_path, struct berr *err);
+/* Claims the unix socket, before anything on the host changes: binds it (mode 0660) and listens,
+ * so connections queue until http_start() serves them. A stale socket of ours that nobody
+ * answers is replaced; another berthd answering on it, a symlink, a file that is not a socket or
+ * one owned by someone else is refused and left alone. Returns the listening fd. */
+int http_bind(const char *socket_path, struct berr *err);
+/* A start that is refused after http_bind(): closes the fd and removes the socket (accepts -1). */
+void http_unbind(int fd, const char *socket_path);
+/* Serves the API on the fd from http_bind(); on success the server owns it (on failure the
+ * caller still does). */
+int http_start(struct http_server **ret, struct engine *e, int listen_fd, const char *socket_path, struct berr *err);
 /* The fd to watch for readability and the timeout (ms, -1 for none) for the next http_run(). */
 int http_fd(struct http_server *s);
 int http_timeout_ms(struct http_server *s);

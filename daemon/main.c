@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * berthd: validate everything, then change the host, then serve. Nothing on the host is
- * touched until the flags and the config file have been read and checked, so a typo never
- * leaves a half-configured machine.
+ * berthd: validate everything, claim what is ours, then change the host, then serve. Nothing on
+ * the host is touched until every step that can refuse has passed: the flags and the config
+ * file, the pidfile, the socket, the exec root and the data root (each locked for the daemon's
+ * lifetime, so a second berthd sharing any of them is refused), and the store's migration. A
+ * refused daemon leaves the host exactly as it found it, and removes what it made on disk.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,44 +16,13 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "claim.h"
 #include "containers.h"
 #include "engine.h"
 #include "flags.h"
 #include "http.h"
 #include "log.h"
 #include "proxy.h"
-
-/* A pidfile naming a live berthd means another daemon owns this host's state. */
-static int write_pidfile(const char *path, struct berr *err)
-{
-	char buf[32];
-	ssize_t n;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		n = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		if (n > 0) {
-			long pid;
-
-			buf[n] = '\0';
-			pid = strtol(buf, NULL, 10);
-			if (pid > 0 && pid != getpid() && kill((pid_t)pid, 0) == 0)
-				return berr_set(err, -EEXIST, "pid file %s: berthd is already running with pid %ld", path, pid);
-		}
-	}
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return berr_errno(err, -errno, "pid file %s", path);
-	n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
-	if (write(fd, buf, (size_t)n) != n) {
-		close(fd);
-		return berr_errno(err, -EIO, "pid file %s: write", path);
-	}
-	close(fd);
-	return 0;
-}
 
 /* One thread, one epoll: signals, the API, container exits (pidfds) and log growth (inotify). */
 static int serve(int ep, int sfd, struct http_server *http, struct engine *engine)
@@ -98,15 +69,24 @@ static int serve(int ep, int sfd, struct http_server *http, struct engine *engin
 	return r;
 }
 
+/* A start refused before the host was changed: give back the socket and what it made on disk. */
+static int refused(struct claim *claim, int listen_fd, const char *socket_path)
+{
+	http_unbind(listen_fd, socket_path);
+	claim_release(claim, true);
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
 	struct berth_config config;
 	struct http_server *http = NULL;
+	struct claim claim = CLAIM_INIT;
 	struct engine engine = { 0 };
 	struct berr err = { 0 };
 	struct epoll_event ev = { .events = EPOLLIN };
 	sigset_t mask;
-	int ep, sfd, r;
+	int ep, sfd, r, listen_fd = -1;
 
 	config_defaults(&config);
 	r = flags_parse(argc, argv, &config, &err);
@@ -134,12 +114,6 @@ int main(int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (config.pidfile[0] && write_pidfile(config.pidfile, &err) < 0) {
-		fprintf(stderr, "berthd: %s\n", err.msg);
-		return 1;
-	}
-	log_info("starting berthd %s (iptables=%s, bridge=%s)", BERTH_VERSION, config.iptables ? "true" : "false",
-		 config.bridge);
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
 	ep = epoll_create1(EPOLL_CLOEXEC);
 	if (sfd < 0 || ep < 0) {
@@ -148,14 +122,32 @@ int main(int argc, char **argv)
 	}
 	ev.data.fd = sfd;
 	epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &ev);
-	r = engine_start(&engine, &config, ep, &err);
+
+	/* The pidfile first: a second berthd on the same paths is "already running". */
+	r = config.pidfile[0] ? claim_pidfile(&claim, config.pidfile, &err) : 0;
 	if (r >= 0)
-		r = http_start(&http, &engine, config.socket_path, &err);
+		r = listen_fd = http_bind(config.socket_path, &err);
+	if (r >= 0)
+		r = claim_exec_root(&claim, config.exec_root, &err);
+	if (r < 0) {
+		fprintf(stderr, "berthd: %s\n", err.msg);
+		return refused(&claim, listen_fd, config.socket_path);
+	}
+	log_info("starting berthd %s (iptables=%s, bridge=%s)", BERTH_VERSION, config.iptables ? "true" : "false",
+		 config.bridge);
+	r = engine_start(&engine, &config, ep, &err);
+	if (r < 0) {
+		log_error("start: %s", err.msg);
+		return refused(&claim, listen_fd, config.socket_path);
+	}
+	r = claim_write_pid(&claim, &err);
+	if (r >= 0)
+		r = http_start(&http, &engine, listen_fd, config.socket_path, &err);
 	if (r < 0) {
 		log_error("start: %s", err.msg);
 		engine_stop(&engine);
-		if (config.pidfile[0])
-			unlink(config.pidfile);
+		http_unbind(listen_fd, config.socket_path);
+		claim_release(&claim, false);
 		return 1;
 	}
 	log_info("firewall %s ready; API listening on %s", fw_describe(engine.fw), config.host);
@@ -167,8 +159,7 @@ int main(int argc, char **argv)
 	engine_stop(&engine);
 	close(ep);
 	close(sfd);
-	if (config.pidfile[0])
-		unlink(config.pidfile);
+	claim_release(&claim, false);
 	if (r < 0)
 		log_error("event loop: %s", strerror(-r));
 	return r < 0 ? 1 : 0;

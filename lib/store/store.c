@@ -11,7 +11,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "util/safefile.h"
+
 #define STORE_FILE "berth.db"
+#define STORE_LOCK_FILE "berthd.lock"
 #define STORE_BUSY_TIMEOUT_MS 5000
 
 /*
@@ -129,62 +132,34 @@ int store_exec(struct store *s, const char *sql, struct berr *err, const char *w
 	return 0;
 }
 
-/* mkdir -p: parents get the usual 0755 (they are not ours, e.g. /var/lib); the data root itself
- * is 0700 because nobody else has business reading berth's state. */
-static int make_dirs(const char *root, struct berr *err)
+/* The database file is created here rather than by SQLite so its mode is 0600 whatever the
+ * umask (SQLite creates the -wal and -shm files with the main file's mode), and relative to the
+ * data root's descriptor, never through a symlink. An existing file with a wider mode is
+ * narrowed: it holds the record of what berth did to the host. */
+static int create_file(struct store *s, struct berr *err)
 {
-	char buf[PATH_MAX];
-	struct stat st;
-	size_t len, i;
+	int fd, r;
 
-	len = strlen(root);
-	if (len >= sizeof(buf))
-		return berr_set(err, -ENAMETOOLONG, "store %s: data root path too long", root);
-	memcpy(buf, root, len + 1);
-	/* Else the loop below would make the root itself, as a parent, with the parents' mode. */
-	while (len > 1 && buf[len - 1] == '/')
-		buf[--len] = '\0';
-	for (i = 1; i < len; i++) {
-		if (buf[i] != '/')
-			continue;
-		buf[i] = '\0';
-		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-			return berr_errno(err, -errno, "store %s: create directory %s", root, buf);
-		buf[i] = '/';
-	}
-	if (mkdir(buf, 0700) == 0) {
-		/* mkdir's mode is filtered by the umask; say exactly what we mean. */
-		if (chmod(buf, 0700) < 0)
-			return berr_errno(err, -errno, "store %s: chmod", root);
-	} else if (errno != EEXIST) {
-		return berr_errno(err, -errno, "store %s: create directory", root);
-	}
-	if (stat(buf, &st) < 0)
-		return berr_errno(err, -errno, "store %s: stat", root);
-	if (!S_ISDIR(st.st_mode))
-		return berr_errno(err, -ENOTDIR, "store %s", root);
-	return 0;
+	fd = openat(s->root_fd, STORE_FILE, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY, 0600);
+	if (fd < 0)
+		return berr_wrap(err, safe_open_error(-errno, s->path, err), "store");
+	r = safe_file_check(fd, s->path, err);
+	if (r >= 0 && fchmod(fd, 0600) < 0)
+		r = berr_errno(err, -errno, "%s: chmod", s->path);
+	close(fd);
+	return r < 0 ? berr_wrap(err, r, "store") : 0;
 }
 
-/* The database file is created here rather than by SQLite so its mode is 0600 whatever the
- * umask (SQLite creates the -wal and -shm files with the main file's mode). An existing file
- * with a wider mode is narrowed: it holds the record of what berth did to the host. */
-static int create_file(const char *path, struct berr *err)
+/* The data root: made 0700 when missing (parents as mkdir -p), never a symlink, ours and closed
+ * to others, and locked for as long as the store is open, so two daemons never share one. */
+static int open_root(struct store *s, const char *data_root, struct berr *err)
 {
-	struct stat st;
-	int fd, r = 0;
+	int r;
 
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
-		return berr_errno(err, -errno, "store %s: open", path);
-	if (fstat(fd, &st) < 0)
-		r = berr_errno(err, -errno, "store %s: stat", path);
-	else if (!S_ISREG(st.st_mode))
-		r = berr_set(err, -EINVAL, "store %s: not a regular file", path);
-	else if ((st.st_mode & 07777) != 0600 && fchmod(fd, 0600) < 0)
-		r = berr_errno(err, -errno, "store %s: chmod", path);
-	close(fd);
-	return r;
+	r = safe_dir_open(data_root, 0700, &s->root_fd, NULL, err);
+	if (r >= 0)
+		r = safe_lock_file(s->root_fd, data_root, STORE_LOCK_FILE, "berthd", &s->lock_fd, &s->lock_created, err);
+	return r < 0 ? berr_wrap(err, r, "store") : 0;
 }
 
 static int read_user_version(struct store *s, int *ret, struct berr *err)
@@ -281,6 +256,7 @@ int store_open(struct store **ret, const char *data_root, struct berr *err)
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return berr_errno(err, -ENOMEM, "store %s", data_root);
+	s->root_fd = s->lock_fd = -1;
 	/* "/var/lib/berth/" and "/var/lib/berth" are the same root; name the file once. */
 	len = strlen(data_root);
 	while (len > 1 && data_root[len - 1] == '/')
@@ -291,10 +267,10 @@ int store_open(struct store **ret, const char *data_root, struct berr *err)
 		r = berr_set(err, -ENAMETOOLONG, "store %s: path too long", data_root);
 		goto fail;
 	}
-	r = make_dirs(data_root, err);
+	r = open_root(s, data_root, err);
 	if (r < 0)
 		goto fail;
-	r = create_file(s->path, err);
+	r = create_file(s, err);
 	if (r < 0)
 		goto fail;
 
@@ -324,6 +300,9 @@ int store_open(struct store **ret, const char *data_root, struct berr *err)
 	*ret = s;
 	return 0;
 fail:
+	/* A lock file this refused open made is not left behind (we still hold its lock). */
+	if (s->lock_created)
+		unlinkat(s->root_fd, STORE_LOCK_FILE, 0);
 	store_close(s);
 	return r;
 }
@@ -336,6 +315,10 @@ void store_close(struct store *s)
 	 * pending; close_v2 would still release the handle if it did. An open transaction is
 	 * rolled back by SQLite. */
 	sqlite3_close_v2(s->db);
+	if (s->lock_fd >= 0)
+		close(s->lock_fd);     /* and with it the lock */
+	if (s->root_fd >= 0)
+		close(s->root_fd);
 	free(s);
 }
 

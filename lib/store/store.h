@@ -19,7 +19,10 @@
 struct store;
 
 /* Creates DATA_ROOT (mode 0700, parents as mkdir -p) and DATA_ROOT/berth.db (mode 0600) if
- * missing and brings the schema up to date. -ENOTSUP if the file was written by a newer berth. */
+ * missing and brings the schema up to date. -ENOTSUP if the file was written by a newer berth.
+ * A data root or berth.db that is a symlink (-ELOOP), not ours or writable by others (-EPERM)
+ * is refused, never followed. The data root is locked (DATA_ROOT/berthd.lock) until store_close:
+ * an open of the same root by another process is -EBUSY. */
 int  store_open(struct store **ret, const char *data_root, struct berr *err);
 void store_close(struct store *s);                       /* accepts NULL */
 

@@ -10,6 +10,9 @@
 
 struct store {
 	sqlite3 *db;
+	int root_fd;                /* the data root */
+	int lock_fd;                /* DATA_ROOT/berthd.lock, locked while the store is open */
+	bool lock_created;          /* by this open: removed if the open fails */
 	char path[PATH_MAX];        /* DATA_ROOT/berth.db, named in every message */
 };
 

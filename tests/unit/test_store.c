@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -443,6 +444,79 @@ static void test_migrations(const char *base)
 	CHECK("open: empty data root is -EINVAL", r == -EINVAL);
 }
 
+static bool contains(const char *s, const char *part)
+{
+	return strstr(s, part) != NULL;
+}
+
+/* The lock is a POSIX record lock, which excludes other processes only: try from a child. 0 when
+ * the child's open was -EBUSY with the expected message. */
+static int open_in_child(const char *root)
+{
+	int status = -1;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		struct store *s = NULL;
+		struct berr err = { 0 };
+		int r = store_open(&s, root, &err);
+
+		_exit(r == -EBUSY && !s && contains(err.msg, "in use by another berthd") ? 0 : 1);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) < 0)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* What store_open refuses rather than follows or shares: the data root or berth.db as a symlink,
+ * a data root open to others, and a data root another store has open (the lock). */
+static void test_refusals(const char *base)
+{
+	char root[512], db[600], target[600], link[600];
+	struct store *s = NULL, *second = NULL;
+	struct berr err = { 0 };
+	struct stat st;
+	int r, fd;
+
+	snprintf(root, sizeof(root), "%s/real", base);
+	snprintf(link, sizeof(link), "%s/link", base);
+	mkdir(root, 0700);
+	CHECK("refuse: setup, a link to a directory", symlink(root, link) == 0);
+	r = store_open(&s, link, &err);
+	CHECK("refuse: data root that is a symlink is -ELOOP", r == -ELOOP && s == NULL);
+	CHECK("refuse: ... and says so", contains(err.msg, "link: is a symbolic link"));
+	snprintf(db, sizeof(db), "%s/berth.db", root);
+	CHECK("refuse: nothing created through the link", access(db, F_OK) < 0);
+	snprintf(link, sizeof(link), "%s/link/", base);
+	r = store_open(&s, link, &err);
+	CHECK("refuse: a trailing slash does not follow it either", r == -ELOOP && s == NULL);
+
+	chmod(root, 0777);
+	r = store_open(&s, root, &err);
+	CHECK("refuse: world-writable data root is -EPERM", r == -EPERM && s == NULL);
+	CHECK("refuse: ... and names the mode", contains(err.msg, "writable by group or others (mode 0777"));
+	chmod(root, 0700);
+
+	snprintf(target, sizeof(target), "%s/target", base);
+	fd = open(target, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+	if (fd >= 0)
+		close(fd);
+	CHECK("refuse: setup, berth.db a link to a file", symlink(target, db) == 0);
+	r = store_open(&s, root, &err);
+	CHECK("refuse: berth.db that is a symlink is -ELOOP", r == -ELOOP && s == NULL);
+	CHECK("refuse: ... the target left empty", stat(target, &st) == 0 && st.st_size == 0 && mode_of(target) == 0644);
+	unlink(db);
+
+	r = store_open(&s, root, &err);
+	CHECK("lock: first open", r == 0 && s);
+	CHECK("lock: another process's open of the same data root is -EBUSY, saying it is in use",
+	      open_in_child(root) == 0);
+	store_close(s);
+	r = store_open(&second, root, &err);
+	CHECK("lock: released by close", r == 0 && second);
+	store_close(second);
+}
+
 int main(void)
 {
 	char root[512], db[600];
@@ -472,6 +546,7 @@ int main(void)
 		printf("# %s\n", err.msg);
 	}
 	test_migrations(tmp);
+	test_refusals(tmp);
 
 	nftw(tmp, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	CHECK("scratch directory removed", access(tmp, F_OK) < 0);
