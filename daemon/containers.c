@@ -30,7 +30,9 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "networks.h"
 #include "model/hostport.h"
+#include "model/ip4_scope.h"
 #include "ns/ns.h"
 #include "util/random.h"
 #include "util/sysctl.h"
@@ -121,7 +123,8 @@ int containers_get(struct engine *e, const char *ref, struct container *ret, str
 				match = i;
 	if (match == SIZE_MAX) {
 		containers_list_free(v, n);
-		return prefix_matches > 1 ? berr_set(err, -EINVAL, "multiple containers match \"%s\": be more precise", ref) :
+		/* dockerd's words and class (InvalidParameter, 400) for a prefix of several ids. */
+		return prefix_matches > 1 ? berr_set(err, -EINVAL, "multiple IDs found with provided prefix: %s", ref) :
 					    berr_set(err, -ENOENT, "No such container: %s", ref);
 	}
 	*ret = v[match];
@@ -261,14 +264,20 @@ static void generate_name(char *buf, size_t len, const char *id, const struct co
 	snprintf(buf, len, "%s_%s_%.8s", adjectives[0], names[0], id);
 }
 
-/* --ip: inside the subnet, not its network, broadcast or gateway address. */
+/* --ip: an address a container can have, inside the subnet, not its network, broadcast or
+ * gateway address. (A network stored before subnets were classified may itself be loopback:
+ * the address is classified on its own.) */
 static int check_fixed_ip(const struct network *net, struct in_addr ip, struct berr *err)
 {
 	uint32_t a = ntohl(ip.s_addr), subnet = ntohl(cidr4_network(net->subnet).addr.s_addr);
 	char s[INET_ADDRSTRLEN], sub[CIDR4_STR_MAX];
+	int r;
 
 	if (!ip.s_addr)
 		return 0;
+	r = ip4_check_container_address(ip, "--ip", err);
+	if (r < 0)
+		return r;
 	if (!cidr4_contains(net->subnet, ip) || a == subnet || a == (subnet | ~cidr4_mask(net->subnet.prefix)) ||
 	    ip.s_addr == net->gateway.s_addr)
 		return berr_set(err, -EINVAL, "invalid address %s for network %s (%s): not a free host address of its subnet",
@@ -300,9 +309,7 @@ int containers_create(struct engine *e, const struct create_request *req, char r
 	if (no_network && req->fixed_ip.s_addr)
 		return berr_set(err, -EINVAL, "--ip needs a network; the container has --network none");
 	if (!no_network) {
-		r = store_network_get(e->store, req->network ? req->network : DEFAULT_NETWORK_NAME, &net, err);
-		if (r == -ENOENT)
-			return berr_set(err, -ENOENT, "network %s not found", req->network ? req->network : DEFAULT_NETWORK_NAME);
+		r = networks_get(e, req->network ? req->network : DEFAULT_NETWORK_NAME, &net, err);
 		if (r < 0)
 			return r;
 		r = check_fixed_ip(&net, req->fixed_ip, err);
@@ -791,7 +798,7 @@ int containers_signal(struct engine *e, const char *ref, int sig, struct berr *e
 	if (r < 0)
 		return r;
 	if (c.state != CONTAINER_RUNNING || c.pid <= 0) {
-		r = berr_set(err, -EINVAL, "container %s is not running", c.name);
+		r = berr_set(err, -EBUSY, "Container %s is not running", c.id);
 	} else if (kill(-c.pid, sig) < 0 && kill(c.pid, sig) < 0 && errno != ESRCH) {
 		/* The process group first (a shell and its children), the process if it left it. */
 		r = berr_errno(err, -errno, "container %s: signal %d", c.name, sig);
@@ -968,9 +975,7 @@ int containers_connect(struct engine *e, const char *net_ref, const char *ref, s
 	char ns[PATH_MAX];
 	int r;
 
-	r = store_network_get(e->store, net_ref, &net, err);
-	if (r == -ENOENT)
-		return berr_set(err, -ENOENT, "network %s not found", net_ref);
+	r = networks_get(e, net_ref, &net, err);
 	if (r < 0)
 		return r;
 	r = check_fixed_ip(&net, ip, err);
@@ -1014,9 +1019,7 @@ int containers_disconnect(struct engine *e, const char *net_ref, const char *ref
 	struct network net;
 	int i, r;
 
-	r = store_network_get(e->store, net_ref, &net, err);
-	if (r == -ENOENT)
-		return berr_set(err, -ENOENT, "network %s not found", net_ref);
+	r = networks_get(e, net_ref, &net, err);
 	if (r < 0)
 		return r;
 	r = containers_get(e, ref, &c, err);
