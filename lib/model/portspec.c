@@ -294,6 +294,7 @@ int portspec_parse(const char *spec, struct port_binding **v, size_t *n, struct 
 		memset(b, 0, sizeof(*b));
 		b->proto = proto;
 		b->host_ip = hip;
+		b->host_ip_default = host.len == 0;
 		b->container_port = (uint16_t)(cr.start + i);
 		if (!hport.len) {
 			b->host_port = b->host_port_end = 0;
@@ -339,6 +340,7 @@ int portspec_parse_expose(const char *spec, struct port_binding **v, size_t *n, 
 		memset(b, 0, sizeof(*b));
 		b->proto = proto;
 		b->host_ip.s_addr = htonl(INADDR_ANY);
+		b->host_ip_default = true;
 		b->container_port = (uint16_t)(cr.start + i);
 	}
 	*n += count;
