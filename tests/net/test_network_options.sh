@@ -112,3 +112,15 @@ kill "$out_pid" 2>/dev/null
 wait "$out_pid" 2>/dev/null
 berth rm -f $(berth ps -aq) >/dev/null
 berthd_stop
+
+# --- host_binding_ipv4 without the userland proxy: NAT alone serves 127.0.0.1 -----------------------------
+sandbox opts-noproxy
+client opts-noproxy-client
+berthd_start --userland-proxy=false || { fail "berthd --userland-proxy=false starts" "$(tail -3 "$DIR/berthd.log")"; exit 1; }
+berth network create -o com.docker.network.bridge.host_binding_ipv4=127.0.0.1 lo1 >/dev/null
+p1=$(berth run -d --network lo1 -p 8092:80 -- sh -c "$(server 80 on-lo1-nat)")
+check_out "no proxy: berth port shows 127.0.0.1" "80/tcp -> 127.0.0.1:8092" berth port "$p1"
+check_out "no proxy: reachable on 127.0.0.1 inside the sandbox host (NAT)" on-lo1-nat tcp_get "$HOST" 127.0.0.1 8092
+check "no proxy: not reachable from outside" no_tcp_from "$CLIENT" 198.18.0.1 8092
+berth rm -f "$p1" >/dev/null
+berthd_stop
