@@ -287,8 +287,7 @@ int networks_create(struct engine *e, const struct network_request *req, char re
 	return 0;
 }
 
-/* How many networks' ids start with prefix (only asked once the store said "several"). */
-static size_t count_id_prefix(struct engine *e, const char *prefix)
+size_t networks_count_id_prefix(struct engine *e, const char *prefix)
 {
 	struct network *nets = NULL;
 	size_t n = 0, count = 0;
@@ -309,7 +308,7 @@ int networks_get(struct engine *e, const char *ref, struct network *ret, struct 
 		return berr_set(err, -ENOENT, "network %s not found", ref);
 	if (r == -ENOTUNIQ)
 		return berr_set(err, -EINVAL, "network %s is ambiguous (%zu matches found based on ID prefix)", ref,
-				count_id_prefix(e, ref));
+				networks_count_id_prefix(e, ref));
 	return r;
 }
 

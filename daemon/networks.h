@@ -30,6 +30,8 @@ int networks_remove(struct engine *e, const char *ref, struct berr *err);
  * ambiguous (N matches found based on ID prefix)" (dockerd's InvalidParameter: 400).
  */
 int networks_get(struct engine *e, const char *ref, struct network *ret, struct berr *err);
+/* How many network ids start with prefix (at least 2: only asked once the store said "several"). */
+size_t networks_count_id_prefix(struct engine *e, const char *prefix);
 /* Name as Docker accepts it: [a-zA-Z0-9][a-zA-Z0-9_.-]* */
 bool network_name_valid(const char *name);
 /* The options of a network as `network inspect` shows them (all five keys, effective values). */

@@ -58,7 +58,14 @@ static bool load(struct engine *e, const struct http_request *req, struct http_r
 		http_error(resp, -EINVAL, "bad network reference");
 		return false;
 	}
-	r = networks_get(e, ref, n, &err);
+	/* dockerd's inspect route words an ambiguous prefix its own way (errors.Wrapf of its
+	 * ambiguousResultsError); rm, connect and run use networks_get's "is ambiguous (N ...)". */
+	r = store_network_get(e->store, ref, n, &err);
+	if (r == -ENOTUNIQ)
+		r = berr_set(&err, -EINVAL, "%zu matches found based on ID prefix: network %s is ambiguous",
+			     networks_count_id_prefix(e, ref), ref);
+	else if (r == -ENOENT)
+		r = berr_set(&err, r, "network %s not found", ref);
 	if (r < 0) {
 		http_error(resp, r, err.msg);
 		return false;

@@ -142,12 +142,12 @@ for i in $(seq 1 17); do
 done
 n=$(berth network ls --format json | python3 -c "import json,sys; print(sum(n['Id'].startswith('$p') for n in json.load(sys.stdin)))")
 snapshot before
-refused_api "GET /networks/$p (prefix of $n networks)" 400 "network $p is ambiguous ($n matches found based on ID prefix)" GET "/networks/$p"
+refused_api "GET /networks/$p (prefix of $n networks)" 400 "$n matches found based on ID prefix: network $p is ambiguous" GET "/networks/$p"
 refused_api "DELETE /networks/$p" 400 "network $p is ambiguous ($n matches found based on ID prefix)" DELETE "/networks/$p"
 refused_api "POST /networks/$p/connect" 400 "network $p is ambiguous" POST "/networks/$p/connect" "{\"Container\": \"$c0\"}"
 refused_api "POST /containers/create on network $p" 400 "network $p is ambiguous" \
 	POST /containers/create "{\"Cmd\": [\"true\"], \"HostConfig\": {\"NetworkMode\": \"$p\"}}"
-refused_cli "network inspect $p" "network $p is ambiguous ($n matches found based on ID prefix)" network inspect "$p"
+refused_cli "network inspect $p" "$n matches found based on ID prefix: network $p is ambiguous" network inspect "$p"
 refused_cli "network rm $p" "is ambiguous" network rm "$p"
 
 # Containers (created, not started) until two ids share their first hex digit.
