@@ -56,6 +56,22 @@ check "moved: not reachable from outside while lo1 carries the ports" no_tcp_fro
 berth network disconnect lo1 "$m1" >/dev/null
 check_out "moved: after disconnect from lo1, berth port shows 0.0.0.0" "80/tcp -> 0.0.0.0:8095" berth port "$m1"
 check_out "moved: after disconnect from lo1, reachable from outside" moved tcp_get "$CLIENT" 198.18.0.1 8095
+# a move that would collide is refused before anything is taken apart
+k1=$(berth run -d -p 198.18.0.1:8097:80 -- sh -c "$(server 80 k1)")
+k2=$(berth run -d --network lo1 -p 8097:80 -- sh -c "$(server 80 k2)")
+berth network connect bridge "$k2" >/dev/null
+saved >"$DIR/before-move"
+if berth network disconnect lo1 "$k2" >/dev/null 2>"$DIR/err"; then
+	fail "move refused: disconnect that would publish 0.0.0.0:8097 next to 198.18.0.1:8097" "exit 0"
+else
+	check "move refused: the message says the port is allocated" grep -q "Bind for 0.0.0.0:8097 failed: port is already allocated" "$DIR/err"
+fi
+saved >"$DIR/after-move"
+same "move refused: ruleset unchanged" "$DIR/before-move" "$DIR/after-move"
+check_out "move refused: still 127.0.0.1:8097" "80/tcp -> 127.0.0.1:8097" berth port "$k2"
+check_out "move refused: still reachable on 127.0.0.1" k2 tcp_get "$HOST" 127.0.0.1 8097
+check "move refused: still on lo1" bash -c "\"$BERTH\" -H unix://$DIR/berth.sock inspect $k2 | grep -q '\"lo1\"'"
+berth rm -f "$k1" "$k2" >/dev/null
 # a stop and start keeps the network's address
 berth stop -t 1 "$l1" >/dev/null
 curl -s -o /dev/null --unix-socket "$DIR/berth.sock" -X POST "http://localhost/containers/$l1/start"   # the client has no start
