@@ -30,7 +30,9 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "networks.h"
 #include "model/hostport.h"
+#include "model/ip4_scope.h"
 #include "ns/ns.h"
 #include "util/random.h"
 #include "util/sysctl.h"
@@ -121,7 +123,8 @@ int containers_get(struct engine *e, const char *ref, struct container *ret, str
 				match = i;
 	if (match == SIZE_MAX) {
 		containers_list_free(v, n);
-		return prefix_matches > 1 ? berr_set(err, -EINVAL, "multiple containers match \"%s\": be more precise", ref) :
+		/* dockerd's words and class (InvalidParameter, 400) for a prefix of several ids. */
+		return prefix_matches > 1 ? berr_set(err, -EINVAL, "multiple IDs found with provided prefix: %s", ref) :
 					    berr_set(err, -ENOENT, "No such container: %s", ref);
 	}
 	*ret = v[match];
@@ -261,14 +264,20 @@ static void generate_name(char *buf, size_t len, const char *id, const struct co
 	snprintf(buf, len, "%s_%s_%.8s", adjectives[0], names[0], id);
 }
 
-/* --ip: inside the subnet, not its network, broadcast or gateway address. */
+/* --ip: an address a container can have, inside the subnet, not its network, broadcast or
+ * gateway address. (A network stored before subnets were classified may itself be loopback:
+ * the address is classified on its own.) */
 static int check_fixed_ip(const struct network *net, struct in_addr ip, struct berr *err)
 {
 	uint32_t a = ntohl(ip.s_addr), subnet = ntohl(cidr4_network(net->subnet).addr.s_addr);
 	char s[INET_ADDRSTRLEN], sub[CIDR4_STR_MAX];
+	int r;
 
 	if (!ip.s_addr)
 		return 0;
+	r = ip4_check_container_address(ip, "--ip", err);
+	if (r < 0)
+		return r;
 	if (!cidr4_contains(net->subnet, ip) || a == subnet || a == (subnet | ~cidr4_mask(net->subnet.prefix)) ||
 	    ip.s_addr == net->gateway.s_addr)
 		return berr_set(err, -EINVAL, "invalid address %s for network %s (%s): not a free host address of its subnet",
@@ -300,9 +309,7 @@ int containers_create(struct engine *e, const struct create_request *req, char r
 	if (no_network && req->fixed_ip.s_addr)
 		return berr_set(err, -EINVAL, "--ip needs a network; the container has --network none");
 	if (!no_network) {
-		r = store_network_get(e->store, req->network ? req->network : DEFAULT_NETWORK_NAME, &net, err);
-		if (r == -ENOENT)
-			return berr_set(err, -ENOENT, "network %s not found", req->network ? req->network : DEFAULT_NETWORK_NAME);
+		r = networks_get(e, req->network ? req->network : DEFAULT_NETWORK_NAME, &net, err);
 		if (r < 0)
 			return r;
 		r = check_fixed_ip(&net, req->fixed_ip, err);
@@ -332,16 +339,18 @@ int containers_create(struct engine *e, const struct create_request *req, char r
 		if (all[i].state != CONTAINER_RUNNING)
 			continue;
 		for (size_t j = 0; r >= 0 && j < req->n_ports; j++) {
-			const struct port_binding *b = &req->ports[j];
+			struct port_binding b = req->ports[j];
 
-			if (b->host_port == 0 || b->host_port_end != b->host_port)
+			if (b.host_port == 0 || b.host_port_end != b.host_port)
 				continue;
+			if (!no_network)
+				hostport_apply_network(&b, 1, net.host_binding);
 			for (size_t k = 0; k < all[i].n_ports; k++)
-				if (port_binding_conflict(b, &all[i].ports[k])) {
+				if (port_binding_conflict(&b, &all[i].ports[k])) {
 					char ip[INET_ADDRSTRLEN];
 
 					r = berr_set(err, -EADDRINUSE, "Bind for %s:%u failed: port is already allocated",
-						     ip4_format(b->host_ip, ip, sizeof(ip)), b->host_port);
+						     ip4_format(b.host_ip, ip, sizeof(ip)), b.host_port);
 					break;
 				}
 		}
@@ -369,6 +378,8 @@ int containers_create(struct engine *e, const struct create_request *req, char r
 	if (req->n_ports)   /* memcpy from NULL is undefined even for 0 bytes */
 		memcpy(c.ports, req->ports, req->n_ports * sizeof(*c.ports));
 	c.n_ports = req->n_ports;
+	if (!no_network)
+		hostport_apply_network(c.ports, c.n_ports, net.host_binding);
 	/* -P publishes every exposed port not published explicitly, on a host port of berth's choice. */
 	for (size_t i = 0; req->publish_all && i < req->n_exposed; i++) {
 		bool explicit = false;
@@ -380,6 +391,7 @@ int containers_create(struct engine *e, const struct create_request *req, char r
 			c.ports[c.n_ports] = req->exposed[i];
 			c.ports[c.n_ports].host_port = c.ports[c.n_ports].host_port_end = 0;
 			c.ports[c.n_ports].host_ip = no_network ? (struct in_addr){ 0 } : net.host_binding;
+			c.ports[c.n_ports].host_ip_default = true;
 			c.n_ports++;
 		}
 	}
@@ -692,6 +704,15 @@ int containers_start(struct engine *e, const char *ref, struct berr *err)
 			memcpy(published + n_published, all[i].ports, all[i].n_ports * sizeof(*published));
 			n_published += all[i].n_ports;
 		}
+	/* The host address of ports given without one is the carrying network's, as it is now. */
+	if (c.n_eps) {
+		struct network first;
+
+		r = network_of(e, &c, &c.eps[0], &first, err);
+		if (r < 0)
+			goto fail_early;
+		hostport_apply_network(c.ports, c.n_ports, first.host_binding);
+	}
 	local_port_range(&lo, &hi);
 	r = hostport_resolve(c.ports, c.n_ports, published, n_published, lo, hi, port_busy, NULL, err);
 	/* A fixed host port another process holds cannot be published: berthd must hold every
@@ -792,7 +813,7 @@ int containers_signal(struct engine *e, const char *ref, int sig, struct berr *e
 	if (r < 0)
 		return r;
 	if (c.state != CONTAINER_RUNNING || c.pid <= 0) {
-		r = berr_set(err, -EINVAL, "container %s is not running", c.name);
+		r = berr_set(err, -EBUSY, "Container %s is not running", c.id);
 	} else if (kill(-c.pid, sig) < 0 && kill(c.pid, sig) < 0 && errno != ESRCH) {
 		/* The process group first (a shell and its children), the process if it left it. */
 		r = berr_errno(err, -errno, "container %s: signal %d", c.name, sig);
@@ -961,6 +982,48 @@ int containers_adopt(struct engine *e, struct berr *err)
 	return r;
 }
 
+/*
+ * c's ports move to net, which now carries them (its first endpoint changed): the bindings given
+ * without a host address take net's host_binding_ipv4. For a running container this is refused
+ * with -EADDRINUSE, c unchanged, when a moved binding would collide with a port another running
+ * container publishes.
+ */
+static int move_ports(struct engine *e, struct container *c, const struct network *net, struct berr *err)
+{
+	struct container *all = NULL;
+	struct port_binding *moved;
+	size_t n_all = 0;
+	int r = 0;
+
+	if (c->n_ports == 0)
+		return 0;
+	moved = calloc(c->n_ports, sizeof(*moved));
+	if (!moved)
+		return berr_set(err, -ENOMEM, "container %s: out of memory", c->name);
+	memcpy(moved, c->ports, c->n_ports * sizeof(*moved));
+	hostport_apply_network(moved, c->n_ports, net->host_binding);
+	if (c->state == CONTAINER_RUNNING)
+		r = containers_list(e, &all, &n_all, err);
+	for (size_t i = 0; r >= 0 && i < n_all; i++) {
+		if (all[i].state != CONTAINER_RUNNING || strcmp(all[i].id, c->id) == 0)
+			continue;
+		for (size_t j = 0; r >= 0 && j < c->n_ports; j++)
+			for (size_t k = 0; k < all[i].n_ports; k++)
+				if (port_binding_conflict(&moved[j], &all[i].ports[k])) {
+					char ip[INET_ADDRSTRLEN];
+
+					r = berr_set(err, -EADDRINUSE, "Bind for %s:%u failed: port is already allocated",
+						     ip4_format(moved[j].host_ip, ip, sizeof(ip)), moved[j].host_port);
+					break;
+				}
+	}
+	if (r >= 0)
+		memcpy(c->ports, moved, c->n_ports * sizeof(*moved));
+	free(moved);
+	containers_list_free(all, n_all);
+	return r;
+}
+
 int containers_connect(struct engine *e, const char *net_ref, const char *ref, struct in_addr ip, struct berr *err)
 {
 	struct container c = { 0 }, *all = NULL;
@@ -969,9 +1032,7 @@ int containers_connect(struct engine *e, const char *net_ref, const char *ref, s
 	char ns[PATH_MAX];
 	int r;
 
-	r = store_network_get(e->store, net_ref, &net, err);
-	if (r == -ENOENT)
-		return berr_set(err, -ENOENT, "network %s not found", net_ref);
+	r = networks_get(e, net_ref, &net, err);
 	if (r < 0)
 		return r;
 	r = check_fixed_ip(&net, ip, err);
@@ -982,6 +1043,12 @@ int containers_connect(struct engine *e, const char *net_ref, const char *ref, s
 	r = container_add_endpoint(&c, net.id, ip, err);
 	if (r == -EEXIST)
 		r = berr_set(err, -EEXIST, "endpoint with name %s already exists in network %s", c.name, net.name);
+	/* The first endpoint of a container that had none carries its ports from now on. */
+	if (r >= 0 && c.n_eps == 1) {
+		r = move_ports(e, &c, &net, err);
+		if (r < 0)
+			c.n_eps--;
+	}
 	if (r >= 0 && c.state == CONTAINER_RUNNING) {
 		struct endpoint *ep = &c.eps[c.n_eps - 1];
 
@@ -1015,9 +1082,7 @@ int containers_disconnect(struct engine *e, const char *net_ref, const char *ref
 	struct network net;
 	int i, r;
 
-	r = store_network_get(e->store, net_ref, &net, err);
-	if (r == -ENOENT)
-		return berr_set(err, -ENOENT, "network %s not found", net_ref);
+	r = networks_get(e, net_ref, &net, err);
 	if (r < 0)
 		return r;
 	r = containers_get(e, ref, &c, err);
@@ -1027,6 +1092,17 @@ int containers_disconnect(struct engine *e, const char *net_ref, const char *ref
 	if (i < 0) {
 		r = berr_set(err, -EINVAL, "container %s is not connected to network %s", c.name, net.name);
 		goto out;
+	}
+	/* The ports move with the gateway to the next endpoint's network: checked before anything
+	 * is taken apart, so that a refusal leaves the container as it was. */
+	if (i == 0 && c.n_eps > 1) {
+		struct network next;
+
+		r = network_of(e, &c, &c.eps[1], &next, err);
+		if (r >= 0)
+			r = move_ports(e, &c, &next, err);
+		if (r < 0)
+			goto out;
 	}
 	if (c.state == CONTAINER_RUNNING)
 		delete_endpoint_veth(e, &c.eps[i]);

@@ -18,6 +18,7 @@
 #include "containers.h"
 #include "log.h"
 #include "model/ifname.h"
+#include "model/ip4_scope.h"
 #include "model/ipam.h"
 #include "util/random.h"
 
@@ -62,6 +63,8 @@ static int opt_host_binding(struct network *n, const char *key, const char *v, s
 {
 	int r = ip4_parse(v, &n->host_binding, err);
 
+	if (r >= 0)
+		r = ip4_check_host_ip(n->host_binding, "host address", err);
 	return r < 0 ? berr_wrap(err, r, "option %s", key) : 0;
 }
 
@@ -163,12 +166,10 @@ static int choose_addresses(struct engine *e, const struct network_request *req,
 	struct taken t = { 0 };
 	int r;
 
-	if (!req->subnet.prefix && (req->gateway.s_addr || req->ip_range.prefix))
-		return berr_set(err, -EINVAL, "--gateway and --ip-range need --subnet");
 	r = collect_taken(e, nets, n_nets, &t, err);
 	if (r < 0)
 		goto out;
-	if (req->subnet.prefix) {
+	if (req->has_subnet) {
 		n->gateway = req->gateway;
 		r = ipam_check(req->subnet, &n->gateway, req->ip_range, t.cidrs, t.label_ptrs, t.n, err);
 		n->subnet = req->subnet;
@@ -189,6 +190,23 @@ out:
 	return r;
 }
 
+/* What the user gave must be able to hold containers at all (model/ip4_scope.h), whatever the
+ * host's routes: a loopback or multicast subnet is refused before anything else is looked at. */
+static int check_requested_addresses(const struct network_request *req, struct berr *err)
+{
+	int r = 0;
+
+	if (!req->has_subnet && (req->has_gateway || req->has_ip_range))
+		return berr_set(err, -EINVAL, "--gateway and --ip-range need --subnet");
+	if (req->has_subnet)
+		r = cidr4_check_container_network(req->subnet, "subnet", err);
+	if (r >= 0 && req->has_gateway)
+		r = ip4_check_container_address(req->gateway, "gateway", err);
+	if (r >= 0 && req->has_ip_range)
+		r = cidr4_check_container_network(req->ip_range, "ip-range", err);
+	return r;
+}
+
 int networks_create(struct engine *e, const struct network_request *req, char ret_id[NETWORK_ID_LEN + 1],
 		    struct berr *err)
 {
@@ -201,6 +219,9 @@ int networks_create(struct engine *e, const struct network_request *req, char re
 				req->name ? req->name : "");
 	if (req->driver && strcmp(req->driver, "bridge") != 0)
 		return berr_set(err, -EINVAL, "unknown driver \"%s\": berth has the bridge driver only", req->driver);
+	r = check_requested_addresses(req, err);
+	if (r < 0)
+		return r;
 	snprintf(n.name, sizeof(n.name), "%s", req->name);
 	n.internal = req->internal;
 	for (size_t i = 0; i < req->n_options; i++) {
@@ -266,6 +287,31 @@ int networks_create(struct engine *e, const struct network_request *req, char re
 	return 0;
 }
 
+size_t networks_count_id_prefix(struct engine *e, const char *prefix)
+{
+	struct network *nets = NULL;
+	size_t n = 0, count = 0;
+
+	if (store_network_list(e->store, &nets, &n, NULL) < 0)
+		return 2;    /* at least: the store found two */
+	for (size_t i = 0; i < n; i++)
+		count += strncmp(nets[i].id, prefix, strlen(prefix)) == 0;
+	free(nets);
+	return count < 2 ? 2 : count;
+}
+
+int networks_get(struct engine *e, const char *ref, struct network *ret, struct berr *err)
+{
+	int r = store_network_get(e->store, ref, ret, err);
+
+	if (r == -ENOENT)
+		return berr_set(err, -ENOENT, "network %s not found", ref);
+	if (r == -ENOTUNIQ)
+		return berr_set(err, -EINVAL, "network %s is ambiguous (%zu matches found based on ID prefix)", ref,
+				networks_count_id_prefix(e, ref));
+	return r;
+}
+
 int networks_remove(struct engine *e, const char *ref, struct berr *err)
 {
 	struct container *cs = NULL;
@@ -273,9 +319,7 @@ int networks_remove(struct engine *e, const char *ref, struct berr *err)
 	size_t n_cs = 0;
 	int ifindex, r;
 
-	r = store_network_get(e->store, ref, &n, err);
-	if (r == -ENOENT)
-		return berr_set(err, -ENOENT, "network %s not found", ref);
+	r = networks_get(e, ref, &n, err);
 	if (r < 0)
 		return r;
 	if (strcmp(n.name, DEFAULT_NETWORK_NAME) == 0)

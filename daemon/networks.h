@@ -10,9 +10,12 @@
 struct network_request {
 	const char *name;
 	const char *driver;             /* NULL or "bridge" */
-	struct cidr4 subnet;            /* prefix 0: from the address pools */
-	struct in_addr gateway;         /* 0.0.0.0: the subnet's first address */
-	struct cidr4 ip_range;          /* prefix 0: the whole subnet */
+	/* What the user gave, each with its own flag: a prefix of 0 is a value to refuse (a
+	 * default route), never a way of saying "not given". */
+	bool has_subnet, has_gateway, has_ip_range;
+	struct cidr4 subnet;            /* !has_subnet: from the address pools */
+	struct in_addr gateway;         /* !has_gateway: the subnet's first address */
+	struct cidr4 ip_range;          /* !has_ip_range: the whole subnet */
 	bool internal;
 	const char *options[NETWORK_MAX_OPTIONS][2];   /* key, value */
 	size_t n_options;
@@ -21,6 +24,14 @@ struct network_request {
 int networks_create(struct engine *e, const struct network_request *req, char ret_id[NETWORK_ID_LEN + 1],
 		    struct berr *err);
 int networks_remove(struct engine *e, const char *ref, struct berr *err);
+/*
+ * The network a user's reference names, as dockerd finds it: exact id, exact name, then a unique
+ * id prefix. -ENOENT "network REF not found"; a prefix of several ids is -EINVAL "network REF is
+ * ambiguous (N matches found based on ID prefix)" (dockerd's InvalidParameter: 400).
+ */
+int networks_get(struct engine *e, const char *ref, struct network *ret, struct berr *err);
+/* How many network ids start with prefix (at least 2: only asked once the store said "several"). */
+size_t networks_count_id_prefix(struct engine *e, const char *prefix);
 /* Name as Docker accepts it: [a-zA-Z0-9][a-zA-Z0-9_.-]* */
 bool network_name_valid(const char *name);
 /* The options of a network as `network inspect` shows them (all five keys, effective values). */

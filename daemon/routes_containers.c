@@ -365,10 +365,9 @@ static void kill_container(struct engine *e, const struct http_request *req, str
 		http_error(resp, -EINVAL, "invalid signal (expected a name like TERM or a number)");
 		return;
 	}
+	/* Not running is -EBUSY: 409, as dockerd; an ambiguous prefix stays a 400. */
 	if (containers_signal(e, ref, sig, &err) < 0) {
 		http_error(resp, err.code, err.msg);
-		if (err.code == -EINVAL)
-			resp->status = 409;
 		return;
 	}
 	resp->status = 204;

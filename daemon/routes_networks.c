@@ -58,9 +58,14 @@ static bool load(struct engine *e, const struct http_request *req, struct http_r
 		http_error(resp, -EINVAL, "bad network reference");
 		return false;
 	}
+	/* dockerd's inspect route words an ambiguous prefix its own way (errors.Wrapf of its
+	 * ambiguousResultsError); rm, connect and run use networks_get's "is ambiguous (N ...)". */
 	r = store_network_get(e->store, ref, n, &err);
-	if (r == -ENOENT)
-		berr_set(&err, r, "network %s not found", ref);
+	if (r == -ENOTUNIQ)
+		r = berr_set(&err, -EINVAL, "%zu matches found based on ID prefix: network %s is ambiguous",
+			     networks_count_id_prefix(e, ref), ref);
+	else if (r == -ENOENT)
+		r = berr_set(&err, r, "network %s not found", ref);
 	if (r < 0) {
 		http_error(resp, r, err.msg);
 		return false;
@@ -93,7 +98,8 @@ static void inspect(struct engine *e, const struct http_request *req, struct htt
 		resp->json = network_json(e, &n);
 }
 
-static int parse_cidr_field(json_t *o, const char *key, struct cidr4 *ret, struct berr *err)
+/* An absent or empty field leaves *given false (Docker's "" is "not given"). */
+static int parse_cidr_field(json_t *o, const char *key, struct cidr4 *ret, bool *given, struct berr *err)
 {
 	const char *v = json_string_value(json_object_get(o, key));
 	int r;
@@ -101,7 +107,10 @@ static int parse_cidr_field(json_t *o, const char *key, struct cidr4 *ret, struc
 	if (!v || !*v)
 		return 0;
 	r = cidr4_parse(v, ret, err);
-	return r < 0 ? berr_wrap(err, r, "%s", key) : 0;
+	if (r < 0)
+		return berr_wrap(err, r, "%s", key);
+	*given = true;
+	return 0;
 }
 
 static const struct http_field ipam_config_fields[] = {
@@ -156,12 +165,13 @@ static void create(struct engine *e, const struct http_request *req, struct http
 	if (json_array_size(json_object_get(json_object_get(body, "IPAM"), "Config")) > 1)
 		r = berr_set(&err, -EINVAL, "one IPv4 subnet per network");
 	if (r >= 0)
-		r = parse_cidr_field(cfg, "Subnet", &nr.subnet, &err);
+		r = parse_cidr_field(cfg, "Subnet", &nr.subnet, &nr.has_subnet, &err);
 	if (r >= 0)
-		r = parse_cidr_field(cfg, "IPRange", &nr.ip_range, &err);
+		r = parse_cidr_field(cfg, "IPRange", &nr.ip_range, &nr.has_ip_range, &err);
 	gw = json_string_value(json_object_get(cfg, "Gateway"));
 	if (r >= 0 && gw && *gw && (r = ip4_parse(gw, &nr.gateway, &err)) < 0)
 		berr_wrap(&err, r, "Gateway");
+	nr.has_gateway = r >= 0 && gw && *gw;
 	opts = json_object_get(body, "Options");
 	json_object_foreach(opts, key, v) {
 		if (r < 0)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "model/config.h"
 #include "model/ifname.h"
+#include "model/ip4_scope.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -104,14 +105,14 @@ static int parse_pool(const char *s, struct address_pool *ret, struct berr *err)
 	char buf[128], *tok, *save = NULL, *end;
 	bool have_base = false, have_size = false;
 	struct address_pool p = { 0 };
+	int r;
 
 	if (strlen(s) >= sizeof(buf))
 		return berr_set(err, -EINVAL, "invalid address pool \"%s\"", s);
 	memcpy(buf, s, strlen(s) + 1);
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		if (strncmp(tok, "base=", 5) == 0) {
-			int r = cidr4_parse(tok + 5, &p.base, err);
-
+			r = cidr4_parse(tok + 5, &p.base, err);
 			if (r < 0)
 				return berr_wrap(err, r, "address pool \"%s\"", s);
 			p.base = cidr4_network(p.base);
@@ -135,6 +136,9 @@ static int parse_pool(const char *s, struct address_pool *ret, struct berr *err)
 	if (p.size < p.base.prefix)
 		return berr_set(err, -EINVAL, "address pool \"%s\": size %u is larger than the pool /%u", s, p.size,
 				p.base.prefix);
+	r = cidr4_check_container_network(p.base, "base", err);
+	if (r < 0)
+		return berr_wrap(err, r, "address pool \"%s\"", s);
 	*ret = p;
 	return 0;
 }
@@ -213,6 +217,9 @@ int config_finish(struct berth_config *c, struct berr *err)
 	r = cidr4_parse(c->bip[0] ? c->bip : "172.17.0.1/16", &c->bridge_cidr, err);
 	if (r < 0)
 		return berr_wrap(err, r, "--bip");
+	r = cidr4_check_container_network(c->bridge_cidr, "--bip", err);
+	if (r < 0)
+		return r;
 	if (c->bridge_cidr.prefix > 30)
 		return berr_set(err, -EINVAL, "--bip %s: prefix /%u leaves no room for containers (at most /30)", c->bip,
 				c->bridge_cidr.prefix);
@@ -224,6 +231,9 @@ int config_finish(struct berth_config *c, struct berr *err)
 		r = cidr4_parse(c->fixed_cidr, &c->fixed, err);
 		if (r < 0)
 			return berr_wrap(err, r, "--fixed-cidr");
+		r = cidr4_check_container_network(c->fixed, "--fixed-cidr", err);
+		if (r < 0)
+			return r;
 		if (!cidr4_within(c->bridge_cidr, c->fixed))
 			return berr_set(err, -EINVAL, "--fixed-cidr %s is not inside the bridge network %s", c->fixed_cidr,
 					c->bip[0] ? c->bip : "172.17.0.1/16");

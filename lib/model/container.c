@@ -95,10 +95,10 @@ static json_t *bindings_to_json(const struct port_binding *b, size_t n)
 	char ip[INET_ADDRSTRLEN];
 
 	for (size_t i = 0; a && i < n; i++)
-		json_array_append_new(a, json_pack("{s:s, s:s, s:i, s:i, s:i}", "proto", proto_name(b[i].proto), "host_ip",
-						   ip4_format(b[i].host_ip, ip, sizeof(ip)), "host_port", b[i].host_port,
-						   "host_port_end", b[i].host_port_end, "container_port",
-						   b[i].container_port));
+		json_array_append_new(a, json_pack("{s:s, s:s, s:b, s:i, s:i, s:i}", "proto", proto_name(b[i].proto),
+						   "host_ip", ip4_format(b[i].host_ip, ip, sizeof(ip)), "host_ip_default",
+						   b[i].host_ip_default, "host_port", b[i].host_port, "host_port_end",
+						   b[i].host_port_end, "container_port", b[i].container_port));
 	return a;
 }
 
@@ -151,6 +151,8 @@ static int bindings_from_json(json_t *a, struct port_binding **ret, size_t *ret_
 			free(b);
 			return -EINVAL;
 		}
+		/* Absent in records written before it existed: the address stays as recorded. */
+		b[i].host_ip_default = json_is_true(json_object_get(e, "host_ip_default"));
 		b[i].host_port = (uint16_t)json_integer_value(json_object_get(e, "host_port"));
 		b[i].host_port_end = (uint16_t)json_integer_value(json_object_get(e, "host_port_end"));
 		b[i].container_port = (uint16_t)json_integer_value(json_object_get(e, "container_port"));

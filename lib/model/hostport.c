@@ -13,6 +13,13 @@ bool port_binding_conflict(const struct port_binding *a, const struct port_bindi
 		b->host_ip.s_addr == INADDR_ANY);
 }
 
+void hostport_apply_network(struct port_binding *b, size_t n, struct in_addr host_binding)
+{
+	for (size_t i = 0; i < n; i++)
+		if (b[i].host_ip_default)
+			b[i].host_ip = host_binding;
+}
+
 static bool taken(const struct port_binding *cand, const struct port_binding *published, size_t n_published,
 		  const struct port_binding *want, size_t n_done)
 {

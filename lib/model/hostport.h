@@ -12,6 +12,11 @@
  * same or either is 0.0.0.0 (which covers every address). */
 bool port_binding_conflict(const struct port_binding *a, const struct port_binding *b);
 
+/* The ports of a container move to the network that carries them (the first endpoint's): every
+ * binding given without a host address takes that network's host_binding_ipv4 (Docker's
+ * DefaultBindingIP). Bindings with an explicit address are left alone. */
+void hostport_apply_network(struct port_binding *b, size_t n, struct in_addr host_binding);
+
 /* Asked for each candidate of an automatic choice: is this port taken by some process? */
 typedef bool (*port_busy_fn)(uint8_t proto, struct in_addr ip, uint16_t port, void *ctx);
 

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "model/cidr.h"
+#include "model/ip4_scope.h"
 
 #define PUBLISH_FORM "[HOSTIP:][HOSTPORT[-END]:]CPORT[-END][/tcp|udp|sctp]"
 #define EXPOSE_FORM "PORT[-END][/tcp|udp|sctp]"
@@ -163,6 +164,7 @@ static int parse_host(struct span h, struct in_addr *ret, struct berr *err, cons
 {
 	char buf[64];
 	struct in6_addr a6;
+	struct berr why = { 0 };
 	bool v6 = false;
 
 	if (h.len == 0)
@@ -187,6 +189,8 @@ static int parse_host(struct span h, struct in_addr *ret, struct berr *err, cons
 	if (h.len >= sizeof(buf) || ip4_parse(buf, ret, NULL) < 0)
 		return refuse(err, w, "bad host address \"%.*s%s\" (only IPv4 host addresses A.B.C.D are supported)",
 			      CLIP(h.len), h.p, ELLIPSIS(h.len));
+	if (ip4_check_host_ip(*ret, "host address", &why) < 0)
+		return refuse(err, w, "%s", why.msg);
 	return 0;
 }
 
@@ -290,6 +294,7 @@ int portspec_parse(const char *spec, struct port_binding **v, size_t *n, struct 
 		memset(b, 0, sizeof(*b));
 		b->proto = proto;
 		b->host_ip = hip;
+		b->host_ip_default = host.len == 0;
 		b->container_port = (uint16_t)(cr.start + i);
 		if (!hport.len) {
 			b->host_port = b->host_port_end = 0;
@@ -335,6 +340,7 @@ int portspec_parse_expose(const char *spec, struct port_binding **v, size_t *n, 
 		memset(b, 0, sizeof(*b));
 		b->proto = proto;
 		b->host_ip.s_addr = htonl(INADDR_ANY);
+		b->host_ip_default = true;
 		b->container_port = (uint16_t)(cr.start + i);
 	}
 	*n += count;

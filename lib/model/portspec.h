@@ -17,6 +17,7 @@
  * brackets, not empty). Anything else is refused with -EINVAL and a message quoting the value.
  */
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,6 +28,10 @@ enum proto { PROTO_TCP, PROTO_UDP, PROTO_SCTP };
 struct port_binding {
 	uint8_t proto;            /* enum proto */
 	struct in_addr host_ip;   /* INADDR_ANY (0.0.0.0) unless given */
+	/* No HOSTIP was given: the host address is the network's (host_binding_ipv4, 0.0.0.0 by
+	 * default), resolved again whenever the network that carries the ports changes
+	 * (hostport_apply_network). An explicit 0.0.0.0 stays 0.0.0.0, as in Docker. */
+	bool host_ip_default;
 	uint16_t host_port;       /* 0: berthd picks one (from ip_local_port_range) */
 	uint16_t host_port_end;   /* == host_port, except "8000-8010:80": pick one free port in host_port..host_port_end */
 	uint16_t container_port;

@@ -10,7 +10,10 @@
  *     signs, spaces), so the formatted text must also equal the accepted text itself;
  *   - the prefix is 0-32 and the formatted text fits in CIDR4_STR_MAX;
  *   - the set relations agree with each other: a prefix contains its own address and its
- *     network, overlaps is symmetric, mutual "within" means the same network.
+ *     network, overlaps is symmetric, mutual "within" means the same network;
+ *   - the classification (model/ip4_scope.h) agrees with its checks: a prefix is refused as a
+ *     container network exactly when it is not ordinary (with a message), every address of an
+ *     ordinary prefix is ordinary, and a prefix within an ordinary one is ordinary.
  */
 #include <arpa/inet.h>
 #include <stdint.h>
@@ -18,6 +21,7 @@
 
 #include "fuzz.h"
 #include "model/cidr.h"
+#include "model/ip4_scope.h"
 
 static void check_ip(const char *s)
 {
@@ -58,6 +62,15 @@ static int check_cidr(const char *s, struct cidr4 *ret)
 	FUZZ_ASSERT(cidr4_contains(c, c.addr) && cidr4_contains(c, net.addr));
 	FUZZ_ASSERT(cidr4_within(c, net) && cidr4_within(net, c));
 	FUZZ_ASSERT(cidr4_overlaps(c, net));
+
+	berr_clear(&err);
+	if (cidr4_scope(c, NULL) == IP4_SCOPE_ORDINARY) {
+		FUZZ_ASSERT(cidr4_check_container_network(c, "subnet", &err) == 0);
+		FUZZ_ASSERT(ip4_scope(c.addr) == IP4_SCOPE_ORDINARY && ip4_scope(net.addr) == IP4_SCOPE_ORDINARY);
+		FUZZ_ASSERT(ip4_check_container_address(c.addr, "--ip", NULL) == 0);
+	} else {
+		FUZZ_ASSERT(cidr4_check_container_network(c, "subnet", &err) < 0 && err.msg[0] != '\0');
+	}
 	*ret = c;
 	return 1;
 }
@@ -83,6 +96,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* Prefixes nest or are disjoint: if b's address is inside a and b is no larger, b is within a. */
 		if (cidr4_contains(c[0], c[1].addr) && c[1].prefix >= c[0].prefix)
 			FUZZ_ASSERT(b_in_a);
+		if (b_in_a && cidr4_scope(c[0], NULL) == IP4_SCOPE_ORDINARY)
+			FUZZ_ASSERT(cidr4_scope(c[1], NULL) == IP4_SCOPE_ORDINARY);
 	}
 	free(copy);
 	return 0;

@@ -172,7 +172,8 @@ static void test_publish_single(void)
 	check_one(portspec_parse, "1", PROTO_TCP, "0.0.0.0", 0, 0, 1);
 	check_one(portspec_parse, "65535", PROTO_TCP, "0.0.0.0", 0, 0, 65535);
 	check_one(portspec_parse, "65535:1", PROTO_TCP, "0.0.0.0", 65535, 65535, 1);
-	check_one(portspec_parse, "255.255.255.255:65535:65535/sctp", PROTO_SCTP, "255.255.255.255", 65535, 65535,
+	/* The longest host address that can publish (255.255.255.255 is reserved: model/ip4_scope.h). */
+	check_one(portspec_parse, "223.255.255.255:65535:65535/sctp", PROTO_SCTP, "223.255.255.255", 65535, 65535,
 		  65535);
 	check_one(portspec_parse, "1-65535:22", PROTO_TCP, "0.0.0.0", 1, 65535, 22);
 	/* Leading zeros are decimal, as in docker (strconv.ParseUint base 10): no octal reading. */
@@ -233,6 +234,14 @@ static void test_publish_ranges(void)
 static void test_publish_refused(void)
 {
 	/* Ports out of range, empty, not numbers. */
+	/* Host addresses that cannot publish (model/ip4_scope.h); 0.0.0.0 and 127.0.0.1 can. */
+	check_refused(portspec_parse, "127.0.0.2:8080:80", -EINVAL,
+		      "host address 127.0.0.2: a loopback address (127.0.0.0/8) cannot publish ports");
+	check_refused(portspec_parse, "224.0.0.1:8080:80", -EINVAL, "a multicast address (224.0.0.0/4) cannot publish");
+	check_refused(portspec_parse, "255.255.255.255:8080:80", -EINVAL, "a reserved address (240.0.0.0/4)");
+	check_refused(portspec_parse, "0.0.0.1::80", -EINVAL, "only 0.0.0.0 can");
+	check_one(portspec_parse, "127.0.0.1:8080:80", PROTO_TCP, "127.0.0.1", 8080, 8080, 80);
+	check_one(portspec_parse, "0.0.0.0:8080:80", PROTO_TCP, "0.0.0.0", 8080, 8080, 80);
 	check_refused(portspec_parse, "0", -EINVAL, "port 0 out of range 1-65535");
 	check_refused(portspec_parse, "70000", -EINVAL, "port 70000 out of range 1-65535");
 	check_refused(portspec_parse, "65536", -EINVAL, "port 65536 out of range 1-65535");
