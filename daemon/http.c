@@ -166,7 +166,7 @@ void http_error(struct http_response *resp, int code, const char *msg)
 	switch (code) {
 	case -ENOENT: resp->status = 404; break;
 	case -EEXIST: case -EADDRINUSE: case -EBUSY: resp->status = 409; break;
-	case -EINVAL: case -ERANGE: case -ENAMETOOLONG: case -E2BIG: resp->status = 400; break;
+	case -EINVAL: case -ERANGE: case -ENAMETOOLONG: case -E2BIG: case -ENOTUNIQ: resp->status = 400; break;
 	case -EOPNOTSUPP: resp->status = 501; break;
 	case -EPERM: resp->status = 403; break;
 	default: resp->status = 500; break;
