@@ -104,13 +104,17 @@ static void guards_ports_order(void)
 	CHECK("state: plan built", r == 0 && p);
 	if (p) {
 		CHECK("state: ports of running containers only", p->n_ports == 3);
-		CHECK("state: start order, db (seq 1) first", p->n_ports == 3 && port_is(&p->ports[0], "br-plain", "172.18.0.3", 8081, false));
+		CHECK("state: start order, db (seq 1) first",
+		      p->n_ports == 3 && port_is(&p->ports[0], "br-plain", "172.18.0.3", 8081, false));
 		CHECK("state: web's port on its first endpoint (docker0), not on br-plain",
 		      p->n_ports == 3 && port_is(&p->ports[1], "docker0", "172.17.0.2", 8080, false));
-		CHECK("state: iso's port last, marked internal", p->n_ports == 3 && port_is(&p->ports[2], "br-inside", "172.19.0.2", 8082, true));
+		CHECK("state: iso's port last, marked internal",
+		      p->n_ports == 3 && port_is(&p->ports[2], "br-inside", "172.19.0.2", 8082, true));
 		CHECK("state: guards on docker0 (masquerade) and br-inside (internal) only", p->n_endpoints == 2);
-		CHECK("state: guard 1 is web's docker0 address", p->n_endpoints == 2 && endpoint_is(&p->endpoints[0], "docker0", "172.17.0.2"));
-		CHECK("state: guard 2 is iso's internal address", p->n_endpoints == 2 && endpoint_is(&p->endpoints[1], "br-inside", "172.19.0.2"));
+		CHECK("state: guard 1 is web's docker0 address",
+		      p->n_endpoints == 2 && endpoint_is(&p->endpoints[0], "docker0", "172.17.0.2"));
+		CHECK("state: guard 2 is iso's internal address",
+		      p->n_endpoints == 2 && endpoint_is(&p->endpoints[1], "br-inside", "172.19.0.2"));
 	}
 	golden_rules("state-guards-order.rules", p);
 	fw_plan_free(p);
@@ -167,7 +171,8 @@ static void same_container_port(void)
 	{
 		struct container two[2] = {
 			stored("a", "running", 1, EP(NET0, "172.17.0.2"),
-			       PORT("tcp", "0.0.0.0", 8080, 6379) ", " PORT("udp", "0.0.0.0", 8081, 6379) ", " PORT("tcp", "0.0.0.0", 8082, 6379)),
+			       PORT("tcp", "0.0.0.0", 8080, 6379) ", " PORT("udp", "0.0.0.0", 8081, 6379) ", "
+				       PORT("tcp", "0.0.0.0", 8082, 6379)),
 			stored("b", "running", 2, EP(NET0, "172.17.0.3"), PORT("tcp", "0.0.0.0", 8083, 6379)),
 		};
 
