@@ -153,86 +153,32 @@ static int network_of(struct engine *e, const struct container *c, const struct 
 	return r < 0 ? berr_wrap(err, r, "container %s: network", c->name) : 0;
 }
 
-int containers_plan(struct engine *e, struct plan_port **ret, size_t *ret_n, struct plan_endpoint **ret_eps,
-		    size_t *ret_n_eps, struct berr *err)
+int containers_plan(struct engine *e, bool set_forward_drop, struct fw_plan **ret, struct berr *err)
 {
-	struct container *v = NULL, **order = NULL;
-	struct plan_port *p = NULL;
-	struct plan_endpoint *eps = NULL;
-	size_t n = 0, total = 0, k = 0, running = 0, n_eps = 0;
+	struct network *nets = NULL;
+	struct container *v = NULL;
+	size_t n_nets = 0, n = 0;
 	int r;
 
-	r = containers_list(e, &v, &n, err);
-	if (r < 0)
-		return r;
-	for (size_t i = 0; i < n; i++)
-		if (v[i].state == CONTAINER_RUNNING) {
-			total += v[i].n_ports;
-			running++;
-		}
-	order = calloc(running + 1, sizeof(*order));
-	p = calloc(total + 1, sizeof(*p));
-	eps = calloc(running * CONTAINER_MAX_ENDPOINTS + 1, sizeof(*eps));
-	if (!order || !p || !eps) {
-		r = berr_set(err, -ENOMEM, "plan: out of memory");
-		goto out;
-	}
-	/* Docker appends a container's rules when it starts: order by start sequence. */
-	for (size_t i = 0, j = 0; i < n; i++)
-		if (v[i].state == CONTAINER_RUNNING)
-			order[j++] = &v[i];
-	for (size_t i = 1; i < running; i++)
-		for (size_t j = i; j > 0 && order[j - 1]->start_seq > order[j]->start_seq; j--) {
-			struct container *t = order[j];
-
-			order[j] = order[j - 1];
-			order[j - 1] = t;
-		}
-	for (size_t i = 0; i < running; i++) {
-		struct container *c = order[i];
-		struct network net;
-
-		for (size_t j = 0; j < c->n_eps; j++) {
-			r = network_of(e, c, &c->eps[j], &net, err);
-			if (r < 0)
-				goto out;
-			/* Without masquerading the container's own address is meant to be routed to
-			 * (replies to its outgoing connections come back to it): no guard, as Docker 28
-			 * guards only networks it NATs. */
-			if (!net.masquerade && !net.internal)
-				continue;
-			memcpy(eps[n_eps].bridge, net.bridge, sizeof(eps[n_eps].bridge));
-			eps[n_eps++].ip = c->eps[j].ip;
-		}
-		/* Published ports live on the endpoint that provides the gateway (the first). */
-		if (c->n_ports == 0 || c->n_eps == 0)
-			continue;
-		r = network_of(e, c, &c->eps[0], &net, err);
-		if (r < 0)
-			goto out;
-		for (size_t j = 0; j < c->n_ports; j++) {
-			struct plan_port *pp = &p[k++];
-
-			memcpy(pp->bridge, net.bridge, sizeof(pp->bridge));
-			pp->container_ip = c->eps[0].ip;
-			pp->host_ip = c->ports[j].host_ip;
-			pp->host_port = c->ports[j].host_port;
-			pp->container_port = c->ports[j].container_port;
-			pp->proto = proto_name(c->ports[j].proto);
-			pp->internal = net.internal;
-		}
-	}
-	*ret = p;
-	*ret_n = k;
-	*ret_eps = eps;
-	*ret_n_eps = n_eps;
-	p = NULL;
-	eps = NULL;
-out:
-	free(p);
-	free(eps);
-	free(order);
+	r = store_network_list(e->store, &nets, &n_nets, err);
+	if (r >= 0)
+		r = containers_list(e, &v, &n, err);
+	if (r >= 0)
+		r = plan_from_state(&(struct plan_state){
+					    .iptables = e->config.iptables,
+					    .userland_proxy = e->config.userland_proxy,
+					    .allow_direct_routing = e->config.allow_direct_routing,
+					    .accept_mark = e->config.accept_mark,
+					    .accept_mask = e->config.accept_mask,
+					    .set_forward_drop = set_forward_drop && e->config.iptables,
+					    .networks = nets,
+					    .n_networks = n_nets,
+					    .containers = v,
+					    .n_containers = n,
+				    },
+				    ret, err);
 	containers_list_free(v, n);
+	free(nets);
 	return r;
 }
 

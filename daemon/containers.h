@@ -35,10 +35,9 @@ int containers_get(struct engine *e, const char *ref, struct container *ret, str
 int containers_list(struct engine *e, struct container **ret, size_t *ret_n, struct berr *err);
 void containers_list_free(struct container *v, size_t n);
 
-/* What the plan needs of running containers, in start order: their published ports and their
- * addresses (for the raw-table guard). */
-int containers_plan(struct engine *e, struct plan_port **ret_ports, size_t *ret_n_ports,
-		    struct plan_endpoint **ret_eps, size_t *ret_n_eps, struct berr *err);
+/* The firewall plan of what the store holds now (plan_from_state); set_forward_drop as
+ * engine_plan. */
+int containers_plan(struct engine *e, bool set_forward_drop, struct fw_plan **ret, struct berr *err);
 
 /* Start-up: re-adopt running containers whose process is still the same (pid + start time),
  * clean up those that died while berthd was away. */

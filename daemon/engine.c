@@ -112,39 +112,7 @@ static int enable_ip_forward(struct engine *e, struct berr *err)
 
 int engine_plan(struct engine *e, bool set_forward_drop, struct fw_plan **ret, struct berr *err)
 {
-	struct network *nets = NULL;
-	struct plan_port *ports = NULL;
-	struct plan_endpoint *eps = NULL;
-	size_t n = 0, n_ports = 0, n_eps = 0;
-	int r;
-
-	r = store_network_list(e->store, &nets, &n, err);
-	if (r < 0)
-		return r;
-	r = containers_plan(e, &ports, &n_ports, &eps, &n_eps, err);
-	if (r < 0) {
-		free(nets);
-		return r;
-	}
-	r = plan_build(&(struct plan_input){
-			       .iptables = e->config.iptables,
-			       .userland_proxy = e->config.userland_proxy,
-			       .allow_direct_routing = e->config.allow_direct_routing,
-			       .accept_mark = e->config.accept_mark,
-			       .accept_mask = e->config.accept_mask,
-			       .set_forward_drop = set_forward_drop && e->config.iptables,
-			       .networks = nets,
-			       .n_networks = n,
-			       .ports = ports,
-			       .n_ports = n_ports,
-			       .endpoints = eps,
-			       .n_endpoints = n_eps,
-		       },
-		       ret, err);
-	free(nets);
-	free(ports);
-	free(eps);
-	return r;
+	return containers_plan(e, set_forward_drop, ret, err);
 }
 
 static int record_owned(struct engine *e, char **old, const struct strv *now, struct berr *err)

@@ -90,11 +90,11 @@ static void render_filter(struct render *r, const struct fw_plan *p, struct ipt_
 	rule(r, &iso1->head, "-j RETURN");
 	rule(r, &iso2->head, "-j RETURN");
 
-	/* Published ports: appended in publish order. */
+	/* Published ports: appended in publish order; a repeat's ACCEPT is the first port's. */
 	for (size_t i = 0; i < p->n_ports; i++) {
 		const struct plan_port *pp = &p->ports[i];
 
-		if (pp->internal)
+		if (pp->internal || pp->repeat)
 			continue;
 		ip4_format(pp->container_ip, ip, sizeof(ip));
 		rule(r, &docker->head, "-d %s/32 ! -i %s -o %s -p %s -m %s --dport %u -j ACCEPT", ip, pp->bridge,
@@ -138,8 +138,9 @@ static void render_nat(struct render *r, const struct fw_plan *p)
 			continue;
 		ip4_format(pp->container_ip, ip, sizeof(ip));
 		/* Hairpin: a container reaching its own published port through the host. */
-		rule(r, &post->tail, "-s %s/32 -d %s/32 -p %s -m %s --dport %u -j MASQUERADE", ip, ip, pp->proto,
-		     pp->proto, pp->container_port);
+		if (!pp->repeat)
+			rule(r, &post->tail, "-s %s/32 -d %s/32 -p %s -m %s --dport %u -j MASQUERADE", ip, ip,
+			     pp->proto, pp->proto, pp->container_port);
 		hip[0] = '\0';
 		if (pp->host_ip.s_addr != INADDR_ANY) {
 			char a[INET_ADDRSTRLEN];

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "plan/plan.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,52 @@ static int network_newest_first(const void *a, const void *b)
 	const struct network *x = *(const struct network *const *)a, *y = *(const struct network *const *)b;
 
 	return x->created < y->created ? 1 : x->created > y->created ? -1 : strcmp(x->id, y->id);
+}
+
+/* By what a port's ACCEPT and hairpin rules say: (bridge, container address, container port,
+ * protocol); then by publish order, so that the first of equals is the one that writes them. */
+static int port_target_cmp(const void *a, const void *b)
+{
+	const struct plan_port *x = *(const struct plan_port *const *)a, *y = *(const struct plan_port *const *)b;
+	int c;
+
+	if ((c = strcmp(x->bridge, y->bridge)) != 0)
+		return c;
+	if (x->container_ip.s_addr != y->container_ip.s_addr)
+		return ntohl(x->container_ip.s_addr) < ntohl(y->container_ip.s_addr) ? -1 : 1;
+	if (x->container_port != y->container_port)
+		return x->container_port < y->container_port ? -1 : 1;
+	if ((c = strcmp(x->proto, y->proto)) != 0)
+		return c;
+	return x < y ? -1 : x > y;
+}
+
+/* Marks the ports whose container port an earlier port already reaches. Sorted, not pairwise:
+ * one container may publish tens of thousands of ports. */
+static int mark_repeats(struct plan_port *ports, size_t n)
+{
+	struct plan_port **s;
+
+	for (size_t i = 0; i < n; i++)
+		ports[i].repeat = false;
+	if (n < 2)
+		return 0;
+	s = calloc(n, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		s[i] = &ports[i];
+	qsort(s, n, sizeof(*s), port_target_cmp);
+	for (size_t i = 1; i < n; i++) {
+		const struct plan_port *x = s[i - 1];
+		struct plan_port *y = s[i];
+
+		if (strcmp(x->bridge, y->bridge) == 0 && x->container_ip.s_addr == y->container_ip.s_addr &&
+		    x->container_port == y->container_port && strcmp(x->proto, y->proto) == 0)
+			y->repeat = true;
+	}
+	free(s);
+	return 0;
 }
 
 int plan_build(const struct plan_input *in, struct fw_plan **ret, struct berr *err)
@@ -52,6 +99,8 @@ int plan_build(const struct plan_input *in, struct fw_plan **ret, struct berr *e
 			goto oom;
 		memcpy(p->ports, in->ports, in->n_ports * sizeof(*p->ports));
 		p->n_ports = in->n_ports;
+		if (mark_repeats(p->ports, p->n_ports) < 0)
+			goto oom;
 	}
 	if (in->n_endpoints) {
 		p->endpoints = calloc(in->n_endpoints, sizeof(*p->endpoints));

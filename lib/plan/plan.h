@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "model/cidr.h"
+#include "model/container.h"
 #include "model/network.h"
 #include "util/err.h"
 
@@ -24,7 +25,7 @@ struct plan_network {
 	bool masquerade;
 };
 
-/* One published port (issue 3 fills these). */
+/* One published port: one host port to one container port. */
 struct plan_port {
 	char bridge[IFNAMSIZ];
 	struct in_addr container_ip;
@@ -32,6 +33,12 @@ struct plan_port {
 	uint16_t host_port, container_port;
 	const char *proto;        /* "tcp", "udp", "sctp" (static strings) */
 	bool internal;            /* on an internal network: published, but no rule (Docker) */
+	/* Set by plan_build (any value given is ignored): an earlier port of the plan reaches the same
+	 * (bridge, container address, container port, protocol), as -p 8080:6379 -p
+	 * 127.0.0.1:8081:6379 do. Its DNAT is its own, but the filter ACCEPT and the hairpin
+	 * MASQUERADE would be the earlier port's rules again: Docker 20.10 checks (-C) before it
+	 * appends, so each is written once, where the first port put it. */
+	bool repeat;
 };
 
 /* A running container's address on a network: what the raw-table guard protects. */
@@ -71,6 +78,30 @@ struct plan_input {
 };
 
 int plan_build(const struct plan_input *in, struct fw_plan **ret, struct berr *err);
+
+/* The daemon's configuration and what its store holds: the input of plan_from_state. */
+struct plan_state {
+	bool iptables;
+	bool userland_proxy;
+	bool allow_direct_routing;
+	uint32_t accept_mark, accept_mask;
+	bool set_forward_drop;
+	const struct network *networks;     /* any order */
+	size_t n_networks;
+	const struct container *containers; /* any order; only running ones count */
+	size_t n_containers;
+};
+
+/*
+ * The plan of a stored state. The decisions Docker makes when containers start are made here:
+ * running containers in start order (start_seq: Docker appends a container's rules when it
+ * starts); each one's published ports on its first endpoint (the one that provides the gateway);
+ * the raw-table guard for each endpoint on a network berth NATs (masquerade) or isolates
+ * (internal), none where the container's address is meant to be routed to; a filter ACCEPT and
+ * hairpin MASQUERADE once per container port (plan_port.repeat). -ENOENT when a running
+ * container's endpoint names a network that is not among the networks.
+ */
+int plan_from_state(const struct plan_state *in, struct fw_plan **ret, struct berr *err);
 void fw_plan_free(struct fw_plan *p);
 /* A deep copy (the nftables backend keeps the plan it applied, to send only element changes). */
 struct fw_plan *fw_plan_dup(const struct fw_plan *p);
