@@ -90,22 +90,53 @@ int engine_bridge_up(struct engine *e, const struct network *n, struct berr *err
 	return 0;
 }
 
+#define FORWARD_RECORD "forward-policy"
+
+/* Whether an earlier start of berthd switched forwarding on and so owns the drop policy. */
+static int forward_drop_recorded(struct engine *e, bool *ret, struct berr *err)
+{
+	char **lines = NULL;
+	int r = store_owned_get(e->store, FORWARD_RECORD, &lines, err);
+
+	*ret = r >= 0 && lines[0] && strcmp(lines[0], "DROP") == 0;
+	store_lines_free(lines);
+	return r;
+}
+
 /* dockerd switches forwarding on when asked to, and only then hardens FORWARD to DROP: a host
- * that already forwarded did so on purpose and keeps its policy. */
+ * that already forwarded did so on purpose and keeps its policy. berth records that it set the
+ * drop before it switches (a crash in between must not leave a router without the drop), and
+ * from then on the policy is berth's: asserted by every plan, repaired as drift, kept across
+ * restarts. Started without --ip-forward or --iptables, berthd manages neither forwarding nor
+ * its policy: the record goes and the policy stays as the kernel has it. */
 static int enable_ip_forward(struct engine *e, struct berr *err)
 {
+	static char *const drop[] = { "DROP" };
+	bool recorded = false;
 	char v[16];
 	int r;
 
-	if (!e->config.ip_forward)
-		return 0;
-	r = sysctl_read("net/ipv4/ip_forward", v, sizeof(v), err);
-	if (r < 0 || strcmp(v, "1") == 0)
+	r = forward_drop_recorded(e, &recorded, err);
+	if (r >= 0 && recorded && !(e->config.ip_forward && e->config.iptables)) {
+		r = store_owned_set(e->store, FORWARD_RECORD, NULL, 0, err);
+		recorded = false;
+	}
+	if (r < 0 || !e->config.ip_forward)
 		return r;
-	r = sysctl_write("net/ipv4/ip_forward", "1", err);
+	r = sysctl_read("net/ipv4/ip_forward", v, sizeof(v), err);
+	if (r < 0)
+		return r;
+	e->forward_drop = recorded;
+	if (strcmp(v, "1") == 0)
+		return 0;
+	if (e->config.iptables && !recorded)
+		r = store_owned_set(e->store, FORWARD_RECORD, drop, 1, err);
+	if (r >= 0)
+		r = sysctl_write("net/ipv4/ip_forward", "1", err);
 	if (r < 0)
 		return r;
 	e->switched_ip_forward = true;
+	e->forward_drop = e->config.iptables;
 	log_info("switched net.ipv4.ip_forward on");
 	return 0;
 }
@@ -207,7 +238,7 @@ int engine_reconcile_firewall(struct engine *e, struct berr *err)
 	struct fw_plan *p = NULL;
 	int r, changed = 0;
 
-	r = engine_plan(e, false, &p, err);
+	r = engine_plan(e, e->forward_drop, &p, err);
 	if (r >= 0)
 		r = changed = engine_apply_firewall(e, p, err);
 	if (r >= 0)
@@ -294,7 +325,7 @@ int engine_rules(struct engine *e, enum fw_view view, char **ret, bool *ret_diff
 	char **history = NULL;
 	int r;
 
-	r = engine_plan(e, false, &p, err);
+	r = engine_plan(e, e->forward_drop, &p, err);
 	if (r >= 0)
 		r = store_owned_get(e->store, FW_RECORD, &history, err);
 	if (r >= 0)
@@ -351,7 +382,7 @@ int engine_start(struct engine *e, const struct berth_config *c, int epfd, struc
 	if (r >= 0)
 		r = containers_adopt(e, err);
 	if (r >= 0)
-		r = engine_plan(e, e->switched_ip_forward, &plan, err);
+		r = engine_plan(e, e->forward_drop, &plan, err);
 	if (r >= 0)
 		r = engine_apply_firewall(e, plan, err);
 	if (r >= 0 && *fw_notice(e->fw))

@@ -29,6 +29,10 @@ struct engine {
 	struct fw *fw;
 	struct nl_sock *nl;
 	bool switched_ip_forward;   /* berthd itself turned net.ipv4.ip_forward on at this start */
+	/* berth owns the forward policy drop (FORWARD's with iptables, its forward chain's with
+	 * nftables): berthd switched forwarding on, at this start or an earlier one (the store's
+	 * record), so every plan asserts the drop and a changed policy is drift. */
+	bool forward_drop;
 	int epfd;                   /* the daemon's event loop, where pidfds and inotify are watched */
 	struct proxy *proxy;        /* --userland-proxy: published ports served in-process */
 	struct fw_watch *watch;     /* nf_tables change notifications (NULL: legacy, checked on a timer) */

@@ -161,10 +161,12 @@ static int commit(struct fw *fw, const char *script, bool shape_changed, const s
 }
 
 /*
- * The policy of berth's forward chain in a replace. Drop is set once, in the start in which berthd
- * switched forwarding on (the iptables backend's FORWARD DROP), and then stays as an iptables
- * policy does: read back from the live forward chain, or remembered when the chain is gone (a
- * deleted table must not turn the host into a router). An admin who set it to accept keeps accept.
+ * The policy of berth's forward chain in a replace: drop when the plan says berth owns the drop
+ * (berthd switched forwarding on, now or at an earlier start: the iptables backend's FORWARD
+ * DROP). The first replace of this process also carries over a drop the live chain has (left by
+ * a berthd that kept no record of it; a deleted table must not turn the host into a router);
+ * from then on the policy is what berth decided, never read back, so that someone's
+ * `nft chain inet berth forward { policy accept; }` is drift, repaired like any other.
  */
 static bool forward_policy_drop(const struct fw_nft *s, const struct fw_plan *p, const char *live)
 {
@@ -172,7 +174,7 @@ static bool forward_policy_drop(const struct fw_nft *s, const struct fw_plan *p,
 
 	if (p->set_forward_drop)
 		return true;
-	if (!chain)
+	if (s->applied || !chain)
 		return s->forward_drop;
 	type = chain + strlen("\n\tchain forward {\n");
 	end = strchr(type, '\n');

@@ -102,6 +102,14 @@ int nft_listing_split(const char *listing, char **ret_shape, struct strv *ret_po
 		} else if (inet && user) {
 			if (starts(t, end, "}")) {
 				user = false;
+				strbuf_add(&shape, "\t\t# (the admin's rules: not berth's, not compared)\n");
+			} else if (starts(t, end, "type ")) {
+				/* "type filter hook ...; policy ...;": the chain is berth's, and a regular
+				 * chain; a header here makes it a base chain of its own. No rule starts
+				 * with "type". */
+				strbuf_addn(&shape, s, (size_t)(next - s));
+				s = next;
+				continue;
 			} else {
 				s = next;   /* the admin's rule */
 				continue;
@@ -109,7 +117,6 @@ int nft_listing_split(const char *listing, char **ret_shape, struct strv *ret_po
 		} else if (inet && starts(t, end, "chain user-forward {")) {
 			user = true;
 			strbuf_addn(&shape, s, (size_t)(next - s));
-			strbuf_add(&shape, "\t\t# (the admin's rules: not berth's, not compared)\n");
 			s = next;
 			continue;
 		} else if (inet && (starts(t, end, "map ") || starts(t, end, "set "))) {

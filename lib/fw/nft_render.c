@@ -411,7 +411,7 @@ static void put_start(struct strbuf *b, const struct fw_plan *p, const struct nf
 		      "\tchain forward {\n");
 	/* policy drop: the iptables backend's FORWARD DROP (rules.md 2), set when berthd itself
 	 * switched forwarding on, so that the host does not become a router between its other
-	 * links; fw_nftables.c keeps it across restarts as iptables keeps a policy. */
+	 * links; the store's record of that keeps it across restarts, and a changed policy is drift. */
 	strbuf_addf(b, "\t\ttype filter hook forward priority filter; policy %s;\n"
 		       "\t\tjump user-forward\n",
 		    p->firewall && p->set_forward_drop ? "drop" : "accept");

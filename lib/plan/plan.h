@@ -52,8 +52,9 @@ struct fw_plan {
 	bool userland_proxy;
 	bool direct_routing_guard;     /* !--allow-direct-routing */
 	uint32_t accept_mark, accept_mask;   /* nftables: --bridge-accept-fwmark; mask 0: none */
-	/* Set the FORWARD policy to DROP in this change: only in the start-up change in which berthd
-	 * itself switched net.ipv4.ip_forward on (dockerd's behaviour); never re-asserted later. */
+	/* The FORWARD policy is DROP, and berth's: berthd itself switched net.ipv4.ip_forward on
+	 * (dockerd's behaviour), at this start or an earlier one (the store's record), so every plan
+	 * asserts it and a changed policy is drift. */
 	bool set_forward_drop;
 	struct plan_network *networks; /* newest first: Docker inserts a new network's rules at the head */
 	size_t n_networks;

@@ -4,6 +4,7 @@
  * the elements a plan derives (they must be the lines a listing of the applied plan gives), and
  * the plan copy and shape comparison that decide between an element change and a replace.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -116,6 +117,90 @@ static bool admin_line(const char *line)
 	return nft_admin_block_line(line, strlen(line));
 }
 
+/*
+ * Chain headers are berth's too: a listing with base chains, and the same listing with one
+ * header line replaced. The shape must differ for every change of berth's chains (the drift a
+ * replace repairs), and must not for a change of the admin's own base chain.
+ */
+static const char headers[] =
+	"table inet berth {\n"
+	"\tchain user-forward {\n"
+	"\t\tip saddr 192.0.2.1 drop\n"
+	"\t}\n"
+	"\n"
+	"\tchain admin-base {\n"
+	"\t\ttype filter hook input priority filter; policy accept;\n"
+	"\t\ttcp dport 22 accept\n"
+	"\t}\n"
+	"\n"
+	"\tchain forward {\n"
+	"\t\ttype filter hook forward priority filter; policy drop;\n"
+	"\t\tjump user-forward\n"
+	"\t}\n"
+	"\n"
+	"\tchain raw-prerouting {\n"
+	"\t\ttype filter hook prerouting priority raw; policy accept;\n"
+	"\t\tip daddr vmap @raw_guard4\n"
+	"\t}\n"
+	"}\n"
+	"table bridge berth {\n"
+	"\tchain forward {\n"
+	"\t\ttype filter hook forward priority filter; policy accept;\n"
+	"\t\tip saddr @icc_off4 counter drop comment \"ICC OFF\"\n"
+	"\t}\n"
+	"}\n";
+
+/* The shape of headers with its first FROM replaced by TO ("" when FROM is not there). */
+static char *shape_with(const char *from, const char *to)
+{
+	const char *at = strstr(headers, from);
+	size_t n = strlen(headers) - strlen(from) + strlen(to) + 1;
+	char *text = malloc(n), *shape = NULL;
+	struct strv ports = { 0 };
+
+	if (!at || !text) {
+		free(text);
+		return strdup("");
+	}
+	snprintf(text, n, "%.*s%s%s", (int)(at - headers), headers, to, at + strlen(from));
+	if (nft_listing_split(text, &shape, &ports) < 0)
+		shape = NULL;
+	free(text);
+	strv_release(&ports);
+	return shape ? shape : strdup("");
+}
+
+static void check_headers(void)
+{
+	static const struct {
+		const char *name, *from, *to;
+		bool differs;
+	} cases[] = {
+		{ "forward policy accept", "forward priority filter; policy drop;", "forward priority filter; policy accept;", true },
+		{ "forward priority", "forward priority filter; policy drop;", "forward priority filter + 5; policy drop;", true },
+		{ "raw-prerouting hook", "hook prerouting priority raw", "hook input priority raw", true },
+		{ "raw-prerouting type", "type filter hook prerouting priority raw", "type nat hook prerouting priority raw", true },
+		{ "forward made a regular chain", "\t\ttype filter hook forward priority filter; policy drop;\n\t\tjump", "\t\tjump", true },
+		{ "bridge forward policy drop", "policy accept;\n\t\tip saddr @icc", "policy drop;\n\t\tip saddr @icc", true },
+		{ "user-forward made a base chain", "\tchain user-forward {\n",
+		  "\tchain user-forward {\n\t\ttype filter hook forward priority 10; policy drop;\n", true },
+		{ "the admin's base chain: its policy", "input priority filter; policy accept;", "input priority filter; policy drop;", false },
+		{ "the admin's rule in user-forward", "ip saddr 192.0.2.1 drop", "ip saddr 192.0.2.9 drop", false },
+	};
+	char *base = shape_with("", "");
+
+	CHECK("chain headers: the base listing splits", base && *base);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *changed = shape_with(cases[i].from, cases[i].to), name[160];
+
+		snprintf(name, sizeof(name), "chain headers: %s %s the shape", cases[i].name,
+			 cases[i].differs ? "changes" : "does not change");
+		CHECK(name, *changed && base && (strcmp(changed, base) != 0) == cases[i].differs);
+		free(changed);
+	}
+	free(base);
+}
+
 static bool lines_are(const struct strv *got, const char *const *want)
 {
 	size_t n = 0;
@@ -206,6 +291,8 @@ int main(void)
 		free(rules);
 		strv_release(&none);
 	}
+
+	check_headers();
 
 	/* The same bindings as a plan: 8080->80, 5353->53/udp, 9000-9009 identity. */
 	ports[0] = port(8080, 80, "tcp");
