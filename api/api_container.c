@@ -197,7 +197,8 @@ static int add_port_binding(const char *key, json_t *binding, struct api_contain
 	hip = json_string_value(json_object_get(binding, "HostIp")) ?: "";
 	hport = json_string_value(json_object_get(binding, "HostPort")) ?: "";
 	if (strchr(hip, ':'))
-		return berr_set(err, -EINVAL, "PortBindings \"%.32s\": host address \"%.64s\": only IPv4 addresses can publish ports", key, hip);
+		return berr_set(err, -EINVAL, "PortBindings \"%.32s\": host address \"%.64s\": only IPv4 addresses can publish ports",
+				key, hip);
 	if (strchr(hport, ':') || strchr(key, ':'))
 		return berr_set(err, -EINVAL, "PortBindings \"%.32s\": invalid host port \"%.64s\"", key, hport);
 	if (*hip)
@@ -264,7 +265,8 @@ static int endpoints_config(json_t *map, struct api_container_create *c, struct 
 	if (json_object_size(map) == 0)
 		return 0;
 	if (json_object_size(map) > 1)
-		return berr_set(err, -EINVAL, "NetworkingConfig: a container is created on one network (connect it to others with network connect)");
+		return berr_set(err, -EINVAL,
+				"NetworkingConfig: a container is created on one network (connect it to others with network connect)");
 	json_object_foreach(map, net, ep) {
 		r = api_endpoint_settings_decode(ep, "the request.NetworkingConfig.EndpointsConfig[]", &ip, err);
 		if (r < 0)
