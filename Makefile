@@ -85,7 +85,7 @@ FUZZ_TARGETS ?= $(sort $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fu
 FUZZ_FLAGS   ?=
 FUZZ_CFLAGS  := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
                 -fno-omit-frame-pointer -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral \
-                -D_GNU_SOURCE -DBERTH_VERSION='"$(VERSION)"' -Ilib -MMD -MP \
+                -D_GNU_SOURCE -DBERTH_VERSION='"$(VERSION)"' -Ilib -Iapi -MMD -MP \
                 $(shell pkg-config --cflags $(PKGS))
 FUZZ_BIN     := $(patsubst %,$(FUZZ_O)/fuzz_%,$(FUZZ_TARGETS))
 
@@ -97,7 +97,7 @@ $(FUZZ_O)/obj/%.o: %.c
 $(FUZZ_O)/obj/tests/fuzz/%.o: FUZZ_CFLAGS += -Itests/fuzz
 
 # An archive, so each target links only the library objects it uses.
-$(FUZZ_O)/libberth.a: $(patsubst %.c,$(FUZZ_O)/obj/%.o,$(LIB_SRC))
+$(FUZZ_O)/libberth.a: $(patsubst %.c,$(FUZZ_O)/obj/%.o,$(LIB_SRC) $(API_SRC))
 	@rm -f $@
 	@ar rcs $@ $^
 

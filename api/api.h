@@ -10,11 +10,27 @@
 #define API_BODY_MAX (1u << 20)      /* request bodies above 1 MiB are refused (413) */
 #define API_GROUP "berth"            /* besides root, its members may use the socket */
 
-/* GET /_ping               -> "OK" (text/plain)
+/*
+ * Every request body, and the error reply, has one struct in api/, encoded by the sender and
+ * decoded by the receiver with the same code (api_X_encode / api_X_decode / api_X_free), so
+ * the two sides cannot drift apart and the decoders do all checking of a body's shape:
+ *   api_container.h    POST /containers/create?name=NAME   (the body and its wire format)
+ *   api_network.h      POST /networks/create, /networks/{id}/connect, /networks/{id}/disconnect
+ *   api_error.h        every error reply: {"message", "Reason"} (Reason: a machine-readable why)
+ * The other routes take no body; their replies are still written by the daemon's routes:
+ *
+ * GET /_ping               -> "OK" (text/plain)
  * GET /version             -> {"Version","ApiVersion","Os","Arch","KernelVersion","FirewallBackend"}
  * GET /info                -> {"ServerVersion","DataRoot","ExecRoot","Socket","DefaultBridge","BridgeIP",
  *                              "FixedCIDR","IPTables","IPForward","IPMasq","ICC","UserlandProxy",
  *                              "AllowDirectRouting","FirewallBackend","Networks","Containers",
  *                              "KernelVersion","LogLevel"}
  * GET /rules?view=desired|live|diff
- *                          -> {"View","Backend","Rules","Differ"} */
+ *                          -> {"View","Backend","Rules","Differ"}
+ * POST /containers/create  -> 201 {"Id","Warnings"}        (body: api_container.h)
+ * GET /containers/json?all=1, GET /containers/{id}/json, GET /containers/{id}/logs
+ * POST /containers/{id}/start|stop?t=|kill?signal=|wait, DELETE /containers/{id}?force=1
+ * GET /networks, GET|DELETE /networks/{id}
+ * POST /networks/create    -> 201 {"Id","Warning"}         (body: api_network.h)
+ * POST /networks/{id}/connect|disconnect -> 200            (body: api_network.h)
+ */

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api_network.h"
 #include "client.h"
 
 static int usage(void)
@@ -21,15 +22,21 @@ static int usage(void)
 	return 0;
 }
 
-static int post(const struct client *c, const char *path, json_t *body, long ok, json_t **ret)
+/* POST an encoded request; 0 (with the reply in *ret if asked) when the status is ok. */
+static int post(const struct client *c, const char *path, int encoded, json_t *body, const struct berr *err, long ok,
+		json_t **ret)
 {
-	char *text = json_dumps(body, JSON_COMPACT);
+	char *text = encoded < 0 ? NULL : json_dumps(body, JSON_COMPACT);
 	json_t *reply = NULL;
 	long status;
 	int r;
 
 	json_decref(body);
-	r = client_request(c, "POST", path, text ? text : "{}", &status, &reply);
+	if (!text) {
+		fprintf(stderr, "berth network: %s\n", encoded < 0 ? err->msg : "out of memory");
+		return EXIT_REFUSED;
+	}
+	r = client_request(c, "POST", path, text, &status, &reply);
 	free(text);
 	if (r < 0)
 		return EXIT_REFUSED;
@@ -45,21 +52,38 @@ static int post(const struct client *c, const char *path, json_t *body, long ok,
 	return 0;
 }
 
+/* --subnet, --gateway, --ip-range: parsed here, so a typo is a usage error before anything is
+ * sent; whether the network can exist is the daemon's to say. */
+static int parse_address_flag(const char *flag, const char *v, struct api_network_create *n)
+{
+	struct berr err = { 0 };
+	int r;
+
+	if (strcmp(flag, "--subnet") == 0)
+		r = cidr4_parse(v, &n->subnet, &err), n->has_subnet = r >= 0;
+	else if (strcmp(flag, "--gateway") == 0)
+		r = ip4_parse(v, &n->gateway, &err), n->has_gateway = r >= 0;
+	else
+		r = cidr4_parse(v, &n->ip_range, &err), n->has_ip_range = r >= 0;
+	if (r < 0)
+		fprintf(stderr, "berth network create: %s: %s\n", flag, err.msg);
+	return r;
+}
+
 static int create(const struct client *c, int argc, char **argv)
 {
-	const char *subnet = "", *gateway = "", *range = "", *driver = "bridge", *name = NULL;
-	json_t *opts = json_object(), *reply = NULL;
-	bool internal = false;
+	struct api_network_create req = { .driver = "bridge" };
+	struct berr err = { 0 };
+	json_t *reply = NULL, *body = NULL;
 	int r;
 
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v;
 
 		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-			json_decref(opts);
 			return usage();
 		} else if (strcmp(a, "--internal") == 0) {
-			internal = true;
+			req.internal = true;
 		} else if (client_is_flag(a, "--subnet", NULL) || client_is_flag(a, "--gateway", NULL) || client_is_flag(a, "--ip-range", NULL) ||
 			   client_is_flag(a, "--driver", "-d") || client_is_flag(a, "--opt", "-o")) {
 			const char *f = client_is_flag(a, "--subnet", NULL) ? "--subnet" : client_is_flag(a, "--gateway", NULL) ? "--gateway" :
@@ -70,46 +94,41 @@ static int create(const struct client *c, int argc, char **argv)
 			v = client_flag_value(argc, argv, &i, f, shrt);
 			if (!v) {
 				fprintf(stderr, "berth network create: flag needs an argument: %s\n", f);
-				json_decref(opts);
 				return EXIT_USAGE;
 			}
-			if (strcmp(f, "--subnet") == 0)
-				subnet = v;
-			else if (strcmp(f, "--gateway") == 0)
-				gateway = v;
-			else if (strcmp(f, "--ip-range") == 0)
-				range = v;
-			else if (strcmp(f, "--driver") == 0)
-				driver = v;
-			else {
+			if (strcmp(f, "--driver") == 0) {
+				req.driver = v;
+			} else if (strcmp(f, "--opt") == 0) {
 				const char *eq = strchr(v, '=');
-				char key[256];
 
-				if (!eq || eq == v || (size_t)(eq - v) >= sizeof(key)) {
+				if (!eq || eq == v) {
 					fprintf(stderr, "berth network create: invalid option \"%s\": expected KEY=VALUE\n", v);
-					json_decref(opts);
 					return EXIT_USAGE;
 				}
-				snprintf(key, sizeof(key), "%.*s", (int)(eq - v), v);
-				json_object_set_new(opts, key, json_string(eq + 1));
+				if (req.n_options == API_NETWORK_OPTIONS_MAX) {
+					fprintf(stderr, "berth network create: too many options (at most %d)\n", API_NETWORK_OPTIONS_MAX);
+					return EXIT_USAGE;
+				}
+				/* KEY=VALUE is cut in place: argv is ours to change */
+				argv[i][eq - argv[i]] = '\0';
+				req.options[req.n_options][0] = argv[i];
+				req.options[req.n_options++][1] = eq + 1;
+			} else if (*v && parse_address_flag(f, v, &req) < 0) {
+				return EXIT_USAGE;
 			}
-		} else if (a[0] == '-' || name) {
+		} else if (a[0] == '-' || req.name) {
 			fprintf(stderr, "berth network create: unexpected argument \"%s\" (see berth network --help)\n", a);
-			json_decref(opts);
 			return EXIT_USAGE;
 		} else {
-			name = a;
+			req.name = a;
 		}
 	}
-	if (!name) {
+	if (!req.name) {
 		fprintf(stderr, "berth network create: needs a NAME (see berth network --help)\n");
-		json_decref(opts);
 		return EXIT_USAGE;
 	}
-	r = post(c, "/networks/create",
-		 json_pack("{s:s, s:s, s:b, s:{s:[{s:s, s:s, s:s}]}, s:o}", "Name", name, "Driver", driver, "Internal",
-			   internal, "IPAM", "Config", "Subnet", subnet, "Gateway", gateway, "IPRange", range, "Options", opts),
-		 201, &reply);
+	r = api_network_create_encode(&req, &body, &err);
+	r = post(c, "/networks/create", r, body, &err, 201, &reply);
 	if (!r)
 		printf("%s\n", json_string_value(json_object_get(reply, "Id")));
 	json_decref(reply);
@@ -196,9 +215,13 @@ static int rm(const struct client *c, int argc, char **argv)
 
 static int connect_cmd(const struct client *c, int argc, char **argv, bool connect)
 {
-	const char *ip = "", *args[2] = { NULL, NULL };
+	struct api_network_connect conn = { 0 };
+	struct api_network_disconnect disc = { 0 };
+	const char *ip, *args[2] = { NULL, NULL };
 	char path[512], esc[400];
-	int n = 0;
+	struct berr err = { 0 };
+	json_t *body = NULL;
+	int n = 0, r;
 
 	for (int i = 1; i < argc; i++) {
 		if (connect && client_is_flag(argv[i], "--ip", NULL)) {
@@ -206,8 +229,12 @@ static int connect_cmd(const struct client *c, int argc, char **argv, bool conne
 				fprintf(stderr, "berth network connect: flag needs an argument: --ip\n");
 				return EXIT_USAGE;
 			}
+			if (*ip && ip4_parse(ip, &conn.ipv4_address, &err) < 0) {
+				fprintf(stderr, "berth network connect: --ip: %s\n", err.msg);
+				return EXIT_USAGE;
+			}
 		} else if (!connect && (strcmp(argv[i], "-f") == 0 || strcmp(argv[i], "--force") == 0)) {
-			continue;
+			disc.force = true;
 		} else if (argv[i][0] == '-' || n == 2) {
 			fprintf(stderr, "berth network %s: unexpected argument \"%s\"\n", argv[0], argv[i]);
 			return EXIT_USAGE;
@@ -221,9 +248,9 @@ static int connect_cmd(const struct client *c, int argc, char **argv, bool conne
 	}
 	snprintf(path, sizeof(path), "/networks/%s/%s", client_escape(args[0], esc, sizeof(esc)),
 		 connect ? "connect" : "disconnect");
-	return post(c, path,
-		    json_pack("{s:s, s:{s:{s:s}}}", "Container", args[1], "EndpointConfig", "IPAMConfig", "IPv4Address", ip),
-		    200, NULL);
+	conn.container = disc.container = args[1];
+	r = connect ? api_network_connect_encode(&conn, &body, &err) : api_network_disconnect_encode(&disc, &body, &err);
+	return post(c, path, r, body, &err, 200, NULL);
 }
 
 int cmd_network(const struct client *c, int argc, char **argv)

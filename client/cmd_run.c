@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * berth run: create, start, and (unless -d) follow the output and return the command's exit
- * status. Port specs are parsed here with the daemon's parser, so a typo is a usage error (125)
- * before anything is sent.
+ * status. The options fill the create request's shape (api/api_container.h) with port specs
+ * parsed here by the daemon's parser, so a typo is a usage error (125) before anything is sent.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "api_container.h"
+#include "api_error.h"
 #include "client.h"
 #include "model/cidr.h"
 #include "model/portspec.h"
@@ -29,16 +31,107 @@ static void usage(void)
 	       "      --rm                     Remove the container when it exits\n");
 }
 
+/* The exit status of a start the daemon refused: docker's 127/126 when the command could not
+ * be run (the reply's Reason says so), else that of any refused request. */
+static int start_refused_status(json_t *reply)
+{
+	struct api_error e;
+
+	if (api_error_decode(reply, &e, NULL) < 0)
+		return EXIT_REFUSED;
+	return api_reason_exit_status(e.reason, EXIT_REFUSED);
+}
+
+/* POST /containers/create: 0 with the new container's id, or the exit status. */
+static int create(const struct client *c, const struct api_container_create *req, const char *name, char *id,
+		  size_t id_len)
+{
+	char path[512], esc[400], *text = NULL;
+	json_t *body = NULL, *reply = NULL;
+	struct berr err = { 0 };
+	long status;
+	int r;
+
+	if (api_container_create_encode(req, &body, &err) < 0 || !(text = json_dumps(body, JSON_COMPACT))) {
+		fprintf(stderr, "berth run: %s\n", err.code ? err.msg : "out of memory");
+		json_decref(body);
+		return EXIT_REFUSED;
+	}
+	json_decref(body);
+	if (name)
+		snprintf(path, sizeof(path), "/containers/create?name=%s", client_escape(name, esc, sizeof(esc)));
+	else
+		snprintf(path, sizeof(path), "/containers/create");
+	r = client_request(c, "POST", path, text, &status, &reply);
+	free(text);
+	if (r < 0)
+		return EXIT_REFUSED;
+	if (status != 201)
+		r = client_print_error(status, reply);
+	else
+		snprintf(id, id_len, "%s", json_string_value(json_object_get(reply, "Id")) ?: "");
+	json_decref(reply);
+	return r;
+}
+
+static void remove_forced(const struct client *c, const char *id)
+{
+	json_t *ignored = NULL;
+	char path[512];
+	long status;
+
+	snprintf(path, sizeof(path), "/containers/%s?force=1", id);
+	client_request(c, "DELETE", path, NULL, &status, &ignored);
+	json_decref(ignored);
+}
+
+/* Starts the container and, unless detached, follows its output: the exit status of berth run. */
+static int start_and_wait(const struct client *c, const char *id, bool detach, bool rm)
+{
+	json_t *reply = NULL;
+	char path[512];
+	long status;
+	int r;
+
+	snprintf(path, sizeof(path), "/containers/%s/start", id);
+	if (client_request(c, "POST", path, NULL, &status, &reply) < 0)
+		return EXIT_REFUSED;
+	if (status != 204) {
+		r = start_refused_status(reply);
+		client_print_error(status, reply);
+		json_decref(reply);
+		remove_forced(c, id);     /* a container that never ran leaves nothing behind */
+		return r;
+	}
+	json_decref(reply);
+	reply = NULL;
+	if (detach) {
+		printf("%s\n", id);
+		return 0;
+	}
+	if (client_stream_logs(c, id, true) < 0)
+		return EXIT_REFUSED;
+	snprintf(path, sizeof(path), "/containers/%s/wait", id);
+	status = 0;
+	if (client_request(c, "POST", path, NULL, &status, &reply) < 0 || status != 200) {
+		r = status ? client_print_error(status, reply) : EXIT_REFUSED;
+		json_decref(reply);
+		return r;
+	}
+	r = (int)json_integer_value(json_object_get(reply, "StatusCode"));
+	json_decref(reply);
+	if (rm)
+		remove_forced(c, id);
+	return r;
+}
+
 int cmd_run(const struct client *c, int argc, char **argv)
 {
-	const char *name = NULL, *hostname = NULL, *network = NULL, *ip = NULL;
-	bool detach = false, rm = false, publish_all = false;
-	json_t *specs = json_array(), *exposed = json_object(), *cmd = json_array(), *body, *reply = NULL;
-	struct port_binding *scratch = NULL;
-	size_t n_scratch = 0;
+	struct api_container_create req = { 0 };
+	const char *name = NULL, *ip = NULL;
+	bool rm = false;
 	struct berr err = { 0 };
-	char path[512], esc[400], id[80];
-	long status;
+	char id[80];
 	int i, r = EXIT_USAGE;
 
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
@@ -52,37 +145,35 @@ int cmd_run(const struct client *c, int argc, char **argv)
 			r = 0;
 			goto out;
 		} else if (strcmp(a, "-d") == 0 || strcmp(a, "--detach") == 0) {
-			detach = true;
+			req.detach = true;
 		} else if (strcmp(a, "--rm") == 0) {
 			rm = true;
 		} else if (strcmp(a, "-P") == 0 || strcmp(a, "--publish-all") == 0) {
-			publish_all = true;
+			req.publish_all = true;
 		} else if (client_is_flag(a, "--name", NULL)) {
 			if (!(name = client_flag_value(argc, argv, &i, "--name", NULL)))
 				goto missing;
 		} else if (client_is_flag(a, "--ip", NULL)) {
 			if (!(ip = client_flag_value(argc, argv, &i, "--ip", NULL)))
 				goto missing;
-			if (ip4_parse(ip, &(struct in_addr){ 0 }, &err) < 0)
+			if (ip4_parse(ip, &req.ipv4_address, &err) < 0)
 				goto bad;
 		} else if (client_is_flag(a, "--hostname", NULL)) {
-			if (!(hostname = client_flag_value(argc, argv, &i, "--hostname", NULL)))
+			if (!(req.hostname = client_flag_value(argc, argv, &i, "--hostname", NULL)))
 				goto missing;
 		} else if (client_is_flag(a, "--network", NULL) || client_is_flag(a, "--net", NULL)) {
-			if (!(network = client_flag_value(argc, argv, &i, client_is_flag(a, "--net", NULL) ? "--net" : "--network", NULL)))
+			if (!(req.network_mode = client_flag_value(argc, argv, &i, client_is_flag(a, "--net", NULL) ? "--net" : "--network", NULL)))
 				goto missing;
 		} else if (client_is_flag(a, "--publish", "-p")) {
 			if (!(v = client_flag_value(argc, argv, &i, "--publish", "-p")))
 				goto missing;
-			if (portspec_parse(v, &scratch, &n_scratch, &err) < 0)
+			if (portspec_parse(v, &req.ports, &req.n_ports, &err) < 0)
 				goto bad;
-			json_array_append_new(specs, json_string(v));
 		} else if (client_is_flag(a, "--expose", NULL)) {
 			if (!(v = client_flag_value(argc, argv, &i, "--expose", NULL)))
 				goto missing;
-			if (portspec_parse_expose(v, &scratch, &n_scratch, &err) < 0)
+			if (portspec_parse_expose(v, &req.exposed, &req.n_exposed, &err) < 0)
 				goto bad;
-			json_object_set_new(exposed, v, json_object());
 		} else {
 			fprintf(stderr, "berth run: unknown flag: %s\nSee 'berth run --help'.\n", a);
 			goto out;
@@ -92,77 +183,20 @@ int cmd_run(const struct client *c, int argc, char **argv)
 		fprintf(stderr, "berth run: requires a command: berth run [OPTIONS] [--] COMMAND [ARG...]\n");
 		goto out;
 	}
-	for (; i < argc; i++)
-		json_array_append_new(cmd, json_string(argv[i]));
-
+	req.n_cmd = (size_t)(argc - i);
+	req.cmd = calloc(req.n_cmd, sizeof(*req.cmd));
+	if (!req.cmd) {
+		fprintf(stderr, "berth run: out of memory\n");
+		r = EXIT_REFUSED;
+		goto out;
+	}
+	memcpy(req.cmd, argv + i, req.n_cmd * sizeof(*req.cmd));
 	/* Attached with --rm: the client removes the container after reading its exit status,
 	 * so the daemon must not remove it first. */
-	body = json_pack("{s:O, s:s?, s:b, s:O, s:{s:b, s:b, s:s?, s:O}, s:s?}", "Cmd", cmd, "Hostname", hostname,
-			 "Detach", detach, "ExposedPorts", exposed, "HostConfig", "AutoRemove", rm && detach,
-			 "PublishAllPorts", publish_all, "NetworkMode", network, "PortSpecs", specs, "IPv4Address", ip);
-	char *text = json_dumps(body, JSON_COMPACT);
-	json_decref(body);
-	if (name)
-		snprintf(path, sizeof(path), "/containers/create?name=%s", client_escape(name, esc, sizeof(esc)));
-	else
-		snprintf(path, sizeof(path), "/containers/create");
-	r = client_request(c, "POST", path, text ? text : "{}", &status, &reply);
-	free(text);
-	if (r < 0) {
-		r = EXIT_REFUSED;
-		goto out;
-	}
-	if (status != 201) {
-		r = client_print_error(status, reply);
-		goto out;
-	}
-	snprintf(id, sizeof(id), "%s", json_string_value(json_object_get(reply, "Id")) ?: "");
-	json_decref(reply);
-	reply = NULL;
-
-	snprintf(path, sizeof(path), "/containers/%s/start", id);
-	if (client_request(c, "POST", path, NULL, &status, &reply) < 0) {
-		r = EXIT_REFUSED;
-		goto out;
-	}
-	if (status != 204) {
-		const char *msg = json_string_value(json_object_get(reply, "message"));
-		json_t *ignored = NULL;
-
-		/* docker's statuses for a command that cannot run */
-		r = msg && strstr(msg, "executable file not found") ? 127 : msg && strstr(msg, "permission denied") ? 126 :
-										       EXIT_REFUSED;
-		client_print_error(status, reply);
-		/* A container that never ran leaves nothing behind. */
-		snprintf(path, sizeof(path), "/containers/%s?force=1", id);
-		client_request(c, "DELETE", path, NULL, &status, &ignored);
-		json_decref(ignored);
-		goto out;
-	}
-	if (detach) {
-		printf("%s\n", id);
-		r = 0;
-		goto out;
-	}
-	if (client_stream_logs(c, id, true) < 0) {
-		r = EXIT_REFUSED;
-		goto out;
-	}
-	json_decref(reply);
-	reply = NULL;
-	snprintf(path, sizeof(path), "/containers/%s/wait", id);
-	if (client_request(c, "POST", path, NULL, &status, &reply) < 0 || status != 200) {
-		r = status ? client_print_error(status, reply) : EXIT_REFUSED;
-		goto out;
-	}
-	r = (int)json_integer_value(json_object_get(reply, "StatusCode"));
-	if (rm) {
-		json_t *ignored = NULL;
-
-		snprintf(path, sizeof(path), "/containers/%s?force=1", id);
-		client_request(c, "DELETE", path, NULL, &status, &ignored);
-		json_decref(ignored);
-	}
+	req.auto_remove = rm && req.detach;
+	r = create(c, &req, name, id, sizeof(id));
+	if (r == 0)
+		r = start_and_wait(c, id, req.detach, rm);
 	goto out;
 missing:
 	fprintf(stderr, "berth run: flag needs an argument: %s\nSee 'berth run --help'.\n", argv[i]);
@@ -170,10 +204,6 @@ missing:
 bad:
 	fprintf(stderr, "berth run: %s\nSee 'berth run --help'.\n", err.msg);
 out:
-	free(scratch);
-	json_decref(reply);
-	json_decref(specs);
-	json_decref(exposed);
-	json_decref(cmd);
+	api_container_create_free(&req);
 	return r;
 }

@@ -616,7 +616,7 @@ static void settle_exited(struct engine *e, struct container *c, int exit_code)
 	delete_veth(e, c);
 }
 
-int containers_start(struct engine *e, const char *ref, struct berr *err)
+int containers_start(struct engine *e, const char *ref, int *ret_exec_error, struct berr *err)
 {
 	struct container c = { 0 }, *all = NULL;
 	struct port_binding *published = NULL;
@@ -626,6 +626,7 @@ int containers_start(struct engine *e, const char *ref, struct berr *err)
 	uint16_t lo, hi;
 	char ns[PATH_MAX];
 
+	*ret_exec_error = 0;
 	r = containers_get(e, ref, &c, err);
 	if (r < 0)
 		return r;
@@ -729,6 +730,7 @@ int containers_start(struct engine *e, const char *ref, struct berr *err)
 		else if ((r = spawn_release(&h, err)) < 0)
 			c.pid = 0;
 	}
+	*ret_exec_error = h.exec_error;
 	if (r < 0) {
 		settle_exited(e, &c, r == -ENOENT ? 127 : r == -EACCES ? 126 : 125);
 		goto out;

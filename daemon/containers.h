@@ -25,7 +25,9 @@ struct create_request {
 
 int containers_create(struct engine *e, const struct create_request *req, char ret_id[CONTAINER_ID_LEN + 1],
 		      struct berr *err);
-int containers_start(struct engine *e, const char *ref, struct berr *err);
+/* *ret_exec_error: 0, or when the command itself could not be run, exec's -errno (-ENOENT not
+ * found, -EACCES ...), which tells the caller why apart from a missing container. */
+int containers_start(struct engine *e, const char *ref, int *ret_exec_error, struct berr *err);
 /* Signals the container's process group. -EINVAL "container X is not running" when it is not. */
 int containers_signal(struct engine *e, const char *ref, int sig, struct berr *err);
 int containers_remove(struct engine *e, const char *ref, bool force, struct berr *err);

@@ -16,9 +16,9 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "api_error.h"
 #include "log.h"
 #include "util/safefile.h"
-#include "util/utf8.h"
 
 /* One request, from its request line to its reply (*con_cls). */
 struct upload {
@@ -151,17 +151,16 @@ const char *http_query(const struct http_request *req, const char *key)
 	return http_target_param(req->target, key);
 }
 
-/* {"message": msg}; json_pack() would fail (and the reply have no body) on invalid UTF-8. */
-static json_t *message_json(const char *msg)
+/* {"message": msg} (api_error_encode repairs invalid UTF-8, on which json_pack() would fail). */
+static json_t *message_json(const char *msg, enum api_reason reason)
 {
-	char *text = utf8_repair(msg);
-	json_t *j = text ? json_pack("{s:s}", "message", text) : NULL;
+	json_t *j = NULL;
 
-	free(text);
+	api_error_encode(&(struct api_error){ .message = msg, .reason = reason }, &j, NULL);
 	return j;
 }
 
-void http_error(struct http_response *resp, int code, const char *msg)
+void http_error_reason(struct http_response *resp, int code, enum api_reason reason, const char *msg)
 {
 	switch (code) {
 	case -ENOENT: resp->status = 404; break;
@@ -172,7 +171,12 @@ void http_error(struct http_response *resp, int code, const char *msg)
 	default: resp->status = 500; break;
 	}
 	json_decref(resp->json);
-	resp->json = message_json(msg);
+	resp->json = message_json(msg, reason);
+}
+
+void http_error(struct http_response *resp, int code, const char *msg)
+{
+	http_error_reason(resp, code, API_REASON_NONE, msg);
 }
 
 /* The body of a reply whose own could not be encoded (out of memory): still a message. */
@@ -185,7 +189,7 @@ static char *response_body(struct http_response *resp, const char **ret_type)
 
 	/* An error always carries a message, even when a handler failed to build one. */
 	if (resp->status >= 400 && !resp->json && !resp->text && !resp->raw)
-		resp->json = message_json("request failed");
+		resp->json = message_json("request failed", API_REASON_NONE);
 	*ret_type = "application/json";
 	if (resp->json) {
 		body = json_dumps(resp->json, JSON_COMPACT);
@@ -416,7 +420,7 @@ static enum MHD_Result refuse(struct MHD_Connection *conn, unsigned status, cons
 {
 	struct http_response resp = { .status = status, .wait_ms = -1 };
 
-	resp.json = message_json(msg);
+	resp.json = message_json(msg, API_REASON_NONE);
 	resp.headers[0][0] = "Connection";
 	resp.headers[0][1] = "close";
 	log_debug("request refused with %u: %s", status, msg);
@@ -461,7 +465,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	}
 	if (up->too_large) {
 		resp.status = 413;
-		resp.json = message_json("request body too large (at most 1 MiB)");
+		resp.json = message_json("request body too large (at most 1 MiB)", API_REASON_NONE);
 	} else {
 		struct http_request req = { method, up->target->path, up->buf ? up->buf : "", up->len, up->target,
 					    &up->state };

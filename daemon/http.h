@@ -4,6 +4,7 @@
 #include <jansson.h>
 #include <stddef.h>
 
+#include "api_error.h"
 #include "engine.h"
 #include "http/body.h"
 #include "http/request.h"
@@ -41,8 +42,8 @@ struct http_response {
 
 long long http_now_ms(void);
 
-/* The request body as JSON checked against fields (http_body_json); NULL with err set (400)
- * otherwise. */
+/* The request body as JSON checked against fields (http_body_json; NULL: any document, for
+ * api/'s decoders to check); NULL with err set (400) otherwise. */
 json_t *http_json_body(const struct http_request *req, const struct http_field *fields, struct berr *err);
 /* Query parameters: a boolean (absent: false), or an integer in [min, max] (absent: def). */
 int http_query_bool(const struct http_request *req, const char *key, bool *ret, struct berr *err);
@@ -56,6 +57,8 @@ const char *http_query(const struct http_request *req, const char *key);
 /* Fills an error response {"message": msg} with the status for a negative errno. msg may hold
  * a user's bytes: invalid UTF-8 in it is replaced (U+FFFD), so the reply always has a message. */
 void http_error(struct http_response *resp, int code, const char *msg);
+/* The same, with the reply's machine-readable Reason (api/api_error.h). */
+void http_error_reason(struct http_response *resp, int code, enum api_reason reason, const char *msg);
 
 typedef void (*http_handler)(struct engine *e, const struct http_request *req, struct http_response *resp);
 /* path may contain "{}" segments that match one path component: "/containers/{}/start". */

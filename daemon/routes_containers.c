@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * /containers/...: shaped like Docker Engine's API where the concept is the same. Port
- * bindings travel as docker's -p strings (HostConfig.PortSpecs) and are parsed here with the
- * same parser the client uses, so both refuse the same things.
+ * /containers/...: shaped like Docker Engine's API where the concept is the same. The create
+ * body is decoded by api/api_container.h, the shape the client encodes, so both sides parse port
+ * specs with the same parser and refuse the same things.
  */
 #include <errno.h>
 #include <signal.h>
@@ -13,7 +13,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "api_container.h"
 #include "containers.h"
+#include "api_error.h"
 #include "http.h"
 
 #define LOG_CHUNK_MAX (1u << 20)     /* per stream per logs response */
@@ -59,123 +61,63 @@ static bool load(struct engine *e, const struct http_request *req, struct http_r
 	return true;
 }
 
-static int add_specs(json_t *list, bool expose, struct port_binding **v, size_t *n, struct berr *err)
-{
-	size_t i;
-	json_t *s;
-
-	if (list && !json_is_array(list))
-		return berr_set(err, -EINVAL, "port specs must be a list of strings");
-	json_array_foreach(list, i, s) {
-		int r;
-
-		if (!json_is_string(s))
-			return berr_set(err, -EINVAL, "port specs must be a list of strings");
-		r = expose ? portspec_parse_expose(json_string_value(s), v, n, err) :
-			     portspec_parse(json_string_value(s), v, n, err);
-		if (r < 0)
-			return r;
-	}
-	return 0;
-}
-
-static const struct http_field host_config_fields[] = {
-	{ "AutoRemove", JSON_TRUE, NULL },
-	{ "PublishAllPorts", JSON_TRUE, NULL },
-	{ "NetworkMode", JSON_STRING, NULL },
-	{ "PortSpecs", JSON_ARRAY, NULL },
-	{ NULL, 0, NULL },
-};
-static const struct http_field create_fields[] = {
-	{ "Cmd", JSON_ARRAY, NULL },
-	{ "Hostname", JSON_STRING, NULL },
-	{ "Detach", JSON_TRUE, NULL },
-	{ "ExposedPorts", JSON_OBJECT, NULL },
-	{ "HostConfig", JSON_OBJECT, host_config_fields },
-	{ "IPv4Address", JSON_STRING, NULL },
-	{ NULL, 0, NULL },
-};
-
+/* The body's shape is api/api_container.h's; what it asks for is containers_create's to judge. */
 static void create(struct engine *e, const struct http_request *req, struct http_response *resp)
 {
-	struct create_request cr = { 0 };
+	struct api_container_create body = { 0 };
 	char id[CONTAINER_ID_LEN + 1];
 	struct berr err = { 0 };
-	json_t *body, *cmd, *hc, *a, *exposed;
-	const char *key;
-	size_t i;
-	int r = 0;
+	const char *name = http_query(req, "name");
+	json_t *doc;
+	int r;
 
-	body = http_json_body(req, create_fields, &err);
-	if (!body) {
-		http_error(resp, err.code, err.msg);
-		return;
-	}
-	cmd = json_object_get(body, "Cmd");
-	hc = json_object_get(body, "HostConfig");
-	cr.name = http_query(req, "name");
-	if (cr.name && !*cr.name)
-		cr.name = NULL;
-	cr.hostname = json_string_value(json_object_get(body, "Hostname"));
-	if (cr.hostname && !*cr.hostname)
-		cr.hostname = NULL;
-	cr.detached = json_is_true(json_object_get(body, "Detach"));
-	cr.auto_remove = json_is_true(json_object_get(hc, "AutoRemove"));
-	cr.publish_all = json_is_true(json_object_get(hc, "PublishAllPorts"));
-	cr.network = json_string_value(json_object_get(hc, "NetworkMode"));
-	if (cr.network && (!*cr.network || strcmp(cr.network, "default") == 0))
-		cr.network = NULL;
-	{
-		const char *ip = json_string_value(json_object_get(body, "IPv4Address"));
+	doc = http_json_body(req, NULL, &err);
+	r = doc ? api_container_create_decode(doc, &body, &err) : err.code;
+	if (r >= 0) {
+		const struct create_request cr = {
+			.name = name && *name ? name : NULL,
+			.hostname = body.hostname,
+			.network = body.network_mode,
+			.fixed_ip = body.ipv4_address,
+			.argv = (char **)body.cmd,   /* containers_create copies, never writes */
+			.argc = body.n_cmd,
+			.detached = body.detach,
+			.auto_remove = body.auto_remove,
+			.publish_all = body.publish_all,
+			.ports = body.ports,
+			.n_ports = body.n_ports,
+			.exposed = body.exposed,
+			.n_exposed = body.n_exposed,
+		};
 
-		if (ip && *ip)
-			r = ip4_parse(ip, &cr.fixed_ip, &err);
-	}
-	cr.argc = json_array_size(cmd);
-	cr.argv = calloc(cr.argc + 1, sizeof(*cr.argv));
-	if (!cr.argv && r >= 0)
-		r = berr_set(&err, -ENOMEM, "out of memory");
-	json_array_foreach(cmd, i, a) {
-		if (!json_is_string(a)) {
-			r = berr_set(&err, -EINVAL, "Cmd must be a list of strings");
-			break;
-		}
-		cr.argv[i] = (char *)json_string_value(a);
-	}
-	/* ExposedPorts as docker: {"6379/tcp": {}} */
-	exposed = json_object_get(body, "ExposedPorts");
-	json_object_foreach(exposed, key, a) {
-		if (r >= 0)
-			r = portspec_parse_expose(key, &cr.exposed, &cr.n_exposed, &err);
-	}
-	if (r >= 0)
-		r = add_specs(json_object_get(hc, "PortSpecs"), false, &cr.ports, &cr.n_ports, &err);
-	if (r >= 0)
 		r = containers_create(e, &cr, id, &err);
+	}
 	if (r < 0)
 		http_error(resp, r, err.msg);
 	else {
 		resp->status = 201;
 		resp->json = json_pack("{s:s, s:[]}", "Id", id, "Warnings");
 	}
-	free(cr.argv);
-	free(cr.ports);
-	free(cr.exposed);
-	json_decref(body);
+	api_container_create_free(&body);
+	json_decref(doc);
 }
 
+/* A command that cannot be run is the caller's mistake (400, as dockerd's "executable file not
+ * found"), and its reply says which in its Reason, for the client's exit status (127/126). */
 static void start(struct engine *e, const struct http_request *req, struct http_response *resp)
 {
 	char ref[CONTAINER_NAME_MAX + 1];
 	struct berr err = { 0 };
-	int r;
+	int exec_error = 0, r;
 
 	if (!ref_of(req, ref, sizeof(ref), resp))
 		return;
-	r = containers_start(e, ref, &err);
+	r = containers_start(e, ref, &exec_error, &err);
 	if (r < 0) {
-		http_error(resp, r, err.msg);
-		if (r == -ENOENT && strstr(err.msg, "executable file not found"))
+		enum api_reason reason = api_reason_of_exec_error(exec_error);
+
+		http_error_reason(resp, r, reason, err.msg);
+		if (reason == API_REASON_EXECUTABLE_NOT_FOUND)
 			resp->status = 400;
 		return;
 	}

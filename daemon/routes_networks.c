@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api_network.h"
 #include "containers.h"
 #include "http.h"
 #include "networks.h"
@@ -98,104 +99,43 @@ static void inspect(struct engine *e, const struct http_request *req, struct htt
 		resp->json = network_json(e, &n);
 }
 
-/* An absent or empty field leaves *given false (Docker's "" is "not given"). */
-static int parse_cidr_field(json_t *o, const char *key, struct cidr4 *ret, bool *given, struct berr *err)
-{
-	const char *v = json_string_value(json_object_get(o, key));
-	int r;
+_Static_assert(API_NETWORK_OPTIONS_MAX <= NETWORK_MAX_OPTIONS, "a decoded request's options fit a network_request");
 
-	if (!v || !*v)
-		return 0;
-	r = cidr4_parse(v, ret, err);
-	if (r < 0)
-		return berr_wrap(err, r, "%s", key);
-	*given = true;
-	return 0;
-}
-
-static const struct http_field ipam_config_fields[] = {
-	{ "Subnet", JSON_STRING, NULL },
-	{ "Gateway", JSON_STRING, NULL },
-	{ "IPRange", JSON_STRING, NULL },
-	{ NULL, 0, NULL },
-};
-static const struct http_field ipam_fields[] = {
-	{ "Driver", JSON_STRING, NULL },
-	{ "Config", JSON_ARRAY, NULL },
-	{ NULL, 0, NULL },
-};
-static const struct http_field create_fields[] = {
-	{ "Name", JSON_STRING, NULL },
-	{ "Driver", JSON_STRING, NULL },
-	{ "Internal", JSON_TRUE, NULL },
-	{ "IPAM", JSON_OBJECT, ipam_fields },
-	{ "Options", JSON_OBJECT, NULL },
-	{ NULL, 0, NULL },
-};
-
+/* The body's shape is api/api_network.h's; what it asks for is networks_create's to judge. */
 static void create(struct engine *e, const struct http_request *req, struct http_response *resp)
 {
-	struct network_request nr = { 0 };
+	struct api_network_create body = { 0 };
 	char id[NETWORK_ID_LEN + 1];
 	struct berr err = { 0 };
-	json_t *body, *cfg, *opts, *v;
-	const char *key, *gw;
-	int r = 0;
+	json_t *doc;
+	int r;
 
-	body = http_json_body(req, create_fields, &err);
-	if (!body) {
-		http_error(resp, err.code, err.msg);
-		return;
-	}
-	{
-		size_t i;
-		json_t *entry;
+	doc = http_json_body(req, NULL, &err);
+	r = doc ? api_network_create_decode(doc, &body, &err) : err.code;
+	if (r >= 0) {
+		struct network_request nr = {
+			.name = body.name,
+			.driver = body.driver,
+			.has_subnet = body.has_subnet,
+			.has_gateway = body.has_gateway,
+			.has_ip_range = body.has_ip_range,
+			.subnet = body.subnet,
+			.gateway = body.gateway,
+			.ip_range = body.ip_range,
+			.internal = body.internal,
+			.n_options = body.n_options,
+		};
 
-		json_array_foreach(json_object_get(json_object_get(body, "IPAM"), "Config"), i, entry) {
-			if (r >= 0)
-				r = http_check_fields(entry, ipam_config_fields, "IPAM.Config[]", &err);
-		}
-	}
-	nr.name = json_string_value(json_object_get(body, "Name"));
-	nr.driver = json_string_value(json_object_get(body, "Driver"));
-	if (nr.driver && !*nr.driver)
-		nr.driver = NULL;
-	nr.internal = json_is_true(json_object_get(body, "Internal"));
-	cfg = json_array_get(json_object_get(json_object_get(body, "IPAM"), "Config"), 0);
-	if (json_array_size(json_object_get(json_object_get(body, "IPAM"), "Config")) > 1)
-		r = berr_set(&err, -EINVAL, "one IPv4 subnet per network");
-	if (r >= 0)
-		r = parse_cidr_field(cfg, "Subnet", &nr.subnet, &nr.has_subnet, &err);
-	if (r >= 0)
-		r = parse_cidr_field(cfg, "IPRange", &nr.ip_range, &nr.has_ip_range, &err);
-	gw = json_string_value(json_object_get(cfg, "Gateway"));
-	if (r >= 0 && gw && *gw && (r = ip4_parse(gw, &nr.gateway, &err)) < 0)
-		berr_wrap(&err, r, "Gateway");
-	nr.has_gateway = r >= 0 && gw && *gw;
-	opts = json_object_get(body, "Options");
-	json_object_foreach(opts, key, v) {
-		if (r < 0)
-			break;
-		if (nr.n_options == NETWORK_MAX_OPTIONS) {
-			r = berr_set(&err, -E2BIG, "too many options (at most %d)", NETWORK_MAX_OPTIONS);
-			break;
-		}
-		if (!json_is_string(v)) {
-			r = berr_set(&err, -EINVAL, "option %s: value must be a string", key);
-			break;
-		}
-		nr.options[nr.n_options][0] = key;
-		nr.options[nr.n_options++][1] = json_string_value(v);
-	}
-	if (r >= 0)
+		memcpy(nr.options, body.options, body.n_options * sizeof(body.options[0]));
 		r = networks_create(e, &nr, id, &err);
+	}
 	if (r < 0)
 		http_error(resp, r, err.msg);
 	else {
 		resp->status = 201;
 		resp->json = json_pack("{s:s, s:s}", "Id", id, "Warning", "");
 	}
-	json_decref(body);
+	json_decref(doc);
 }
 
 static void remove_network(struct engine *e, const struct http_request *req, struct http_response *resp)
@@ -214,60 +154,52 @@ static void remove_network(struct engine *e, const struct http_request *req, str
 	resp->status = 204;
 }
 
-static const struct http_field ipam_address_fields[] = {
-	{ "IPv4Address", JSON_STRING, NULL },
-	{ NULL, 0, NULL },
-};
-static const struct http_field endpoint_fields[] = {
-	{ "IPAMConfig", JSON_OBJECT, ipam_address_fields },
-	{ NULL, 0, NULL },
-};
-static const struct http_field connect_fields[] = {
-	{ "Container", JSON_STRING, NULL },
-	{ "EndpointConfig", JSON_OBJECT, endpoint_fields },
-	{ "Force", JSON_TRUE, NULL },
-	{ NULL, 0, NULL },
-};
-
-static void connect_or_disconnect(struct engine *e, const struct http_request *req, struct http_response *resp,
-				  bool connect)
+static bool network_ref(const struct http_request *req, char *ref, size_t len, struct http_response *resp)
 {
-	char ref[NETWORK_NAME_MAX + 1];
-	struct in_addr ip = { 0 };
-	struct berr err = { 0 };
-	const char *container, *addr;
-	json_t *body;
-	int r = 0;
-
-	if (!http_path_part(req->path, 1, ref, sizeof(ref))) {
+	if (!http_path_part(req->path, 1, ref, len)) {
 		http_error(resp, -EINVAL, "bad network reference");
-		return;
+		return false;
 	}
-	body = http_json_body(req, connect_fields, &err);
-	if (!body)
-		r = err.code;
-	container = json_string_value(json_object_get(body, "Container"));
-	addr = json_string_value(
-		json_object_get(json_object_get(json_object_get(body, "EndpointConfig"), "IPAMConfig"), "IPv4Address"));
-	if (r >= 0 && !container)
-		r = berr_set(&err, -EINVAL, "request body needs \"Container\"");
-	if (r >= 0 && addr && *addr)
-		r = ip4_parse(addr, &ip, &err);
-	if (r >= 0)
-		r = connect ? containers_connect(e, ref, container, ip, &err) : containers_disconnect(e, ref, container, &err);
-	if (r < 0)
-		http_error(resp, r, err.msg);
-	json_decref(body);
+	return true;
 }
 
 static void do_connect(struct engine *e, const struct http_request *req, struct http_response *resp)
 {
-	connect_or_disconnect(e, req, resp, true);
+	struct api_network_connect body = { 0 };
+	char ref[NETWORK_NAME_MAX + 1];
+	struct berr err = { 0 };
+	json_t *doc;
+	int r;
+
+	if (!network_ref(req, ref, sizeof(ref), resp))
+		return;
+	doc = http_json_body(req, NULL, &err);
+	r = doc ? api_network_connect_decode(doc, &body, &err) : err.code;
+	if (r >= 0)
+		r = containers_connect(e, ref, body.container, body.ipv4_address, &err);
+	if (r < 0)
+		http_error(resp, r, err.msg);
+	json_decref(doc);
 }
 
 static void do_disconnect(struct engine *e, const struct http_request *req, struct http_response *resp)
 {
-	connect_or_disconnect(e, req, resp, false);
+	struct api_network_disconnect body = { 0 };
+	char ref[NETWORK_NAME_MAX + 1];
+	struct berr err = { 0 };
+	json_t *doc;
+	int r;
+
+	if (!network_ref(req, ref, sizeof(ref), resp))
+		return;
+	doc = http_json_body(req, NULL, &err);
+	r = doc ? api_network_disconnect_decode(doc, &body, &err) : err.code;
+	/* Force changes nothing: berth's disconnect never waits on the container. */
+	if (r >= 0)
+		r = containers_disconnect(e, ref, body.container, &err);
+	if (r < 0)
+		http_error(resp, r, err.msg);
+	json_decref(doc);
 }
 
 const struct http_route http_network_routes[] = {

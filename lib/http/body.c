@@ -81,7 +81,7 @@ int http_body_json(const char *body, size_t len, const struct http_field *fields
 	doc = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!doc)
 		return parse_error(body, len, &jerr, err);
-	r = http_check_fields(doc, fields, "the request", err);
+	r = fields ? http_check_fields(doc, fields, "the request", err) : 0;
 	if (r < 0) {
 		json_decref(doc);
 		return r;

@@ -21,8 +21,9 @@ struct http_field {
 int http_check_fields(json_t *obj, const struct http_field *fields, const char *where, struct berr *err);
 
 /*
- * The body (len bytes, which may contain NULs) as exactly one JSON object checked against fields,
- * in *ret (a new reference) on success. Refused: anything after the document, a NUL byte
+ * The body (len bytes, which may contain NULs) as exactly one JSON object checked against fields
+ * (NULL: any JSON document; the caller's decoder checks its shape, as api/ does), in *ret (a new
+ * reference) on success. Refused: anything after the document, a NUL byte
  * anywhere (a reader that stops at the NUL would see another request than berthd), "\u0000" in
  * a string or a key, invalid UTF-8, duplicate keys (which of two values counts is a guess).
  */

@@ -42,6 +42,9 @@ struct spawn_handle {
 	int go_fd;       /* write end: one byte = exec */
 	int status_fd;   /* read end: empty at EOF = exec succeeded */
 	const char *argv0;
+	/* After a failed spawn_release(): exec's own -errno when the command could not be run
+	 * (-ENOENT, -EACCES, ...), 0 when an earlier step failed. */
+	int exec_error;
 };
 int spawn_prepare(const struct spawn_opts *o, struct spawn_handle *ret, struct berr *err);
 int spawn_release(struct spawn_handle *h, struct berr *err);

@@ -112,6 +112,8 @@ int spawn_release(struct spawn_handle *h, struct berr *err)
 	if (n != (ssize_t)sizeof(fail))
 		return berr_set(err, -EIO, "spawn %s: child died before exec", h->argv0);
 	fail.step[sizeof(fail.step) - 1] = '\0';
+	if (strcmp(fail.step, "exec") == 0)
+		h->exec_error = fail.code;
 	if (strcmp(fail.step, "exec") == 0 && fail.code == -ENOENT)
 		return berr_set(err, -ENOENT, "exec: \"%s\": executable file not found in $PATH", h->argv0);
 	if (strcmp(fail.step, "exec") == 0 && fail.code == -EACCES)

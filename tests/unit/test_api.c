@@ -1,0 +1,326 @@
+/* SPDX-License-Identifier: MIT */
+/* api/: request shapes encoded by the client and decoded by berthd, and the error reply's Reason. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api_container.h"
+#include "api_error.h"
+#include "api_network.h"
+#include "check.h"
+
+static json_t *parse(const char *text)
+{
+	json_t *j = json_loads(text, 0, NULL);
+
+	if (!j)
+		printf("test bug: bad JSON literal %s\n", text);
+	return j;
+}
+
+static bool same_bindings(const struct port_binding *a, size_t na, const struct port_binding *b, size_t nb)
+{
+	if (na != nb)
+		return false;
+	for (size_t i = 0; i < na; i++)
+		if (a[i].proto != b[i].proto || a[i].host_ip.s_addr != b[i].host_ip.s_addr ||
+		    a[i].host_ip_default != b[i].host_ip_default || a[i].host_port != b[i].host_port ||
+		    a[i].host_port_end != b[i].host_port_end || a[i].container_port != b[i].container_port)
+			return false;
+	return true;
+}
+
+/* The -p values as the client would give them, parsed, encoded, decoded: the same bindings. */
+static void round_trip_ports(const char *name, const char *const *specs, const char *want_wire)
+{
+	struct api_container_create in = { 0 }, out = { 0 };
+	const char *cmd[] = { "true" };
+	json_t *j = NULL, *wire;
+	char *text;
+	int r = 0;
+
+	in.cmd = calloc(1, sizeof(*in.cmd));
+	in.cmd[0] = cmd[0];
+	in.n_cmd = 1;
+	for (; *specs && r >= 0; specs++)
+		r = portspec_parse(*specs, &in.ports, &in.n_ports, NULL);
+	r = r < 0 ? r : api_container_create_encode(&in, &j, NULL);
+	wire = json_object_get(json_object_get(j, "HostConfig"), "PortSpecs");
+	text = json_dumps(wire, JSON_COMPACT);
+	CHECK_STR(name, text, want_wire);
+	r = r < 0 ? r : api_container_create_decode(j, &out, NULL);
+	CHECK(name, r == 0 && same_bindings(in.ports, in.n_ports, out.ports, out.n_ports));
+	free(text);
+	json_decref(j);
+	api_container_create_free(&in);
+	api_container_create_free(&out);
+}
+
+static void test_container_round_trip(void)
+{
+	struct api_container_create in = { 0 }, out = { 0 };
+	const char *cmd[] = { "socat", "TCP-LISTEN:80,fork", "SYSTEM:echo hi" };
+	json_t *j = NULL;
+
+	in.cmd = calloc(3, sizeof(*in.cmd));
+	memcpy(in.cmd, cmd, sizeof(cmd));
+	in.n_cmd = 3;
+	in.hostname = "web";
+	in.detach = true;
+	in.auto_remove = true;
+	in.publish_all = true;
+	in.network_mode = "n1";
+	inet_pton(AF_INET, "10.1.0.9", &in.ipv4_address);
+	portspec_parse_expose("6379", &in.exposed, &in.n_exposed, NULL);
+	portspec_parse_expose("9000-9009/udp", &in.exposed, &in.n_exposed, NULL);
+	portspec_parse("127.0.0.1:8080:80", &in.ports, &in.n_ports, NULL);
+	CHECK("container create: encode", api_container_create_encode(&in, &j, NULL) == 0);
+	CHECK("container create: decode", api_container_create_decode(j, &out, NULL) == 0);
+	CHECK("container create: Cmd", out.n_cmd == 3 && strcmp(out.cmd[0], "socat") == 0 && strcmp(out.cmd[2], "SYSTEM:echo hi") == 0);
+	CHECK_STR("container create: Hostname", out.hostname, "web");
+	CHECK_STR("container create: NetworkMode", out.network_mode, "n1");
+	CHECK("container create: flags", out.detach && out.auto_remove && out.publish_all);
+	CHECK("container create: IPv4Address", out.ipv4_address.s_addr == in.ipv4_address.s_addr);
+	CHECK("container create: ExposedPorts", same_bindings(in.exposed, in.n_exposed, out.exposed, out.n_exposed));
+	CHECK("container create: ports", same_bindings(in.ports, in.n_ports, out.ports, out.n_ports));
+	{
+		char *text = json_dumps(json_object_get(j, "ExposedPorts"), JSON_COMPACT | JSON_SORT_KEYS);
+
+		CHECK_STR("container create: ExposedPorts folded into ranges", text, "{\"6379/tcp\":{},\"9000-9009/udp\":{}}");
+		free(text);
+	}
+	json_decref(j);
+	api_container_create_free(&in);
+	api_container_create_free(&out);
+	api_container_create_free(NULL);
+
+	round_trip_ports("ports: one binding", (const char *const[]){ "8080:80", NULL }, "[\"8080:80/tcp\"]");
+	round_trip_ports("ports: host address kept, 0.0.0.0 explicit",
+			 (const char *const[]){ "127.0.0.1:8081:6379/udp", "0.0.0.0::53", NULL },
+			 "[\"127.0.0.1:8081:6379/udp\",\"0.0.0.0::53/tcp\"]");
+	round_trip_ports("ports: a range stays one spec", (const char *const[]){ "9000-9009:6379-6388", NULL },
+			 "[\"9000-9009:6379-6388/tcp\"]");
+	round_trip_ports("ports: 10000 ports are one spec", (const char *const[]){ "20000-29999:30000-39999/udp", NULL },
+			 "[\"20000-29999:30000-39999/udp\"]");
+	round_trip_ports("ports: host ports of berthd's choice", (const char *const[]){ "6379", "127.0.0.1::7000-7002", NULL },
+			 "[\"6379/tcp\",\"127.0.0.1::7000-7002/tcp\"]");
+	round_trip_ports("ports: one free port of a host range is not folded",
+			 (const char *const[]){ "8000-8010:80", "8000-8010:81", NULL },
+			 "[\"8000-8010:80/tcp\",\"8000-8010:81/tcp\"]");
+	round_trip_ports("ports: adjacent specs of other kinds stay apart",
+			 (const char *const[]){ "8080:80", "8081:81/udp", "127.0.0.1:8082:82", "8084:83", NULL },
+			 "[\"8080:80/tcp\",\"8081:81/udp\",\"127.0.0.1:8082:82/tcp\",\"8084:83/tcp\"]");
+}
+
+/* Docker's HostConfig.PortBindings and NetworkingConfig decode to the same shape. */
+static void test_docker_fields(void)
+{
+	struct api_container_create c = { 0 };
+	json_t *j = parse("{\"Cmd\":[\"true\"],\"HostConfig\":{\"PortBindings\":{"
+			  "\"80/tcp\":[{\"HostIp\":\"\",\"HostPort\":\"8080\"},{\"HostIp\":\"127.0.0.1\",\"HostPort\":\"\"}],"
+			  "\"53/udp\":[{\"HostPort\":\"8000-8010\"}],\"443/tcp\":null}},"
+			  "\"NetworkingConfig\":{\"EndpointsConfig\":{\"n1\":{\"IPAMConfig\":{\"IPv4Address\":\"10.1.0.9\"}}}}}");
+	struct port_binding *want = NULL;
+	size_t n_want = 0;
+	char ip[INET_ADDRSTRLEN];
+
+	portspec_parse("8080:80", &want, &n_want, NULL);
+	portspec_parse("127.0.0.1::80", &want, &n_want, NULL);
+	portspec_parse("8000-8010:53/udp", &want, &n_want, NULL);
+	CHECK("PortBindings: decoded", api_container_create_decode(j, &c, NULL) == 0);
+	CHECK("PortBindings: as the -p values they stand for", same_bindings(c.ports, c.n_ports, want, n_want));
+	CHECK_STR("NetworkingConfig: the network", c.network_mode, "n1");
+	CHECK_STR("NetworkingConfig: the address", inet_ntop(AF_INET, &c.ipv4_address, ip, sizeof(ip)), "10.1.0.9");
+	api_container_create_free(&c);
+	free(want);
+	json_decref(j);
+}
+
+/* refused(name, body, words): decoding fails with -EINVAL and a message containing words. */
+static void refused(const char *name, int (*decode)(json_t *, void *, struct berr *), const char *body, const char *words)
+{
+	struct api_container_create c;
+	struct berr err = { 0 };
+	json_t *j = parse(body);
+	int r = decode(j, &c, &err);
+	char what[256];
+
+	snprintf(what, sizeof(what), "refused: %s", name);
+	CHECK(what, r == -EINVAL && strstr(err.msg, words));
+	if (r == -EINVAL && !strstr(err.msg, words))
+		printf("  message was: %s\n", err.msg);
+	if (r == 0)
+		api_container_create_free(&c);
+	json_decref(j);
+}
+
+static int container_decode(json_t *j, void *ret, struct berr *err)
+{
+	return api_container_create_decode(j, ret, err);
+}
+static int network_decode(json_t *j, void *ret, struct berr *err)
+{
+	struct api_network_create n;
+
+	(void)ret;
+	return api_network_create_decode(j, &n, err);
+}
+static int connect_decode(json_t *j, void *ret, struct berr *err)
+{
+	struct api_network_connect c;
+
+	(void)ret;
+	return api_network_connect_decode(j, &c, err);
+}
+static int disconnect_decode(json_t *j, void *ret, struct berr *err)
+{
+	struct api_network_disconnect d;
+
+	(void)ret;
+	return api_network_disconnect_decode(j, &d, err);
+}
+
+static void test_refusals(void)
+{
+	refused("not an object", container_decode, "[]", "the request must be a JSON object");
+	refused("unknown field", container_decode, "{\"Cmd\":[\"true\"],\"Bogus\":1}", "unknown field \"Bogus\" in the request");
+	refused("unknown HostConfig field", container_decode, "{\"HostConfig\":{\"Privileged\":true}}",
+		"unknown field \"Privileged\" in the request.HostConfig");
+	refused("Cmd a string", container_decode, "{\"Cmd\":\"ls\"}", "field \"Cmd\" in the request must be a list");
+	refused("Cmd of numbers", container_decode, "{\"Cmd\":[1,2]}", "Cmd must be a list of strings");
+	refused("Detach a string", container_decode, "{\"Detach\":\"yes\"}", "true or false");
+	refused("bad port spec", container_decode, "{\"HostConfig\":{\"PortSpecs\":[\"abc\"]}}", "invalid port spec");
+	refused("port spec a number", container_decode, "{\"HostConfig\":{\"PortSpecs\":[5]}}", "list of strings");
+	refused("exposed port out of range", container_decode, "{\"ExposedPorts\":{\"99999/tcp\":{}}}", "out of range");
+	refused("bad IPv4Address", container_decode, "{\"IPv4Address\":\"300.1.1.1\"}", "invalid IPv4 address");
+	refused("PortBindings not a list", container_decode, "{\"HostConfig\":{\"PortBindings\":{\"80/tcp\":{}}}}",
+		"must be a list of bindings");
+	refused("PortBindings unknown field", container_decode,
+		"{\"HostConfig\":{\"PortBindings\":{\"80/tcp\":[{\"HostPort\":\"1\",\"Bogus\":1}]}}}", "unknown field \"Bogus\"");
+	refused("PortBindings HostPort a number", container_decode,
+		"{\"HostConfig\":{\"PortBindings\":{\"80/tcp\":[{\"HostPort\":8080}]}}}", "must be a string");
+	refused("PortBindings address smuggled in HostPort", container_decode,
+		"{\"HostConfig\":{\"PortBindings\":{\"80/tcp\":[{\"HostPort\":\"1.2.3.4:8080\"}]}}}", "invalid host port");
+	refused("PortBindings IPv6 HostIp", container_decode,
+		"{\"HostConfig\":{\"PortBindings\":{\"80/tcp\":[{\"HostIp\":\"::\",\"HostPort\":\"8080\"}]}}}", "only IPv4");
+	refused("PortBindings bad port", container_decode,
+		"{\"HostConfig\":{\"PortBindings\":{\"80/tcp\":[{\"HostPort\":\"70000\"}]}}}", "out of range");
+	refused("two networks at create", container_decode,
+		"{\"NetworkingConfig\":{\"EndpointsConfig\":{\"a\":{},\"b\":{}}}}", "one network");
+	refused("NetworkingConfig against NetworkMode", container_decode,
+		"{\"HostConfig\":{\"NetworkMode\":\"a\"},\"NetworkingConfig\":{\"EndpointsConfig\":{\"b\":{}}}}", "NetworkMode");
+	refused("network: unknown field", network_decode, "{\"Name\":\"n1\",\"Attachable\":true}", "unknown field \"Attachable\"");
+	refused("network: unknown IPAM field", network_decode,
+		"{\"IPAM\":{\"Config\":[{\"Subnet\":\"10.1.0.0/24\",\"Foo\":\"x\"}]}}", "unknown field \"Foo\" in IPAM.Config[]");
+	refused("network: two subnets", network_decode,
+		"{\"IPAM\":{\"Config\":[{\"Subnet\":\"10.1.0.0/24\"},{\"Subnet\":\"10.2.0.0/24\"}]}}", "one IPv4 subnet");
+	refused("network: prefix 33", network_decode, "{\"IPAM\":{\"Config\":[{\"Subnet\":\"10.0.0.0/33\"}]}}", "Subnet: invalid CIDR");
+	refused("network: option not a string", network_decode, "{\"Options\":{\"k\":false}}", "option k: value must be a string");
+	refused("connect: no container", connect_decode, "{}", "needs \"Container\"");
+	refused("connect: unknown field", connect_decode, "{\"Container\":\"web\",\"Aliases\":[\"a\"]}", "unknown field \"Aliases\"");
+	refused("connect: unknown IPAMConfig field", connect_decode,
+		"{\"Container\":\"web\",\"EndpointConfig\":{\"IPAMConfig\":{\"IPv6Address\":\"::1\"}}}",
+		"unknown field \"IPv6Address\" in the request.EndpointConfig.IPAMConfig");
+	refused("disconnect: Force a string", disconnect_decode, "{\"Container\":\"web\",\"Force\":\"yes\"}", "true or false");
+}
+
+static void test_network_round_trip(void)
+{
+	struct api_network_create in = { .name = "n1", .driver = "bridge", .internal = true }, out;
+	struct api_network_connect cin = { .container = "web" }, cout;
+	struct api_network_disconnect din = { .container = "web", .force = true }, dout;
+	json_t *j = NULL;
+
+	cidr4_parse("10.1.0.0/24", &in.subnet, NULL);
+	cidr4_parse("10.1.0.128/25", &in.ip_range, NULL);
+	ip4_parse("10.1.0.1", &in.gateway, NULL);
+	in.has_subnet = in.has_gateway = in.has_ip_range = true;
+	in.options[0][0] = "com.docker.network.bridge.enable_icc";
+	in.options[0][1] = "false";
+	in.n_options = 1;
+	CHECK("network create: encode and decode",
+	      api_network_create_encode(&in, &j, NULL) == 0 && api_network_create_decode(j, &out, NULL) == 0);
+	CHECK("network create: the same request",
+	      strcmp(out.name, "n1") == 0 && strcmp(out.driver, "bridge") == 0 && out.internal && out.has_subnet &&
+		      out.has_gateway && out.has_ip_range && out.subnet.addr.s_addr == in.subnet.addr.s_addr &&
+		      out.subnet.prefix == 24 && out.ip_range.prefix == 25 && out.gateway.s_addr == in.gateway.s_addr &&
+		      out.n_options == 1 && strcmp(out.options[0][0], in.options[0][0]) == 0 &&
+		      strcmp(out.options[0][1], "false") == 0);
+	json_decref(j);
+
+	in = (struct api_network_create){ .name = "n2" };
+	CHECK("network create without IPAM: encode and decode",
+	      api_network_create_encode(&in, &j, NULL) == 0 && api_network_create_decode(j, &out, NULL) == 0 &&
+		      !out.has_subnet && !out.has_gateway && !out.has_ip_range && !out.driver);
+	json_decref(j);
+
+	ip4_parse("10.1.0.9", &cin.ipv4_address, NULL);
+	CHECK("network connect: round trip",
+	      api_network_connect_encode(&cin, &j, NULL) == 0 && api_network_connect_decode(j, &cout, NULL) == 0 &&
+		      strcmp(cout.container, "web") == 0 && cout.ipv4_address.s_addr == cin.ipv4_address.s_addr);
+	json_decref(j);
+	CHECK("network disconnect: round trip",
+	      api_network_disconnect_encode(&din, &j, NULL) == 0 && api_network_disconnect_decode(j, &dout, NULL) == 0 &&
+		      strcmp(dout.container, "web") == 0 && dout.force);
+	json_decref(j);
+}
+
+static void test_error_reply(void)
+{
+	struct api_error out;
+	json_t *j = NULL;
+	char *text;
+
+	CHECK("reason: exec ENOENT is executable-not-found", api_reason_of_exec_error(-ENOENT) == API_REASON_EXECUTABLE_NOT_FOUND);
+	CHECK("reason: exec EACCES is permission-denied", api_reason_of_exec_error(-EACCES) == API_REASON_PERMISSION_DENIED);
+	CHECK("reason: exec EISDIR is permission-denied (docker: 126)", api_reason_of_exec_error(-EISDIR) == API_REASON_PERMISSION_DENIED);
+	CHECK("reason: no exec error, no reason", api_reason_of_exec_error(0) == API_REASON_NONE);
+	CHECK("reason: other errors, no reason", api_reason_of_exec_error(-EIO) == API_REASON_NONE);
+	CHECK("exit status: 127 not found", api_reason_exit_status(API_REASON_EXECUTABLE_NOT_FOUND, 1) == 127);
+	CHECK("exit status: 126 cannot invoke", api_reason_exit_status(API_REASON_PERMISSION_DENIED, 1) == 126);
+	CHECK("exit status: the fallback otherwise", api_reason_exit_status(API_REASON_NONE, 1) == 1 &&
+							  api_reason_exit_status(API_REASON_OTHER, 1) == 1);
+	for (int r = API_REASON_EXECUTABLE_NOT_FOUND; r <= API_REASON_PERMISSION_DENIED; r++)
+		CHECK("reason: name round trip", api_reason_from_name(api_reason_name((enum api_reason)r)) == (enum api_reason)r);
+	CHECK("reason: unknown name is OTHER", api_reason_from_name("cosmic-ray") == API_REASON_OTHER);
+
+	api_error_encode(&(struct api_error){ .message = "exec: \"x\": executable file not found in $PATH",
+					      .reason = API_REASON_EXECUTABLE_NOT_FOUND }, &j, NULL);
+	text = json_dumps(j, JSON_COMPACT);
+	CHECK_STR("error reply: message and Reason", text,
+		  "{\"message\":\"exec: \\\"x\\\": executable file not found in $PATH\",\"Reason\":\"executable-not-found\"}");
+	free(text);
+	CHECK("error reply: decodes", api_error_decode(j, &out, NULL) == 0 && out.reason == API_REASON_EXECUTABLE_NOT_FOUND);
+	json_decref(j);
+
+	/* The reason is a field: the same words without it mean nothing to the client. */
+	j = parse("{\"message\":\"exec: \\\"x\\\": executable file not found in $PATH\"}");
+	CHECK("error reply: Docker's, without Reason", api_error_decode(j, &out, NULL) == 0 && out.reason == API_REASON_NONE);
+	json_decref(j);
+	api_error_encode(&(struct api_error){ .message = "no such thing" }, &j, NULL);
+	text = json_dumps(j, JSON_COMPACT);
+	CHECK_STR("error reply: no reason, no field", text, "{\"message\":\"no such thing\"}");
+	free(text);
+	json_decref(j);
+	api_error_encode(&(struct api_error){ .message = "bad \xff byte" }, &j, NULL);
+	CHECK("error reply: invalid UTF-8 is repaired", json_string_value(json_object_get(j, "message")) != NULL);
+	json_decref(j);
+	j = parse("{\"message\":\"m\",\"Reason\":\"future-thing\",\"Extra\":1}");
+	CHECK("error reply: unknown Reason and fields of a newer daemon",
+	      api_error_decode(j, &out, NULL) == 0 && out.reason == API_REASON_OTHER && strcmp(out.message, "m") == 0);
+	json_decref(j);
+	j = parse("{\"message\":5}");
+	CHECK("error reply: a message that is not a string is refused", api_error_decode(j, &out, NULL) == -EINVAL);
+	json_decref(j);
+}
+
+int main(void)
+{
+	test_container_round_trip();
+	test_docker_fields();
+	test_refusals();
+	test_network_round_trip();
+	test_error_reply();
+	CHECK_DONE();
+}
