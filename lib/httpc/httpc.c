@@ -4,7 +4,9 @@
 #include <errno.h>
 #include <http_parser.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -29,8 +31,10 @@ struct reply_state {
 	bool in_value;            /* the last callback was a value: the next field is a new header */
 	struct httpc_header *cur; /* the wanted header whose value is being read, or NULL */
 	size_t cur_len;
+	bool headers_done;        /* after this, header callbacks are a chunked body's trailers */
 	bool complete;
-	int cb_error;             /* a refusal from a callback (-EFBIG, -ENOMEM), which stops the parser */
+	int cb_error;             /* a refusal from a callback, which stops the parser... */
+	char cb_msg[128];         /* ...and why */
 };
 
 static int wait_fd(int fd, short events, int timeout_ms, struct berr *err)
@@ -168,6 +172,8 @@ static int on_header_field(http_parser *p, const char *at, size_t len)
 {
 	struct reply_state *s = p->data;
 
+	if (s->headers_done)
+		return 0;
 	if (s->in_value) { /* a new header starts */
 		s->in_value = false;
 		s->field_len = 0;
@@ -199,6 +205,10 @@ static int on_header_value(http_parser *p, const char *at, size_t len)
 	struct reply_state *s = p->data;
 	size_t n;
 
+	/* Trailers are not read: what berth wants comes before the body, and a trailer could
+	 * otherwise replace a value that the headers gave. */
+	if (s->headers_done)
+		return 0;
 	if (!s->in_value) { /* the first piece of this header's value; the last copy of a header wins */
 		s->in_value = true;
 		s->cur = wanted(s);
@@ -226,13 +236,32 @@ static void trim_trailing_space(char *v)
 		v[--n] = '\0';
 }
 
+/* Stops the parser from a callback; feed() reports the error. -1, since on_headers_complete's 1
+ * and 2 mean "no body" and "upgrade" rather than an error. */
+static int __attribute__((format(printf, 3, 4))) refuse(struct reply_state *s, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	s->cb_error = code;
+	va_start(ap, fmt);
+	vsnprintf(s->cb_msg, sizeof(s->cb_msg), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
 static int on_headers_complete(http_parser *p)
 {
 	struct reply_state *s = p->data;
 
+	/* libhttp-parser takes any digits for the version and 1 to 3 for the status. */
+	if (p->http_major != 1)
+		return refuse(s, -EPROTO, "malformed reply: HTTP/%u.%u is not HTTP/1", p->http_major, p->http_minor);
+	if (p->status_code < 100 || p->status_code > 599)
+		return refuse(s, -EPROTO, "malformed reply: %u is not an HTTP status", p->status_code);
 	for (size_t i = 0; i < s->req->n_headers; i++)
 		if (s->req->headers[i].size)
 			trim_trailing_space(s->req->headers[i].value);
+	s->headers_done = true;
 	return 0;
 }
 
@@ -240,15 +269,11 @@ static int on_body(http_parser *p, const char *at, size_t len)
 {
 	struct reply_state *s = p->data;
 
-	if (len > s->req->max_body - s->body.len) {
-		s->cb_error = -EFBIG;
-		return 1;
-	}
+	if (len > s->req->max_body - s->body.len)
+		return refuse(s, -EFBIG, "the reply's body is larger than %zu bytes", s->req->max_body);
 	strbuf_addn(&s->body, at, len);
-	if (s->body.oom) {
-		s->cb_error = -ENOMEM;
-		return 1;
-	}
+	if (s->body.oom)
+		return refuse(s, -ENOMEM, "out of memory");
 	return 0;
 }
 
@@ -256,6 +281,15 @@ static int on_message_complete(http_parser *p)
 {
 	struct reply_state *s = p->data;
 
+	/* An interim reply (100 Continue, which we never ask for) is followed by the real one. */
+	if (p->status_code < 200) {
+		s->headers_done = false;
+		s->in_value = true;
+		for (size_t i = 0; i < s->req->n_headers; i++)
+			if (s->req->headers[i].size)
+				s->req->headers[i].value[0] = '\0';
+		return 0;
+	}
 	s->complete = true;
 	/* One request, one reply: whatever follows is not read. Pausing makes execute() return here. */
 	http_parser_pause(p, 1);
@@ -279,10 +313,8 @@ static int feed(http_parser *p, struct reply_state *s, const char *buf, size_t l
 	e = HTTP_PARSER_ERRNO(p);
 	if (e == HPE_OK || (e == HPE_PAUSED && s->complete))
 		return 0;
-	if (s->cb_error == -EFBIG)
-		return berr_set(err, -EFBIG, "the reply's body is larger than %zu bytes", s->req->max_body);
 	if (s->cb_error)
-		return berr_set(err, s->cb_error, "out of memory");
+		return berr_set(err, s->cb_error, "%s", s->cb_msg);
 	if (e == HPE_INVALID_EOF_STATE)
 		return berr_set(err, -EPROTO, "the connection was closed before the reply was complete");
 	return berr_set(err, -EPROTO, "malformed reply: %s", http_errno_description(e));

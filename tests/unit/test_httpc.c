@@ -152,14 +152,19 @@ static void test_content_length(void)
 
 static void test_chunked(void)
 {
+	char running[8] = "x";
+	struct httpc_header want[] = { { "X-Berth-Running", running, sizeof(running) } };
 	struct httpc_request req = get("/logs");
 	struct httpc_reply rep;
 	struct berr err = { 0 };
 	int r;
 
+	req.headers = want;
+	req.n_headers = 1;
+
 	r = exchange(&req,
 		     "HTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\n\r\n"
-		     "5\r\nhello\r\n7;ext=1\r\n, world\r\n0\r\nTrailer: x\r\n\r\n",
+		     "5\r\nhello\r\n7;ext=1\r\n, world\r\n0\r\nX-Berth-Running: 0\r\n\r\n",
 		     BYTEWISE, &rep, &err);
 	CHECK("chunked reply: success", r == 0);
 	if (r < 0)
@@ -167,6 +172,7 @@ static void test_chunked(void)
 	CHECK("chunked reply: status 201", rep.status == 201);
 	CHECK_STR("chunked reply: the chunks joined", rep.body, "hello, world");
 	CHECK("chunked reply: length", rep.body_len == 12);
+	CHECK_STR("a trailer is not read as a header", running, "");
 	httpc_reply_free(&rep);
 }
 
@@ -183,6 +189,12 @@ static void test_close_delimited(void)
 		return;
 	CHECK_STR("close-delimited reply: the body up to the close", rep.body, "until the server closes");
 	httpc_reply_free(&rep);
+
+	r = exchange(&req, "HTTP/1.1 100 Continue\r\nX-A: 1\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nOK",
+		     BYTEWISE, &rep, &err);
+	CHECK("an interim 100 Continue, then the reply", r == 0 && rep.status == 200 && rep.body_len == 2);
+	if (r == 0)
+		httpc_reply_free(&rep);
 
 	/* One request, one reply: bytes after the reply's end are not parsed as another one. */
 	r = exchange(&req, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nOKnot HTTP", WHOLE, &rep, &err);
@@ -211,6 +223,10 @@ static void test_refused(void)
 	CHECK("two Content-Lengths: refused", r == -EPROTO && has(&err, "malformed reply"));
 	r = exchange(&req, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", WHOLE, &rep, &err);
 	CHECK("a bad chunk size: refused", r == -EPROTO && has(&err, "malformed reply"));
+	r = exchange(&req, "HTTP/1.1 2 OK\r\nContent-Length: 0\r\n\r\n", WHOLE, &rep, &err);
+	CHECK("a status of one digit: refused", r == -EPROTO && has(&err, "2 is not an HTTP status"));
+	r = exchange(&req, "HTTP/2.1 200 OK\r\nContent-Length: 0\r\n\r\n", WHOLE, &rep, &err);
+	CHECK("HTTP/2.1: refused", r == -EPROTO && has(&err, "HTTP/2.1 is not HTTP/1"));
 	r = exchange(&req, "HTTP/1.1 200 OK\r\nBad Header\r\n\r\n", WHOLE, &rep, &err);
 	CHECK("a header line without a colon: refused", r == -EPROTO && has(&err, "malformed reply"));
 
