@@ -37,11 +37,12 @@ int client_raw(const struct client *c, const char *method, const char *path, con
 	};
 	struct httpc_reply reply;
 	struct berr err = { 0 };
-	int fd;
+	int fd, r;
 
-	if (httpc_connect_unix(c->socket_path, CLIENT_CONNECT_TIMEOUT_MS, &fd, &err) < 0) {
+	r = httpc_connect_unix(c->socket_path, CLIENT_CONNECT_TIMEOUT_MS, &fd, &err);
+	if (r < 0) {
 		fprintf(stderr, "Cannot connect to the berth daemon at unix://%s. Is berthd running? (%s)\n",
-			c->socket_path, err.msg);
+			c->socket_path, strerror(-r));
 		return -1;
 	}
 	if (httpc_exchange(fd, &req, &reply, &err) < 0) {
