@@ -36,7 +36,10 @@ elapsed_us() {
 }
 
 berth_us=() true_us=()
-for _ in 1 2 3; do elapsed_us "$CLIENT" -H "unix://$sock" version >/dev/null; elapsed_us /bin/true >/dev/null; done # warm the page cache
+for _ in 1 2 3; do # warm the page cache
+	elapsed_us "$CLIENT" -H "unix://$sock" version >/dev/null
+	elapsed_us /bin/true >/dev/null
+done
 for ((i = 0; i < RUNS; i++)); do
 	berth_us+=("$(elapsed_us "$CLIENT" -H "unix://$sock" version)")
 	true_us+=("$(elapsed_us /bin/true)")
