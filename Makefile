@@ -1,7 +1,12 @@
 # berth: make builds build/berthd and build/berth; `make test` runs every test;
 # `make asan` builds the same under AddressSanitizer + UndefinedBehaviorSanitizer into build/asan.
 VERSION := 0.1.0
-PKGS    := libmnl libnftables sqlite3 jansson libmicrohttpd libcurl
+# Each binary links only what it uses, so that an exec loads no more than that: berth (run once
+# per command) needs jansson and libhttp-parser (which has no pkg-config file), berthd the rest.
+CLIENT_PKGS := jansson
+DAEMON_PKGS := libmnl libnftables sqlite3 jansson libmicrohttpd
+PKGS    := $(DAEMON_PKGS)
+HTTP_PARSER_LIBS := -lhttp_parser
 O       ?= build
 CC      ?= gcc
 SAN     ?=
@@ -9,8 +14,12 @@ CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral \
            -D_GNU_SOURCE -DBERTH_VERSION='"$(VERSION)"' -Ilib -Iapi -MMD -MP $(SAN) \
            $(shell pkg-config --cflags $(PKGS))
-LDLIBS  := $(shell pkg-config --libs $(PKGS))
-LDFLAGS += $(SAN)
+CLIENT_LDLIBS := $(shell pkg-config --libs $(CLIENT_PKGS)) $(HTTP_PARSER_LIBS)
+DAEMON_LDLIBS := $(shell pkg-config --libs $(DAEMON_PKGS))
+# Unit tests and fuzz targets may use any part of the library.
+LDLIBS  := $(shell pkg-config --libs $(PKGS)) $(HTTP_PARSER_LIBS)
+# --as-needed: a library named on the command line but not used is not recorded as needed.
+LDFLAGS += $(SAN) -Wl,--as-needed
 
 LIB_SRC    := $(sort $(wildcard lib/*/*.c))
 API_SRC    := $(sort $(wildcard api/*.c))
@@ -34,11 +43,11 @@ $(O)/libberth.a: $(call obj,$(LIB_SRC) $(API_SRC))
 
 $(O)/berthd: $(call obj,$(DAEMON_SRC)) $(O)/libberth.a
 	@echo "  LD      $@"
-	@$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+	@$(CC) $(LDFLAGS) $^ $(DAEMON_LDLIBS) -o $@
 
 $(O)/berth: $(call obj,$(CLIENT_SRC)) $(O)/libberth.a
 	@echo "  LD      $@"
-	@$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+	@$(CC) $(LDFLAGS) $^ $(CLIENT_LDLIBS) -o $@
 
 $(O)/tests/%: $(O)/obj/tests/unit/%.o $(O)/libberth.a
 	@mkdir -p $(dir $@)

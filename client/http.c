@@ -1,101 +1,60 @@
 /* SPDX-License-Identifier: MIT */
-#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <stddef.h>
 #include <string.h>
-#include <strings.h>
+#include <unistd.h>
 
 #include "api.h"
 #include "client.h"
-#include "util/strbuf.h"
+#include "httpc/httpc.h"
 
-static size_t collect(char *data, size_t size, size_t n, void *userdata)
-{
-	struct strbuf *b = userdata;
-
-	if (b->len + size * n > API_BODY_MAX * 64)
-		return 0;
-	strbuf_addn(b, data, size * n);
-	return b->oom ? 0 : size * n;
-}
-
-static size_t on_header(char *data, size_t size, size_t n, void *userdata)
-{
-	struct reply_headers *h = userdata;
-	static const struct { const char *name; size_t off, len; } want[] = {
-		{ "X-Berth-Stdout-Offset:", offsetof(struct reply_headers, stdout_offset), 32 },
-		{ "X-Berth-Stderr-Offset:", offsetof(struct reply_headers, stderr_offset), 32 },
-		{ "X-Berth-Running:", offsetof(struct reply_headers, running), 8 },
-	};
-	size_t total = size * n;
-
-	for (size_t i = 0; h && i < 3; i++) {
-		size_t k = strlen(want[i].name);
-
-		if (total > k && strncasecmp(data, want[i].name, k) == 0) {
-			const char *v = data + k;
-			size_t vl = total - k;
-
-			while (vl && (*v == ' ' || *v == '\t'))
-				v++, vl--;
-			while (vl && (v[vl - 1] == '\r' || v[vl - 1] == '\n'))
-				vl--;
-			if (vl >= want[i].len)
-				vl = want[i].len - 1;
-			memcpy((char *)h + want[i].off, v, vl);
-			((char *)h + want[i].off)[vl] = '\0';
-		}
-	}
-	return total;
-}
+/* berthd answers at once or not at all while its backlog is full; a wait that long means it hangs. */
+#define CLIENT_CONNECT_TIMEOUT_MS 10000
+/* Replies are JSON documents and log chunks; anything larger than this is not berthd talking. */
+#define CLIENT_REPLY_MAX ((size_t)API_BODY_MAX * 64)
 
 int client_raw(const struct client *c, const char *method, const char *path, const char *body, long *ret_status,
 	       char **ret_body, size_t *ret_len, struct reply_headers *headers)
 {
-	struct curl_slist *hl = NULL;
-	struct strbuf b = { 0 };
-	char url[2048];
-	CURLcode res;
-	CURL *curl;
+	struct reply_headers unused;
+	struct reply_headers *h = headers ? headers : &unused;
+	struct httpc_header want[] = {
+		{ "X-Berth-Stdout-Offset", h->stdout_offset, sizeof(h->stdout_offset) },
+		{ "X-Berth-Stderr-Offset", h->stderr_offset, sizeof(h->stderr_offset) },
+		{ "X-Berth-Running", h->running, sizeof(h->running) },
+	};
+	/* No read timeout: a stop waits for the container's grace period, `logs -f` for its output. */
+	struct httpc_request req = {
+		.method = method,
+		.path = path,
+		.body = body,
+		.body_len = body ? strlen(body) : 0,
+		.content_type = "application/json",
+		.user_agent = "berth/" BERTH_VERSION,
+		.max_body = CLIENT_REPLY_MAX,
+		.headers = want,
+		.n_headers = sizeof(want) / sizeof(want[0]),
+	};
+	struct httpc_reply reply;
+	struct berr err = { 0 };
+	int fd, r;
 
-	curl = curl_easy_init();
-	if (!curl) {
-		fprintf(stderr, "berth: cannot initialise libcurl\n");
-		return -1;
-	}
-	/* The host part is ignored on a unix socket; "localhost" keeps the request valid HTTP/1.1. */
-	snprintf(url, sizeof(url), "http://localhost%s", path);
-	curl_easy_setopt(curl, CURLOPT_UNIX_SOCKET_PATH, c->socket_path);
-	curl_easy_setopt(curl, CURLOPT_URL, url);
-	curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
-	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
-	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &b);
-	curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(curl, CURLOPT_HEADERDATA, headers);
-	curl_easy_setopt(curl, CURLOPT_USERAGENT, "berth/" BERTH_VERSION);
-	if (body) {
-		hl = curl_slist_append(hl, "Content-Type: application/json");
-		curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hl);
-		curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
-	} else if (strcmp(method, "POST") == 0) {
-		curl_easy_setopt(curl, CURLOPT_POSTFIELDS, "");
-	}
-	res = curl_easy_perform(curl);
-	if (res != CURLE_OK) {
+	r = httpc_connect_unix(c->socket_path, CLIENT_CONNECT_TIMEOUT_MS, &fd, &err);
+	if (r < 0) {
 		fprintf(stderr, "Cannot connect to the berth daemon at unix://%s. Is berthd running? (%s)\n",
-			c->socket_path, curl_easy_strerror(res));
-		curl_slist_free_all(hl);
-		curl_easy_cleanup(curl);
-		strbuf_release(&b);
+			c->socket_path, strerror(-r));
 		return -1;
 	}
-	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, ret_status);
-	curl_slist_free_all(hl);
-	curl_easy_cleanup(curl);
-	*ret_len = b.len;
-	*ret_body = b.s ? strbuf_steal(&b) : strdup("");
-	return *ret_body ? 0 : -1;
+	if (httpc_exchange(fd, &req, &reply, &err) < 0) {
+		fprintf(stderr, "berth: %s %s on unix://%s: %s\n", method, path, c->socket_path, err.msg);
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	*ret_status = reply.status;
+	*ret_body = reply.body;
+	*ret_len = reply.body_len;
+	return 0;
 }
 
 int client_request(const struct client *c, const char *method, const char *path, const char *body,

@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: MIT */
 /* berth: the command table and the global flags; each command lives in its own file. */
-#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,7 +49,7 @@ int main(int argc, char **argv)
 {
 	const char *host = getenv("BERTH_HOST");
 	struct client c;
-	int i, r;
+	int i;
 
 	if (!host || !*host)
 		host = API_DEFAULT_HOST;
@@ -81,10 +80,7 @@ int main(int argc, char **argv)
 	}
 	for (size_t k = 0; k < sizeof(commands) / sizeof(commands[0]); k++) {
 		if (strcmp(commands[k].name, argv[i]) == 0) {
-			curl_global_init(CURL_GLOBAL_DEFAULT);
-			r = commands[k].run(&c, argc - i, argv + i);
-			curl_global_cleanup();
-			return r;
+			return commands[k].run(&c, argc - i, argv + i);
 		}
 	}
 	fprintf(stderr, "berth: '%s' is not a berth command.\nSee 'berth --help'.\n", argv[i]);

@@ -5,7 +5,7 @@ set -euo pipefail
 
 # Build: compiler, pkg-config and the libraries berth links against.
 build_pkgs=(gcc make pkg-config libmnl-dev libsqlite3-dev libjansson-dev libmicrohttpd-dev
-	libcurl4-openssl-dev libnftables-dev)
+	libhttp-parser-dev libnftables-dev)
 # Run: the firewall tools berth drives and the namespace tools of the sandbox.
 run_pkgs=(iptables iproute2 procps)
 # Tests: sanitizer runtimes come with gcc; socat carries test traffic, curl speaks to the socket,
