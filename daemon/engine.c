@@ -186,9 +186,20 @@ int engine_apply_firewall(struct engine *e, const struct fw_plan *p, struct berr
 	return r < 0 ? r : changed;
 }
 
+static bool one_of(struct in_addr a, const struct in_addr *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i].s_addr == a.s_addr)
+			return true;
+	return false;
+}
+
 /* The proxy's sockets follow the published ports: serving them with --userland-proxy, only
- * holding them bound without it, so no other process can take a published port. */
-static int sync_proxy(struct engine *e, const struct fw_plan *p, struct berr *err)
+ * holding them bound without it, so no other process can take a published port. The ports of
+ * the addresses in required must all be bound (the error is returned); any other port that
+ * cannot be is logged and tried again at the next sync. */
+static int sync_proxy(struct engine *e, const struct fw_plan *p, const struct in_addr *required, size_t n_required,
+		      struct berr *err)
 {
 	struct proxy_target *t;
 	size_t n = 0;
@@ -206,13 +217,14 @@ static int sync_proxy(struct engine *e, const struct fw_plan *p, struct berr *er
 		if (pp->internal || proto_parse(pp->proto, &proto, NULL) < 0)
 			continue;
 		t[n++] = (struct proxy_target){ .proto = proto, .host_ip = pp->host_ip, .container_ip = pp->container_ip,
-						.host_port = pp->host_port, .container_port = pp->container_port };
+						.host_port = pp->host_port, .container_port = pp->container_port,
+						.required = one_of(pp->container_ip, required, n_required) };
 	}
 	r = proxy_sync(e->proxy, t, n, err);
 	free(t);
-	if (r < 0) {
-		/* The rules are in place and other ports are served; say which port is not. */
-		log_warn("userland proxy: %s", err ? err->msg : "bind failed");
+	if (r > 0) {
+		/* Other ports are served; say which one is not (the next sync tries it again). */
+		log_warn("userland proxy: %d port%s not bound: %s", r, r == 1 ? "" : "s", err ? err->msg : "bind failed");
 		r = 0;
 	}
 	return r;
@@ -243,7 +255,25 @@ int engine_reconcile_firewall(struct engine *e, struct berr *err)
 	if (r >= 0)
 		r = changed = engine_apply_firewall(e, p, err);
 	if (r >= 0)
-		r = sync_proxy(e, p, err);
+		r = sync_proxy(e, p, NULL, 0, err);
+	if (r >= 0)
+		remember_applied(e, p);
+	fw_plan_free(p);
+	return r < 0 ? r : changed;
+}
+
+int engine_publish(struct engine *e, const struct in_addr *ips, size_t n_ips, struct berr *err)
+{
+	struct fw_plan *p = NULL;
+	int r, changed = 0;
+
+	/* Sockets first: a rule is never written for a port berthd could not hold. A firewall
+	 * that then fails leaves sockets the caller's next reconcile closes. */
+	r = engine_plan(e, false, &p, err);
+	if (r >= 0)
+		r = sync_proxy(e, p, ips, n_ips, err);
+	if (r >= 0)
+		r = changed = engine_apply_firewall(e, p, err);
 	if (r >= 0)
 		remember_applied(e, p);
 	fw_plan_free(p);
@@ -402,7 +432,7 @@ int engine_start(struct engine *e, const struct berth_config *c, int epfd, struc
 	if (r >= 0 && *fw_notice(e->fw))
 		log_warn("firewall: %s", fw_notice(e->fw));
 	if (r >= 0)
-		r = sync_proxy(e, plan, err);
+		r = sync_proxy(e, plan, NULL, 0, err);
 	if (r >= 0)
 		remember_applied(e, plan);
 	if (r >= 0) {

@@ -20,6 +20,7 @@
 #include "http.h"
 #include "log.h"
 #include "proxy.h"
+#include "rlimits.h"
 
 /* A pidfile naming a live berthd means another daemon owns this host's state. */
 static int write_pidfile(const char *path, struct berr *err)
@@ -127,6 +128,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "berthd: needs to run as root (it manages links, sysctls and the firewall)\n");
 		return 1;
 	}
+	limits_raise_nofile();
 	/* Signals are taken from a signalfd in the event loop, never asynchronously. */
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
