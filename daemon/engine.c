@@ -147,21 +147,34 @@ int engine_plan(struct engine *e, bool set_forward_drop, struct fw_plan **ret, s
 	return r;
 }
 
+static int str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The record of step 1: what it held, and what the change adds, once each. Sorted and merged,
+ * not a lookup per line: a host with thousands of published ports has tens of thousands. */
 static int record_owned(struct engine *e, char **old, const struct strv *now, struct berr *err)
 {
-	struct strv merged = { 0 };
-	int r = 0;
+	size_t n_old = 0, n = 0;
+	char **all;
+	int r;
 
-	for (char **o = old; o && *o && !r; o++)
-		r = strv_push(&merged, *o);
-	for (size_t i = 0; i < now->n && !r; i++)
-		if (!strv_contains(&merged, now->v[i]))
-			r = strv_push(&merged, now->v[i]);
-	if (r < 0)
-		r = berr_set(err, -ENOMEM, "owned rules: out of memory");
-	else
-		r = store_owned_set(e->store, FW_RECORD, merged.v, merged.n, err);
-	strv_release(&merged);
+	while (old && old[n_old])
+		n_old++;
+	all = calloc(n_old + now->n + 1, sizeof(*all));
+	if (!all)
+		return berr_set(err, -ENOMEM, "owned rules: out of memory");
+	if (n_old)
+		memcpy(all, old, n_old * sizeof(*all));
+	if (now->n)
+		memcpy(all + n_old, now->v, now->n * sizeof(*all));
+	qsort(all, n_old + now->n, sizeof(*all), str_cmp);
+	for (size_t i = 0; i < n_old + now->n; i++)
+		if (n == 0 || strcmp(all[n - 1], all[i]) != 0)
+			all[n++] = all[i];
+	r = store_owned_set(e->store, FW_RECORD, all, n, err);
+	free(all);
 	return r;
 }
 
@@ -198,8 +211,8 @@ static bool one_of(struct in_addr a, const struct in_addr *v, size_t n)
  * holding them bound without it, so no other process can take a published port. The ports of
  * the addresses in required must all be bound (the error is returned); any other port that
  * cannot be is logged and tried again at the next sync. */
-static int sync_proxy(struct engine *e, const struct fw_plan *p, const struct in_addr *required, size_t n_required,
-		      struct berr *err)
+static int sync_proxy_for(struct engine *e, const struct fw_plan *p, const struct in_addr *required, size_t n_required,
+			  struct berr *err)
 {
 	struct proxy_target *t;
 	size_t n = 0;
@@ -230,6 +243,11 @@ static int sync_proxy(struct engine *e, const struct fw_plan *p, const struct in
 	return r;
 }
 
+static int sync_proxy(struct engine *e, const struct fw_plan *p, struct berr *err)
+{
+	return sync_proxy_for(e, p, NULL, 0, err);
+}
+
 /* Deletes the stale UDP conntrack entries of the ports this change published or unpublished and
  * keeps the plan for the next change. At start there is nothing to compare with: a restart of
  * berthd does not cut the running flows of its containers. */
@@ -255,7 +273,7 @@ int engine_reconcile_firewall(struct engine *e, struct berr *err)
 	if (r >= 0)
 		r = changed = engine_apply_firewall(e, p, err);
 	if (r >= 0)
-		r = sync_proxy(e, p, NULL, 0, err);
+		r = sync_proxy(e, p, err);
 	if (r >= 0)
 		remember_applied(e, p);
 	fw_plan_free(p);
@@ -271,7 +289,7 @@ int engine_publish(struct engine *e, const struct in_addr *ips, size_t n_ips, st
 	 * that then fails leaves sockets the caller's next reconcile closes. */
 	r = engine_plan(e, false, &p, err);
 	if (r >= 0)
-		r = sync_proxy(e, p, ips, n_ips, err);
+		r = sync_proxy_for(e, p, ips, n_ips, err);
 	if (r >= 0)
 		r = changed = engine_apply_firewall(e, p, err);
 	if (r >= 0)
@@ -432,7 +450,7 @@ int engine_start(struct engine *e, const struct berth_config *c, int epfd, struc
 	if (r >= 0 && *fw_notice(e->fw))
 		log_warn("firewall: %s", fw_notice(e->fw));
 	if (r >= 0)
-		r = sync_proxy(e, plan, NULL, 0, err);
+		r = sync_proxy(e, plan, err);
 	if (r >= 0)
 		remember_applied(e, plan);
 	if (r >= 0) {
