@@ -32,6 +32,7 @@
 #include "log.h"
 #include "model/hostport.h"
 #include "ns/ns.h"
+#include "proxy.h"
 #include "rlimits.h"
 #include "util/random.h"
 #include "util/sysctl.h"
@@ -676,6 +677,25 @@ static void format_publish(const struct container *c, char *buf, size_t len)
 	}
 }
 
+/* Refused before anything is recorded when berthd's descriptors cannot hold c's sockets (a
+ * socket per TCP or UDP port), so the common case leaves even the container's state as it was;
+ * publish() still undoes a shortage that comes later. */
+static int check_descriptors(const struct container *c, struct berr *err)
+{
+	char what[160];
+	size_t n = 0;
+	int r;
+
+	for (size_t i = 0; i < c->n_ports; i++)
+		n += c->ports[i].proto != PROTO_SCTP;
+	r = proxy_check_budget(n, err);
+	if (r < 0) {
+		format_publish(c, what, sizeof(what));
+		r = berr_wrap(err, r, "publish %s", what);
+	}
+	return r;
+}
+
 /* Binds every published port of c, then writes its rules: all or nothing (engine_publish). */
 static int publish(struct engine *e, const struct container *c, struct berr *err)
 {
@@ -768,6 +788,8 @@ int containers_start(struct engine *e, const char *ref, struct berr *err)
 		if (r >= 0)
 			r = allocate_ip(&net, &c.eps[i], all, n_all, &c.eps[i].ip, err);
 	}
+	if (r >= 0)
+		r = check_descriptors(&c, err);
 	if (r < 0)
 		goto fail_early;
 

@@ -300,6 +300,13 @@ static int too_many(struct berr *err, size_t n, rlim_t limit)
 			(unsigned long long)limit);
 }
 
+int proxy_check_budget(size_t n, struct berr *err)
+{
+	rlim_t limit = 0;
+
+	return n > fd_budget(&limit) ? too_many(err, n, limit) : 0;
+}
+
 /* Undoes what a failed sync did: the listeners it opened (after index known) are closed, the
  * ones it pointed at another container point back. */
 static void sync_undo(struct proxy *p, size_t known)

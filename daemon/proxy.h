@@ -34,6 +34,8 @@ void proxy_free(struct proxy *p);   /* accepts NULL; closes every socket */
  * PROXY_FD_RESERVE free descriptors opens none of its required ports (-EMFILE, "cannot bind N
  * ports: too many open files (limit L)"), and opens only what fits of the others. */
 #define PROXY_FD_RESERVE 64
+/* Whether n more sockets fit in that budget now: 0, or -EMFILE with proxy_sync's message. */
+int proxy_check_budget(size_t n, struct berr *err);
 int proxy_sync(struct proxy *p, const struct proxy_target *targets, size_t n, struct berr *err);
 /* Handles an epoll event if fd is the proxy's; false otherwise. */
 bool proxy_on_event(struct proxy *p, int fd, uint32_t events);

@@ -63,6 +63,21 @@ check_refused "every UDP port" 1-65535:1-65535/udp \
 check_refused "340 loopback UDP ports" "127.0.0.1:30000-30339:30000-30339/udp" \
 	"publish 127.0.0.1:30000-30339/udp: cannot bind 340 ports: too many open files (limit 400)"
 
+# Through the API: a start that is refused leaves the created container as it was.
+api() { curl -s --unix-socket "$DIR/berth.sock" -o "$DIR/body" -w '%{http_code}' -X POST "http://localhost$1" ${2:+-H 'Content-Type: application/json' -d "$2"}; }
+check_out "API: create with 1000 ports (201)" 201 api /containers/create \
+	'{"Cmd":["sleep","1000"],"HostConfig":{"PortSpecs":["20000-20999:20000-20999"]}}'
+cid=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["Id"])' "$DIR/body")
+saved >"$DIR/before"
+check_out "API: its start answers 500" 500 api "/containers/$cid/start"
+check "  ... with the message [$(head -c 200 "$DIR/body")]" \
+	grep -qF 'publish 20000-20999/tcp: cannot bind 1000 ports: too many open files (limit 400)' "$DIR/body"
+check_out "  ... and the container is still \"created\"" created \
+	bash -c "$(declare -f berth); BERTH=$BERTH DIR=$DIR berth inspect $cid | python3 -c 'import json,sys; print(json.load(sys.stdin)[0][\"State\"][\"Status\"])'"
+saved >"$DIR/after"
+same "  ... and the ruleset is unchanged" "$DIR/before" "$DIR/after"
+berth rm -f "$cid" >/dev/null
+
 web=$(berth run -d -p 8080:6379 -- sh -c "$(server 6379 after-refusals)")
 check_out "a one-port run afterwards works (traffic from the client)" after-refusals tcp_get "$CLIENT" 198.18.0.1 8080
 check "  ... and berth rules --diff exits 0" berth rules --diff
