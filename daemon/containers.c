@@ -688,6 +688,8 @@ static int check_descriptors(const struct container *c, struct berr *err)
 
 	for (size_t i = 0; i < c->n_ports; i++)
 		n += c->ports[i].proto != PROTO_SCTP;
+	if (!n)
+		return 0;
 	r = proxy_check_budget(n, err);
 	if (r < 0) {
 		format_publish(c, what, sizeof(what));
