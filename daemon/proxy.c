@@ -29,6 +29,7 @@
 
 #define PROXY_BUF 65536
 #define PROXY_UDP_IDLE_MS 30000
+#define PROXY_PAUSE_MS 100
 #define PROXY_UDP_FLOWS_MAX 4096     /* per port; the oldest flow goes when a new one needs room */
 
 enum kind { K_LISTENER, K_CONN_CLIENT, K_CONN_UPSTREAM, K_UDP, K_UDP_FLOW };
@@ -38,6 +39,7 @@ struct listener {
 	struct proxy_target before;  /* the target before a retarget by proxy_sync, for its undo */
 	int fd;
 	bool seen;                   /* mark for proxy_sync */
+	bool paused;                 /* not polled until p->resume_ms (accept ran out of descriptors) */
 	size_t n_conns, n_flows;     /* so closing thousands of idle ports scans nothing */
 };
 
@@ -76,7 +78,17 @@ struct proxy {
 	size_t n_slots;
 	struct flow **flows;
 	size_t n_flows;
+	rlim_t fd_limit;             /* the soft limit when the proxy was made (RLIM_INFINITY: unknown) */
+	long long resume_ms;         /* listeners paused by a failed accept are resumed then (0: none) */
 };
+
+/* Traffic may not take the last PROXY_FD_RESERVE / 2 descriptors: the API, the firewall tools
+ * and the store need them to stay usable (so does a `rm` that would free the ports). Descriptors
+ * are allocated lowest first, so a new one this high means that few are left. */
+static bool fd_scarce(const struct proxy *p, int fd)
+{
+	return p->fd_limit != RLIM_INFINITY && (rlim_t)fd + PROXY_FD_RESERVE / 2 >= p->fd_limit;
+}
 
 static long long now_ms(void)
 {
@@ -127,8 +139,11 @@ int proxy_new(struct proxy **ret, int epfd, bool serve, struct berr *err)
 
 	if (!p)
 		return berr_set(err, -ENOMEM, "proxy: out of memory");
+	struct rlimit rl;
+
 	p->epfd = epfd;
 	p->serve = serve;
+	p->fd_limit = getrlimit(RLIMIT_NOFILE, &rl) == 0 ? rl.rlim_cur : RLIM_INFINITY;
 	*ret = p;
 	return 0;
 }
@@ -405,11 +420,22 @@ static void accept_tcp(struct proxy *p, struct listener *l)
 		int cfd, ufd;
 
 		cfd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (cfd < 0 && (errno == EMFILE || errno == ENFILE)) {
+			/* The connection stays queued and the listener readable: without a pause, the
+			 * event loop would spin on it. */
+			set_events(p, l->fd, 0);
+			l->paused = true;
+			p->resume_ms = now_ms() + PROXY_PAUSE_MS;
+			log_warn("proxy: out of descriptors; port %u paused for %d ms", l->t.host_port, PROXY_PAUSE_MS);
+			return;
+		}
 		if (cfd < 0)
 			return;
-		ufd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-		c = calloc(1, sizeof(*c));
+		ufd = fd_scarce(p, cfd) ? -1 : socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		c = ufd < 0 || fd_scarce(p, ufd) ? NULL : calloc(1, sizeof(*c));
 		if (ufd < 0 || !c || (connect(ufd, (struct sockaddr *)&up, sizeof(up)) < 0 && errno != EINPROGRESS)) {
+			/* Few descriptors left (fd_scarce), no memory or no route: the client's
+			 * connection is closed at once rather than kept waiting. */
 			if (ufd >= 0)
 				close(ufd);
 			close(cfd);
@@ -545,7 +571,7 @@ static void on_udp(struct proxy *p, struct listener *l)
 			f->l = l;
 			f->peer = peer;
 			f->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-			if (f->fd < 0 || connect(f->fd, (struct sockaddr *)&up, sizeof(up)) < 0 ||
+			if (f->fd < 0 || fd_scarce(p, f->fd) || connect(f->fd, (struct sockaddr *)&up, sizeof(up)) < 0 ||
 			    track(p, f->fd, K_UDP_FLOW, f, EPOLLIN) < 0) {
 				if (f->fd >= 0)
 					close(f->fd);
@@ -603,6 +629,16 @@ int proxy_tick(struct proxy *p)
 
 	if (!p)
 		return -1;
+	if (p->resume_ms && p->resume_ms <= now) {
+		p->resume_ms = 0;
+		for (size_t i = 0; i < p->n_listeners; i++)
+			if (p->listeners[i]->paused) {
+				p->listeners[i]->paused = false;
+				set_events(p, p->listeners[i]->fd, EPOLLIN);
+			}
+	}
+	if (p->resume_ms)
+		next = p->resume_ms - now;
 	for (size_t i = 0; i < p->n_flows;) {
 		long long due = p->flows[i]->last_ms + PROXY_UDP_IDLE_MS;
 

@@ -121,6 +121,31 @@ int main(void)
 									  bindable(port[1]) && bindable(extra));
 	}
 	setrlimit(RLIMIT_NOFILE, &rl);
+
+	/* Traffic may not take the last descriptors: a connection whose descriptor is among the
+	 * last PROXY_FD_RESERVE / 2 is closed at once, and one below is relayed. */
+	{
+		struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(port[0]),
+					  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+		struct listener *l = p->listeners[0]->t.host_port == port[0] ? p->listeners[0] : p->listeners[1];
+		int c1 = socket(AF_INET, SOCK_STREAM, 0), c2 = socket(AF_INET, SOCK_STREAM, 0);
+		struct timeval second = { .tv_sec = 1 };
+		char byte;
+
+		setsockopt(c1, SOL_SOCKET, SO_RCVTIMEO, &second, sizeof(second));     /* a kept one never answers */
+		connect(c1, (struct sockaddr *)&to, sizeof(to));
+		p->fd_limit = (rlim_t)c2 + 1 + PROXY_FD_RESERVE / 2;     /* the next descriptor is scarce */
+		proxy_on_event(p, l->fd, EPOLLIN);
+		CHECK("scarce descriptors: the connection is not kept", l->n_conns == 0);
+		CHECK("  ... the client sees it closed", recv(c1, &byte, 1, 0) == 0 || errno == ECONNRESET);
+		CHECK("  ... and no descriptor is left", limits_open_fds() == fds0 + 2);
+		p->fd_limit = rl.rlim_cur;
+		connect(c2, (struct sockaddr *)&to, sizeof(to));
+		proxy_on_event(p, l->fd, EPOLLIN);
+		CHECK("enough descriptors: the connection is relayed", l->n_conns == 1);
+		close(c1);
+		close(c2);
+	}
 	proxy_free(p);
 	close(ep);
 	CHECK_DONE();
