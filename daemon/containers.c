@@ -34,6 +34,8 @@
 #include "model/hostport.h"
 #include "model/ip4_scope.h"
 #include "ns/ns.h"
+#include "proxy.h"
+#include "rlimits.h"
 #include "util/random.h"
 #include "util/sysctl.h"
 
@@ -599,6 +601,79 @@ static uint64_t next_start_seq(const struct container *all, size_t n)
 	return m + 1;
 }
 
+/* The published ports as the user wrote them, consecutive host ports joined into ranges:
+ * "1-2000/tcp", "127.0.0.1:8080/udp"; at most three, then "...". */
+static void format_publish(const struct container *c, char *buf, size_t len)
+{
+	size_t used = 0, runs = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < c->n_ports && used < len; i++) {
+		const struct port_binding *b = &c->ports[i];
+		size_t j = i;
+		char ip[INET_ADDRSTRLEN + 1] = "";
+		int n;
+
+		while (j + 1 < c->n_ports && c->ports[j + 1].proto == b->proto && c->ports[j + 1].host_ip.s_addr == b->host_ip.s_addr &&
+		       c->ports[j + 1].host_port == c->ports[j].host_port + 1)
+			j++;
+		if (b->host_ip.s_addr) {
+			ip4_format(b->host_ip, ip, sizeof(ip));
+			memcpy(ip + strlen(ip), ":", 2);
+		}
+		if (runs++ == 3) {
+			snprintf(buf + used, len - used, ", ...");
+			return;
+		}
+		if (j > i)
+			n = snprintf(buf + used, len - used, "%s%s%u-%u/%s", used ? ", " : "", ip, b->host_port,
+				     c->ports[j].host_port, proto_name(b->proto));
+		else
+			n = snprintf(buf + used, len - used, "%s%s%u/%s", used ? ", " : "", ip, b->host_port,
+				     proto_name(b->proto));
+		used += n > 0 ? (size_t)n : 0;
+		i = j;
+	}
+}
+
+/* Refused before anything is recorded when berthd's descriptors cannot hold c's sockets (a
+ * socket per TCP or UDP port), so the common case leaves even the container's state as it was;
+ * publish() still undoes a shortage that comes later. */
+static int check_descriptors(const struct container *c, struct berr *err)
+{
+	char what[160];
+	size_t n = 0;
+	int r;
+
+	for (size_t i = 0; i < c->n_ports; i++)
+		n += c->ports[i].proto != PROTO_SCTP;
+	if (!n)
+		return 0;
+	r = proxy_check_budget(n, err);
+	if (r < 0) {
+		format_publish(c, what, sizeof(what));
+		r = berr_wrap(err, r, "publish %s", what);
+	}
+	return r;
+}
+
+/* Binds every published port of c, then writes its rules: all or nothing (engine_publish). */
+static int publish(struct engine *e, const struct container *c, struct berr *err)
+{
+	struct in_addr ips[CONTAINER_MAX_ENDPOINTS];
+	char what[160];
+	int r;
+
+	for (size_t i = 0; i < c->n_eps; i++)
+		ips[i] = c->eps[i].ip;
+	r = engine_publish(e, ips, c->n_eps, err);
+	if (r == -EMFILE || r == -ENFILE) {
+		format_publish(c, what, sizeof(what));
+		r = berr_wrap(err, r, "publish %s", what);
+	}
+	return r;
+}
+
 /* Puts a container that failed to start, or whose process ended, back to "exited": rules,
  * veth and address go; the namespace and logs stay until `berth rm`. */
 static void settle_exited(struct engine *e, struct container *c, int exit_code)
@@ -684,6 +759,8 @@ int containers_start(struct engine *e, const char *ref, int *ret_exec_error, str
 		if (r >= 0)
 			r = allocate_ip(&net, &c.eps[i], all, n_all, &c.eps[i].ip, err);
 	}
+	if (r >= 0)
+		r = check_descriptors(&c, err);
 	if (r < 0)
 		goto fail_early;
 
@@ -700,7 +777,7 @@ int containers_start(struct engine *e, const char *ref, int *ret_exec_error, str
 	/* 2. the kernel; 3. the firewall */
 	r = plumb(e, &c, err);
 	if (r >= 0)
-		r = engine_reconcile_firewall(e, err);
+		r = publish(e, &c, err);
 	if (r >= 0)
 		r = open_logs(e, &c, &out, &errfd, err);
 	if (r >= 0) {
@@ -713,7 +790,8 @@ int containers_start(struct engine *e, const char *ref, int *ret_exec_error, str
 	container_netns_path(e, c.id, ns, sizeof(ns));
 	if (r >= 0)
 		r = spawn_prepare(&(struct spawn_opts){ .netns_path = ns, .hostname = c.hostname, .argv = c.argv,
-							.stdin_fd = devnull, .stdout_fd = out, .stderr_fd = errfd },
+							.stdin_fd = devnull, .stdout_fd = out, .stderr_fd = errfd,
+							.nofile_soft = limits_nofile().start },
 				  &h, err);
 	if (out >= 0)
 		close(out);

@@ -146,21 +146,34 @@ int engine_plan(struct engine *e, bool set_forward_drop, struct fw_plan **ret, s
 	return containers_plan(e, set_forward_drop, ret, err);
 }
 
+static int str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The record of step 1: what it held, and what the change adds, once each. Sorted and merged,
+ * not a lookup per line: a host with thousands of published ports has tens of thousands. */
 static int record_owned(struct engine *e, char **old, const struct strv *now, struct berr *err)
 {
-	struct strv merged = { 0 };
-	int r = 0;
+	size_t n_old = 0, n = 0;
+	char **all;
+	int r;
 
-	for (char **o = old; o && *o && !r; o++)
-		r = strv_push(&merged, *o);
-	for (size_t i = 0; i < now->n && !r; i++)
-		if (!strv_contains(&merged, now->v[i]))
-			r = strv_push(&merged, now->v[i]);
-	if (r < 0)
-		r = berr_set(err, -ENOMEM, "owned rules: out of memory");
-	else
-		r = store_owned_set(e->store, FW_RECORD, merged.v, merged.n, err);
-	strv_release(&merged);
+	while (old && old[n_old])
+		n_old++;
+	all = calloc(n_old + now->n + 1, sizeof(*all));
+	if (!all)
+		return berr_set(err, -ENOMEM, "owned rules: out of memory");
+	if (n_old)
+		memcpy(all, old, n_old * sizeof(*all));
+	if (now->n)
+		memcpy(all + n_old, now->v, now->n * sizeof(*all));
+	qsort(all, n_old + now->n, sizeof(*all), str_cmp);
+	for (size_t i = 0; i < n_old + now->n; i++)
+		if (n == 0 || strcmp(all[n - 1], all[i]) != 0)
+			all[n++] = all[i];
+	r = store_owned_set(e->store, FW_RECORD, all, n, err);
+	free(all);
 	return r;
 }
 
@@ -185,9 +198,20 @@ int engine_apply_firewall(struct engine *e, const struct fw_plan *p, struct berr
 	return r < 0 ? r : changed;
 }
 
+static bool one_of(struct in_addr a, const struct in_addr *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i].s_addr == a.s_addr)
+			return true;
+	return false;
+}
+
 /* The proxy's sockets follow the published ports: serving them with --userland-proxy, only
- * holding them bound without it, so no other process can take a published port. */
-static int sync_proxy(struct engine *e, const struct fw_plan *p, struct berr *err)
+ * holding them bound without it, so no other process can take a published port. The ports of
+ * the addresses in required must all be bound (the error is returned); any other port that
+ * cannot be is logged and tried again at the next sync. */
+static int sync_proxy_for(struct engine *e, const struct fw_plan *p, const struct in_addr *required, size_t n_required,
+			  struct berr *err)
 {
 	struct proxy_target *t;
 	size_t n = 0;
@@ -205,16 +229,22 @@ static int sync_proxy(struct engine *e, const struct fw_plan *p, struct berr *er
 		if (pp->internal || proto_parse(pp->proto, &proto, NULL) < 0)
 			continue;
 		t[n++] = (struct proxy_target){ .proto = proto, .host_ip = pp->host_ip, .container_ip = pp->container_ip,
-						.host_port = pp->host_port, .container_port = pp->container_port };
+						.host_port = pp->host_port, .container_port = pp->container_port,
+						.required = one_of(pp->container_ip, required, n_required) };
 	}
 	r = proxy_sync(e->proxy, t, n, err);
 	free(t);
-	if (r < 0) {
-		/* The rules are in place and other ports are served; say which port is not. */
-		log_warn("userland proxy: %s", err ? err->msg : "bind failed");
+	if (r > 0) {
+		/* Other ports are served; say which one is not (the next sync tries it again). */
+		log_warn("userland proxy: %d port%s not bound: %s", r, r == 1 ? "" : "s", err ? err->msg : "bind failed");
 		r = 0;
 	}
 	return r;
+}
+
+static int sync_proxy(struct engine *e, const struct fw_plan *p, struct berr *err)
+{
+	return sync_proxy_for(e, p, NULL, 0, err);
 }
 
 /* Deletes the stale UDP conntrack entries of the ports this change published or unpublished and
@@ -243,6 +273,24 @@ int engine_reconcile_firewall(struct engine *e, struct berr *err)
 		r = changed = engine_apply_firewall(e, p, err);
 	if (r >= 0)
 		r = sync_proxy(e, p, err);
+	if (r >= 0)
+		remember_applied(e, p);
+	fw_plan_free(p);
+	return r < 0 ? r : changed;
+}
+
+int engine_publish(struct engine *e, const struct in_addr *ips, size_t n_ips, struct berr *err)
+{
+	struct fw_plan *p = NULL;
+	int r, changed = 0;
+
+	/* Sockets first: a rule is never written for a port berthd could not hold. A firewall
+	 * that then fails leaves sockets the caller's next reconcile closes. */
+	r = engine_plan(e, e->forward_drop, &p, err);
+	if (r >= 0)
+		r = sync_proxy_for(e, p, ips, n_ips, err);
+	if (r >= 0)
+		r = changed = engine_apply_firewall(e, p, err);
 	if (r >= 0)
 		remember_applied(e, p);
 	fw_plan_free(p);

@@ -62,6 +62,11 @@ int engine_apply_firewall(struct engine *e, const struct fw_plan *p, struct berr
 /* After any change of containers or networks: plan and apply the firewall, then bring the
  * userland proxy's listeners in line with the published ports. */
 int engine_reconcile_firewall(struct engine *e, struct berr *err);
+/* The same for a container being started, all or nothing for its ports: every socket of the
+ * ports published to one of its addresses (ips) is bound before the firewall changes. If one
+ * cannot be, the sockets this call opened are closed, the firewall is left as it was and the
+ * error returned (-EMFILE: "cannot bind N ports: too many open files (limit L)"). */
+int engine_publish(struct engine *e, const struct in_addr *ips, size_t n_ips, struct berr *err);
 /* Drift repair: the event loop hands the watch fd's events to engine_on_watch(), asks
  * engine_timeout_ms() how long it may sleep, and calls engine_tick() when it wakes. */
 int engine_watch_fd(const struct engine *e);       /* -1 when there is none */

@@ -23,6 +23,7 @@
 #include "http.h"
 #include "log.h"
 #include "proxy.h"
+#include "rlimits.h"
 
 /* One thread, one epoll: signals, the API, container exits (pidfds) and log growth (inotify). */
 static int serve(int ep, int sfd, struct http_server *http, struct engine *engine)
@@ -107,6 +108,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "berthd: needs to run as root (it manages links, sysctls and the firewall)\n");
 		return 1;
 	}
+	limits_raise_nofile();
 	/* Signals are taken from a signalfd in the event loop, never asynchronously. */
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);

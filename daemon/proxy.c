@@ -12,28 +12,35 @@
 #include "proxy.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "log.h"
+#include "rlimits.h"
 #include "model/cidr.h"
 
 #define PROXY_BUF 65536
 #define PROXY_UDP_IDLE_MS 30000
+#define PROXY_PAUSE_MS 100
 #define PROXY_UDP_FLOWS_MAX 4096     /* per port; the oldest flow goes when a new one needs room */
 
 enum kind { K_LISTENER, K_CONN_CLIENT, K_CONN_UPSTREAM, K_UDP, K_UDP_FLOW };
 
 struct listener {
 	struct proxy_target t;
+	struct proxy_target before;  /* the target before a retarget by proxy_sync, for its undo */
 	int fd;
 	bool seen;                   /* mark for proxy_sync */
+	bool paused;                 /* not polled until p->resume_ms (accept ran out of descriptors) */
+	size_t n_conns, n_flows;     /* so closing thousands of idle ports scans nothing */
 };
 
 struct half {
@@ -71,7 +78,17 @@ struct proxy {
 	size_t n_slots;
 	struct flow **flows;
 	size_t n_flows;
+	rlim_t fd_limit;             /* the soft limit when the proxy was made (RLIM_INFINITY: unknown) */
+	long long resume_ms;         /* listeners paused by a failed accept are resumed then (0: none) */
 };
+
+/* Traffic may not take the last PROXY_FD_RESERVE / 2 descriptors: the API, the firewall tools
+ * and the store need them to stay usable (so does a `rm` that would free the ports). Descriptors
+ * are allocated lowest first, so a new one this high means that few are left. */
+static bool fd_scarce(const struct proxy *p, int fd)
+{
+	return p->fd_limit != RLIM_INFINITY && (rlim_t)fd + PROXY_FD_RESERVE / 2 >= p->fd_limit;
+}
 
 static long long now_ms(void)
 {
@@ -122,14 +139,18 @@ int proxy_new(struct proxy **ret, int epfd, bool serve, struct berr *err)
 
 	if (!p)
 		return berr_set(err, -ENOMEM, "proxy: out of memory");
+	struct rlimit rl;
+
 	p->epfd = epfd;
 	p->serve = serve;
+	p->fd_limit = getrlimit(RLIMIT_NOFILE, &rl) == 0 ? rl.rlim_cur : RLIM_INFINITY;
 	*ret = p;
 	return 0;
 }
 
 static void conn_close(struct proxy *p, struct conn *c)
 {
+	c->l->n_conns--;
 	untrack(p, c->client);
 	untrack(p, c->upstream);
 	free(c);
@@ -139,25 +160,31 @@ static void flow_close(struct proxy *p, size_t i)
 {
 	struct flow *f = p->flows[i];
 
+	f->l->n_flows--;
 	untrack(p, f->fd);
 	free(f);
 	p->flows[i] = p->flows[--p->n_flows];
 }
 
-static void listener_close(struct proxy *p, struct listener *l)
+/* Connections and UDP flows of a port go when the container behind it goes or changes. */
+static void listener_drop_traffic(struct proxy *p, struct listener *l)
 {
-	/* Connections of a closed port go with it: the container behind it is gone. */
-	for (size_t fd = 0; fd < p->n_slots; fd++) {
+	for (size_t fd = 0; l->n_conns && fd < p->n_slots; fd++) {
 		struct slot *s = &p->slots[fd];
 
 		if (s->kind == K_CONN_CLIENT && s->obj && ((struct conn *)s->obj)->l == l)
 			conn_close(p, s->obj);
 	}
-	for (size_t i = 0; i < p->n_flows;)
+	for (size_t i = 0; l->n_flows && i < p->n_flows;)
 		if (p->flows[i]->l == l)
 			flow_close(p, i);
 		else
 			i++;
+}
+
+static void listener_close(struct proxy *p, struct listener *l)
+{
+	listener_drop_traffic(p, l);
 	untrack(p, l->fd);
 	free(l);
 }
@@ -197,9 +224,27 @@ static int listener_cmp(const void *a, const void *b)
 	return target_cmp(&(*(struct listener *const *)a)->t, &(*(struct listener *const *)b)->t);
 }
 
+/* The host side of a target: (proto, host port, host address), the first keys of target_cmp's
+ * order, so a bisection of listeners sorted by target_cmp finds a port by its host side. */
+static int host_cmp(const struct proxy_target *a, const struct proxy_target *b)
+{
+	uint32_t x = ntohl(a->host_ip.s_addr), y = ntohl(b->host_ip.s_addr);
+
+	if (a->proto != b->proto)
+		return a->proto < b->proto ? -1 : 1;
+	if (a->host_port != b->host_port)
+		return a->host_port < b->host_port ? -1 : 1;
+	return x < y ? -1 : x > y;
+}
+
 static int key_cmp(const void *key, const void *elem)
 {
-	return target_cmp(key, &(*(struct listener *const *)elem)->t);
+	return host_cmp(key, &(*(struct listener *const *)elem)->t);
+}
+
+static bool same_upstream(const struct proxy_target *a, const struct proxy_target *b)
+{
+	return a->container_ip.s_addr == b->container_ip.s_addr && a->container_port == b->container_port;
 }
 
 static int listener_open(struct proxy *p, const struct proxy_target *t, struct berr *err)
@@ -247,35 +292,113 @@ static int listener_open(struct proxy *p, const struct proxy_target *t, struct b
 	return r < 0 ? berr_errno(err, r, "proxy: epoll") : 0;
 }
 
+/* Free descriptors left for sockets, before keeping PROXY_FD_RESERVE for everything else berthd
+ * does (API connections, netlink, the firewall tools' pipes, the store); 0 if none. */
+static size_t fd_budget(rlim_t *ret_limit)
+{
+	struct rlimit rl = { 0 };
+	long open = limits_open_fds();
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || open < 0 || rl.rlim_cur == RLIM_INFINITY) {
+		*ret_limit = rl.rlim_cur;
+		return SIZE_MAX;     /* cannot tell: the binds themselves will say */
+	}
+	*ret_limit = rl.rlim_cur;
+	if (rl.rlim_cur <= (rlim_t)open + PROXY_FD_RESERVE)
+		return 0;
+	return (size_t)(rl.rlim_cur - (rlim_t)open - PROXY_FD_RESERVE);
+}
+
+static int too_many(struct berr *err, size_t n, rlim_t limit)
+{
+	return berr_set(err, -EMFILE, "cannot bind %zu port%s: too many open files (limit %llu)", n, n == 1 ? "" : "s",
+			(unsigned long long)limit);
+}
+
+int proxy_check_budget(size_t n, struct berr *err)
+{
+	rlim_t limit = 0;
+
+	return n > fd_budget(&limit) ? too_many(err, n, limit) : 0;
+}
+
+/* Undoes what a failed sync did: the listeners it opened (after index known) are closed, the
+ * ones it pointed at another container point back. */
+static void sync_undo(struct proxy *p, size_t known)
+{
+	while (p->n_listeners > known)
+		listener_close(p, p->listeners[--p->n_listeners]);
+	for (size_t i = 0; i < known; i++)
+		if (!same_upstream(&p->listeners[i]->t, &p->listeners[i]->before))
+			p->listeners[i]->t = p->listeners[i]->before;
+}
+
 int proxy_sync(struct proxy *p, const struct proxy_target *targets, size_t n, struct berr *err)
 {
+	size_t missing = 0, required = 0, budget;
+	struct berr first = { 0 };
+	rlim_t limit = 0;
 	int r = 0;
 
 	/* The listeners before this sync, sorted; the ones opened now go after them (the plan never
 	 * has one host port twice: publishing a taken port is refused). */
 	size_t known = p->n_listeners;
 
-	for (size_t i = 0; i < p->n_listeners; i++)
+	for (size_t i = 0; i < known; i++) {
 		p->listeners[i]->seen = false;
+		p->listeners[i]->before = p->listeners[i]->t;
+	}
 	if (known)
 		qsort(p->listeners, known, sizeof(*p->listeners), listener_cmp);
+	/* Pass 1: what is held already (a host port whose container changed keeps its socket), and
+	 * how many sockets the rest needs. */
 	for (size_t k = 0; k < n; k++) {
 		struct listener **l = known ? bsearch(&targets[k], p->listeners, known, sizeof(*p->listeners), key_cmp)
 					    : NULL;
 
 		if (l) {
 			(*l)->seen = true;
-		} else {
-			struct berr e = { 0 };
-			int q = listener_open(p, &targets[k], &e);
-
-			if (q < 0 && r == 0) {
-				r = q;
-				if (err)
-					*err = e;
-			}
+			(*l)->t = targets[k];
+		} else if (targets[k].proto != PROTO_SCTP) {
+			missing++;
+			required += targets[k].required;
 		}
 	}
+	budget = missing ? fd_budget(&limit) : 0;
+	if (required && required > budget) {
+		sync_undo(p, known);
+		return too_many(err, required, limit);
+	}
+	/* Pass 2: the missing ports, the required ones first so that the budget goes to them. */
+	for (int want = 1; want >= 0; want--) {
+		for (size_t k = 0; k < n; k++) {
+			struct berr e = { 0 };
+			int q;
+
+			if ((int)targets[k].required != want ||
+			    (known && bsearch(&targets[k], p->listeners, known, sizeof(*p->listeners), key_cmp)))
+				continue;
+			if (targets[k].proto != PROTO_SCTP && p->n_listeners - known >= budget)
+				q = too_many(&e, missing - (p->n_listeners - known), limit);
+			else
+				q = listener_open(p, &targets[k], &e);
+			if (q < 0 && want) {
+				if (q == -EMFILE || q == -ENFILE)
+					too_many(&e, required, limit);
+				sync_undo(p, known);
+				if (err)
+					*err = e;
+				return q;
+			}
+			if (q < 0 && r++ == 0)
+				first = e;
+			if (q < 0 && targets[k].proto != PROTO_SCTP && p->n_listeners - known >= budget)
+				break;     /* out of descriptors: said once */
+		}
+	}
+	for (size_t i = 0; i < known; i++)
+		if (p->listeners[i]->seen && !same_upstream(&p->listeners[i]->t, &p->listeners[i]->before))
+			listener_drop_traffic(p, p->listeners[i]);
 	for (size_t i = 0; i < p->n_listeners;)
 		if (!p->listeners[i]->seen) {
 			listener_close(p, p->listeners[i]);
@@ -283,6 +406,8 @@ int proxy_sync(struct proxy *p, const struct proxy_target *targets, size_t n, st
 		} else {
 			i++;
 		}
+	if (r > 0 && err)
+		*err = first;
 	return r;
 }
 
@@ -295,11 +420,22 @@ static void accept_tcp(struct proxy *p, struct listener *l)
 		int cfd, ufd;
 
 		cfd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (cfd < 0 && (errno == EMFILE || errno == ENFILE)) {
+			/* The connection stays queued and the listener readable: without a pause, the
+			 * event loop would spin on it. */
+			set_events(p, l->fd, 0);
+			l->paused = true;
+			p->resume_ms = now_ms() + PROXY_PAUSE_MS;
+			log_warn("proxy: out of descriptors; port %u paused for %d ms", l->t.host_port, PROXY_PAUSE_MS);
+			return;
+		}
 		if (cfd < 0)
 			return;
-		ufd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-		c = calloc(1, sizeof(*c));
+		ufd = fd_scarce(p, cfd) ? -1 : socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		c = ufd < 0 || fd_scarce(p, ufd) ? NULL : calloc(1, sizeof(*c));
 		if (ufd < 0 || !c || (connect(ufd, (struct sockaddr *)&up, sizeof(up)) < 0 && errno != EINPROGRESS)) {
+			/* Few descriptors left (fd_scarce), no memory or no route: the client's
+			 * connection is closed at once rather than kept waiting. */
 			if (ufd >= 0)
 				close(ufd);
 			close(cfd);
@@ -307,6 +443,7 @@ static void accept_tcp(struct proxy *p, struct listener *l)
 			continue;
 		}
 		c->l = l;
+		l->n_conns++;
 		c->client = cfd;
 		c->upstream = ufd;
 		c->connecting = true;
@@ -434,7 +571,7 @@ static void on_udp(struct proxy *p, struct listener *l)
 			f->l = l;
 			f->peer = peer;
 			f->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-			if (f->fd < 0 || connect(f->fd, (struct sockaddr *)&up, sizeof(up)) < 0 ||
+			if (f->fd < 0 || fd_scarce(p, f->fd) || connect(f->fd, (struct sockaddr *)&up, sizeof(up)) < 0 ||
 			    track(p, f->fd, K_UDP_FLOW, f, EPOLLIN) < 0) {
 				if (f->fd >= 0)
 					close(f->fd);
@@ -442,6 +579,7 @@ static void on_udp(struct proxy *p, struct listener *l)
 				return;
 			}
 			p->flows[p->n_flows++] = f;
+			l->n_flows++;
 		}
 		f->last_ms = now_ms();
 		if (send(f->fd, buf, (size_t)n, 0) < 0)
@@ -491,6 +629,16 @@ int proxy_tick(struct proxy *p)
 
 	if (!p)
 		return -1;
+	if (p->resume_ms && p->resume_ms <= now) {
+		p->resume_ms = 0;
+		for (size_t i = 0; i < p->n_listeners; i++)
+			if (p->listeners[i]->paused) {
+				p->listeners[i]->paused = false;
+				set_events(p, p->listeners[i]->fd, EPOLLIN);
+			}
+	}
+	if (p->resume_ms)
+		next = p->resume_ms - now;
 	for (size_t i = 0; i < p->n_flows;) {
 		long long due = p->flows[i]->last_ms + PROXY_UDP_IDLE_MS;
 

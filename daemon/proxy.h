@@ -17,6 +17,7 @@ struct proxy_target {
 	uint8_t proto;
 	struct in_addr host_ip, container_ip;
 	uint16_t host_port, container_port;
+	bool required;               /* proxy_sync fails as a whole if this one cannot be bound */
 };
 
 struct proxy;
@@ -25,7 +26,16 @@ struct proxy;
 int proxy_new(struct proxy **ret, int epfd, bool serve, struct berr *err);
 void proxy_free(struct proxy *p);   /* accepts NULL; closes every socket */
 /* Makes the proxied set equal to targets: new ones are bound, gone ones closed with their
- * connections. A port that cannot be bound is reported (the others still change). */
+ * connections, a host port whose container moved is pointed at the new one. A port that cannot
+ * be bound is counted (the return value; err says why for the first) and the others still
+ * change, unless it is a required one: then nothing changes (every socket opened by this call
+ * is closed again) and the error is returned (< 0). The
+ * descriptors needed are counted first: a sync that would leave berthd fewer than
+ * PROXY_FD_RESERVE free descriptors opens none of its required ports (-EMFILE, "cannot bind N
+ * ports: too many open files (limit L)"), and opens only what fits of the others. */
+#define PROXY_FD_RESERVE 64
+/* Whether n more sockets fit in that budget now: 0, or -EMFILE with proxy_sync's message. */
+int proxy_check_budget(size_t n, struct berr *err);
 int proxy_sync(struct proxy *p, const struct proxy_target *targets, size_t n, struct berr *err);
 /* Handles an epoll event if fd is the proxy's; false otherwise. */
 bool proxy_on_event(struct proxy *p, int fd, uint32_t events);

@@ -8,6 +8,7 @@
 #include "api.h"
 #include "containers.h"
 #include "http.h"
+#include "rlimits.h"
 
 static void ping(struct engine *e, const struct http_request *req, struct http_response *resp)
 {
@@ -35,6 +36,8 @@ static void info(struct engine *e, const struct http_request *req, struct http_r
 	struct berr err = { 0 };
 	struct utsname u;
 	size_t n = 0, n_cs = 0, running = 0;
+	struct nofile_limit nofile = limits_nofile();
+	json_t *limits;
 
 	(void)req;
 	if (store_network_list(e->store, &nets, &n, &err) < 0 || containers_list(e, &cs, &n_cs, &err) < 0) {
@@ -55,6 +58,13 @@ static void info(struct engine *e, const struct http_request *req, struct http_r
 			       c->ip_masq, "ICC", c->icc, "UserlandProxy", c->userland_proxy, "AllowDirectRouting",
 			       c->allow_direct_routing, "FirewallBackend", fw_describe(e->fw), "Networks", (json_int_t)n,
 			       "Containers", (json_int_t)n_cs, "ContainersRunning", (json_int_t)running, "KernelVersion", u.release, "LogLevel", c->log_level);
+	/* The descriptor limit bounds how many ports berthd can publish: the one it runs with, the
+	 * soft limit it was started with (its containers get that one) and the hard limit. */
+	limits = json_pack("{s:I, s:I, s:I}", "NoFileLimit", (json_int_t)nofile.soft, "NoFileLimitAtStart",
+			   (json_int_t)nofile.start, "NoFileLimitHard", (json_int_t)nofile.hard);
+	if (resp->json && limits)
+		json_object_update(resp->json, limits);
+	json_decref(limits);
 }
 
 static void rules(struct engine *e, const struct http_request *req, struct http_response *resp)

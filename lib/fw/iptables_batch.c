@@ -23,20 +23,18 @@ static bool jumps_to_owned_chain(enum ipt_table_id t, const char *rule)
 	return j && ipt_is_owned_chain(t, j + 3);
 }
 
-static bool owned_rule(const struct ipt_chain *want, char *const *history, enum ipt_table_id t,
-		       const char *chain, const char *rule)
+static bool owned_rule(const struct ipt_owned_index *ix, enum ipt_table_id t, const char *rule)
 {
-	if (want && (strv_contains(&want->head, rule) || strv_contains(&want->tail, rule)))
-		return true;
-	return jumps_to_owned_chain(t, rule) || ipt_history_has(history, t, chain, rule);
+	return ipt_owned_index_has(ix, rule) || jumps_to_owned_chain(t, rule);
 }
 
 /* Is berth's part of a built-in chain in place: its head rules first, its tail rules last,
  * and none of its rules anywhere else? */
-static bool builtin_in_place(const struct ipt_chain *want, const struct ipt_chain *have, char *const *history,
-			     enum ipt_table_id t, const char *name)
+static bool builtin_in_place(const struct ipt_chain *want, const struct ipt_chain *have, const struct ipt_owned_index *ix,
+			     enum ipt_table_id t)
 {
-	size_t nh = want ? want->head.n : 0, nt = want ? want->tail.n : 0, n = have ? have->head.n : 0, owned = 0;
+	size_t nh = want ? want->head.n : 0, nt = want ? want->tail.n : 0, n = have ? have->head.n : 0;
+	bool owned = false;
 
 	if (n < nh + nt)
 		return false;
@@ -46,31 +44,41 @@ static bool builtin_in_place(const struct ipt_chain *want, const struct ipt_chai
 	for (size_t i = 0; i < nt; i++)
 		if (strcmp(have->head.v[n - nt + i], want->tail.v[i]) != 0)
 			return false;
-	for (size_t i = 0; i < n; i++)
-		owned += owned_rule(want, history, t, name, have->head.v[i]);
-	return owned == nh + nt;
+	/* The head and the tail are ours (they equal the wanted rules): only the rules between them
+	 * are looked up, so a chain in place costs no lookup at all, however many ports it serves. */
+	for (size_t i = nh; i < n - nt && !owned; i++)
+		owned = owned_rule(ix, t, have->head.v[i]);
+	return !owned;
 }
 
-static void batch_builtin(struct strbuf *decl, struct strbuf *cmds, const struct ipt_chain *want,
-			  const struct ipt_chain *have, char *const *history, enum ipt_table_id t, const char *name)
+static int batch_builtin(struct strbuf *decl, struct strbuf *cmds, const struct ipt_chain *want,
+			 const struct ipt_chain *have, char *const *history, enum ipt_table_id t, const char *name)
 {
+	struct ipt_owned_index ix;
+
 	if (want && want->policy[0] && (!have || strcmp(have->policy, want->policy) != 0))
 		strbuf_addf(decl, ":%s %s [0:0]\n", name, want->policy);
 	else if (want && !have)
 		/* The table does not exist yet: a chain line is what makes iptables-restore create it
 		 * (an empty "*raw\nCOMMIT" does not); ACCEPT is the kernel's default anyway. */
 		strbuf_addf(decl, ":%s ACCEPT [0:0]\n", name);
-	if (builtin_in_place(want, have, history, t, name))
-		return;
+	if (ipt_owned_index_build(&ix, want, history, t, name) < 0)
+		return -ENOMEM;
+	if (builtin_in_place(want, have, &ix, t)) {
+		ipt_owned_index_release(&ix);
+		return 0;
+	}
 	/* Delete every rule of ours (each occurrence), then put the wanted ones back in place:
 	 * inserted at the top in order, appended at the end. Other rules keep their order. */
 	for (size_t i = 0; have && i < have->head.n; i++)
-		if (owned_rule(want, history, t, name, have->head.v[i]))
+		if (owned_rule(&ix, t, have->head.v[i]))
 			strbuf_addf(cmds, "-D %s %s\n", name, have->head.v[i]);
 	for (size_t i = 0; want && i < want->head.n; i++)
 		strbuf_addf(cmds, "-I %s %zu %s\n", name, i + 1, want->head.v[i]);
 	for (size_t i = 0; want && i < want->tail.n; i++)
 		strbuf_addf(cmds, "-A %s %s\n", name, want->tail.v[i]);
+	ipt_owned_index_release(&ix);
+	return 0;
 }
 
 int ipt_batch(const struct ipt_ruleset *desired, const struct ipt_ruleset *live, enum ipt_table_id t,
@@ -97,7 +105,11 @@ int ipt_batch(const struct ipt_ruleset *desired, const struct ipt_ruleset *live,
 	}
 	/* Berth's rules in the kernel's built-in chains. */
 	for (const char *const *b = ipt_builtin_chains(t); *b; b++)
-		batch_builtin(&decl, &cmds, ipt_chain_find(d, t, *b), ipt_chain_find(l, t, *b), history, t, *b);
+		if (batch_builtin(&decl, &cmds, ipt_chain_find(d, t, *b), ipt_chain_find(l, t, *b), history, t, *b) < 0) {
+			strbuf_release(&decl);
+			strbuf_release(&cmds);
+			return berr_set(err, -ENOMEM, "iptables batch: out of memory");
+		}
 	/* Chains berth owned and no longer wants (--iptables switched off): removed last, after the
 	 * jumps into them are gone. */
 	for (const char *const *o = ipt_owned_chains(t); *o; o++)

@@ -129,14 +129,17 @@ char *ipt_view_live(const struct ipt_ruleset *desired, const struct ipt_ruleset 
 		for (const char *const *c = ipt_builtin_chains(t); *c; c++) {
 			const struct ipt_chain *have = ipt_chain_find((struct ipt_ruleset *)live, t, *c);
 			const struct ipt_chain *want = ipt_chain_find(d, t, *c);
+			struct ipt_owned_index ix;
 
-			for (size_t i = 0; have && i < have->head.n; i++) {
-				const char *r = have->head.v[i];
-
-				if ((want && (strv_contains(&want->head, r) || strv_contains(&want->tail, r))) ||
-				    ipt_history_has(history, t, *c, r))
-					strbuf_addf(&b, "-A %s %s\n", *c, r);
+			if (ipt_owned_index_build(&ix, want, history, t, *c) < 0) {
+				free(names);
+				strbuf_release(&b);
+				return NULL;
 			}
+			for (size_t i = 0; have && i < have->head.n; i++)
+				if (ipt_owned_index_has(&ix, have->head.v[i]))
+					strbuf_addf(&b, "-A %s %s\n", *c, have->head.v[i]);
+			ipt_owned_index_release(&ix);
 		}
 		for (size_t i = 0; i < k; i++) {
 			if (strcmp(names[i], IPT_RESERVED_CHAIN) == 0 && (flags & IPT_VIEW_SKIP_USER_RULES))

@@ -198,3 +198,46 @@ bool ipt_history_has(char *const *history, enum ipt_table_id t, const char *chai
 	}
 	return false;
 }
+
+static int str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+int ipt_owned_index_build(struct ipt_owned_index *ix, const struct ipt_chain *want, char *const *history,
+			  enum ipt_table_id t, const char *chain)
+{
+	const char *tn = table_names[t];
+	size_t tl = strlen(tn), cl = strlen(chain), cap = want ? want->head.n + want->tail.n : 0;
+
+	*ix = (struct ipt_owned_index){ 0 };
+	for (char *const *h = history; h && *h; h++)
+		cap++;
+	ix->v = calloc(cap + 1, sizeof(*ix->v));
+	if (!ix->v)
+		return -ENOMEM;
+	for (size_t i = 0; want && i < want->head.n; i++)
+		ix->v[ix->n++] = want->head.v[i];
+	for (size_t i = 0; want && i < want->tail.n; i++)
+		ix->v[ix->n++] = want->tail.v[i];
+	for (char *const *h = history; h && *h; h++)
+		if (strncmp(*h, tn, tl) == 0 && (*h)[tl] == '\t' && strncmp(*h + tl + 1, chain, cl) == 0 &&
+		    (*h)[tl + 1 + cl] == '\t')
+			ix->v[ix->n++] = *h + tl + 2 + cl;
+	if (ix->n)
+		qsort(ix->v, ix->n, sizeof(*ix->v), str_cmp);
+	return 0;
+}
+
+bool ipt_owned_index_has(const struct ipt_owned_index *ix, const char *rule)
+{
+	return ix->n && bsearch(&rule, ix->v, ix->n, sizeof(*ix->v), str_cmp);
+}
+
+void ipt_owned_index_release(struct ipt_owned_index *ix)
+{
+	if (!ix)
+		return;
+	free(ix->v);
+	*ix = (struct ipt_owned_index){ 0 };
+}

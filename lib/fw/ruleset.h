@@ -57,6 +57,19 @@ struct ipt_chain *ipt_chain_add(struct ipt_ruleset *rs, enum ipt_table_id t, con
 /* Is "TABLE\tCHAIN\tRULE" among the NULL-terminated history lines (rules berth wrote before)? */
 bool ipt_history_has(char *const *history, enum ipt_table_id t, const char *chain, const char *rule);
 
+/* Rules berth counts as its own in one built-in chain: the wanted ones and the ones the history
+ * says it wrote there, sorted once, so that each live rule is one bisection (a chain serving
+ * thousands of published ports, checked against a history of tens of thousands of lines). The
+ * strings are borrowed from want and history. */
+struct ipt_owned_index {
+	const char **v;
+	size_t n;
+};
+int ipt_owned_index_build(struct ipt_owned_index *ix, const struct ipt_chain *want, char *const *history,
+			  enum ipt_table_id t, const char *chain);    /* 0 or -ENOMEM */
+bool ipt_owned_index_has(const struct ipt_owned_index *ix, const char *rule);
+void ipt_owned_index_release(struct ipt_owned_index *ix);
+
 /* Parses iptables-save output (counters and comments ignored). Unknown tables are skipped. */
 int ipt_ruleset_parse(const char *text, struct ipt_ruleset *ret, struct berr *err);
 void ipt_ruleset_release(struct ipt_ruleset *rs);

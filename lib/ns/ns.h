@@ -28,6 +28,7 @@ struct spawn_opts {
 	const char *hostname;        /* NULL/"": keep the host's UTS namespace */
 	char *const *argv;
 	int stdin_fd, stdout_fd, stderr_fd;
+	unsigned long long nofile_soft;   /* the child's soft RLIMIT_NOFILE (capped by the hard one); 0: inherited */
 };
 /*
  * Starting a process in two steps, so its pid can be recorded before it runs: spawn_prepare()

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -15,6 +16,19 @@
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434
 #endif
+
+/* The daemon raised its own soft limit; the program gets the one the daemon was given. */
+static int restore_nofile(unsigned long long soft)
+{
+	struct rlimit rl;
+
+	if (!soft)
+		return 0;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return -1;
+	rl.rlim_cur = soft < rl.rlim_max ? (rlim_t)soft : rl.rlim_max;
+	return setrlimit(RLIMIT_NOFILE, &rl);
+}
 
 /* In the child: everything up to exec. A failure is written as -errno and a step name to the
  * close-on-exec status pipe; a successful exec closes it with nothing written. */
@@ -32,6 +46,7 @@ static void child(const struct spawn_opts *o, int nsfd, int go_fd, int wfd)
 		STEP(sethostname(o->hostname, strlen(o->hostname)) == 0, "set hostname");
 	}
 	STEP(setsid() >= 0, "setsid");
+	STEP(restore_nofile(o->nofile_soft) == 0, "descriptor limit");
 	STEP(dup2(o->stdin_fd, 0) == 0 && dup2(o->stdout_fd, 1) == 1 && dup2(o->stderr_fd, 2) == 2, "redirect output");
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
