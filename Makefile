@@ -12,7 +12,7 @@ CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonl
 LDLIBS  := $(shell pkg-config --libs $(PKGS))
 LDFLAGS += $(SAN)
 
-LIB_SRC    := $(sort $(wildcard lib/*/*.c))
+LIB_SRC    := $(sort $(wildcard lib/*/*.c lib/*/*/*.c))
 API_SRC    := $(sort $(wildcard api/*.c))
 DAEMON_SRC := $(sort $(wildcard daemon/*.c))
 CLIENT_SRC := $(sort $(wildcard client/*.c))

@@ -4,15 +4,15 @@
  * the other backend left from an earlier run of berthd (rules are derived state: a host that
  * switched backends must not keep the old ones, which would still DNAT and drop).
  */
-#include "fw/fw_impl.h"
+#include "fw/fw_ops.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "fw/iptables.h"
-#include "fw/nft_tool.h"
+#include "fw/iptables/iptables.h"
+#include "fw/nftables/tool.h"
 
 int fw_open(struct fw **ret, const char *backend, struct berr *err)
 {

@@ -29,7 +29,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "fw/iptables.h"
+#include "fw/iptables/iptables.h"
 #include "plan/plan.h"
 
 static struct ipt_ruleset desired;

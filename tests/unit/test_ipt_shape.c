@@ -12,7 +12,7 @@
 
 #include "check.h"
 #include "golden.h"
-#include "fw/iptables.h"
+#include "fw/iptables/iptables.h"
 
 /* Replaces every FROM in text (malloc'ed, freed) by TO; the text unchanged if FROM is empty. */
 static char *replaced(char *text, const char *from, const char *to)

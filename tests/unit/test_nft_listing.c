@@ -10,9 +10,9 @@
 
 #include "check.h"
 #include "golden.h"
-#include "fw/nft_admin.h"
-#include "fw/nft_listing.h"
-#include "fw/nft_render.h"
+#include "fw/nftables/admin.h"
+#include "fw/nftables/listing.h"
+#include "fw/nftables/render.h"
 
 /* nft 1.0.6's own printing (`nft -s list table inet berth` in a sandbox, trimmed): a one-line
  * elements statement, a wrapped one, the admin's rules in user-forward, elements of a set that

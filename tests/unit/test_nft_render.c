@@ -12,8 +12,8 @@
 
 #include "check.h"
 #include "golden.h"
-#include "fw/nft_admin.h"
-#include "fw/nft_render.h"
+#include "fw/nftables/admin.h"
+#include "fw/nftables/render.h"
 
 /* berthd's default --bridge-accept-fwmark */
 #define MARK .accept_mark = 0x800000, .accept_mask = 0x800000

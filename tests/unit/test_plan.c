@@ -10,7 +10,7 @@
 
 #include "check.h"
 #include "golden.h"
-#include "fw/iptables.h"
+#include "fw/iptables/iptables.h"
 
 static struct ipt_ruleset render(const struct plan_input *in)
 {

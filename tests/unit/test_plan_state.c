@@ -12,8 +12,8 @@
 
 #include "check.h"
 #include "golden.h"
-#include "fw/iptables.h"
-#include "fw/nft_render.h"
+#include "fw/iptables/iptables.h"
+#include "fw/nftables/render.h"
 
 #define EP(net, ip) "{\"network_id\": \"" net "\", \"ifname\": \"eth0\", \"veth\": \"veth0\", \"ip\": \"" ip "\", " \
 		    "\"fixed_ip\": \"0.0.0.0\"}"

@@ -2,13 +2,13 @@
 /*
  * The iptables backend: Docker's rules (rules.md) through one iptables-restore per table.
  */
-#include "fw/fw_impl.h"
+#include "fw/fw_ops.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "fw/iptables.h"
+#include "fw/iptables/iptables.h"
 #include "util/linediff.h"
 
 int fw_ipt_owned(const struct fw_plan *p, struct strv *ret, struct berr *err)

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include "fw/ruleset.h"
+#include "fw/iptables/ruleset.h"
 
 #include <errno.h>
 #include <stdlib.h>

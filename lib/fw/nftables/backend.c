@@ -19,17 +19,17 @@
  * whole, in one transaction that re-emits the admin's part read just before (nft_admin.h):
  * otherwise berth never touches it.
  */
-#include "fw/fw_impl.h"
+#include "fw/fw_ops.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "fw/nft_admin.h"
-#include "fw/nft_listing.h"
-#include "fw/nft_render.h"
-#include "fw/nft_tool.h"
+#include "fw/nftables/admin.h"
+#include "fw/nftables/listing.h"
+#include "fw/nftables/render.h"
+#include "fw/nftables/tool.h"
 #include "util/linediff.h"
 #include "util/strbuf.h"
 

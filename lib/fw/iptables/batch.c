@@ -4,7 +4,7 @@
  * table. iptables-restore applies a table's batch atomically (one commit for nf_tables, one
  * table replace for legacy), so no packet ever sees half a change.
  */
-#include "fw/iptables.h"
+#include "fw/iptables/iptables.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-#include "fw/nft_listing.h"
+#include "fw/nftables/listing.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "fw/nft_admin.h"
+#include "fw/nftables/admin.h"
 #include "util/strbuf.h"
 
 static const char *skip_blank(const char *s, const char *end)

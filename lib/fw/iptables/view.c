@@ -3,7 +3,7 @@
  * iptables-save text (without counters and comment lines) of what berth wants and of what the
  * kernel has of it: the form users know, and the form the tests compare.
  */
-#include "fw/iptables.h"
+#include "fw/iptables/iptables.h"
 
 #include <stdlib.h>
 #include <string.h>

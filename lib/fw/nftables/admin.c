@@ -5,7 +5,7 @@
  * set its rules look up). berth keeps them when it replaces its tables and leaves them out of
  * every comparison, as it leaves DOCKER-USER's rules alone with iptables.
  */
-#include "fw/nft_admin.h"
+#include "fw/nftables/admin.h"
 
 #include <errno.h>
 #include <stdbool.h>

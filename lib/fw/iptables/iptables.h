@@ -4,7 +4,7 @@
  * The iptables backend. Pure parts (render, batch, view) are separate from the part that runs
  * iptables-save / iptables-restore, so golden tests exercise them without root.
  */
-#include "fw/ruleset.h"
+#include "fw/iptables/ruleset.h"
 #include "plan/plan.h"
 #include "util/err.h"
 #include "util/strv.h"

@@ -5,7 +5,7 @@
  * differences listed at each place below). Rules never depend on the number of published ports:
  * a port is only elements of the pub4_* maps and sets.
  */
-#include "fw/nft_render.h"
+#include "fw/nftables/render.h"
 
 #include <errno.h>
 #include <stdio.h>

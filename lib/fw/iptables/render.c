@@ -4,7 +4,7 @@
  * Where each rule sits is part of the contract users rely on, so every position below is
  * commented with the Docker behaviour it reproduces.
  */
-#include "fw/iptables.h"
+#include "fw/iptables/iptables.h"
 
 #include <errno.h>
 #include <stdarg.h>
