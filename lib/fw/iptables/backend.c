@@ -5,13 +5,60 @@
 #include "fw/fw_ops.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fw/iptables/iptables.h"
 #include "util/linediff.h"
 
-int fw_ipt_owned(const struct fw_plan *p, struct strv *ret, struct berr *err)
+struct ipt_backend {
+	struct ipt_tool *tool;
+	char describe[64];
+};
+
+static int ipt_open(void **ret, struct berr *err)
+{
+	struct ipt_backend *b = calloc(1, sizeof(*b));
+	int r;
+
+	if (!b)
+		return berr_set(err, -ENOMEM, "firewall: out of memory");
+	r = ipt_tool_open(&b->tool, err);
+	if (r < 0) {
+		free(b);
+		return r;
+	}
+	snprintf(b->describe, sizeof(b->describe), "iptables (%s)", ipt_tool_variant(b->tool));
+	*ret = b;
+	return 0;
+}
+
+static void ipt_free(void *be)
+{
+	struct ipt_backend *b = be;
+
+	if (!b)
+		return;
+	ipt_tool_free(b->tool);
+	free(b);
+}
+
+static const char *ipt_describe(const void *be)
+{
+	const struct ipt_backend *b = be;
+
+	return b->describe;
+}
+
+static const char *ipt_variant(const void *be)
+{
+	const struct ipt_backend *b = be;
+
+	return ipt_tool_variant(b->tool);
+}
+
+static int ipt_owned(const struct fw_plan *p, struct strv *ret, struct berr *err)
 {
 	struct ipt_ruleset desired;
 	int r;
@@ -26,23 +73,24 @@ int fw_ipt_owned(const struct fw_plan *p, struct strv *ret, struct berr *err)
 
 /* The two sides every operation compares: the plan rendered, the kernel's ruleset read. Both
  * are released by the caller, also on failure. */
-static int desired_and_live(struct fw *fw, const struct fw_plan *p, struct ipt_ruleset *desired,
+static int desired_and_live(struct ipt_backend *b, const struct fw_plan *p, struct ipt_ruleset *desired,
 			    struct ipt_ruleset *live, struct berr *err)
 {
 	int r = ipt_render(p, desired, err);
 
 	if (r < 0)
 		return r;
-	r = ipt_tool_save(fw->ipt, live, err);
+	r = ipt_tool_save(b->tool, live, err);
 	return r < 0 ? berr_wrap(err, r, "read live ruleset") : 0;
 }
 
-int fw_ipt_apply(struct fw *fw, const struct fw_plan *p, char *const *history, struct berr *err)
+static int ipt_apply(void *be, const struct fw_plan *p, char *const *history, struct berr *err)
 {
+	struct ipt_backend *b = be;
 	struct ipt_ruleset desired = { 0 }, live = { 0 };
 	int r, changed = 0;
 
-	r = desired_and_live(fw, p, &desired, &live, err);
+	r = desired_and_live(b, p, &desired, &live, err);
 	if (r < 0)
 		goto out;
 	for (int t = 0; t < IPT_N_TABLES; t++) {
@@ -53,7 +101,7 @@ int fw_ipt_apply(struct fw *fw, const struct fw_plan *p, char *const *history, s
 			goto out;
 		if (!batch)
 			continue;
-		r = ipt_tool_restore(fw->ipt, batch, err);
+		r = ipt_tool_restore(b->tool, batch, err);
 		free(batch);
 		if (r < 0) {
 			berr_wrap(err, r, "apply %s table", ipt_table_name(t));
@@ -67,16 +115,17 @@ out:
 	return r < 0 ? r : changed;
 }
 
-int fw_ipt_show(struct fw *fw, const struct fw_plan *p, char *const *history, enum fw_view view, char **ret,
-	    bool *ret_differ, struct berr *err)
+static int ipt_show(void *be, const struct fw_plan *p, char *const *history, enum fw_view view, char **ret,
+		    bool *ret_differ, struct berr *err)
 {
+	struct ipt_backend *b = be;
 	struct ipt_ruleset desired = { 0 }, live = { 0 };
 	unsigned flags = view == FW_VIEW_DIFF ? IPT_VIEW_SKIP_USER_RULES : 0;
 	char *want = NULL, *have = NULL, *text = NULL;
 	bool differ = false;
 	int r;
 
-	r = desired_and_live(fw, p, &desired, &live, err);
+	r = desired_and_live(b, p, &desired, &live, err);
 	if (r < 0)
 		goto out;
 	if (view != FW_VIEW_LIVE)
@@ -111,18 +160,55 @@ out:
 	return r;
 }
 
-int fw_ipt_forward_accept(struct fw *fw, struct berr *err)
+/* Sets filter FORWARD's policy back to ACCEPT if it is DROP; 1 if it was changed. */
+static int forward_accept(struct ipt_backend *b, struct berr *err)
 {
 	struct ipt_ruleset live = { 0 };
 	struct ipt_chain *c;
 	int r;
 
-	r = ipt_tool_save(fw->ipt, &live, err);
+	r = ipt_tool_save(b->tool, &live, err);
 	if (r < 0)
 		return berr_wrap(err, r, "read live ruleset");
 	c = ipt_chain_find(&live, IPT_FILTER, "FORWARD");
 	if (c && strcmp(c->policy, "DROP") == 0)
-		r = ipt_tool_restore(fw->ipt, "*filter\n:FORWARD ACCEPT [0:0]\nCOMMIT\n", err) < 0 ? -EIO : 1;
+		r = ipt_tool_restore(b->tool, "*filter\n:FORWARD ACCEPT [0:0]\nCOMMIT\n", err) < 0 ? -EIO : 1;
 	ipt_ruleset_release(&live);
 	return r < 0 ? berr_wrap(err, r, "set the FORWARD policy back to ACCEPT") : r;
 }
+
+/* The iptables rules an earlier iptables run wrote (history), removed by applying the same
+ * plan with the firewall off: what --iptables=false leaves is DOCKER-USER, which is the user's.
+ * The FORWARD policy DROP that run set (dockerd's behaviour when it switched forwarding on) goes
+ * too: left in place, iptables-nft's FORWARD chain would drop every packet berth's nftables
+ * tables accept (an accept is final only within its own base chain; spec 5.1). */
+static int ipt_remove(void *be, const struct fw_plan *p, char *const *history, struct berr *err)
+{
+	struct fw_plan off = { .userland_proxy = p->userland_proxy };
+	int r;
+
+	if (!history || !history[0])
+		return 0;
+	r = ipt_apply(be, &off, history, err);
+	if (r >= 0) {
+		int policy = forward_accept(be, err);
+
+		r = policy < 0 ? policy : r + policy;
+	}
+	return r < 0 ? berr_wrap(err, r, "remove the iptables backend's rules") : r;
+}
+
+/* Applied first, the tables berth's nftables backend left would be deleted only after Docker's
+ * rules are in place: a host switching back to iptables is never without berth's rules. */
+const struct fw_ops fw_iptables_ops = {
+	.name = "iptables",
+	.open = ipt_open,
+	.free = ipt_free,
+	.describe = ipt_describe,
+	.variant = ipt_variant,
+	.owned = ipt_owned,
+	.apply = ipt_apply,
+	.show = ipt_show,
+	.remove = ipt_remove,
+	.remove_other_first = false,
+};
