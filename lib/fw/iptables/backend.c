@@ -66,9 +66,9 @@ static int ipt_owned(const struct fw_plan *p, struct strv *ret, struct berr *err
 	r = ipt_render(p, &desired, err);
 	if (r < 0)
 		return r;
-	r = ipt_owned_lines(&desired, ret);
+	r = ipt_owned_lines(&desired, ret, err);
 	ipt_ruleset_release(&desired);
-	return r < 0 ? berr_set(err, r, "firewall: out of memory") : 0;
+	return r;
 }
 
 /* The two sides every operation compares: the plan rendered, the kernel's ruleset read. Both
@@ -129,13 +129,11 @@ static int ipt_show(void *be, const struct fw_plan *p, char *const *history, enu
 	if (r < 0)
 		goto out;
 	if (view != FW_VIEW_LIVE)
-		want = ipt_view_desired(&desired, &live, flags);
-	if (view != FW_VIEW_DESIRED)
-		have = ipt_view_live(&desired, &live, history, flags);
-	if ((view != FW_VIEW_LIVE && !want) || (view != FW_VIEW_DESIRED && !have)) {
-		r = berr_set(err, -ENOMEM, "firewall: out of memory");
+		r = ipt_view_desired(&desired, &live, flags, &want, err);
+	if (r >= 0 && view != FW_VIEW_DESIRED)
+		r = ipt_view_live(&desired, &live, history, flags, &have, err);
+	if (r < 0)
 		goto out;
-	}
 	if (view == FW_VIEW_DIFF) {
 		text = linediff(want, have, "berth (desired)", "kernel (live)", &differ);
 		if (!text) {

@@ -128,7 +128,7 @@ int ipt_batch(const struct ipt_ruleset *desired, const struct ipt_ruleset *live,
 	return 0;
 }
 
-int ipt_owned_lines(const struct ipt_ruleset *desired, struct strv *ret)
+int ipt_owned_lines(const struct ipt_ruleset *desired, struct strv *ret, struct berr *err)
 {
 	struct strv sv = { 0 };
 	int r = 0;
@@ -149,7 +149,7 @@ int ipt_owned_lines(const struct ipt_ruleset *desired, struct strv *ret)
 	}
 	if (r < 0) {
 		strv_release(&sv);
-		return r;
+		return berr_set(err, r, "firewall: out of memory");
 	}
 	*ret = sv;
 	return 0;

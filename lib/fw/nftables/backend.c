@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The nftables backend: berth's tables `inet berth` and `bridge berth` (nft_render.c) applied
+ * The nftables backend: berth's tables `inet berth` and `bridge berth` (render.c) applied
  * in-process, one transaction per change.
  *
  * What berth knows about the kernel: the plan it applied last, the ruleset generation right
- * after, and its tables at that generation as nft_listing.h splits them: the shape (listed after
+ * after, and its tables at that generation as listing.h splits them: the shape (listed after
  * a whole replace) and the published-port elements (derived from the plan, so a change of ports
  * lists nothing: with 10,000 ports a listing costs ~190 ms, the element change a few). An apply
  * first asks the generation (one netlink round trip): unchanged means nobody committed since,
@@ -16,7 +16,7 @@
  * generation is taken; different, the tables are replaced whole — the drift repair. Networks
  * that come and go are a delta too (their chains and dispatch elements; the shape is listed
  * after). Only a start, a drift, or a bridge that changed its network replaces the tables
- * whole, in one transaction that re-emits the admin's part read just before (nft_admin.h):
+ * whole, in one transaction that re-emits the admin's part read just before (admin.h):
  * otherwise berth never touches it.
  */
 #include "fw/fw_ops.h"
@@ -97,8 +97,8 @@ static int list_split(struct nft_backend *s, char **shape, struct strv *ports, u
 		if (r < 0 || g1 == g2)
 			break;
 	}
-	if (r >= 0 && nft_listing_split(live, shape, ports) < 0)
-		r = berr_set(err, -ENOMEM, "nftables: out of memory");
+	if (r >= 0)
+		r = nft_listing_split(live, shape, ports, err);
 	free(live);
 	if (r >= 0 && gen)
 		*gen = g2;
@@ -141,7 +141,7 @@ static int commit(struct nft_backend *s, const char *script, bool shape_changed,
 	} else {
 		r = nft_tool_genid(s->tool, &after, err);
 		if (r >= 0 && after == before + 1 && s->shape)
-			r = nft_port_elements(p, &ports) < 0 ? berr_set(err, -ENOMEM, "nftables: out of memory") : 0;
+			r = nft_port_elements(p, &ports, err);
 	}
 	if (r >= 0 && after == before + 1 && (shape || s->shape)) {
 		if (shape) {
@@ -195,16 +195,14 @@ static int replace(struct nft_backend *s, const struct fw_plan *p, struct berr *
 	r = nft_tool_list(s->tool, "inet", "berth", &live, err);
 	if (r < 0)
 		return berr_wrap(err, r, "read the user-forward chain");
-	user = nft_user_forward_rules(live);
-	objects = nft_admin_objects(live);
 	keep = *p;
 	keep.set_forward_drop = forward_policy_drop(s, p, live);
 	p = &keep;
-	script = user && objects ? nft_render_full(p, &(struct nft_admin){ .forward_rules = user, .objects = objects })
-				 : NULL;
-	if (!script)
-		r = errno == EINVAL ? berr_set(err, -EINVAL, "nftables: a bridge name or protocol cannot be written")
-				    : berr_set(err, -ENOMEM, "nftables: out of memory");
+	r = nft_user_forward_rules(live, &user, err);
+	if (r >= 0)
+		r = nft_admin_objects(live, &objects, err);
+	if (r >= 0)
+		r = nft_render_full(p, &(struct nft_admin){ .forward_rules = user, .objects = objects }, &script, err);
 	if (r >= 0)
 		r = commit(s, script, true, p, err);
 	if (r >= 0)
@@ -221,13 +219,12 @@ static int replace(struct nft_backend *s, const struct fw_plan *p, struct berr *
 static int update(struct nft_backend *s, const struct fw_plan *p, struct berr *err)
 {
 	bool networks = !fw_plan_same_shape(s->applied, p);
-	char *delta = nft_render_delta(s->applied, p);
+	char *delta = NULL;
 	int r;
 
-	if (!delta)
-		return errno == ENOTSUP ? -ENOTSUP
-		       : errno == EINVAL ? berr_set(err, -EINVAL, "nftables: a bridge name or protocol cannot be written")
-					 : berr_set(err, -ENOMEM, "nftables: out of memory");
+	r = nft_render_delta(s->applied, p, &delta, err);
+	if (r < 0)
+		return r;
 	if (!*delta) {
 		free(delta);
 		return keep_applied(s, p, err);
@@ -375,19 +372,20 @@ static int nft_remove(void *be, const struct fw_plan *p, char *const *history, s
 /* What berth wants, in the form nft_listing_join() writes: what berth knows of its tables when
  * the plan is the applied one (it is, once the daemon reconciled), otherwise the script berth
  * would load. */
-static char *desired_text(struct nft_backend *s, const struct fw_plan *p)
+static int desired_text(struct nft_backend *s, const struct fw_plan *p, char **ret, struct berr *err)
 {
-	char *delta;
+	char *delta = NULL;
 	bool same = false;
 
-	if (s && s->applied && s->shape && fw_plan_same_shape(s->applied, p)) {
-		delta = nft_render_delta(s->applied, p);
-		same = delta && !*delta;
+	/* A plan no delta can reach from the applied one is not the applied one: no error here. */
+	if (s->applied && s->shape && fw_plan_same_shape(s->applied, p) &&
+	    nft_render_delta(s->applied, p, &delta, NULL) >= 0) {
+		same = !*delta;
 		free(delta);
 	}
 	if (same)
-		return nft_listing_join(s->shape, &s->ports);
-	return nft_render_full(p, NULL);
+		return nft_listing_join(s->shape, &s->ports, ret, err);
+	return nft_render_full(p, NULL, ret, err);
 }
 
 static int nft_show(void *be, const struct fw_plan *p, char *const *history, enum fw_view view, char **ret,
@@ -400,9 +398,10 @@ static int nft_show(void *be, const struct fw_plan *p, char *const *history, enu
 	int r = 0;
 
 	(void)history;
-	if (view != FW_VIEW_LIVE && !(want = desired_text(s, p))) {
-		r = berr_set(err, -ENOMEM, "nftables: out of memory");
-		goto out;
+	if (view != FW_VIEW_LIVE) {
+		r = desired_text(s, p, &want, err);
+		if (r < 0)
+			goto out;
 	}
 	if (view == FW_VIEW_LIVE) {
 		r = list_tables(s->tool, &have, err);   /* as nft lists it, the admin's rules included */
@@ -412,11 +411,9 @@ static int nft_show(void *be, const struct fw_plan *p, char *const *history, enu
 		r = list_split(s, &shape, &ports, NULL, err);
 		if (r < 0)
 			goto out;
-		have = nft_listing_join(shape, &ports);
-		if (!have) {
-			r = berr_set(err, -ENOMEM, "nftables: out of memory");
+		r = nft_listing_join(shape, &ports, &have, err);
+		if (r < 0)
 			goto out;
-		}
 	}
 	if (view == FW_VIEW_DIFF) {
 		text = linediff(want, have, "berth (desired)", "kernel (live)", &differ);

@@ -580,16 +580,25 @@ static void put_network(struct strbuf *b, const struct fw_plan *p, const struct 
 
 /* ---- entry points ------------------------------------------------------------------------------ */
 
-char *nft_render_full(const struct fw_plan *p, const struct nft_admin *admin)
+/* The one message for a plan whose names cannot be written into a script (plan_ok). */
+static int unwritable(struct berr *err)
+{
+	return berr_set(err, -EINVAL, "nftables: a bridge name or protocol cannot be written");
+}
+
+static int out_of_memory(struct berr *err)
+{
+	return berr_set(err, -ENOMEM, "nftables: out of memory");
+}
+
+int nft_render_full(const struct fw_plan *p, const struct nft_admin *admin, char **ret, struct berr *err)
 {
 	struct strbuf b = { 0 };
 	struct elems e = { 0 };
 	char *s;
 
-	if (!p || !plan_ok(p)) {
-		errno = EINVAL;
-		return NULL;
-	}
+	if (!p || !plan_ok(p))
+		return unwritable(err);
 	put_start(&b, p, admin);
 	if (p->firewall) {
 		/* Oldest network first: the order in which "network create" transactions would have run. */
@@ -598,8 +607,7 @@ char *nft_render_full(const struct fw_plan *p, const struct nft_admin *admin)
 		if (plan_elems(p, &e) < 0) {
 			free(e.v);
 			strbuf_release(&b);
-			errno = ENOMEM;
-			return NULL;
+			return out_of_memory(err);
 		}
 		if (e.n) {
 			strbuf_add(&b, "\n# published ports\n");
@@ -610,8 +618,9 @@ char *nft_render_full(const struct fw_plan *p, const struct nft_admin *admin)
 	free(e.v);
 	s = strbuf_steal(&b);
 	if (!s)
-		errno = ENOMEM;
-	return s;
+		return out_of_memory(err);
+	*ret = s;
+	return 0;
 }
 
 static const struct plan_network *find_network(const struct fw_plan *p, const char *bridge)
@@ -679,7 +688,7 @@ static void put_network_removal(struct strbuf *b, const struct fw_plan *p, const
 			strbuf_addf(b, "delete chain " T " %s-%s\n", obj[i].chain, br);
 }
 
-char *nft_render_delta(const struct fw_plan *before, const struct fw_plan *after)
+int nft_render_delta(const struct fw_plan *before, const struct fw_plan *after, char **ret, struct berr *err)
 {
 	struct elems eb = { 0 }, ea = { 0 };
 	struct elem **sb = NULL, **sa = NULL;
@@ -688,14 +697,10 @@ char *nft_render_delta(const struct fw_plan *before, const struct fw_plan *after
 	char sub[CIDR4_STR_MAX];
 	char *s = NULL;
 
-	if (!before || !after || !plan_ok(before) || !plan_ok(after)) {
-		errno = EINVAL;
-		return NULL;
-	}
-	if (!delta_possible(before, after)) {
-		errno = ENOTSUP;
-		return NULL;
-	}
+	if (!before || !after || !plan_ok(before) || !plan_ok(after))
+		return unwritable(err);
+	if (!delta_possible(before, after))
+		return berr_set(err, -ENOTSUP, "nftables: only a whole replace can express this change");
 	if (plan_elems(before, &eb) < 0 || plan_elems(after, &ea) < 0 || !(sb = elems_sorted(&eb, &nb)) ||
 	    !(sa = elems_sorted(&ea, &na)))
 		goto out;
@@ -733,23 +738,25 @@ char *nft_render_delta(const struct fw_plan *before, const struct fw_plan *after
 	put_elems(&b, "add", &ea, true);
 	s = strbuf_steal(&b);   /* "" when nothing changed */
 out:
-	if (!s)
-		errno = ENOMEM;
 	strbuf_release(&b);
 	free(sb);
 	free(sa);
 	free(eb.v);
 	free(ea.v);
-	return s;
+	if (!s)
+		return out_of_memory(err);
+	*ret = s;
+	return 0;
 }
 
-int nft_port_elements(const struct fw_plan *p, struct strv *ret)
+int nft_port_elements(const struct fw_plan *p, struct strv *ret, struct berr *err)
 {
+	struct strv lines = { 0 };
 	struct elems e = { 0 };
 	int r;
 
 	if (!plan_ok(p))
-		return -EINVAL;
+		return unwritable(err);
 	r = plan_elems(p, &e);
 	for (size_t i = 0; r >= 0 && i < e.n; i++) {
 		const struct elem *x = &e.v[i];
@@ -757,13 +764,16 @@ int nft_port_elements(const struct fw_plan *p, struct strv *ret)
 		if (x->dup)
 			continue;
 		if (x->val[0])
-			r = strv_pushf(ret, "add element " T " %s { %s : %s }", pub_name[x->set], x->key, x->val);
+			r = strv_pushf(&lines, "add element " T " %s { %s : %s }", pub_name[x->set], x->key, x->val);
 		else
-			r = strv_pushf(ret, "add element " T " %s { %s }", pub_name[x->set], x->key);
+			r = strv_pushf(&lines, "add element " T " %s { %s }", pub_name[x->set], x->key);
 	}
 	free(e.v);
-	if (r < 0)
-		return r;
-	strv_sort(ret);
+	if (r < 0) {
+		strv_release(&lines);
+		return out_of_memory(err);
+	}
+	strv_sort(&lines);
+	*ret = lines;
 	return 0;
 }
