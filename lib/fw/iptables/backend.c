@@ -196,8 +196,8 @@ static int ipt_remove(void *be, const struct fw_plan *p, char *const *history, s
 	return r < 0 ? berr_wrap(err, r, "remove the iptables backend's rules") : r;
 }
 
-/* Applied first, the tables berth's nftables backend left would be deleted only after Docker's
- * rules are in place: a host switching back to iptables is never without berth's rules. */
+/* The tables an earlier nftables run left are deleted after this backend's apply: a host
+ * switching back to iptables has Docker's rules in place before berth's tables go. */
 const struct fw_ops fw_iptables_ops = {
 	.name = "iptables",
 	.open = ipt_open,
