@@ -21,7 +21,7 @@ LDLIBS  := $(shell pkg-config --libs $(PKGS)) $(HTTP_PARSER_LIBS)
 # --as-needed: a library named on the command line but not used is not recorded as needed.
 LDFLAGS += $(SAN) -Wl,--as-needed
 
-LIB_SRC    := $(sort $(wildcard lib/*/*.c))
+LIB_SRC    := $(sort $(wildcard lib/*/*.c lib/*/*/*.c))
 API_SRC    := $(sort $(wildcard api/*.c))
 DAEMON_SRC := $(sort $(wildcard daemon/*.c))
 CLIENT_SRC := $(sort $(wildcard client/*.c))

@@ -1,18 +1,26 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The firewall façade: picks the backend at open and dispatches. Each start also removes what
- * the other backend left from an earlier run of berthd (rules are derived state: a host that
- * switched backends must not keep the old ones, which would still DNAT and drop).
+ * The firewall façade: picks the backend's table of operations at open and dispatches through
+ * it. Each start also removes what the other backend left from an earlier run of berthd (rules
+ * are derived state: a host that switched backends must not keep the old ones, which would
+ * still DNAT and drop).
  */
-#include "fw/fw_impl.h"
+#include "fw/fw_ops.h"
 
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "fw/iptables.h"
-#include "fw/nft_tool.h"
+static const struct fw_ops *const backends[] = { &fw_iptables_ops, &fw_nftables_ops };
+#define N_BACKENDS (sizeof(backends) / sizeof(backends[0]))
+
+struct fw {
+	const struct fw_ops *ops;     /* the chosen backend */
+	void *be;
+	const struct fw_ops *other_ops;   /* the other one, only to remove what an earlier run left */
+	void *other;                  /* NULL when the host lacks it (then there is nothing to remove) */
+	bool cleaned_other;           /* the other backend's leftovers were looked for (once per start) */
+};
 
 int fw_open(struct fw **ret, const char *backend, struct berr *err)
 {
@@ -23,31 +31,24 @@ int fw_open(struct fw **ret, const char *backend, struct berr *err)
 	fw = calloc(1, sizeof(*fw));
 	if (!fw)
 		return berr_set(err, -ENOMEM, "firewall: out of memory");
-	if (strcmp(backend, "iptables") == 0) {
-		fw->backend = FW_IPTABLES;
-		r = ipt_tool_open(&fw->ipt, err);
-		if (r >= 0) {
-			/* Optional: a host without nf_tables has no berth tables to remove. */
-			if (nft_tool_open(&fw->nft, &ignored) < 0)
-				fw->nft = NULL;
-			snprintf(fw->describe, sizeof(fw->describe), "iptables (%s)", ipt_tool_variant(fw->ipt));
-		}
-	} else if (strcmp(backend, "nftables") == 0) {
-		fw->backend = FW_NFTABLES;
-		r = nft_tool_open(&fw->nft, err);
-		if (r >= 0) {
-			/* Optional: only needed to remove an earlier iptables run's rules. */
-			if (ipt_tool_open(&fw->ipt, &ignored) < 0)
-				fw->ipt = NULL;
-			snprintf(fw->describe, sizeof(fw->describe), "nftables");
-		}
-	} else {
-		r = berr_set(err, -EINVAL, "unknown firewall backend \"%s\" (iptables or nftables)", backend);
+	for (size_t i = 0; i < N_BACKENDS; i++) {
+		if (strcmp(backend, backends[i]->name) == 0)
+			fw->ops = backends[i];
+		else if (!fw->other_ops)
+			fw->other_ops = backends[i];
 	}
+	if (!fw->ops) {
+		free(fw);
+		return berr_set(err, -EINVAL, "unknown firewall backend \"%s\" (iptables or nftables)", backend);
+	}
+	r = fw->ops->open(&fw->be, err);
 	if (r < 0) {
 		fw_free(fw);
 		return r;
 	}
+	/* Optional: a host without the other backend's kernel interface has nothing of it to remove. */
+	if (fw->other_ops->open(&fw->other, &ignored) < 0)
+		fw->other = NULL;
 	*ret = fw;
 	return 0;
 }
@@ -56,74 +57,56 @@ void fw_free(struct fw *fw)
 {
 	if (!fw)
 		return;
-	ipt_tool_free(fw->ipt);
-	nft_tool_free(fw->nft);
-	fw_nft_state_free(fw->state);
+	if (fw->be)
+		fw->ops->free(fw->be);
+	if (fw->other)
+		fw->other_ops->free(fw->other);
 	free(fw);
 }
 
 const char *fw_describe(const struct fw *fw)
 {
-	return fw->describe;
+	return fw->ops->describe(fw->be);
 }
 
 const char *fw_notice(const struct fw *fw)
 {
-	return fw->notice;
+	return fw->ops->notice ? fw->ops->notice(fw->be) : "";
 }
 
 const char *fw_variant(const struct fw *fw)
 {
-	return fw->backend == FW_NFTABLES ? "nf_tables" : ipt_tool_variant(fw->ipt);
+	return fw->ops->variant(fw->be);
 }
 
 int fw_owned(const struct fw *fw, const struct fw_plan *p, struct strv *ret, struct berr *err)
 {
-	/* nftables: berth owns its two tables whole; nothing of it lives in shared chains. */
-	if (fw->backend == FW_NFTABLES)
-		return 0;
-	return fw_ipt_owned(p, ret, err);
+	return fw->ops->owned ? fw->ops->owned(p, ret, err) : 0;
 }
 
-/* The iptables rules an earlier iptables run wrote (history), removed by applying the same
- * plan with the firewall off: what --iptables=false leaves is DOCKER-USER, which is the user's.
- * The FORWARD policy DROP that run set (dockerd's behaviour when it switched forwarding on) goes
- * too: left in place, iptables-nft's FORWARD chain would drop every packet berth's nftables
- * tables accept (an accept is final only within its own base chain; spec 5.1). */
-static int remove_iptables(struct fw *fw, const struct fw_plan *p, char *const *history, struct berr *err)
+static int remove_other(struct fw *fw, const struct fw_plan *p, char *const *history, struct berr *err)
 {
-	struct fw_plan off = { .userland_proxy = p->userland_proxy };
-	int r;
-
-	if (!fw->ipt || !history || !history[0])
+	if (fw->cleaned_other || !fw->other)
 		return 0;
-	r = fw_ipt_apply(fw, &off, history, err);
-	if (r >= 0) {
-		int policy = fw_ipt_forward_accept(fw, err);
-
-		r = policy < 0 ? policy : r + policy;
-	}
-	return r < 0 ? berr_wrap(err, r, "remove the iptables backend's rules") : r;
+	return fw->other_ops->remove(fw->other, p, history, err);
 }
 
+/* The other backend's leftovers go before or after this backend's apply as the backend says
+ * (fw_ops.h); either way once per start, and only once an apply succeeded. */
 int fw_apply(struct fw *fw, const struct fw_plan *p, char *const *history, struct berr *err)
 {
 	int r, other = 0;
 
-	if (fw->backend == FW_NFTABLES) {
-		if (!fw->cleaned_other) {
-			other = remove_iptables(fw, p, history, err);
-			if (other < 0)
-				return other;
-		}
-		r = fw_nft_apply(fw, p, err);
-	} else {
-		r = fw_ipt_apply(fw, p, history, err);
-		if (r >= 0 && !fw->cleaned_other && fw->nft) {
-			other = fw_nft_remove(fw->nft, err);
-			if (other < 0)
-				return berr_wrap(err, other, "remove the nftables backend's tables");
-		}
+	if (fw->ops->remove_other_first) {
+		other = remove_other(fw, p, history, err);
+		if (other < 0)
+			return other;
+	}
+	r = fw->ops->apply(fw->be, p, history, err);
+	if (r >= 0 && !fw->ops->remove_other_first) {
+		other = remove_other(fw, p, history, err);
+		if (other < 0)
+			return other;
 	}
 	if (r >= 0)
 		fw->cleaned_other = true;
@@ -133,7 +116,5 @@ int fw_apply(struct fw *fw, const struct fw_plan *p, char *const *history, struc
 int fw_show(struct fw *fw, const struct fw_plan *p, char *const *history, enum fw_view view, char **ret,
 	    bool *ret_differ, struct berr *err)
 {
-	if (fw->backend == FW_NFTABLES)
-		return fw_nft_show(fw, p, view, ret, ret_differ, err);
-	return fw_ipt_show(fw, p, history, view, ret, ret_differ, err);
+	return fw->ops->show(fw->be, p, history, view, ret, ret_differ, err);
 }

@@ -17,7 +17,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "fw/iptables.h"
 
 struct fw_watch {
 	struct mnl_socket *nl;

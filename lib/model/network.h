@@ -2,7 +2,7 @@
 #pragma once
 /*
  * A bridge network as berth stores it. The default bridge (docker0) is a network like any
- * other, named "bridge" as in Docker; user-defined networks come with issue 4.
+ * other, named "bridge" as in Docker; user-defined networks are made by `berth network create`.
  */
 #include <net/if.h>
 #include <stdbool.h>

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Fuzz target: the iptables-save parser (lib/fw/ruleset.h) and everything berth computes from
- * a parsed live ruleset (lib/fw/iptables.h): the live view and the restore batches.
+ * Fuzz target: the iptables-save parser (lib/fw/iptables/ruleset.h) and everything berth computes from
+ * a parsed live ruleset (lib/fw/iptables/iptables.h): the live view and the restore batches.
  *
  * Input: iptables-save text, as `iptables-save` prints it on the host (any text, really: the
  * host's ruleset is not berth's and may hold anything). It is parsed with ipt_ruleset_parse();
@@ -29,7 +29,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "fw/iptables.h"
+#include "fw/iptables/iptables.h"
 #include "plan/plan.h"
 
 static struct ipt_ruleset desired;
@@ -87,8 +87,8 @@ static void build_desired(void)
 	fw_plan_free(p);
 
 	/* The fixture's own sanity: the kernel already has exactly these rules -> nothing to do. */
-	text = ipt_view_desired(&desired, NULL, 0);
-	FUZZ_ASSERT(text && ipt_ruleset_parse(text, &live, NULL) == 0);
+	FUZZ_ASSERT(ipt_view_desired(&desired, NULL, 0, &text, NULL) == 0);
+	FUZZ_ASSERT(ipt_ruleset_parse(text, &live, NULL) == 0);
 	for (int t = 0; t < IPT_N_TABLES; t++) {
 		char *b = (char *)1;
 
@@ -118,18 +118,16 @@ static void check_batch(const struct ipt_ruleset *live, enum ipt_table_id t, cha
 static void check_live_view(struct ipt_ruleset *live, char *const *hist, unsigned flags)
 {
 	struct ipt_ruleset again;
-	char *view, *view2;
+	char *view = NULL, *view2 = NULL;
 	struct berr err;
 
-	view = ipt_view_live(&desired, live, hist, flags);
-	FUZZ_ASSERT(view != NULL);
+	FUZZ_ASSERT(ipt_view_live(&desired, live, hist, flags, &view, NULL) == 0);
 	berr_clear(&err);
 	if (ipt_ruleset_parse(view, &again, &err) < 0) {
 		fprintf(stderr, "live view does not parse: %s\n--- view:\n%s---\n", err.msg, view);
 		FUZZ_ASSERT(!"the live view is valid iptables-save text");
 	}
-	view2 = ipt_view_live(&desired, &again, hist, flags);
-	FUZZ_ASSERT(view2 != NULL);
+	FUZZ_ASSERT(ipt_view_live(&desired, &again, hist, flags, &view2, NULL) == 0);
 	if (strcmp(view, view2) != 0) {
 		fprintf(stderr, "--- view:\n%s--- view of the parsed view:\n%s---\n", view, view2);
 		FUZZ_ASSERT(!"the live view is a fixed point");
@@ -179,9 +177,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_live_view(&live, hist, IPT_VIEW_SKIP_USER_RULES);
 	}
 	for (unsigned flags = 0; flags <= IPT_VIEW_SKIP_USER_RULES; flags++) {
-		char *view = ipt_view_desired(&desired, &live, flags);
+		char *view = NULL;
 
-		FUZZ_ASSERT(view != NULL);
+		FUZZ_ASSERT(ipt_view_desired(&desired, &live, flags, &view, NULL) == 0);
 		free(view);
 	}
 	ipt_ruleset_release(&live);

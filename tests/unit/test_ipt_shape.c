@@ -12,7 +12,7 @@
 
 #include "check.h"
 #include "golden.h"
-#include "fw/iptables.h"
+#include "fw/iptables/iptables.h"
 
 /* Replaces every FROM in text (malloc'ed, freed) by TO; the text unchanged if FROM is empty. */
 static char *replaced(char *text, const char *from, const char *to)
@@ -54,14 +54,14 @@ static bool look(const struct fw_plan *p, const char *from, const char *to, stru
 	memset(ret, 0, sizeof(*ret));
 	ok = ipt_render(p, &desired, NULL) == 0;
 	if (ok)
-		text = ipt_view_desired(&desired, NULL, 0);
+		ipt_view_desired(&desired, NULL, 0, &text, NULL);
 	ok = ok && text && (!*from || strstr(text, from));   /* the change must be one */
 	text = replaced(text, from, to);
 	ok = ok && text && ipt_ruleset_parse(text, &live, NULL) == 0;
 	if (ok) {
-		ret->want = ipt_view_desired(&desired, &live, IPT_VIEW_SKIP_USER_RULES);
-		ret->have = ipt_view_live(&desired, &live, NULL, IPT_VIEW_SKIP_USER_RULES);
-		ok = ret->want && ret->have && ipt_batch(&desired, &live, IPT_FILTER, NULL, &ret->filter_batch, NULL) == 0 &&
+		ok = ipt_view_desired(&desired, &live, IPT_VIEW_SKIP_USER_RULES, &ret->want, NULL) == 0 &&
+		     ipt_view_live(&desired, &live, NULL, IPT_VIEW_SKIP_USER_RULES, &ret->have, NULL) == 0 &&
+		     ipt_batch(&desired, &live, IPT_FILTER, NULL, &ret->filter_batch, NULL) == 0 &&
 		     ipt_batch(&desired, &live, IPT_RAW, NULL, &ret->raw_batch, NULL) == 0;
 	}
 	free(text);

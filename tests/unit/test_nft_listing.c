@@ -10,9 +10,9 @@
 
 #include "check.h"
 #include "golden.h"
-#include "fw/nft_admin.h"
-#include "fw/nft_listing.h"
-#include "fw/nft_render.h"
+#include "fw/nftables/admin.h"
+#include "fw/nftables/listing.h"
+#include "fw/nftables/render.h"
 
 /* nft 1.0.6's own printing (`nft -s list table inet berth` in a sandbox, trimmed): a one-line
  * elements statement, a wrapped one, the admin's rules in user-forward, elements of a set that
@@ -163,7 +163,7 @@ static char *shape_with(const char *from, const char *to)
 		return strdup("");
 	}
 	snprintf(text, n, "%.*s%s%s", (int)(at - headers), headers, to, at + strlen(from));
-	if (nft_listing_split(text, &shape, &ports) < 0)
+	if (nft_listing_split(text, &shape, &ports, NULL) < 0)
 		shape = NULL;
 	free(text);
 	strv_release(&ports);
@@ -223,12 +223,12 @@ int main(void)
 				 .ports = ports };
 	struct fw_plan *p = NULL, *q = NULL, *c;
 	struct strv got = { 0 }, derived = { 0 };
-	char *shape = NULL, *joined;
+	char *shape = NULL, *joined = NULL;
 
-	CHECK("split a listing", nft_listing_split(listing, &shape, &got) == 0);
+	CHECK("split a listing", nft_listing_split(listing, &shape, &got, NULL) == 0);
 	CHECK_STR("the shape: no published-port element, no admin rule, other elements kept", shape, shape_want);
 	CHECK("the elements: one line each, sorted, wrapped statements included", lines_are(&got, ports_want));
-	joined = nft_listing_join(shape, &got);
+	CHECK("join", nft_listing_join(shape, &got, &joined, NULL) == 0);
 	CHECK("join: the shape with blank lines between blocks, then the element lines",
 	      joined && strncmp(joined, "table inet berth {\n\tmap fwd_in {\n", 31) == 0 &&
 		      strstr(joined, "\t}\n\n\tmap pub4_any {\n") && strstr(joined, "}\ntable bridge berth {\n\tset icc_off4") &&
@@ -258,9 +258,11 @@ int main(void)
 			"\t}\n"
 			"}\n";
 		struct strv none = { 0 };
-		char *sh = NULL, *objects = nft_admin_objects(with_admin), *rules = nft_user_forward_rules(with_admin);
+		char *sh = NULL, *objects = NULL, *rules = NULL;
 
-		CHECK("admin objects: split", nft_listing_split(with_admin, &sh, &none) == 0);
+		CHECK("admin objects: read", nft_admin_objects(with_admin, &objects, NULL) == 0);
+		CHECK("admin objects: user-forward's rules read", nft_user_forward_rules(with_admin, &rules, NULL) == 0);
+		CHECK("admin objects: split", nft_listing_split(with_admin, &sh, &none, NULL) == 0);
 		CHECK_STR("admin objects: left out of the shape, berth's chain kept", sh,
 			  "table inet berth {\n"
 			  "\tchain user-forward {\n"
@@ -301,7 +303,7 @@ int main(void)
 		ports[2 + i] = port(9000 + i, 9000 + i, "tcp");
 	in.n_ports = 12;
 	CHECK("plan with ports", plan_build(&in, &p, NULL) == 0);
-	CHECK("derive the plan's elements", p && nft_port_elements(p, &derived) == 0);
+	CHECK("derive the plan's elements", p && nft_port_elements(p, &derived, NULL) == 0);
 	CHECK("the plan's elements are the listing's", strv_equal(&derived, &got));
 
 	in.n_ports = 0;

@@ -12,8 +12,8 @@
 
 #include "check.h"
 #include "golden.h"
-#include "fw/nft_admin.h"
-#include "fw/nft_render.h"
+#include "fw/nftables/admin.h"
+#include "fw/nftables/render.h"
 
 /* berthd's default --bridge-accept-fwmark */
 #define MARK .accept_mark = 0x800000, .accept_mask = 0x800000
@@ -39,23 +39,39 @@ static struct fw_plan *plan(const struct plan_input *in)
 	return p;
 }
 
-static char *full(const struct plan_input *in, const char *user)
+/* nft_render_full of the input's plan: its return code (-ENOMEM when there is no plan). */
+static int render_full(const struct plan_input *in, const char *user, char **ret)
 {
 	struct fw_plan *p = plan(in);
-	char *s = p ? nft_render_full(p, &(struct nft_admin){ .forward_rules = user }) : NULL;
+	int r = p ? nft_render_full(p, &(struct nft_admin){ .forward_rules = user }, ret, NULL) : -ENOMEM;
 
 	fw_plan_free(p);
-	return s;
+	return r;
+}
+
+/* The script, or NULL when render_full fails. */
+static char *full(const struct plan_input *in, const char *user)
+{
+	char *s = NULL;
+
+	return render_full(in, user, &s) == 0 ? s : NULL;
+}
+
+static int render_delta(const struct plan_input *before, const struct plan_input *after, char **ret)
+{
+	struct fw_plan *b = plan(before), *a = plan(after);
+	int r = b && a ? nft_render_delta(b, a, ret, NULL) : -ENOMEM;
+
+	fw_plan_free(b);
+	fw_plan_free(a);
+	return r;
 }
 
 static char *delta(const struct plan_input *before, const struct plan_input *after)
 {
-	struct fw_plan *b = plan(before), *a = plan(after);
-	char *s = b && a ? nft_render_delta(b, a) : NULL;
+	char *s = NULL;
 
-	fw_plan_free(b);
-	fw_plan_free(a);
-	return s;
+	return render_delta(before, after, &s) == 0 ? s : NULL;
 }
 
 static void same_as_golden(const char *name, const char *got)
@@ -367,10 +383,9 @@ int main(void)
 
 			cidr4_parse("172.28.0.1/16", &renumbered[2].subnet, NULL);
 			moved.networks = renumbered;
-			errno = 0;
-			d = delta(&all, &moved);
-			CHECK("a bridge that kept its name but not its subnet needs the whole tables", !d && errno == ENOTSUP);
-			free(d);
+			d = NULL;
+			CHECK("a bridge that kept its name but not its subnet needs the whole tables",
+			      render_delta(&all, &moved, &d) == -ENOTSUP && !d);
 		}
 	}
 
@@ -405,13 +420,10 @@ int main(void)
 
 			noproxy.userland_proxy = false;
 			a = plan(&noproxy);
-			errno = 0;
-			d = b && a ? nft_render_delta(b, a) : NULL;
-			CHECK("delta: a changed flag needs the whole tables (ENOTSUP)", !d && errno == ENOTSUP);
-			free(d);
-			errno = 0;
-			d = b ? nft_render_delta(b, NULL) : NULL;
-			CHECK("delta: NULL is EINVAL", !d && errno == EINVAL);
+			d = NULL;
+			CHECK("delta: a changed flag needs the whole tables (ENOTSUP)",
+			      b && a && nft_render_delta(b, a, &d, NULL) == -ENOTSUP && !d);
+			CHECK("delta: NULL is EINVAL", b && nft_render_delta(b, NULL, &d, NULL) == -EINVAL && !d);
 			fw_plan_free(a);
 			fw_plan_free(b);
 		}
@@ -489,23 +501,29 @@ int main(void)
 		const char *rules = "ip saddr 10.1.1.1 drop\n"
 				    "iifname \"outside0\" meta l4proto tcp ct original proto-dst 8080 drop\n"
 				    "ip daddr 172.17.0.2 tcp dport 81 counter packets 3 bytes 180 accept comment \"mine\"\n";
-		char *got = nft_user_forward_rules(listing);
+		char *got = NULL;
+
+		CHECK("user-forward: read", nft_user_forward_rules(listing, &got, NULL) == 0);
 
 		CHECK_STR("user-forward: rules read back from the chain listing", got, rules);
 		free(got);
 		/* From a whole ruleset: only berth's chain, not another table's of the same name. */
-		got = nft_user_forward_rules("table ip mine {\n\tchain user-forward {\n\t\tip saddr 9.9.9.9 drop\n\t}\n}\n"
+		got = NULL;
+		nft_user_forward_rules("table ip mine {\n\tchain user-forward {\n\t\tip saddr 9.9.9.9 drop\n\t}\n}\n"
 					     "table inet berth {\n\tmap fwd_in {\n\t\ttype ifname : verdict\n"
 					     "\t\telements = { \"docker0\" : jump fwd-in-docker0 }\n\t}\n\n"
 					     "\tchain user-forward {\n\t\tip saddr 10.1.1.1 drop\n\t}\n\n"
 					     "\tchain forward {\n\t\ttype filter hook forward priority filter; policy accept;\n"
-					     "\t\tjump user-forward\n\t}\n}\n");
+					     "\t\tjump user-forward\n\t}\n}\n",
+				       &got, NULL);
 		CHECK_STR("user-forward: only inet berth's chain, from a whole listing", got, "ip saddr 10.1.1.1 drop\n");
 		free(got);
-		got = nft_user_forward_rules("table inet berth {\n\tchain user-forward {\n\t}\n}\n");
+		got = NULL;
+		nft_user_forward_rules("table inet berth {\n\tchain user-forward {\n\t}\n}\n", &got, NULL);
 		CHECK_STR("user-forward: an empty chain is \"\"", got, "");
 		free(got);
-		got = nft_user_forward_rules(NULL);
+		got = NULL;
+		nft_user_forward_rules(NULL, &got, NULL);
 		CHECK_STR("user-forward: no listing is \"\"", got, "");
 		free(got);
 
@@ -525,23 +543,17 @@ int main(void)
 		struct network bad = golden_network("br\"x;y", "10.5.0.1/24", 0);
 		struct plan_port icmp = port("172.17.0.2", NULL, 1, 1, "icmp");
 		struct plan_input in = { .iptables = true, .networks = &bad, .n_networks = 1 };
-		char *s;
+		struct berr err = { 0 };
+		char *s = NULL;
 
-		errno = 0;
-		s = full(&in, NULL);
-		CHECK("refused: a bridge name with a quote", s == NULL && errno == EINVAL);
-		free(s);
+		CHECK("refused: a bridge name with a quote", render_full(&in, NULL, &s) == -EINVAL && s == NULL);
 		in = base;
 		in.ports = &icmp;
 		in.n_ports = 1;
-		errno = 0;
-		s = full(&in, NULL);
-		CHECK("refused: an unknown protocol", s == NULL && errno == EINVAL);
-		free(s);
-		errno = 0;
-		s = nft_render_full(NULL, NULL);
-		CHECK("refused: no plan", s == NULL && errno == EINVAL);
-		free(s);
+		CHECK("refused: an unknown protocol", render_full(&in, NULL, &s) == -EINVAL && s == NULL);
+		CHECK("refused: no plan", nft_render_full(NULL, NULL, &s, &err) == -EINVAL && s == NULL);
+		CHECK_STR("refused: the message says why", err.msg,
+			  "nftables: a bridge name or protocol cannot be written");
 	}
 	/* berthd switched forwarding on: policy drop, as the iptables backend's FORWARD DROP; the
 	 * bridges' outgoing traffic is then accepted by the OUTGOING rule. */
@@ -583,14 +595,16 @@ int main(void)
 		one.n_ports = 10;
 		a = plan(&two);
 		b = plan(&one);
-		CHECK("overlapping ranges: plans", a && b && nft_port_elements(a, &el) == 0);
+		CHECK("overlapping ranges: plans", a && b && nft_port_elements(a, &el, NULL) == 0);
 		CHECK("overlapping ranges: one allow interval, the union",
 		      strv_contains(&el, "add element inet berth pub4_allow_range { 172.17.0.2 . tcp . 9000-9014 }") &&
 			      !strv_contains(&el, "add element inet berth pub4_allow_range { 172.17.0.2 . tcp . 9005-9014 }"));
 		CHECK("overlapping ranges: both host intervals",
 		      strv_contains(&el, "add element inet berth pub4_host_range { 198.18.0.1 . tcp . 9000-9009 : 172.17.0.2 }") &&
 			      strv_contains(&el, "add element inet berth pub4_host_range { 127.0.0.1 . tcp . 9005-9014 : 172.17.0.2 }"));
-		d = a && b ? nft_render_delta(a, b) : NULL;
+		d = NULL;
+		if (a && b)
+			nft_render_delta(a, b, &d, NULL);
 		CHECK_STR("overlapping ranges: unpublishing one replaces the union by the other's interval", d,
 			  "delete element inet berth pub4_host_range { 198.18.0.1 . tcp . 9000-9009 }\n"
 			  "delete element inet berth pub4_allow_range { 172.17.0.2 . tcp . 9000-9014 }\n"

@@ -10,7 +10,7 @@
 
 #include "check.h"
 #include "golden.h"
-#include "fw/iptables.h"
+#include "fw/iptables/iptables.h"
 
 static struct ipt_ruleset render(const struct plan_input *in)
 {
@@ -23,10 +23,18 @@ static struct ipt_ruleset render(const struct plan_input *in)
 	return rs;
 }
 
+/* iptables-save text of a rendered ruleset; NULL on failure. */
+static char *view(const struct ipt_ruleset *rs)
+{
+	char *text = NULL;
+
+	return ipt_view_desired(rs, NULL, 0, &text, NULL) == 0 ? text : NULL;
+}
+
 static void golden(const char *name, const struct plan_input *in)
 {
 	struct ipt_ruleset rs = render(in);
-	char *want = golden_read(name), *got = ipt_view_desired(&rs, NULL, 0);
+	char *want = golden_read(name), *got = view(&rs);
 
 	CHECK("golden file readable", want != NULL);
 	CHECK_STR(name, got, want);
@@ -124,7 +132,7 @@ int main(void)
 	{
 		struct plan_input in = { .iptables = true, .userland_proxy = true, .networks = &docker0, .n_networks = 1 };
 		struct ipt_ruleset want = render(&in);
-		char *text = ipt_view_desired(&want, NULL, 0);
+		char *text = view(&want);
 		struct ipt_ruleset live = parse(text);
 
 		for (int t = 0; t < IPT_N_TABLES; t++) {
@@ -187,7 +195,7 @@ int main(void)
 
 			off.iptables = false;
 			none = render(&off);
-			t2 = ipt_view_desired(&want, NULL, 0);
+			t2 = view(&want);
 			before = parse(t2);
 			b = batch(&none, &before, IPT_FILTER, NULL);
 			bn = batch(&none, &before, IPT_NAT, NULL);

@@ -12,8 +12,8 @@
 
 #include "check.h"
 #include "golden.h"
-#include "fw/iptables.h"
-#include "fw/nft_render.h"
+#include "fw/iptables/iptables.h"
+#include "fw/nftables/render.h"
 
 #define EP(net, ip) "{\"network_id\": \"" net "\", \"ifname\": \"eth0\", \"veth\": \"veth0\", \"ip\": \"" ip "\", " \
 		    "\"fixed_ip\": \"0.0.0.0\"}"
@@ -56,7 +56,7 @@ static void golden_rules(const char *name, const struct fw_plan *p)
 	char *want, *got = NULL;
 
 	if (p && ipt_render(p, &rs, NULL) == 0)
-		got = ipt_view_desired(&rs, NULL, 0);
+		ipt_view_desired(&rs, NULL, 0, &got, NULL);
 	golden_update(name, got);
 	want = golden_read(name);
 	CHECK("golden file readable", want != NULL);
@@ -152,14 +152,15 @@ static void same_container_port(void)
 	golden_rules("same-container-port.rules", p);
 
 	/* nftables: one pub4_allow element; a map element per host port */
-	CHECK("same port: nft elements", nft_port_elements(p, &els) == 0 && els.n == 3);
+	CHECK("same port: nft elements", nft_port_elements(p, &els, NULL) == 0 && els.n == 3);
 	CHECK_STR("same port: nft allow element once", els.n == 3 ? els.v[0] : NULL,
 		  "add element inet berth pub4_allow { 172.17.0.2 . tcp . 6379 }");
 	CHECK_STR("same port: nft any-address element", els.n == 3 ? els.v[1] : NULL,
 		  "add element inet berth pub4_any { tcp . 8080 : 172.17.0.2 . 6379 }");
 	CHECK_STR("same port: nft host-address element", els.n == 3 ? els.v[2] : NULL,
 		  "add element inet berth pub4_host { 127.0.0.1 . tcp . 8081 : 172.17.0.2 . 6379 }");
-	full = nft_render_full(p, NULL);
+	full = NULL;
+	nft_render_full(p, NULL, &full, NULL);
 	CHECK("same port: the nft script adds the allow element once",
 	      full && strstr(full, "add element inet berth pub4_allow { 172.17.0.2 . tcp . 6379 }\n"));
 	free(full);

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-#include "fw/nft_listing.h"
+#include "fw/nftables/listing.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "fw/nft_admin.h"
+#include "fw/nftables/admin.h"
 #include "util/strbuf.h"
 
 static const char *skip_blank(const char *s, const char *end)
@@ -59,9 +59,11 @@ static int push_elements(struct strv *ports, const char *set, const char *text, 
 	return 0;
 }
 
-int nft_listing_split(const char *listing, char **ret_shape, struct strv *ret_ports)
+int nft_listing_split(const char *listing, char **ret_shape, struct strv *ret_ports, struct berr *err)
 {
 	struct strbuf shape = { 0 }, elems = { 0 };
+	struct strv ports = { 0 };
+	char *text = NULL;
 	bool inet = false, user = false, collecting = false, admin = false;
 	char set[64] = "";
 	const char *s = listing;
@@ -78,7 +80,7 @@ int nft_listing_split(const char *listing, char **ret_shape, struct strv *ret_po
 			strbuf_add(&elems, "\n");
 			if (close) {
 				collecting = false;
-				r = push_elements(ret_ports, set, elems.s ? elems.s : "", elems.len);
+				r = push_elements(&ports, set, elems.s ? elems.s : "", elems.len);
 				strbuf_release(&elems);
 			}
 			s = next;
@@ -128,7 +130,7 @@ int nft_listing_split(const char *listing, char **ret_shape, struct strv *ret_po
 			strbuf_addn(&elems, open, (size_t)((close ? close : end) - open));
 			strbuf_add(&elems, "\n");
 			if (close) {
-				r = push_elements(ret_ports, set, elems.s ? elems.s : "", elems.len);
+				r = push_elements(&ports, set, elems.s ? elems.s : "", elems.len);
 				strbuf_release(&elems);
 			} else {
 				collecting = true;
@@ -141,16 +143,23 @@ int nft_listing_split(const char *listing, char **ret_shape, struct strv *ret_po
 	}
 	strbuf_release(&elems);
 	if (r >= 0)
-		strv_sort(ret_ports);
-	*ret_shape = r >= 0 ? strbuf_steal(&shape) : NULL;
+		text = strbuf_steal(&shape);
 	strbuf_release(&shape);
-	return r < 0 || !*ret_shape ? -ENOMEM : 0;
+	if (!text) {
+		strv_release(&ports);
+		return berr_set(err, -ENOMEM, "nftables: out of memory");
+	}
+	strv_sort(&ports);
+	*ret_shape = text;
+	*ret_ports = ports;
+	return 0;
 }
 
-char *nft_listing_join(const char *shape, const struct strv *ports)
+int nft_listing_join(const char *shape, const struct strv *ports, char **ret, struct berr *err)
 {
 	struct strbuf b = { 0 };
 	const char *s = shape;
+	char *text;
 
 	/* A blank line between a table's blocks, as nft lists them (the shape has none). */
 	while (*s) {
@@ -167,5 +176,9 @@ char *nft_listing_join(const char *shape, const struct strv *ports)
 		strbuf_add(&b, ports->v[i]);
 		strbuf_add(&b, "\n");
 	}
-	return strbuf_steal(&b);
+	text = strbuf_steal(&b);
+	if (!text)
+		return berr_set(err, -ENOMEM, "nftables: out of memory");
+	*ret = text;
+	return 0;
 }

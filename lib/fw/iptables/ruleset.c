@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include "fw/ruleset.h"
+#include "fw/iptables/ruleset.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -56,28 +56,31 @@ struct ipt_chain *ipt_chain_find(struct ipt_ruleset *rs, enum ipt_table_id t, co
 	return NULL;
 }
 
-struct ipt_chain *ipt_chain_add(struct ipt_ruleset *rs, enum ipt_table_id t, const char *name,
-				enum ipt_chain_kind kind)
+int ipt_chain_add(struct ipt_ruleset *rs, enum ipt_table_id t, const char *name, enum ipt_chain_kind kind,
+		  struct ipt_chain **ret, struct berr *err)
 {
 	struct ipt_table *tb = &rs->tables[t];
 	struct ipt_chain *c = ipt_chain_find(rs, t, name), **v;
 
-	if (c)
-		return c;
+	if (c) {
+		*ret = c;
+		return 0;
+	}
 	if (strlen(name) >= IPT_CHAIN_NAME_MAX)
-		return NULL;
+		return berr_set(err, -ENAMETOOLONG, "iptables: chain name \"%.40s...\" too long", name);
 	v = realloc(tb->chains, (tb->n + 1) * sizeof(*v));
 	if (!v)
-		return NULL;
+		return berr_set(err, -ENOMEM, "iptables: chain \"%s\": out of memory", name);
 	tb->chains = v;
 	c = calloc(1, sizeof(*c));
 	if (!c)
-		return NULL;
+		return berr_set(err, -ENOMEM, "iptables: chain \"%s\": out of memory", name);
 	tb->chains[tb->n++] = c;
 	c->kind = kind;
 	memcpy(c->name, name, strlen(name) + 1);
 	tb->present = true;
-	return c;
+	*ret = c;
+	return 0;
 }
 
 static int table_by_name(const char *name)
@@ -93,6 +96,7 @@ static int parse_line(struct ipt_ruleset *rs, int *table, char *line, struct ber
 {
 	struct ipt_chain *c;
 	char *name, *rest;
+	int r;
 
 	if (line[0] == '\0' || line[0] == '#')
 		return 0;
@@ -116,10 +120,11 @@ static int parse_line(struct ipt_ruleset *rs, int *table, char *line, struct ber
 		*rest++ = '\0';
 		if (strlen(name) >= IPT_CHAIN_NAME_MAX)
 			return berr_set(err, -EINVAL, "iptables-save: chain name \"%.40s...\" too long", name);
-		c = ipt_chain_add(rs, *table, name, ipt_is_builtin(*table, name) ? IPT_BUILTIN :
-				  ipt_is_owned_chain(*table, name) ? IPT_OWNED : IPT_RESERVED);
-		if (!c)
-			return berr_set(err, -ENOMEM, "iptables-save: chain \"%s\"", name);
+		r = ipt_chain_add(rs, *table, name,
+				  ipt_is_builtin(*table, name) ? IPT_BUILTIN :
+				  ipt_is_owned_chain(*table, name) ? IPT_OWNED : IPT_RESERVED, &c, err);
+		if (r < 0)
+			return berr_wrap(err, r, "iptables-save");
 		if (c->kind == IPT_BUILTIN) {
 			size_t n = strcspn(rest, " ");
 

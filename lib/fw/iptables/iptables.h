@@ -4,7 +4,7 @@
  * The iptables backend. Pure parts (render, batch, view) are separate from the part that runs
  * iptables-save / iptables-restore, so golden tests exercise them without root.
  */
-#include "fw/ruleset.h"
+#include "fw/iptables/ruleset.h"
 #include "plan/plan.h"
 #include "util/err.h"
 #include "util/strv.h"
@@ -17,7 +17,7 @@ int ipt_render(const struct fw_plan *p, struct ipt_ruleset *ret, struct berr *er
  * keeps them so that a later change can find and delete rules the new plan no longer has
  * (a removed network's FORWARD block) without ever touching a rule it did not write.
  */
-int ipt_owned_lines(const struct ipt_ruleset *desired, struct strv *ret);
+int ipt_owned_lines(const struct ipt_ruleset *desired, struct strv *ret, struct berr *err);
 
 /*
  * The iptables-restore --noflush input that turns live into desired for one table, touching
@@ -32,11 +32,13 @@ enum ipt_view_flags {
 	IPT_VIEW_SKIP_USER_RULES = 1 << 0,   /* leave out DOCKER-USER's rules (they are the user's) */
 };
 /* iptables-save text (without counters) of the desired ruleset; built-in policies not set by
- * berth are taken from live when given, else ACCEPT. */
-char *ipt_view_desired(const struct ipt_ruleset *desired, const struct ipt_ruleset *live, unsigned flags);
-/* iptables-save text of the part of live that berth owns (its chains, its rules in built-ins). */
-char *ipt_view_live(const struct ipt_ruleset *desired, const struct ipt_ruleset *live, char *const *history,
-		    unsigned flags);
+ * berth are taken from live when given, else ACCEPT. 0 or -ENOMEM. */
+int ipt_view_desired(const struct ipt_ruleset *desired, const struct ipt_ruleset *live, unsigned flags, char **ret,
+		     struct berr *err);
+/* iptables-save text of the part of live that berth owns (its chains, its rules in built-ins).
+ * 0 or -ENOMEM. */
+int ipt_view_live(const struct ipt_ruleset *desired, const struct ipt_ruleset *live, char *const *history,
+		  unsigned flags, char **ret, struct berr *err);
 
 /* The host's iptables tools: nf_tables or legacy, detected once and never mixed. */
 struct ipt_tool;

@@ -3,8 +3,9 @@
  * iptables-save text (without counters and comment lines) of what berth wants and of what the
  * kernel has of it: the form users know, and the form the tests compare.
  */
-#include "fw/iptables.h"
+#include "fw/iptables/iptables.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -55,7 +56,19 @@ static void add_rules(struct strbuf *b, const char *chain, const struct strv *ru
 		strbuf_addf(b, "-A %s %s\n", chain, rules->v[i]);
 }
 
-char *ipt_view_desired(const struct ipt_ruleset *desired, const struct ipt_ruleset *live, unsigned flags)
+/* The end of both views: the text, or the one error either can have. */
+static int finish(struct strbuf *b, char **ret, struct berr *err)
+{
+	char *text = strbuf_steal(b);
+
+	if (!text)
+		return berr_set(err, -ENOMEM, "iptables view: out of memory");
+	*ret = text;
+	return 0;
+}
+
+int ipt_view_desired(const struct ipt_ruleset *desired, const struct ipt_ruleset *live, unsigned flags, char **ret,
+		     struct berr *err)
 {
 	struct strbuf b = { 0 };
 
@@ -73,7 +86,7 @@ char *ipt_view_desired(const struct ipt_ruleset *desired, const struct ipt_rules
 
 		if (!names) {
 			strbuf_release(&b);
-			return NULL;
+			return berr_set(err, -ENOMEM, "iptables view: out of memory");
 		}
 		for (size_t i = 0; i < n; i++)
 			strbuf_addf(&b, ":%s -\n", names[i]);
@@ -95,11 +108,11 @@ char *ipt_view_desired(const struct ipt_ruleset *desired, const struct ipt_rules
 		free(names);
 		strbuf_add(&b, "COMMIT\n");
 	}
-	return strbuf_steal(&b);
+	return finish(&b, ret, err);
 }
 
-char *ipt_view_live(const struct ipt_ruleset *desired, const struct ipt_ruleset *live, char *const *history,
-		    unsigned flags)
+int ipt_view_live(const struct ipt_ruleset *desired, const struct ipt_ruleset *live, char *const *history,
+		  unsigned flags, char **ret, struct berr *err)
 {
 	struct strbuf b = { 0 };
 
@@ -119,7 +132,7 @@ char *ipt_view_live(const struct ipt_ruleset *desired, const struct ipt_ruleset 
 
 		if (!names) {
 			strbuf_release(&b);
-			return NULL;
+			return berr_set(err, -ENOMEM, "iptables view: out of memory");
 		}
 		for (size_t i = 0; i < n; i++)
 			if (ipt_is_owned_chain(t, names[i]) || strcmp(names[i], IPT_RESERVED_CHAIN) == 0)
@@ -149,5 +162,5 @@ char *ipt_view_live(const struct ipt_ruleset *desired, const struct ipt_ruleset 
 		free(names);
 		strbuf_add(&b, "COMMIT\n");
 	}
-	return strbuf_steal(&b);
+	return finish(&b, ret, err);
 }

@@ -5,7 +5,7 @@
  * set its rules look up). berth keeps them when it replaces its tables and leaves them out of
  * every comparison, as it leaves DOCKER-USER's rules alone with iptables.
  */
-#include "fw/nft_admin.h"
+#include "fw/nftables/admin.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -50,12 +50,12 @@ static bool is(const char *s, size_t n, const char *word)
 	return n == strlen(word) && memcmp(s, word, n) == 0;
 }
 
-char *nft_user_forward_rules(const char *listing)
+int nft_user_forward_rules(const char *listing, char **ret, struct berr *err)
 {
 	enum { OUTSIDE, TABLE, BLOCK, CHAIN } st = OUTSIDE;
 	struct strbuf b = { 0 };
 	const char *s = listing;
-	char *ret;
+	char *rules;
 
 	while (s && *s) {
 		const char *end = strchr(s, '\n'), *t;
@@ -92,10 +92,11 @@ char *nft_user_forward_rules(const char *listing)
 		}
 		s = *end ? end + 1 : end;
 	}
-	ret = strbuf_steal(&b);   /* "" when there is no rule */
-	if (!ret)
-		errno = ENOMEM;
-	return ret;
+	rules = strbuf_steal(&b);   /* "" when there is no rule */
+	if (!rules)
+		return berr_set(err, -ENOMEM, "nftables: out of memory");
+	*ret = rules;
+	return 0;
 }
 
 bool nft_admin_block_line(const char *line, size_t n)
@@ -121,12 +122,12 @@ bool nft_admin_block_line(const char *line, size_t n)
 	return !nft_is_berth_object(buf);
 }
 
-char *nft_admin_objects(const char *listing)
+int nft_admin_objects(const char *listing, char **ret, struct berr *err)
 {
 	struct strbuf b = { 0 };
 	const char *s = listing;
 	bool inet = false, copying = false;
-	char *ret;
+	char *objects;
 
 	while (s && *s) {
 		const char *end = strchr(s, '\n'), *next;
@@ -150,8 +151,9 @@ char *nft_admin_objects(const char *listing)
 		}
 		s = next;
 	}
-	ret = strbuf_steal(&b);   /* "" when there is none */
-	if (!ret)
-		errno = ENOMEM;
-	return ret;
+	objects = strbuf_steal(&b);   /* "" when there is none */
+	if (!objects)
+		return berr_set(err, -ENOMEM, "nftables: out of memory");
+	*ret = objects;
+	return 0;
 }

@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "util/err.h"
+
 /* Is NAME one of the chains, sets or maps berth makes in `table inet berth`? */
 bool nft_is_berth_object(const char *name);
 
@@ -19,13 +21,13 @@ bool nft_admin_block_line(const char *line, size_t len);
 /*
  * The rules of `chain user-forward` in the `table inet berth` of a listing (`nft -t list chain
  * inet berth user-forward`, `nft list table inet berth` or `nft list ruleset`), one per line,
- * ready for nft_render_full; "" when the chain is empty or absent. NULL with errno ENOMEM.
+ * ready for nft_render_full; "" when the chain is empty or absent. -ENOMEM.
  */
-char *nft_user_forward_rules(const char *listing);
+int nft_user_forward_rules(const char *listing, char **ret, struct berr *err);
 
 /*
  * The admin's own objects in `table inet berth` of a listing, verbatim (each block
  * from its "chain NAME {" line to its closing brace), ready for nft_render_full; "" when none.
- * NULL with errno ENOMEM.
+ * -ENOMEM.
  */
-char *nft_admin_objects(const char *listing);
+int nft_admin_objects(const char *listing, char **ret, struct berr *err);

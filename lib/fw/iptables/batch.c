@@ -4,7 +4,7 @@
  * table. iptables-restore applies a table's batch atomically (one commit for nf_tables, one
  * table replace for legacy), so no packet ever sees half a change.
  */
-#include "fw/iptables.h"
+#include "fw/iptables/iptables.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -140,7 +140,7 @@ int ipt_batch(const struct ipt_ruleset *desired, const struct ipt_ruleset *live,
 	return 0;
 }
 
-int ipt_owned_lines(const struct ipt_ruleset *desired, struct strv *ret)
+int ipt_owned_lines(const struct ipt_ruleset *desired, struct strv *ret, struct berr *err)
 {
 	struct strv sv = { 0 };
 	int r = 0;
@@ -161,7 +161,7 @@ int ipt_owned_lines(const struct ipt_ruleset *desired, struct strv *ret)
 	}
 	if (r < 0) {
 		strv_release(&sv);
-		return r;
+		return berr_set(err, r, "firewall: out of memory");
 	}
 	*ret = sv;
 	return 0;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include "fw/nft_tool.h"
+#include "fw/nftables/tool.h"
 
 #include <errno.h>
 #include <jansson.h>

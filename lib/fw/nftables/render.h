@@ -27,6 +27,7 @@
  * strings of the script); a plan with another name is refused.
  */
 #include "plan/plan.h"
+#include "util/err.h"
 #include "util/strv.h"
 
 /*
@@ -36,32 +37,33 @@
  * first, the published ports as map/set elements, and the raw guards (their chains, then
  * raw_guard4 and raw-prerouting, then raw_guard4's elements: see put_raw for why they are last).
  *
- * admin: what of berth's table is the admin's (nft_admin.h), re-emitted inside the same
+ * admin: what of berth's table is the admin's (admin.h), re-emitted inside the same
  * transaction so that it survives the restart (spec 1.6): user-forward's rules, one per line, and
  * the admin's own chains, sets and maps, verbatim. NULL, or NULL/"" fields, for none.
  *
- * Returns a malloc'ed string; NULL with errno ENOMEM on allocation failure, EINVAL when a bridge
- * name or protocol cannot be written safely.
+ * *ret: a malloc'ed string. -EINVAL when a bridge name or protocol cannot be written safely,
+ * -ENOMEM.
  */
 struct nft_admin {
 	const char *forward_rules;
 	const char *objects;
 };
-char *nft_render_full(const struct fw_plan *p, const struct nft_admin *admin);
+int nft_render_full(const struct fw_plan *p, const struct nft_admin *admin, char **ret, struct berr *err);
 
 /*
  * The change from one applied plan to the next as one script: published-port element deletes,
  * removed networks (dispatch elements, then their chains), added networks (chains, rules,
- * elements; raw guard chain and raw_guard4 element), published-port element adds. Returns ""
- * when nothing changes; NULL with errno ENOTSUP when only nft_render_full can express it (flags
- * changed, or a bridge kept its name but not its network), EINVAL/ENOMEM as nft_render_full.
+ * elements; raw guard chain and raw_guard4 element), published-port element adds. *ret is ""
+ * when nothing changes. -ENOTSUP when only nft_render_full can express it (flags changed, or a
+ * bridge kept its name but not its network); -EINVAL, -ENOMEM as nft_render_full.
  */
-char *nft_render_delta(const struct fw_plan *before, const struct fw_plan *after);
+int nft_render_delta(const struct fw_plan *before, const struct fw_plan *after, char **ret, struct berr *err);
 
 /*
  * The published-port elements of a plan, one "add element inet berth SET { ELEMENT }" line each,
  * sorted (strcmp), duplicates once: what the pub4_* maps and sets hold when the plan is applied.
  * The nftables backend compares them with a listing's elements (nft prints an element as this
- * writes it). 0, -ENOMEM, -EINVAL (a protocol that cannot be written).
+ * writes it). *ret is replaced (the caller passes an empty list). -EINVAL (a protocol that
+ * cannot be written), -ENOMEM.
  */
-int nft_port_elements(const struct fw_plan *p, struct strv *ret);
+int nft_port_elements(const struct fw_plan *p, struct strv *ret, struct berr *err);

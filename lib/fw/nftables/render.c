@@ -5,7 +5,9 @@
  * differences listed at each place below). Rules never depend on the number of published ports:
  * a port is only elements of the pub4_* maps and sets.
  */
-#include "fw/nft_render.h"
+#include "fw/nftables/render.h"
+
+#include "fw/nftables/elements.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -38,284 +40,6 @@ static bool plan_ok(const struct fw_plan *p)
 		if (!p->ports[i].internal && !safe_proto(p->ports[i].proto))
 			return false;
 	return true;
-}
-
-/* ---- published ports as elements ------------------------------------------------------------ */
-
-enum pub_set { PUB4_ANY, PUB4_HOST, PUB4_ANY_RANGE, PUB4_HOST_RANGE, PUB4_ALLOW, PUB4_ALLOW_RANGE, PUB_N };
-
-/* The order of publish.nft. */
-static const char *const pub_name[PUB_N] = {
-	[PUB4_ANY] = "pub4_any",             [PUB4_HOST] = "pub4_host",
-	[PUB4_ANY_RANGE] = "pub4_any_range", [PUB4_HOST_RANGE] = "pub4_host_range",
-	[PUB4_ALLOW] = "pub4_allow",         [PUB4_ALLOW_RANGE] = "pub4_allow_range",
-};
-
-struct elem {
-	enum pub_set set;
-	size_t seq;        /* rendering order: the plan's publish order */
-	bool dup;          /* the same element came earlier (two bindings to one container port) */
-	bool changed;      /* delta: only in this plan */
-	char key[48];      /* "255.255.255.255 . sctp . 65535-65535" */
-	char val[32];      /* "255.255.255.255 . 65535"; "" in a set */
-	/* PUB4_ALLOW_RANGE: the parts of the key, to merge overlapping ranges */
-	struct in_addr ip;
-	const char *proto;
-	unsigned lo, hi;
-};
-
-struct elems {
-	struct elem *v;
-	size_t n, cap;
-	int err;           /* sticky -ENOMEM */
-};
-
-static struct elem *elem_push(struct elems *e, enum pub_set set)
-{
-	struct elem *x;
-
-	if (e->err)
-		return NULL;
-	if (e->n == e->cap) {
-		size_t cap = e->cap ? e->cap * 2 : 16;
-		struct elem *v = realloc(e->v, cap * sizeof(*v));
-
-		if (!v) {
-			e->err = -ENOMEM;
-			return NULL;
-		}
-		e->v = v;
-		e->cap = cap;
-	}
-	x = &e->v[e->n];
-	*x = (struct elem){ .set = set, .seq = e->n };
-	e->n++;
-	return x;
-}
-
-static bool identity(const struct plan_port *x)
-{
-	return !x->internal && x->host_port == x->container_port;
-}
-
-/* The last index of the identity run that starts at i: consecutive ports of the plan with the same
- * bridge, container, host address and protocol, host port == container port, each one more than
- * the one before (`-p 9000-9009:9000-9009`, or `-p 9000:9000 -p 9001:9001`). i itself when there
- * is no run: a single port never goes into an interval map (spec 3.2: pipapo is linear). */
-static size_t run_end(const struct fw_plan *p, size_t i)
-{
-	size_t j = i;
-
-	if (!identity(&p->ports[i]))
-		return i;
-	while (j + 1 < p->n_ports) {
-		const struct plan_port *a = &p->ports[j], *b = &p->ports[j + 1];
-
-		if (!identity(b) || b->host_port != a->host_port + 1 || b->container_ip.s_addr != a->container_ip.s_addr ||
-		    b->host_ip.s_addr != a->host_ip.s_addr || strcmp(b->proto, a->proto) != 0 ||
-		    strcmp(b->bridge, a->bridge) != 0)
-			break;
-		j++;
-	}
-	return j;
-}
-
-/* By (set, key, value): the identity of an element. */
-static int elem_same(const struct elem *a, const struct elem *b)
-{
-	int c;
-
-	if (a->set != b->set)
-		return a->set < b->set ? -1 : 1;
-	if ((c = strcmp(a->key, b->key)) != 0)
-		return c;
-	return strcmp(a->val, b->val);
-}
-
-/* Then by publish order, so that the first of equal elements is the one kept. */
-static int elem_cmp(const void *x, const void *y)
-{
-	const struct elem *a = *(const struct elem *const *)x, *b = *(const struct elem *const *)y;
-	int c = elem_same(a, b);
-
-	if (c)
-		return c;
-	return a->seq < b->seq ? -1 : a->seq > b->seq;
-}
-
-/* Pointers to the elements other than duplicates, sorted by (set, key, value). */
-static struct elem **elems_sorted(struct elems *e, size_t *n)
-{
-	struct elem **s = calloc(e->n ? e->n : 1, sizeof(*s));
-	size_t k = 0, m = 0;
-
-	if (!s)
-		return NULL;
-
-	/* Elements already merged into another (merge_allow_ranges) are not in the kernel: left out. */
-	for (size_t i = 0; i < e->n; i++)
-		if (!e->v[i].dup)
-			s[m++] = &e->v[i];
-	qsort(s, m, sizeof(*s), elem_cmp);
-	for (size_t i = 0; i < m; i++) {
-		if (k && elem_same(s[k - 1], s[i]) == 0) {
-			s[i]->dup = true;
-			continue;
-		}
-		s[k++] = s[i];
-	}
-	*n = k;
-	return s;
-}
-
-static int range_cmp(const void *x, const void *y)
-{
-	const struct elem *a = *(const struct elem *const *)x, *b = *(const struct elem *const *)y;
-	int c;
-
-	if (a->ip.s_addr != b->ip.s_addr)
-		return ntohl(a->ip.s_addr) < ntohl(b->ip.s_addr) ? -1 : 1;
-	if ((c = strcmp(a->proto, b->proto)) != 0)
-		return c;
-	if (a->lo != b->lo)
-		return a->lo < b->lo ? -1 : 1;
-	return a->seq < b->seq ? -1 : a->seq > b->seq;
-}
-
-/*
- * The container side of identity ranges, one interval element per container, protocol and run
- * of ports: ranges published on two host addresses (-p A:9000-9009:9000-9009 -p
- * B:9005-9014:9005-9014) overlap on the container, and an interval set refuses overlapping
- * elements ("File exists", spec 5.9). Overlapping ranges become their union, kept in the first
- * one (by port); the others are marked duplicates. Then the keys are written.
- */
-static int merge_allow_ranges(struct elems *e)
-{
-	struct elem **r;
-	size_t n = 0;
-
-	for (size_t i = 0; i < e->n; i++)
-		n += e->v[i].set == PUB4_ALLOW_RANGE;
-	if (!n)
-		return 0;
-	r = calloc(n, sizeof(*r));
-	if (!r)
-		return -ENOMEM;
-	n = 0;
-	for (size_t i = 0; i < e->n; i++)
-		if (e->v[i].set == PUB4_ALLOW_RANGE)
-			r[n++] = &e->v[i];
-	qsort(r, n, sizeof(*r), range_cmp);
-	for (size_t i = 0, keep = 0; i < n; i++) {
-		struct elem *k = r[keep];
-
-		if (i > keep && r[i]->ip.s_addr == k->ip.s_addr && strcmp(r[i]->proto, k->proto) == 0 &&
-		    r[i]->lo <= k->hi) {
-			if (r[i]->hi > k->hi)
-				k->hi = r[i]->hi;
-			r[i]->dup = true;
-		} else {
-			keep = i;
-		}
-	}
-	for (size_t i = 0; i < n; i++) {
-		char cip[INET_ADDRSTRLEN];
-
-		ip4_format(r[i]->ip, cip, sizeof(cip));
-		snprintf(r[i]->key, sizeof(r[i]->key), "%s . %s . %u-%u", cip, r[i]->proto, r[i]->lo, r[i]->hi);
-	}
-	free(r);
-	return 0;
-}
-
-/* The elements of a plan, in publish order, duplicates marked. Ports on internal networks have
- * none (published, no rule: Docker); with the firewall off nothing is published in nftables. */
-static int plan_elems(const struct fw_plan *p, struct elems *e)
-{
-	char cip[INET_ADDRSTRLEN], hip[INET_ADDRSTRLEN];
-	struct elem **sorted;
-	struct elem *x;
-	size_t n;
-
-	if (!p || !p->firewall)
-		return 0;
-	for (size_t i = 0, j; i < p->n_ports; i = j + 1) {
-		const struct plan_port *a = &p->ports[i], *z;
-		bool any = a->host_ip.s_addr == htonl(INADDR_ANY);
-
-		j = run_end(p, i);
-		z = &p->ports[j];
-		if (a->internal)
-			continue;
-		ip4_format(a->container_ip, cip, sizeof(cip));
-		ip4_format(a->host_ip, hip, sizeof(hip));
-		if (j > i) {
-			/* Identity range: one interval element, the value is the address only (the port is kept). */
-			if ((x = elem_push(e, any ? PUB4_ANY_RANGE : PUB4_HOST_RANGE))) {
-				if (any)
-					snprintf(x->key, sizeof(x->key), "%s . %u-%u", a->proto, a->host_port, z->host_port);
-				else
-					snprintf(x->key, sizeof(x->key), "%s . %s . %u-%u", hip, a->proto, a->host_port,
-						 z->host_port);
-				snprintf(x->val, sizeof(x->val), "%s", cip);
-			}
-			if ((x = elem_push(e, PUB4_ALLOW_RANGE))) {
-				x->ip = a->container_ip;
-				x->proto = a->proto;
-				x->lo = a->container_port;
-				x->hi = z->container_port;
-			}
-		} else {
-			/* One port, or one port of an offset range (nft cannot add an offset to a port): hash elements. */
-			if ((x = elem_push(e, any ? PUB4_ANY : PUB4_HOST))) {
-				if (any)
-					snprintf(x->key, sizeof(x->key), "%s . %u", a->proto, a->host_port);
-				else
-					snprintf(x->key, sizeof(x->key), "%s . %s . %u", hip, a->proto, a->host_port);
-				snprintf(x->val, sizeof(x->val), "%s . %u", cip, a->container_port);
-			}
-			if ((x = elem_push(e, PUB4_ALLOW)))
-				snprintf(x->key, sizeof(x->key), "%s . %s . %u", cip, a->proto, a->container_port);
-		}
-	}
-	if (e->err)
-		return e->err;
-	if (merge_allow_ranges(e) < 0)
-		return e->err = -ENOMEM;
-	sorted = elems_sorted(e, &n);   /* marks the duplicates */
-	if (!sorted)
-		return e->err = -ENOMEM;
-	free(sorted);
-	return 0;
-}
-
-/* One "VERB element" line per map or set, in publish.nft's order, elements in publish order;
- * keys only for a delete. */
-static void put_elems(struct strbuf *b, const char *verb, const struct elems *e, bool only_changed)
-{
-	bool del = strcmp(verb, "delete") == 0;
-
-	for (int s = 0; s < PUB_N; s++) {
-		bool first = true;
-
-		for (size_t i = 0; i < e->n; i++) {
-			const struct elem *x = &e->v[i];
-
-			if ((int)x->set != s || x->dup || (only_changed && !x->changed))
-				continue;
-			if (first)
-				strbuf_addf(b, "%s element " T " %s { ", verb, pub_name[s]);
-			else
-				strbuf_add(b, ", ");
-			first = false;
-			if (x->val[0] && !del)
-				strbuf_addf(b, "%s : %s", x->key, x->val);
-			else
-				strbuf_add(b, x->key);
-		}
-		if (!first)
-			strbuf_add(b, " }\n");
-	}
 }
 
 /* ---- the start transaction (berth-start.nft) -------------------------------------------------- */
@@ -580,38 +304,49 @@ static void put_network(struct strbuf *b, const struct fw_plan *p, const struct 
 
 /* ---- entry points ------------------------------------------------------------------------------ */
 
-char *nft_render_full(const struct fw_plan *p, const struct nft_admin *admin)
+/* The one message for a plan whose names cannot be written into a script (plan_ok). */
+static int unwritable(struct berr *err)
+{
+	return berr_set(err, -EINVAL, "nftables: a bridge name or protocol cannot be written");
+}
+
+static int out_of_memory(struct berr *err)
+{
+	return berr_set(err, -ENOMEM, "nftables: out of memory");
+}
+
+int nft_render_full(const struct fw_plan *p, const struct nft_admin *admin, char **ret, struct berr *err)
 {
 	struct strbuf b = { 0 };
-	struct elems e = { 0 };
+	struct nft_elems e = { 0 };
 	char *s;
+	int r;
 
-	if (!p || !plan_ok(p)) {
-		errno = EINVAL;
-		return NULL;
-	}
+	if (!p || !plan_ok(p))
+		return unwritable(err);
 	put_start(&b, p, admin);
 	if (p->firewall) {
 		/* Oldest network first: the order in which "network create" transactions would have run. */
 		for (size_t i = p->n_networks; i-- > 0;)
 			put_network(&b, p, &p->networks[i]);
-		if (plan_elems(p, &e) < 0) {
-			free(e.v);
+		r = nft_elems_of_plan(p, &e, err);
+		if (r < 0) {
+			nft_elems_release(&e);
 			strbuf_release(&b);
-			errno = ENOMEM;
-			return NULL;
+			return r;
 		}
 		if (e.n) {
 			strbuf_add(&b, "\n# published ports\n");
-			put_elems(&b, "add", &e, false);
+			nft_elems_put(&b, "add", &e, false);
 		}
 	}
 	put_raw(&b, p);
-	free(e.v);
+	nft_elems_release(&e);
 	s = strbuf_steal(&b);
 	if (!s)
-		errno = ENOMEM;
-	return s;
+		return out_of_memory(err);
+	*ret = s;
+	return 0;
 }
 
 static const struct plan_network *find_network(const struct fw_plan *p, const char *bridge)
@@ -679,30 +414,26 @@ static void put_network_removal(struct strbuf *b, const struct fw_plan *p, const
 			strbuf_addf(b, "delete chain " T " %s-%s\n", obj[i].chain, br);
 }
 
-char *nft_render_delta(const struct fw_plan *before, const struct fw_plan *after)
+int nft_render_delta(const struct fw_plan *before, const struct fw_plan *after, char **ret, struct berr *err)
 {
-	struct elems eb = { 0 }, ea = { 0 };
-	struct elem **sb = NULL, **sa = NULL;
+	struct nft_elems eb = { 0 }, ea = { 0 };
+	struct nft_elem **sb = NULL, **sa = NULL;
 	struct strbuf b = { 0 };
 	size_t nb = 0, na = 0, i = 0, j = 0;
 	char sub[CIDR4_STR_MAX];
 	char *s = NULL;
 
-	if (!before || !after || !plan_ok(before) || !plan_ok(after)) {
-		errno = EINVAL;
-		return NULL;
-	}
-	if (!delta_possible(before, after)) {
-		errno = ENOTSUP;
-		return NULL;
-	}
-	if (plan_elems(before, &eb) < 0 || plan_elems(after, &ea) < 0 || !(sb = elems_sorted(&eb, &nb)) ||
-	    !(sa = elems_sorted(&ea, &na)))
-		goto out;
+	if (!before || !after || !plan_ok(before) || !plan_ok(after))
+		return unwritable(err);
+	if (!delta_possible(before, after))
+		return berr_set(err, -ENOTSUP, "nftables: only a whole replace can express this change");
+	if (nft_elems_of_plan(before, &eb, NULL) < 0 || nft_elems_of_plan(after, &ea, NULL) < 0 ||
+	    nft_elems_sorted(&eb, &sb, &nb, NULL) < 0 || nft_elems_sorted(&ea, &sa, &na, NULL) < 0)
+		goto out;   /* -ENOMEM, said below */
 	/* A merge of the two sorted lists: an element (key and value) only before is deleted, only
 	 * after is added. A key whose value changed is both; deletes go first in the script. */
 	while (i < nb || j < na) {
-		int c = i == nb ? 1 : j == na ? -1 : elem_same(sb[i], sa[j]);
+		int c = i == nb ? 1 : j == na ? -1 : nft_elem_same(sb[i], sa[j]);
 
 		if (c < 0)
 			sb[i++]->changed = true;
@@ -714,7 +445,7 @@ char *nft_render_delta(const struct fw_plan *before, const struct fw_plan *after
 	/* Ports first out, networks next (removed, then added, oldest first), ports last in: no
 	 * element ever points at a network that is not there. With the firewall off no network has
 	 * anything in nftables. */
-	put_elems(&b, "delete", &eb, true);
+	nft_elems_put(&b, "delete", &eb, true);
 	for (size_t k = 0; after->firewall && k < before->n_networks; k++)
 		if (!find_network(after, before->networks[k].bridge))
 			put_network_removal(&b, before, &before->networks[k]);
@@ -730,40 +461,45 @@ char *nft_render_delta(const struct fw_plan *before, const struct fw_plan *after
 				    cidr4_format(n->subnet, sub, sizeof(sub)), n->bridge);
 		}
 	}
-	put_elems(&b, "add", &ea, true);
+	nft_elems_put(&b, "add", &ea, true);
 	s = strbuf_steal(&b);   /* "" when nothing changed */
 out:
-	if (!s)
-		errno = ENOMEM;
 	strbuf_release(&b);
 	free(sb);
 	free(sa);
-	free(eb.v);
-	free(ea.v);
-	return s;
+	nft_elems_release(&eb);
+	nft_elems_release(&ea);
+	if (!s)
+		return out_of_memory(err);
+	*ret = s;
+	return 0;
 }
 
-int nft_port_elements(const struct fw_plan *p, struct strv *ret)
+int nft_port_elements(const struct fw_plan *p, struct strv *ret, struct berr *err)
 {
-	struct elems e = { 0 };
+	struct strv lines = { 0 };
+	struct nft_elems e = { 0 };
 	int r;
 
 	if (!plan_ok(p))
-		return -EINVAL;
-	r = plan_elems(p, &e);
+		return unwritable(err);
+	r = nft_elems_of_plan(p, &e, NULL);
 	for (size_t i = 0; r >= 0 && i < e.n; i++) {
-		const struct elem *x = &e.v[i];
+		const struct nft_elem *x = &e.v[i];
 
 		if (x->dup)
 			continue;
 		if (x->val[0])
-			r = strv_pushf(ret, "add element " T " %s { %s : %s }", pub_name[x->set], x->key, x->val);
+			r = strv_pushf(&lines, "add element " T " %s { %s : %s }", nft_pub_name[x->set], x->key, x->val);
 		else
-			r = strv_pushf(ret, "add element " T " %s { %s }", pub_name[x->set], x->key);
+			r = strv_pushf(&lines, "add element " T " %s { %s }", nft_pub_name[x->set], x->key);
 	}
-	free(e.v);
-	if (r < 0)
-		return r;
-	strv_sort(ret);
+	nft_elems_release(&e);
+	if (r < 0) {
+		strv_release(&lines);
+		return out_of_memory(err);
+	}
+	strv_sort(&lines);
+	*ret = lines;
 	return 0;
 }

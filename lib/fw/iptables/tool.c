@@ -5,7 +5,7 @@
  * the other, so the variant is detected once from `iptables --version` and the explicitly
  * named tools of that variant are used for every read and write.
  */
-#include "fw/iptables.h"
+#include "fw/iptables/iptables.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -4,7 +4,7 @@
  * Where each rule sits is part of the contract users rely on, so every position below is
  * commented with the Docker behaviour it reproduces.
  */
-#include "fw/iptables.h"
+#include "fw/iptables/iptables.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -13,15 +13,16 @@
 
 struct render {
 	struct ipt_ruleset *rs;
-	int err;               /* sticky -ENOMEM */
+	int err;               /* sticky: the first failure (-ENOMEM; -ENAMETOOLONG for a chain) */
 };
 
 static struct ipt_chain *chain(struct render *r, enum ipt_table_id t, const char *name, enum ipt_chain_kind kind)
 {
-	struct ipt_chain *c = ipt_chain_add(r->rs, t, name, kind);
+	struct ipt_chain *c = NULL;
+	int e = ipt_chain_add(r->rs, t, name, kind, &c, NULL);
 
-	if (!c)
-		r->err = -ENOMEM;
+	if (e < 0 && !r->err)
+		r->err = e;
 	return c;
 }
 
@@ -198,7 +199,8 @@ int ipt_render(const struct fw_plan *p, struct ipt_ruleset *ret, struct berr *er
 	}
 	if (r.err) {
 		ipt_ruleset_release(&rs);
-		return berr_set(err, r.err, "render iptables rules: out of memory");
+		return berr_set(err, r.err, "render iptables rules: %s",
+				r.err == -ENOMEM ? "out of memory" : "a chain name is too long");
 	}
 	*ret = rs;
 	return 0;

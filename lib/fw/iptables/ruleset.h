@@ -49,10 +49,11 @@ const char *const *ipt_owned_chains(enum ipt_table_id t);
 bool ipt_is_owned_chain(enum ipt_table_id t, const char *chain);
 #define IPT_RESERVED_CHAIN "DOCKER-USER"
 
-/* Finds a chain (NULL if absent), or adds it empty (NULL only on allocation failure). */
+/* Finds a chain (NULL if absent). */
 struct ipt_chain *ipt_chain_find(struct ipt_ruleset *rs, enum ipt_table_id t, const char *name);
-struct ipt_chain *ipt_chain_add(struct ipt_ruleset *rs, enum ipt_table_id t, const char *name,
-				enum ipt_chain_kind kind);
+/* Finds a chain or adds it empty. -ENAMETOOLONG, -ENOMEM. */
+int ipt_chain_add(struct ipt_ruleset *rs, enum ipt_table_id t, const char *name, enum ipt_chain_kind kind,
+		  struct ipt_chain **ret, struct berr *err);
 
 /* Is "TABLE\tCHAIN\tRULE" among the NULL-terminated history lines (rules berth wrote before)? */
 bool ipt_history_has(char *const *history, enum ipt_table_id t, const char *chain, const char *rule);
