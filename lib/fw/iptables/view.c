@@ -147,7 +147,7 @@ int ipt_view_live(const struct ipt_ruleset *desired, const struct ipt_ruleset *l
 			if (ipt_owned_index_build(&ix, want, history, t, *c) < 0) {
 				free(names);
 				strbuf_release(&b);
-				return NULL;
+				return berr_set(err, -ENOMEM, "iptables view: out of memory");
 			}
 			for (size_t i = 0; have && i < have->head.n; i++)
 				if (ipt_owned_index_has(&ix, have->head.v[i]))
