@@ -15,9 +15,9 @@
  *   exited).
  * - Crash after 1, 2, 3 or 4: the store says "running" with pid 0. The restart (supervise_adopt)
  *   finds no process of that pid and start time, so it records the container as exited (255),
- *   deletes its veth, and the start-up reconcile writes the firewall without its ports and
- *   closes their sockets. A held child of step 4 exits on its own when its parent is gone
- *   (spawn_prepare), so no process runs unknown. The namespace stays for `berth rm`.
+ *   deletes its veth, and the start-up reconcile writes the firewall without its ports (their
+ *   sockets died with the old berthd). A held child of step 4 exits on its own when its parent
+ *   is gone (spawn_prepare), so no process runs unknown. The namespace stays for `berth rm`.
  * - Crash after 5: the process runs and is recorded: the restart re-adopts it (same pid and start
  *   time) and watches its pidfd again; its rules and veth stay.
  * A failure (not a crash) in 2-5 runs the exit path at once (supervise_settle_exited), which is
