@@ -64,6 +64,10 @@ asan:
 test: all asan
 	@tests/run.sh build build/asan
 
+# The walls between lib/, plan/, client/ and daemon/ (scripts/check-walls.sh says which).
+check-walls:
+	@scripts/check-walls.sh
+
 demo: all
 	scripts/demo.sh
 
@@ -73,7 +77,7 @@ deps:
 clean:
 	rm -rf build
 
-.PHONY: all asan test demo deps clean
+.PHONY: all asan test check-walls demo deps clean
 -include $(shell find $(O)/obj -name '*.d' 2>/dev/null)
 
 # ---- fuzz ---------------------------------------------------------------------------------------

@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 /*
- * Containers: create, start, supervise, stop, remove. The store is the truth; the kernel
- * (namespace, veth, addresses, rules) and the process follow it.
+ * Containers: a process berthd supervises plus its endpoints. Create, start, stop, remove,
+ * connect. The store is the truth; the kernel (namespace, veth, addresses, rules) and the
+ * process follow it.
  */
 #include <stdbool.h>
 
-#include "engine.h"
+#include "files.h"
 #include "model/container.h"
+#include "state.h"
+#include "stored.h"
 
 struct create_request {
 	const char *name;            /* NULL: a generated name */
@@ -33,24 +36,6 @@ int containers_signal(struct engine *e, const char *ref, int sig, struct berr *e
 int containers_remove(struct engine *e, const char *ref, bool force, struct berr *err);
 /* By exact id, exact name, or unique id prefix. -ENOENT "No such container: REF". */
 int containers_get(struct engine *e, const char *ref, struct container *ret, struct berr *err);
-/* All containers, oldest first. */
-int containers_list(struct engine *e, struct container **ret, size_t *ret_n, struct berr *err);
-void containers_list_free(struct container *v, size_t n);
-
-/* The firewall plan of what the store holds now (plan_from_state); set_forward_drop as
- * engine_plan. */
-int containers_plan(struct engine *e, bool set_forward_drop, struct fw_plan **ret, struct berr *err);
-
-/* Start-up: re-adopt running containers whose process is still the same (pid + start time),
- * clean up those that died while berthd was away. */
-int containers_adopt(struct engine *e, struct berr *err);
-/* An fd of the engine's (a pidfd or the inotify fd) became readable. */
-void containers_on_event(struct engine *e, int fd);
-
-/* Paths of a container's files. */
-void container_netns_path(const struct engine *e, const char *id, char *buf, size_t len);
-void container_log_path(const struct engine *e, const char *id, const char *stream, char *buf, size_t len);
-
 /* network connect/disconnect: a running container gets (or loses) an interface ethN at once;
  * a stopped one when it starts. */
 int containers_connect(struct engine *e, const char *net_ref, const char *ref, struct in_addr ip, struct berr *err);

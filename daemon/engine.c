@@ -1,18 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Start-up and the firewall's reconcile.
- *
- * Order of every change, and why it survives a crash at any point:
- *  1. the store records the intent (network rows; the owned-rules record is widened to old ∪ new),
- *  2. the kernel is changed (links, sysctls, one iptables-restore batch per table),
- *  3. the owned-rules record is narrowed to what the plan now owns.
- * A crash after 1 leaves a store that describes more than the kernel has: the next start
- * recomputes the plan and applies it, and because the record still lists the old rules too,
- * no rule berth wrote can be orphaned. A crash after 2 leaves a record that is too wide, which
- * only means the next apply looks for a few rules that are already gone.
+ * Start-up, shutdown and the drift watch. Start-up opens the store and records the default
+ * network before it touches the host; then bridges, ip_forward, the proxy, the adoption of the
+ * containers a previous berthd left running (supervise.c), and one reconcile (reconcile.c, which
+ * explains the crash-safety of the firewall's changes).
  */
 #include "engine.h"
-#include "conntrack.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -21,19 +14,16 @@
 #include <string.h>
 #include <limits.h>
 #include <sys/epoll.h>
-#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "containers.h"
 #include "log.h"
 #include "proxy.h"
+#include "reconcile.h"
+#include "supervise.h"
 #include "util/random.h"
-#include "util/strv.h"
 #include "util/sysctl.h"
-
-#define FW_RECORD "iptables"
 
 /* The default bridge network follows the daemon's flags at every start (--bip, --icc,
  * --ip-masq), keeping its id and its place as the oldest network. */
@@ -141,162 +131,6 @@ static int enable_ip_forward(struct engine *e, struct berr *err)
 	return 0;
 }
 
-int engine_plan(struct engine *e, bool set_forward_drop, struct fw_plan **ret, struct berr *err)
-{
-	return containers_plan(e, set_forward_drop, ret, err);
-}
-
-static int str_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* The record of step 1: what it held, and what the change adds, once each. Sorted and merged,
- * not a lookup per line: a host with thousands of published ports has tens of thousands. */
-static int record_owned(struct engine *e, char **old, const struct strv *now, struct berr *err)
-{
-	size_t n_old = 0, n = 0;
-	char **all;
-	int r;
-
-	while (old && old[n_old])
-		n_old++;
-	all = calloc(n_old + now->n + 1, sizeof(*all));
-	if (!all)
-		return berr_set(err, -ENOMEM, "owned rules: out of memory");
-	if (n_old)
-		memcpy(all, old, n_old * sizeof(*all));
-	if (now->n)
-		memcpy(all + n_old, now->v, now->n * sizeof(*all));
-	qsort(all, n_old + now->n, sizeof(*all), str_cmp);
-	for (size_t i = 0; i < n_old + now->n; i++)
-		if (n == 0 || strcmp(all[n - 1], all[i]) != 0)
-			all[n++] = all[i];
-	r = store_owned_set(e->store, FW_RECORD, all, n, err);
-	free(all);
-	return r;
-}
-
-int engine_apply_firewall(struct engine *e, const struct fw_plan *p, struct berr *err)
-{
-	struct strv now = { 0 };
-	char **old = NULL;
-	int r, changed = 0;
-
-	r = fw_owned(e->fw, p, &now, err);
-	if (r < 0)
-		return r;
-	r = store_owned_get(e->store, FW_RECORD, &old, err);
-	if (r >= 0)
-		r = record_owned(e, old, &now, err);     /* step 1: widen */
-	if (r >= 0)
-		r = changed = fw_apply(e->fw, p, old, err);      /* step 2: the kernel */
-	if (r >= 0)
-		r = store_owned_set(e->store, FW_RECORD, now.v, now.n, err);   /* step 3: narrow */
-	store_lines_free(old);
-	strv_release(&now);
-	return r < 0 ? r : changed;
-}
-
-static bool one_of(struct in_addr a, const struct in_addr *v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (v[i].s_addr == a.s_addr)
-			return true;
-	return false;
-}
-
-/* The proxy's sockets follow the published ports: serving them with --userland-proxy, only
- * holding them bound without it, so no other process can take a published port. The ports of
- * the addresses in required must all be bound (the error is returned); any other port that
- * cannot be is logged and tried again at the next sync. */
-static int sync_proxy_for(struct engine *e, const struct fw_plan *p, const struct in_addr *required, size_t n_required,
-			  struct berr *err)
-{
-	struct proxy_target *t;
-	size_t n = 0;
-	int r;
-
-	if (!e->proxy)
-		return 0;
-	t = calloc(p->n_ports + 1, sizeof(*t));
-	if (!t)
-		return berr_set(err, -ENOMEM, "proxy: out of memory");
-	for (size_t i = 0; i < p->n_ports; i++) {
-		const struct plan_port *pp = &p->ports[i];
-		uint8_t proto = 0;
-
-		if (pp->internal || proto_parse(pp->proto, &proto, NULL) < 0)
-			continue;
-		t[n++] = (struct proxy_target){ .proto = proto, .host_ip = pp->host_ip, .container_ip = pp->container_ip,
-						.host_port = pp->host_port, .container_port = pp->container_port,
-						.required = one_of(pp->container_ip, required, n_required) };
-	}
-	r = proxy_sync(e->proxy, t, n, err);
-	free(t);
-	if (r > 0) {
-		/* Other ports are served; say which one is not (the next sync tries it again). */
-		log_warn("userland proxy: %d port%s not bound: %s", r, r == 1 ? "" : "s", err ? err->msg : "bind failed");
-		r = 0;
-	}
-	return r;
-}
-
-static int sync_proxy(struct engine *e, const struct fw_plan *p, struct berr *err)
-{
-	return sync_proxy_for(e, p, NULL, 0, err);
-}
-
-/* Deletes the stale UDP conntrack entries of the ports this change published or unpublished and
- * keeps the plan for the next change. At start there is nothing to compare with: a restart of
- * berthd does not cut the running flows of its containers. */
-static void remember_applied(struct engine *e, const struct fw_plan *p)
-{
-	struct fw_plan *c = fw_plan_dup(p);
-
-	conntrack_follow(e->applied, p);
-	if (!c) {
-		log_warn("conntrack: out of memory; stale UDP entries are not deleted at the next change");
-		return;
-	}
-	fw_plan_free(e->applied);
-	e->applied = c;
-}
-
-int engine_reconcile_firewall(struct engine *e, struct berr *err)
-{
-	struct fw_plan *p = NULL;
-	int r, changed = 0;
-
-	r = engine_plan(e, e->forward_drop, &p, err);
-	if (r >= 0)
-		r = changed = engine_apply_firewall(e, p, err);
-	if (r >= 0)
-		r = sync_proxy(e, p, err);
-	if (r >= 0)
-		remember_applied(e, p);
-	fw_plan_free(p);
-	return r < 0 ? r : changed;
-}
-
-int engine_publish(struct engine *e, const struct in_addr *ips, size_t n_ips, struct berr *err)
-{
-	struct fw_plan *p = NULL;
-	int r, changed = 0;
-
-	/* Sockets first: a rule is never written for a port berthd could not hold. A firewall
-	 * that then fails leaves sockets the caller's next reconcile closes. */
-	r = engine_plan(e, e->forward_drop, &p, err);
-	if (r >= 0)
-		r = sync_proxy_for(e, p, ips, n_ips, err);
-	if (r >= 0)
-		r = changed = engine_apply_firewall(e, p, err);
-	if (r >= 0)
-		remember_applied(e, p);
-	fw_plan_free(p);
-	return r < 0 ? r : changed;
-}
-
 /* A burst of changes (a firewalld reload is hundreds of messages) is one check, 100 ms after
  * the first; berth's own batches come back here too and find nothing to do. Without
  * notifications (legacy) the check runs every second. BERTHD_DRIFT_DELAY_MS overrides the
@@ -355,7 +189,7 @@ void engine_tick(struct engine *e)
 	if (e->drift_check_ms < 0 || now_ms() < e->drift_check_ms)
 		return;
 	e->drift_check_ms = e->watch ? -1 : now_ms() + DRIFT_POLL_MS;
-	r = engine_reconcile_firewall(e, &err);
+	r = reconcile(e, &err);
 	if (r < 0) {
 		/* A failed repair commits nothing, so no notification comes to try again: the timer does. */
 		log_error("firewall drift check: %s; trying again in %d ms", err.msg, DRIFT_POLL_MS);
@@ -367,48 +201,22 @@ void engine_tick(struct engine *e)
 		log_debug("firewall checked: berth's rules are intact");
 }
 
-int engine_rules(struct engine *e, enum fw_view view, char **ret, bool *ret_differ, struct berr *err)
+/* The handles; nothing on the host changes. The exec root is claimed by the caller. Up to
+ * record_default_network(), every step may refuse (the store: a data root in use, a symlink, a
+ * newer schema) and nothing on the host has changed yet: the links, sysctls and rules come after. */
+static int open_handles(struct engine *e, struct berr *err)
 {
-	struct fw_plan *p = NULL;
-	char **history = NULL;
 	int r;
 
-	r = engine_plan(e, e->forward_drop, &p, err);
+	r = store_open(&e->store, e->config.data_root, err);
 	if (r >= 0)
-		r = store_owned_get(e->store, FW_RECORD, &history, err);
+		r = supervise_open(e, err);
 	if (r >= 0)
-		r = fw_show(e->fw, p, history, view, ret, ret_differ, err);
-	store_lines_free(history);
-	fw_plan_free(p);
-	return r;
-}
-
-int engine_start(struct engine *e, const struct berth_config *c, int epfd, struct berr *err)
-{
-	struct epoll_event ev = { .events = EPOLLIN };
-	struct network *nets = NULL;
-	struct fw_plan *plan = NULL;
-	size_t n = 0;
-	int r;
-
-	/* The exec root is claimed by the caller. Up to record_default_network(), every step may
-	 * refuse (the store: a data root in use, a symlink, a newer schema) and nothing on the host
-	 * has changed yet: the links, sysctls and rules come after. */
-	*e = (struct engine){ .config = *c, .epfd = epfd, .inotify_fd = -1 };
-	r = store_open(&e->store, c->data_root, err);
-	if (r >= 0) {
-		e->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-		ev.data.fd = e->inotify_fd;
-		if (e->inotify_fd < 0 || epoll_ctl(epfd, EPOLL_CTL_ADD, e->inotify_fd, &ev) < 0)
-			r = berr_errno(err, -errno, "inotify");
-	}
-	if (r >= 0)
-		r = fw_open(&e->fw, c->firewall_backend, err);
+		r = fw_open(&e->fw, e->config.firewall_backend, err);
 	if (r >= 0)
 		r = nl_open(&e->nl, err);
 	if (r < 0)
-		goto fail;
-
+		return r;
 	r = store_begin(e->store, err);
 	if (r >= 0)
 		r = record_default_network(e, err);
@@ -416,9 +224,35 @@ int engine_start(struct engine *e, const struct berth_config *c, int epfd, struc
 		r = store_commit(e->store, err);
 	else
 		store_rollback(e->store);
+	return r;
+}
+
+/* nf_tables notifications when the backend has them, else a check every DRIFT_POLL_MS. */
+static void start_drift_watch(struct engine *e)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	struct berr werr = { 0 };
+
+	e->drift_check_ms = -1;
+	if (fw_watch_open(e->fw, &e->watch, &werr) == 0) {
+		ev.data.fd = fw_watch_fd(e->watch);
+		epoll_ctl(e->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev);
+	} else {
+		log_info("%s; checking the firewall every %d ms instead", werr.msg, DRIFT_POLL_MS);
+		e->drift_check_ms = now_ms() + DRIFT_POLL_MS;
+	}
+}
+
+int engine_start(struct engine *e, const struct berth_config *c, int epfd, struct berr *err)
+{
+	struct network *nets = NULL;
+	size_t n = 0;
+	int r;
+
+	*e = (struct engine){ .config = *c, .epfd = epfd };
+	r = open_handles(e, err);
 	if (r < 0)
 		goto fail;
-
 	r = store_network_list(e->store, &nets, &n, err);
 	for (size_t i = 0; r >= 0 && i < n; i++)
 		r = engine_bridge_up(e, &nets[i], err);
@@ -427,35 +261,19 @@ int engine_start(struct engine *e, const struct berth_config *c, int epfd, struc
 		r = enable_ip_forward(e, err);
 	if (r >= 0)
 		r = proxy_new(&e->proxy, epfd, c->userland_proxy, err);
+	/* Adoption first: the containers that died while berthd was away lose their ports in the
+	 * reconcile that follows. */
 	if (r >= 0)
-		r = containers_adopt(e, err);
+		r = supervise_adopt(e, err);
 	if (r >= 0)
-		r = engine_plan(e, e->forward_drop, &plan, err);
-	if (r >= 0)
-		r = engine_apply_firewall(e, plan, err);
-	if (r >= 0 && *fw_notice(e->fw))
-		log_warn("firewall: %s", fw_notice(e->fw));
-	if (r >= 0)
-		r = sync_proxy(e, plan, err);
-	if (r >= 0)
-		remember_applied(e, plan);
-	if (r >= 0) {
-		struct berr werr = { 0 };
-
-		e->drift_check_ms = -1;
-		if (fw_watch_open(e->fw, &e->watch, &werr) == 0) {
-			ev.data.fd = fw_watch_fd(e->watch);
-			epoll_ctl(epfd, EPOLL_CTL_ADD, ev.data.fd, &ev);
-		} else {
-			log_info("%s; checking the firewall every %d ms instead", werr.msg, DRIFT_POLL_MS);
-			e->drift_check_ms = now_ms() + DRIFT_POLL_MS;
-		}
-	}
-	fw_plan_free(plan);
+		r = reconcile(e, err);
 	if (r < 0) {
 		berr_wrap(err, r, "firewall");
 		goto fail;
 	}
+	if (*fw_notice(e->fw))
+		log_warn("firewall: %s", fw_notice(e->fw));
+	start_drift_watch(e);
 	return 0;
 fail:
 	engine_stop(e);
@@ -465,22 +283,16 @@ fail:
 void engine_stop(struct engine *e)
 {
 	/* Containers keep running (their rules stay too); the next berthd re-adopts them. */
-	for (size_t i = 0; i < e->n_watches; i++)
-		close(e->watches[i].pidfd);
-	free(e->watches);
-	e->watches = NULL;
-	e->n_watches = 0;
+	supervise_close(e);
 	proxy_free(e->proxy);
 	e->proxy = NULL;
 	fw_watch_free(e->watch);
 	e->watch = NULL;
-	if (e->inotify_fd >= 0)
-		close(e->inotify_fd);
-	e->inotify_fd = -1;
 	nl_close(e->nl);
 	store_close(e->store);
 	fw_free(e->fw);
 	fw_plan_free(e->applied);
+	e->applied = NULL;
 	e->nl = NULL;
 	e->store = NULL;
 	e->fw = NULL;

@@ -24,6 +24,7 @@
 #include "log.h"
 #include "proxy.h"
 #include "rlimits.h"
+#include "supervise.h"
 
 /* One thread, one epoll: signals, the API, container exits (pidfds) and log growth (inotify). */
 static int serve(int ep, int sfd, struct http_server *http, struct engine *engine)
@@ -61,7 +62,7 @@ static int serve(int ep, int sfd, struct http_server *http, struct engine *engin
 				engine_on_watch(engine);
 			} else if (got[i].data.fd != http_fd(http) &&
 				   !proxy_on_event(engine->proxy, got[i].data.fd, got[i].events)) {
-				containers_on_event(engine, got[i].data.fd);
+				supervise_on_event(engine, got[i].data.fd);
 			}
 		}
 		engine_tick(engine);

@@ -15,7 +15,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "containers.h"
+#include "reconcile.h"
+#include "stored.h"
 #include "log.h"
 #include "model/ifname.h"
 #include "model/ip4_scope.h"
@@ -269,7 +270,7 @@ int networks_create(struct engine *e, const struct network_request *req, char re
 		return r;
 	r = engine_bridge_up(e, &n, err);
 	if (r >= 0)
-		r = engine_reconcile_firewall(e, err);
+		r = reconcile(e, err);
 	if (r < 0) {
 		struct berr undo = { 0 };
 
@@ -277,7 +278,7 @@ int networks_create(struct engine *e, const struct network_request *req, char re
 		store_network_delete(e->store, n.id, NULL);
 		if (nl_link_index(e->nl, n.bridge, &ifindex, NULL) == 0)
 			nl_link_delete(e->nl, ifindex, NULL);
-		if (engine_reconcile_firewall(e, &undo) < 0)
+		if (reconcile(e, &undo) < 0)
 			log_error("network %s: undo: %s", n.name, undo.msg);
 		return r;
 	}
@@ -342,7 +343,7 @@ int networks_remove(struct engine *e, const char *ref, struct berr *err)
 	if (r >= 0)
 		r = store_network_delete(e->store, n.id, err);
 	if (r >= 0)
-		r = engine_reconcile_firewall(e, err);
+		r = reconcile(e, err);
 	if (r >= 0)
 		log_info("network %s (%.12s) removed", n.name, n.id);
 	return r < 0 ? r : 0;

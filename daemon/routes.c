@@ -8,6 +8,7 @@
 #include "api.h"
 #include "containers.h"
 #include "http.h"
+#include "reconcile.h"
 #include "rlimits.h"
 
 static void ping(struct engine *e, const struct http_request *req, struct http_response *resp)
@@ -85,7 +86,7 @@ static void rules(struct engine *e, const struct http_request *req, struct http_
 		http_error(resp, -EINVAL, "view must be desired, live or diff");
 		return;
 	}
-	if (engine_rules(e, (enum fw_view)v, &text, &differ, &err) < 0) {
+	if (reconcile_rules(e, (enum fw_view)v, &text, &differ, &err) < 0) {
 		http_error(resp, err.code, err.msg);
 		return;
 	}

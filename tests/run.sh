@@ -31,6 +31,9 @@ run_one() {
 	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
 }
 
+# The walls between the parts of the source (scripts/check-walls.sh): one check per wall.
+run_one walls unit scripts/check-walls.sh
+
 for b in "${builds[@]}"; do
 	if [ ! -x "$b/berthd" ]; then
 		echo "[$b] FAIL: $b/berthd is not built (run make)"

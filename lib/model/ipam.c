@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "model/ipam.h"
+#include "model/network.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -165,4 +166,35 @@ int ipam_check(struct cidr4 subnet, struct in_addr *gateway, struct cidr4 ip_ran
 	if (gateway)
 		*gateway = gw;
 	return 0;
+}
+
+static bool address_used(uint32_t a, const struct in_addr *used, size_t n_used)
+{
+	for (size_t k = 0; k < n_used; k++)
+		if (ntohl(used[k].s_addr) == a)
+			return true;
+	return false;
+}
+
+int ipam_container_address(const struct network *net, struct in_addr fixed, const struct in_addr *used, size_t n_used,
+			   struct in_addr *ret, struct berr *err)
+{
+	struct cidr4 range = net->ip_range.prefix ? cidr4_network(net->ip_range) : cidr4_network(net->subnet);
+	uint32_t first = ntohl(range.addr.s_addr), size = range.prefix == 32 ? 1 : 1u << (32 - range.prefix);
+	uint32_t subnet = ntohl(cidr4_network(net->subnet).addr.s_addr);
+	uint32_t bcast = subnet | ~cidr4_mask(net->subnet.prefix);
+	char ip[INET_ADDRSTRLEN];
+
+	for (uint32_t i = 0; i < size; i++) {
+		uint32_t a = fixed.s_addr ? ntohl(fixed.s_addr) : first + i;
+
+		if (a != subnet && a != bcast && a != ntohl(net->gateway.s_addr) && !address_used(a, used, n_used)) {
+			ret->s_addr = htonl(a);
+			return 0;
+		}
+		if (fixed.s_addr)
+			return berr_set(err, -EADDRINUSE, "Address already in use: %s on network %s",
+					ip4_format(fixed, ip, sizeof(ip)), net->name);
+	}
+	return berr_set(err, -ENOSPC, "network %s: no free address left", net->name);
 }

@@ -56,3 +56,15 @@ int ipam_next_subnet(const struct address_pool *pools, size_t n_pools, const str
  */
 int ipam_check(struct cidr4 subnet, struct in_addr *gateway /* in/out */, struct cidr4 ip_range,
 	       const struct cidr4 *taken, const char *const *taken_labels, size_t n_taken, struct berr *err);
+
+struct network;
+
+/*
+ * A container's address on net: the lowest address of its --ip-range (or subnet) that is not
+ * the network address, the broadcast address, the gateway, nor one of used[] (the addresses
+ * running containers hold on this network). With fixed (--ip, not 0.0.0.0) only that address is
+ * tried: -EADDRINUSE "Address already in use: A on network N" when it is taken. -ENOSPC
+ * "network N: no free address left" when every address is.
+ */
+int ipam_container_address(const struct network *net, struct in_addr fixed, const struct in_addr *used, size_t n_used,
+			   struct in_addr *ret, struct berr *err);

@@ -10,6 +10,7 @@
 
 #include "check.h"
 #include "model/ipam.h"
+#include "model/network.h"
 
 /* A test-only address from known-good text (not through the code under test). */
 static struct in_addr ip(const char *s)
@@ -347,11 +348,50 @@ static void test_check(void)
 	      ipam_check(cidr("172.20.0.0/16"), NULL, none, taken, labels, 3, NULL) == -EEXIST);
 }
 
+/* A container's address: the lowest free one of the range, never the network, broadcast or
+ * gateway address; --ip only that one. */
+static void test_container_address(void)
+{
+	struct network n = { .name = "net1", .subnet = cidr("10.9.0.0/29"), .gateway = ip("10.9.0.1") };
+	struct in_addr got = { 0 }, used[6] = { ip("10.9.0.2"), ip("10.9.0.4") };
+	struct berr err = { 0 };
+	int r;
+
+	r = ipam_container_address(&n, (struct in_addr){ 0 }, NULL, 0, &got, &err);
+	CHECK("container address: first after the gateway", r == 0 && strcmp(fmt_ip(got), "10.9.0.2") == 0);
+	r = ipam_container_address(&n, (struct in_addr){ 0 }, used, 2, &got, &err);
+	CHECK("container address: skips a used one", r == 0 && strcmp(fmt_ip(got), "10.9.0.3") == 0);
+	used[2] = ip("10.9.0.3");
+	r = ipam_container_address(&n, (struct in_addr){ 0 }, used, 3, &got, &err);
+	CHECK("container address: lowest free, not next after the last", r == 0 && strcmp(fmt_ip(got), "10.9.0.5") == 0);
+	used[3] = ip("10.9.0.5");
+	used[4] = ip("10.9.0.6");
+	r = ipam_container_address(&n, (struct in_addr){ 0 }, used, 5, &got, &err);
+	CHECK("container address: broadcast never given; -ENOSPC when full",
+	      r == -ENOSPC && strcmp(err.msg, "network net1: no free address left") == 0);
+	r = ipam_container_address(&n, ip("10.9.0.6"), used, 2, &got, &err);
+	CHECK("container address: a free --ip is taken as is", r == 0 && strcmp(fmt_ip(got), "10.9.0.6") == 0);
+	r = ipam_container_address(&n, ip("10.9.0.4"), used, 2, &got, &err);
+	CHECK("container address: a used --ip is refused, not replaced",
+	      r == -EADDRINUSE && strcmp(err.msg, "Address already in use: 10.9.0.4 on network net1") == 0);
+	r = ipam_container_address(&n, ip("10.9.0.1"), NULL, 0, &got, &err);
+	CHECK("container address: the gateway as --ip is refused", r == -EADDRINUSE);
+	n.ip_range = cidr("10.9.0.4/30");
+	r = ipam_container_address(&n, (struct in_addr){ 0 }, used, 2, &got, &err);
+	CHECK("container address: inside --ip-range only", r == 0 && strcmp(fmt_ip(got), "10.9.0.5") == 0);
+	n.subnet = cidr("10.9.0.0/31");
+	n.ip_range = (struct cidr4){ 0 };
+	n.gateway = ip("10.9.0.0");
+	r = ipam_container_address(&n, (struct in_addr){ 0 }, NULL, 0, &got, NULL);
+	CHECK("container address: a /31 has no host address (network, broadcast)", r == -ENOSPC);
+}
+
 int main(void)
 {
 	test_default_pools();
 	test_next_default();
 	test_next_custom();
 	test_check();
+	test_container_address();
 	CHECK_DONE();
 }
