@@ -58,16 +58,22 @@ reset
 check "berth rules --diff: nothing differs" diff_clean
 counted "berth rules --diff reads the kernel" 1 0
 
-# A foreign change between two of berth's: a rule in berth's own chain DOCKER (berth's: it goes)
-# and one in FORWARD (the user's: it stays).
+# A foreign change between two of berth's: rules added to berth's own chains DOCKER and
+# DOCKER-ISOLATION-STAGE-2 (berth's: they go; the second is a chain the next change does not
+# touch otherwise), one added to FORWARD (the user's: it stays), and one of berth's rules in
+# FORWARD deleted (it comes back).
 id=$(berth run -d -p 9001:80 -- sleep 1000)
 in_host iptables -A DOCKER -s 10.9.9.9/32 -j ACCEPT
+in_host iptables -I DOCKER-ISOLATION-STAGE-2 -s 10.9.9.7/32 -j ACCEPT
 in_host iptables -A FORWARD -s 10.9.9.8/32 -j ACCEPT
+in_host iptables -D FORWARD -o docker0 -j DOCKER
 reset
 id2=$(berth run -d -p 9002:80 -- sleep 1000)
 counted "berth run after a foreign change reads the kernel again" 1 1
 saved >"$DIR/after"
 check "the foreign rule in berth's chain DOCKER is gone" bash -c "! grep -q -- '-A DOCKER -s 10.9.9.9/32 -j ACCEPT' '$DIR/after'"
+check "the foreign rule in berth's chain DOCKER-ISOLATION-STAGE-2 is gone" bash -c "! grep -q -- '-s 10.9.9.7/32' '$DIR/after'"
+check "berth's deleted rule in FORWARD is back" grep -qx -- '-A FORWARD -o docker0 -j DOCKER' "$DIR/after"
 check "the foreign rule in FORWARD is kept" grep -q -- '-A FORWARD -s 10.9.9.8/32 -j ACCEPT' "$DIR/after"
 check "the new port is published" grep -q -- '--dport 9002 ' "$DIR/after"
 check "the earlier port is still published" grep -q -- '--dport 9001 ' "$DIR/after"
