@@ -10,7 +10,9 @@
  *   floor nft N     one nftables table with a set (made once, untimed), then N times one
  *                   transaction adding one element and one deleting it, in-process through
  *                   libnftables. Prints "nft ADD_MS DEL_MS" per round.
- *   floor exec N    N times fork + exec of /bin/true and its wait. Prints "exec MS" per round.
+ *   floor exec N    N times fork + exec of /bin/true and its wait; then a `sleep 1000` started
+ *                   (untimed, until its exec closed a close-on-exec pipe) and SIGKILL + wait of
+ *                   it timed: a container process's start and stop. Prints "exec MS KILL_MS".
  *
  * Run it inside a throwaway namespace (ip netns exec): everything it creates is created there.
  */
@@ -19,7 +21,7 @@
 #include <fcntl.h>
 #include <nftables/libnftables.h>
 #include <sched.h>
-#include <spawn.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,24 +124,46 @@ static void nft_rounds(int n)
 	nft_ctx_free(ctx);
 }
 
+/* fork + exec, as berthd's exec of a tool does (not vfork); returns when the exec is done. */
+static pid_t spawn(char *const argv[])
+{
+	int p[2];
+	char c;
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		die("pipe", NULL);
+	pid = fork();
+	if (pid == 0) {
+		execve(argv[0], argv, environ);
+		_exit(127);
+	}
+	close(p[1]);
+	while (read(p[0], &c, 1) > 0)
+		;
+	close(p[0]);
+	if (pid < 0)
+		die("fork", NULL);
+	return pid;
+}
+
 static void exec_rounds(int n)
 {
-	char *argv[] = { "/bin/true", NULL };
+	char *trivial[] = { "/bin/true", NULL }, *sleeper[] = { "/bin/sleep", "1000", NULL };
 
 	for (int i = 0; i < n; i++) {
-		double t0 = now_ms();
-		pid_t pid;
+		double t0 = now_ms(), t1, t2;
+		pid_t pid = spawn(trivial);
 		int status;
 
-		/* fork + exec, as berthd's exec of a tool does (not vfork). */
-		pid = fork();
-		if (pid == 0) {
-			execve(argv[0], argv, environ);
-			_exit(127);
-		}
-		if (pid < 0 || waitpid(pid, &status, 0) < 0)
-			die("fork", NULL);
-		printf("exec %.3f\n", now_ms() - t0);
+		if (waitpid(pid, &status, 0) < 0)
+			die("wait", NULL);
+		t1 = now_ms();
+		pid = spawn(sleeper);
+		t2 = now_ms();
+		if (kill(pid, SIGKILL) < 0 || waitpid(pid, &status, 0) < 0)
+			die("kill", NULL);
+		printf("exec %.3f %.3f\n", t1 - t0, now_ms() - t2);
 	}
 }
 

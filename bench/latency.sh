@@ -3,7 +3,8 @@
 # published ports, end to end (the client's wall time) and berthd-side (each request from its
 # first byte to the last byte of its answer, summed over the command's requests), for both
 # firewall backends; next to the floor measured in the same run (a namespace, a veth pair, an
-# address and a route over netlink; one nftables element transaction; one fork+exec) and next
+# address and a route over netlink; one nftables element transaction; one fork+exec, and for a
+# stop one SIGKILL+wait, the namespace released and one element transaction) and next
 # to netavark and the CNI chain (bench/peers.sh) setting up and tearing down the same ports.
 #
 #   sudo bench/latency.sh
@@ -109,6 +110,7 @@ measure_backend() { # measure_backend BACKEND
 }
 
 # --- the floor, in a sandbox of its own ----------------------------------------------------------
+fmedian() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { printf "%.3f\n", NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 declare -A FLOOR
 measure_floor() {
 	local ns=$PFX-floor t=() s=()
@@ -116,11 +118,12 @@ measure_floor() {
 	ip netns exec "$ns" "$TMP/floor" net "$REPS" >"$TMP/floor-net" &&
 		ip netns exec "$ns" "$TMP/floor" nft "$REPS" >"$TMP/floor-nft" &&
 		ip netns exec "$ns" "$TMP/floor" exec "$REPS" >"$TMP/floor-exec" || return 1
-	FLOOR[net_up]=$(median $(awk '{ print $2 }' "$TMP/floor-net"))
-	FLOOR[net_down]=$(median $(awk '{ print $3 }' "$TMP/floor-net"))
-	FLOOR[nft_add]=$(median $(awk '{ print $2 }' "$TMP/floor-nft"))
-	FLOOR[nft_del]=$(median $(awk '{ print $3 }' "$TMP/floor-nft"))
-	FLOOR[exec]=$(median $(awk '{ print $2 }' "$TMP/floor-exec"))
+	FLOOR[net_up]=$(fmedian $(awk '{ print $2 }' "$TMP/floor-net"))
+	FLOOR[net_down]=$(fmedian $(awk '{ print $3 }' "$TMP/floor-net"))
+	FLOOR[nft_add]=$(fmedian $(awk '{ print $2 }' "$TMP/floor-nft"))
+	FLOOR[nft_del]=$(fmedian $(awk '{ print $3 }' "$TMP/floor-nft"))
+	FLOOR[exec]=$(fmedian $(awk '{ print $2 }' "$TMP/floor-exec"))
+	FLOOR[kill]=$(fmedian $(awk '{ print $3 }' "$TMP/floor-exec"))
 	for r in $(seq "$REPS"); do timed /bin/true && t+=("$LAST_MS"); timed ip netns exec "$ns" /bin/true && s+=("$LAST_MS"); done
 	FLOOR[true_sh]=$(median "${t[@]}") FLOOR[netns_exec]=$(median "${s[@]}")
 }
@@ -162,11 +165,11 @@ for tool in $PEERS; do
 done
 
 FLOOR_UP=$(add "${FLOOR[net_up]}" "${FLOOR[nft_add]}" "${FLOOR[exec]}")
-FLOOR_DOWN=$(add "${FLOOR[net_down]}" "${FLOOR[nft_del]}")
+FLOOR_DOWN=$(add "${FLOOR[kill]}" "${FLOOR[net_down]}" "${FLOOR[nft_del]}")
 echo
 echo "floor (median of $REPS, ms): netns+veth+address+route ${FLOOR[net_up]}, the namespace released ${FLOOR[net_down]};" \
-	"one nft element add ${FLOOR[nft_add]}, delete ${FLOOR[nft_del]}; fork+exec /bin/true ${FLOOR[exec]}"
-echo "floor of a start = netns..route + element add + fork+exec = $FLOOR_UP ms; of a stop = release + element delete = $FLOOR_DOWN ms"
+	"one nft element add ${FLOOR[nft_add]}, delete ${FLOOR[nft_del]}; fork+exec /bin/true ${FLOOR[exec]}, SIGKILL+wait ${FLOOR[kill]}"
+echo "floor of a start = netns..route + element add + fork+exec = $FLOOR_UP ms; of a stop = SIGKILL+wait + release + element delete = $FLOOR_DOWN ms"
 echo "client fixed cost: /bin/true from the shell ${FLOOR[true_sh]} ms; berth version $(for be in $BACKENDS; do printf '%s ' "${VERSION_OF[$be]}"; done)ms; ip netns exec /bin/true ${FLOOR[netns_exec]} ms"
 echo
 echo "berth run -d / rm -f with N published ports: median ms (e2e: client wall time; berthd: request arrival to answer, summed)"
