@@ -28,9 +28,10 @@ set -u
 SELF=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=bench/lib.sh
 source "$SELF/lib.sh"
+# shellcheck source=bench/peers.sh
+source "$SELF/peers.sh"
 bench_need_root setup_teardown
-PEERS_DIR=$(cd "$SELF/../../shared/bench-peers" 2>/dev/null && pwd) ||
-	{ echo "setup_teardown: ../shared/bench-peers not found next to the repository" >&2; exit 1; }
+peers_dir setup_teardown || exit 1
 REPS=${REPS:-3} REPS_BIG=${REPS_BIG:-1} BIG=${BIG:-1000} NS=${NS:-"1 100 1000"}
 TOOLS=${TOOLS:-"berth netavark cni"}
 PFX="berth-bench-$$"
@@ -40,26 +41,9 @@ PFX="berth-bench-$$"
 
 bench_begin
 
-# The peers' sandbox helpers (sandbox_up/down, hx, nrules) with this run's names and state.
-# shellcheck disable=SC2034 # HERE is read by the peers' lib.sh
-HERE=$PEERS_DIR STATE=$TMP/state
-source "$PEERS_DIR/lib.sh"
-IN=$TMP/inputs
-STATE=$TMP/state-cni python3 "$PEERS_DIR/gen_inputs.py" "$IN" "$(echo $NS | tr ' ' ',')" || exit 1
+peers_begin "$(echo $NS | tr ' ' ',')" || exit 1
 
 bench_cleanup_hook() { server_stop; }
-
-# --- timing -------------------------------------------------------------------------------------
-LAST_MS=0
-timed() { # timed CMD...: runs CMD in this shell, sets LAST_MS (wall time, 0.1 ms)
-	local s e rc
-	s=$(date +%s%N)
-	"$@"
-	rc=$?
-	e=$(date +%s%N)
-	LAST_MS=$(awk -v d=$((e - s)) 'BEGIN { printf "%.1f", d / 1e6 }')
-	return $rc
-}
 
 # --- berth: berthd once in its sandbox host, as tests/net/lib.sh runs it --------------------------
 berth_sandbox_up() {
@@ -78,22 +62,6 @@ berth_spec() { # N ports as one range spec: 20000-2000(N-1):20000-2000(N-1)
 BERTH_ID=''
 berth_setup() { BERTH_ID=$(hx "$BERTH" -H "unix://${SOCK[berth]}" run -d -p "$(berth_spec "$1")" -- sleep 100000); }
 berth_teardown() { hx "$BERTH" -H "unix://${SOCK[berth]}" rm -f "$BERTH_ID" >/dev/null; }
-
-# --- the peers, invoked exactly as ../shared/bench-peers/bench_peers.sh does ------------------------
-peer_sandbox_up() { # peer_sandbox_up SHORTNAME: fresh host, client and container namespaces
-	HOSTNS=$PFX-$1-host CLIENTNS=$PFX-$1-client CTRNS=$PFX-$1-ctr STATE=$TMP/state-$1
-	NAMESPACES+=("$CTRNS" "$CLIENTNS" "$HOSTNS")
-	export STATE IN CNI_NETNS=/run/netns/$CTRNS   # read by cni_chain.sh
-	sandbox_up
-}
-netavark_sandbox_up() { peer_sandbox_up nv; }
-cni_sandbox_up() { peer_sandbox_up cni; }
-netavark_sandbox_down() { sandbox_down; }
-cni_sandbox_down() { sandbox_down; }
-netavark_setup() { hx "$NETAVARK" --config "$STATE/netavark" setup "/run/netns/$CTRNS" <"$IN/netavark_$1.json" >/dev/null; }
-netavark_teardown() { hx "$NETAVARK" --config "$STATE/netavark" teardown "/run/netns/$CTRNS" <"$IN/netavark_$1.json"; }
-cni_setup() { hx "$PEERS_DIR/cni_chain.sh" ADD "$1"; }
-cni_teardown() { hx "$PEERS_DIR/cni_chain.sh" DEL "$1"; }
 
 # --- the run ------------------------------------------------------------------------------------
 log "$(nproc) cpus, kernel $(uname -r); REPS=$REPS REPS_BIG=$REPS_BIG (peers at N >= $BIG) NS=\"$NS\""

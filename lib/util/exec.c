@@ -120,12 +120,17 @@ int exec_capture(char *const argv[], const char *input, char **ret_out, struct b
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		const char *msg = e.s ? e.s : "";
 		size_t n = strcspn(msg, "\n");
+		/* iptables-restore names the failing input line on a later line: kept, so that the
+		 * caller can tell which part of its input failed. */
+		const char *where = strstr(msg + n, "Error occurred at line: ");
 
 		if (WIFEXITED(status) && WEXITSTATUS(status) == 127 && n == 0)
 			r = berr_set(err, -ENOENT, "%s: cannot run (not installed?)", argv[0]);
 		else
-			r = berr_set(err, -EIO, "%s failed (status %d): %.*s", argv[0],
-				     WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), (int)n, msg);
+			r = berr_set(err, -EIO, "%s failed (status %d): %.*s%s%.*s%s", argv[0],
+				     WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), (int)n, msg,
+				     where ? " (" : "", where ? (int)strcspn(where, "\n") : 0, where ? where : "",
+				     where ? ")" : "");
 		goto out;
 	}
 	if (ret_out) {

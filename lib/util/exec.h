@@ -8,6 +8,7 @@
 /*
  * Runs argv (searched in PATH) with input on stdin (NULL: /dev/null). On success *ret_out
  * (if non-NULL) holds stdout; returns 0 if the program exited 0. A non-zero exit returns -EIO
- * with the program's first stderr line in the message.
+ * with the program's first stderr line in the message, and "(Error occurred at line: N)" when a
+ * later line says so (iptables-restore).
  */
 int exec_capture(char *const argv[], const char *input, char **ret_out, struct berr *err);

@@ -1,6 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The iptables backend: Docker's rules (rules.md) through one iptables-restore per table.
+ * The iptables backend: Docker's rules (rules.md) through one iptables-restore for every table
+ * a change touches.
+ *
+ * What berth knows about the kernel (iptables-nft only): the ruleset right after its last
+ * change and the nf_tables generation then. A change first asks the generation (one netlink
+ * round trip): unchanged means nobody committed since, and the batch is computed against the
+ * known ruleset without an iptables-save. The ruleset after berth's own restore is the known
+ * one with the batch replayed on it, trusted only if the generation after the restore is the
+ * one before it plus one per table restored (iptables-nft-restore commits each table on its
+ * own): any other commit in between, anyone's, shows as one more, and the next change reads
+ * the kernel again. Legacy iptables has no generation: it always saves.
  */
 #include "fw/fw_ops.h"
 
@@ -9,13 +19,25 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fw/genid.h"
 #include "fw/iptables/iptables.h"
 #include "util/linediff.h"
+#include "util/strbuf.h"
 
 struct ipt_backend {
 	struct ipt_tool *tool;
+	struct fw_genid *gen;        /* NULL: legacy (or no nf_tables netlink): always save */
+	struct ipt_ruleset known;    /* the live ruleset right after berth's last commit... */
+	uint32_t known_genid;        /* ...at this generation */
+	bool has_known;
 	char describe[64];
 };
+
+static void forget_known(struct ipt_backend *b)
+{
+	ipt_ruleset_release(&b->known);
+	b->has_known = false;
+}
 
 static int ipt_open(void **ret, struct berr *err)
 {
@@ -29,6 +51,10 @@ static int ipt_open(void **ret, struct berr *err)
 		free(b);
 		return r;
 	}
+	/* Without a generation berth cannot know that nobody changed the ruleset: it reads it
+	 * every time, as legacy iptables must. */
+	if (strcmp(ipt_tool_variant(b->tool), "nf_tables") == 0 && fw_genid_open(&b->gen, NULL) < 0)
+		b->gen = NULL;
 	snprintf(b->describe, sizeof(b->describe), "iptables (%s)", ipt_tool_variant(b->tool));
 	*ret = b;
 	return 0;
@@ -40,6 +66,8 @@ static void ipt_free(void *be)
 
 	if (!b)
 		return;
+	forget_known(b);
+	fw_genid_free(b->gen);
 	ipt_tool_free(b->tool);
 	free(b);
 }
@@ -84,35 +112,142 @@ static int desired_and_live(struct ipt_backend *b, const struct fw_plan *p, stru
 	return r < 0 ? berr_wrap(err, r, "read live ruleset") : 0;
 }
 
+/* The generation, or false when there is none to read (legacy) or reading failed: then nothing
+ * is trusted and the ruleset is read. */
+static bool read_genid(struct ipt_backend *b, uint32_t *ret)
+{
+	return b->gen && fw_genid_read(b->gen, ret, NULL) == 0;
+}
+
+/*
+ * The live ruleset a change is computed against: the known one when the generation says nobody
+ * committed since berth did, else an iptables-save. *ret_base_ok tells whether live is exactly
+ * the ruleset of generation *ret_base (a save with a commit during it is not).
+ */
+static int live_for_change(struct ipt_backend *b, struct ipt_ruleset *live, uint32_t *ret_base, bool *ret_base_ok,
+			   struct berr *err)
+{
+	uint32_t before = 0, after = 0;
+	bool have_before = read_genid(b, &before);
+	int r;
+
+	if (have_before && b->has_known && before == b->known_genid) {
+		*live = b->known;              /* moved: the change updates it and gives it back */
+		b->known = (struct ipt_ruleset){ 0 };
+		b->has_known = false;
+		*ret_base = before;
+		*ret_base_ok = true;
+		return 0;
+	}
+	forget_known(b);
+	r = ipt_tool_save(b->tool, live, err);
+	if (r < 0)
+		return berr_wrap(err, r, "read live ruleset");
+	*ret_base_ok = have_before && read_genid(b, &after) && after == before;
+	*ret_base = after;
+	return 0;
+}
+
+/* All tables' batches as one iptables-restore input; *ret_tables counts them. */
+static int batch_all(const struct ipt_ruleset *desired, const struct ipt_ruleset *live, char *const *history,
+		     char **ret, int *ret_tables, struct berr *err)
+{
+	struct strbuf all = { 0 };
+	int n = 0;
+
+	for (int t = 0; t < IPT_N_TABLES; t++) {
+		char *batch = NULL;
+		int r = ipt_batch(desired, live, t, history, &batch, err);
+
+		if (r < 0) {
+			strbuf_release(&all);
+			return r;
+		}
+		if (!batch)
+			continue;
+		strbuf_add(&all, batch);
+		free(batch);
+		n++;
+	}
+	if (all.oom) {
+		strbuf_release(&all);
+		return berr_set(err, -ENOMEM, "iptables batch: out of memory");
+	}
+	*ret = n ? strbuf_steal(&all) : NULL;
+	*ret_tables = n;
+	strbuf_release(&all);
+	return n && !*ret ? berr_set(err, -ENOMEM, "iptables batch: out of memory") : 0;
+}
+
+/* The input line iptables-restore names in its complaint, 0 if none. */
+static long failed_line(const char *msg)
+{
+	const char *at = strstr(msg, "at line: ");
+
+	if (at)
+		return strtol(at + 9, NULL, 10);
+	at = strstr(msg, ": line ");     /* legacy: "iptables-restore: line 12 failed" */
+	return at ? strtol(at + 7, NULL, 10) : 0;
+}
+
+/* A failed restore named by the table its failing line is in, and the line's text. */
+static int restore_failed(const char *batch, int r, struct berr *err)
+{
+	long want = err ? failed_line(err->msg) : 0, n = 1;
+	const char *table = NULL, *line = batch;
+
+	for (; want > 0 && line && *line && n <= want; n++) {
+		if (line[0] == '*')
+			table = line + 1;
+		if (n == want) {
+			return berr_wrap(err, r, "apply %.*s table, line %ld \"%.*s\"", (int)strcspn(table ? table : "?", "\n"),
+					 table ? table : "?", want, (int)(strcspn(line, "\n") > 160 ? 160 : strcspn(line, "\n")),
+					 line);
+		}
+		line = strchr(line, '\n');
+		if (line)
+			line++;
+	}
+	return berr_wrap(err, r, "apply iptables batch");
+}
+
 static int ipt_apply(void *be, const struct fw_plan *p, char *const *history, struct berr *err)
 {
 	struct ipt_backend *b = be;
 	struct ipt_ruleset desired = { 0 }, live = { 0 };
-	int r, changed = 0;
+	char *batch = NULL;
+	uint32_t base = 0, after = 0;
+	bool base_ok = false;
+	int r, tables = 0;
 
-	r = desired_and_live(b, p, &desired, &live, err);
-	if (r < 0)
+	r = ipt_render(p, &desired, err);
+	if (r >= 0)
+		r = live_for_change(b, &live, &base, &base_ok, err);
+	if (r >= 0)
+		r = batch_all(&desired, &live, history, &batch, &tables, err);
+	if (r < 0 || !batch)
 		goto out;
-	for (int t = 0; t < IPT_N_TABLES; t++) {
-		char *batch = NULL;
-
-		r = ipt_batch(&desired, &live, t, history, &batch, err);
-		if (r < 0)
-			goto out;
-		if (!batch)
-			continue;
-		r = ipt_tool_restore(b->tool, batch, err);
-		free(batch);
-		if (r < 0) {
-			berr_wrap(err, r, "apply %s table", ipt_table_name(t));
-			goto out;
-		}
-		changed++;
+	r = ipt_tool_restore(b->tool, batch, err);
+	if (r < 0) {
+		restore_failed(batch, r, err);
+		goto out;
 	}
+	/* Only exactly one commit per table since the base generation is berth's alone. */
+	base_ok = base_ok && read_genid(b, &after) && after == base + (uint32_t)tables;
+	base = after;
+	if (base_ok && ipt_ruleset_replay(&live, batch, NULL) < 0)
+		base_ok = false;
 out:
+	if (r >= 0 && base_ok) {
+		b->known = live;
+		b->known_genid = base;
+		b->has_known = true;
+		live = (struct ipt_ruleset){ 0 };
+	}
+	free(batch);
 	ipt_ruleset_release(&desired);
 	ipt_ruleset_release(&live);
-	return r < 0 ? r : changed;
+	return r < 0 ? r : tables;
 }
 
 static int ipt_show(void *be, const struct fw_plan *p, char *const *history, enum fw_view view, char **ret,

@@ -2,6 +2,7 @@
 #include "fw/iptables/ruleset.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -245,4 +246,166 @@ void ipt_owned_index_release(struct ipt_owned_index *ix)
 		return;
 	free(ix->v);
 	*ix = (struct ipt_owned_index){ 0 };
+}
+
+static int rule_insert(struct strv *sv, size_t at, const char *rule)
+{
+	char *s;
+
+	if (strv_push(sv, rule) < 0)
+		return -ENOMEM;
+	if (at >= sv->n)
+		return 0;
+	s = sv->v[sv->n - 1];
+	memmove(&sv->v[at + 1], &sv->v[at], (sv->n - 1 - at) * sizeof(*sv->v));
+	sv->v[at] = s;
+	return 0;
+}
+
+/* Like iptables -D with a rule spec: the first equal rule goes. */
+static bool rule_delete(struct strv *sv, const char *rule)
+{
+	for (size_t i = 0; i < sv->n; i++)
+		if (strcmp(sv->v[i], rule) == 0) {
+			free(sv->v[i]);
+			memmove(&sv->v[i], &sv->v[i + 1], (sv->n - i) * sizeof(*sv->v));   /* with the NULL */
+			sv->n--;
+			return true;
+		}
+	return false;
+}
+
+static void chain_remove(struct ipt_ruleset *rs, enum ipt_table_id t, const char *name)
+{
+	struct ipt_table *tb = &rs->tables[t];
+
+	for (size_t i = 0; i < tb->n; i++)
+		if (strcmp(tb->chains[i]->name, name) == 0) {
+			strv_release(&tb->chains[i]->head);
+			strv_release(&tb->chains[i]->tail);
+			free(tb->chains[i]);
+			memmove(&tb->chains[i], &tb->chains[i + 1], (tb->n - i - 1) * sizeof(*tb->chains));
+			tb->n--;
+			return;
+		}
+}
+
+/* A table named in a restore input exists afterwards, with every built-in chain (a save lists
+ * them all, ACCEPT unless set). */
+static int table_touch(struct ipt_ruleset *rs, enum ipt_table_id t, struct berr *err)
+{
+	for (const char *const *b = ipt_builtin_chains(t); *b; b++) {
+		struct ipt_chain *c;
+		int r;
+
+		if (ipt_chain_find(rs, t, *b))
+			continue;
+		r = ipt_chain_add(rs, t, *b, IPT_BUILTIN, &c, err);
+		if (r < 0)
+			return r;
+		memcpy(c->policy, "ACCEPT", sizeof("ACCEPT"));
+	}
+	rs->tables[t].present = true;
+	return 0;
+}
+
+/* "CHAIN REST" in place: the chain (which must exist) and REST. */
+static struct ipt_chain *split_chain(struct ipt_ruleset *rs, int t, char *s, char **rest)
+{
+	char *sp = strchr(s, ' ');
+
+	if (sp)
+		*sp = '\0';
+	*rest = sp ? sp + 1 : s + strlen(s);
+	return ipt_chain_find(rs, t, s);
+}
+
+static int replay_line(struct ipt_ruleset *rs, int *table, char *line, struct berr *err)
+{
+	struct ipt_chain *c;
+	char *rest, *end;
+	int r;
+
+	if (line[0] == '*') {
+		*table = table_by_name(line + 1);
+		return *table < 0 ? -EINVAL : table_touch(rs, *table, err);
+	}
+	if (strcmp(line, "COMMIT") == 0) {
+		*table = -1;
+		return 0;
+	}
+	if (*table < 0)
+		return -EINVAL;
+	if (line[0] == ':') {
+		char *name = line + 1, *sp = strchr(name, ' ');
+
+		if (!sp)
+			return -EINVAL;
+		*sp = '\0';
+		if (ipt_is_builtin(*table, name)) {
+			size_t n = strcspn(sp + 1, " ");
+
+			c = ipt_chain_find(rs, *table, name);
+			if (!c || n == 0 || n >= sizeof(c->policy))
+				return -EINVAL;
+			memcpy(c->policy, sp + 1, n);
+			c->policy[n] = '\0';
+			return 0;
+		}
+		c = ipt_chain_find(rs, *table, name);
+		if (c) {
+			strv_release(&c->head);    /* --noflush: declaring an existing chain flushes it */
+			return 0;
+		}
+		r = ipt_chain_add(rs, *table, name, ipt_is_owned_chain(*table, name) ? IPT_OWNED : IPT_RESERVED, &c, err);
+		return r;
+	}
+	if (strlen(line) < 3 || line[0] != '-' || line[2] != ' ')
+		return -EINVAL;
+	c = split_chain(rs, *table, line + 3, &rest);
+	if (!c)
+		return -ENOENT;
+	switch (line[1]) {
+	case 'A':
+		return strv_push(&c->head, rest);
+	case 'I': {
+		unsigned long at = strtoul(rest, &end, 10);
+
+		if (end == rest || *end != ' ' || at == 0)
+			return -EINVAL;
+		return rule_insert(&c->head, at - 1, end + 1);
+	}
+	case 'D':
+		return rule_delete(&c->head, rest) ? 0 : -ENOENT;
+	case 'F':
+		strv_release(&c->head);
+		return 0;
+	case 'X':
+		chain_remove(rs, *table, c->name);
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+int ipt_ruleset_replay(struct ipt_ruleset *rs, const char *batch, struct berr *err)
+{
+	char *copy, *line, *save = NULL;
+	int table = -1, r = 0;
+
+	copy = strdup(batch);
+	if (!copy)
+		return berr_set(err, -ENOMEM, "iptables: out of memory");
+	for (line = strtok_r(copy, "\n", &save); line && r >= 0; line = strtok_r(NULL, "\n", &save)) {
+		char text[120];
+
+		snprintf(text, sizeof(text), "%s", line);
+		r = replay_line(rs, &table, line, err);
+		if (r < 0 && r != -ENOMEM)
+			r = berr_set(err, r, "iptables: cannot replay \"%s\"", text);
+		else if (r == -ENOMEM)
+			r = berr_set(err, r, "iptables: out of memory");
+	}
+	free(copy);
+	return r < 0 ? r : 0;
 }

@@ -74,3 +74,11 @@ void ipt_owned_index_release(struct ipt_owned_index *ix);
 /* Parses iptables-save output (counters and comments ignored). Unknown tables are skipped. */
 int ipt_ruleset_parse(const char *text, struct ipt_ruleset *ret, struct berr *err);
 void ipt_ruleset_release(struct ipt_ruleset *rs);
+
+/*
+ * Applies an iptables-restore --noflush input to rs as the kernel does: what a save would read
+ * after that input was committed, without running a save. The input is berth's own batch (the
+ * ruleset's rule text is iptables-save's, which berth's rendering matches exactly); lines it
+ * does not write are -EINVAL.
+ */
+int ipt_ruleset_replay(struct ipt_ruleset *rs, const char *batch, struct berr *err);

@@ -3,11 +3,6 @@
 
 #include <errno.h>
 #include <jansson.h>
-#include <arpa/inet.h>
-#include <libmnl/libmnl.h>
-#include <linux/netfilter.h>
-#include <linux/netfilter/nf_tables.h>
-#include <linux/netfilter/nfnetlink.h>
 #include <nftables/libnftables.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,17 +10,18 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "fw/genid.h"
 #include "util/strbuf.h"
 
 struct nft_tool {
 	struct nft_ctx *ctx;
-	struct mnl_socket *nl;   /* GETGEN */
-	uint32_t seq;
+	struct fw_genid *gen;
 };
 
 int nft_tool_open(struct nft_tool **ret, struct berr *err)
 {
 	struct nft_tool *t = calloc(1, sizeof(*t));
+	int r;
 
 	if (!t)
 		return berr_set(err, -ENOMEM, "nftables: out of memory");
@@ -41,12 +37,10 @@ int nft_tool_open(struct nft_tool **ret, struct berr *err)
 		return berr_set(err, -ENOMEM, "nftables: cannot buffer output");
 	}
 	nft_ctx_output_set_flags(t->ctx, NFT_CTX_OUTPUT_STATELESS);
-	t->nl = mnl_socket_open(NETLINK_NETFILTER);
-	if (!t->nl || mnl_socket_bind(t->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		int r = -errno;
-
+	r = fw_genid_open(&t->gen, err);
+	if (r < 0) {
 		nft_tool_free(t);
-		return berr_errno(err, r, "nftables: netlink socket");
+		return r;
 	}
 	*ret = t;
 	return 0;
@@ -58,8 +52,7 @@ void nft_tool_free(struct nft_tool *t)
 		return;
 	if (t->ctx)
 		nft_ctx_free(t->ctx);
-	if (t->nl)
-		mnl_socket_close(t->nl);
+	fw_genid_free(t->gen);
 	free(t);
 }
 
@@ -194,58 +187,7 @@ int nft_tool_forward_drops(struct nft_tool *t, struct strv *ret, struct berr *er
 	return r;
 }
 
-static int gen_cb(const struct nlmsghdr *nlh, void *data)
-{
-	struct nlattr *a;
-
-	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg)) {
-		if (mnl_attr_get_type(a) == NFTA_GEN_ID && mnl_attr_validate(a, MNL_TYPE_U32) >= 0) {
-			*(uint32_t *)data = ntohl(mnl_attr_get_u32(a));
-			return MNL_CB_OK;
-		}
-	}
-	return MNL_CB_OK;
-}
-
-/* After a failed exchange a late reply may still be queued on the socket, and every later
- * request would read the one before's: a fresh socket starts clean. */
-static int genid_fail(struct nft_tool *t, int code, const char *what, struct berr *err)
-{
-	struct mnl_socket *nl = mnl_socket_open(NETLINK_NETFILTER);
-
-	if (nl && mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) == 0) {
-		mnl_socket_close(t->nl);
-		t->nl = nl;
-	} else if (nl) {
-		mnl_socket_close(nl);
-	}
-	return berr_errno(err, code, "nftables: %s the ruleset generation", what);
-}
-
 int nft_tool_genid(struct nft_tool *t, uint32_t *ret, struct berr *err)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct nfgenmsg *g;
-	uint32_t seq = ++t->seq, portid = mnl_socket_get_portid(t->nl), gen = 0;
-	ssize_t n;
-	int r;
-
-	nlh->nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETGEN;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-	nlh->nlmsg_seq = seq;
-	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
-	*g = (struct nfgenmsg){ .nfgen_family = AF_UNSPEC, .version = NFNETLINK_V0 };
-	if (mnl_socket_sendto(t->nl, nlh, nlh->nlmsg_len) < 0)
-		return genid_fail(t, -errno, "ask", err);
-	do {
-		n = mnl_socket_recvfrom(t->nl, buf, sizeof(buf));
-		if (n < 0)
-			return genid_fail(t, -errno, "read", err);
-		r = mnl_cb_run(buf, (size_t)n, seq, portid, gen_cb, &gen);
-	} while (r > 0);
-	if (r < 0)
-		return genid_fail(t, -errno, "read", err);
-	*ret = gen;
-	return 0;
+	return fw_genid_read(t->gen, ret, err);
 }

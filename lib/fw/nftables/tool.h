@@ -2,8 +2,8 @@
 #pragma once
 /*
  * The nftables kernel interface berth uses, in-process: libnftables for scripts and listings
- * (one context for the daemon's lifetime: it owns the netlink socket and the cache) and a
- * libmnl socket for the one thing libnftables 1.0.6 cannot tell, the ruleset generation id.
+ * (one context for the daemon's lifetime: it owns the netlink socket and the cache) and
+ * fw/genid.h for the one thing libnftables 1.0.6 cannot tell, the ruleset generation id.
  */
 #include <stdint.h>
 
