@@ -5,7 +5,10 @@
  * like Docker Engine's API where the concept is the same (GET /_ping, /version, /info; errors
  * as {"message": "..."}), so `curl --unix-socket` works and Docker users find their way.
  */
-#define API_VERSION "1.0"
+/* Docker Engine API versions served: every route answers under /vX.Y/ for X.Y in
+ * [API_MIN_VERSION, API_VERSION] and without a prefix. berth's own version is BERTH_VERSION. */
+#define API_VERSION "1.47"
+#define API_MIN_VERSION "1.24"
 #define API_DEFAULT_HOST "unix:///run/berth.sock"
 #define API_BODY_MAX (1u << 20)      /* request bodies above 1 MiB are refused (413) */
 #define API_GROUP "berth"            /* besides root, its members may use the socket */
