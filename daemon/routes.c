@@ -121,20 +121,21 @@ static json_t *docker_info_fields(struct engine *e, size_t n_cs, size_t running,
 	/* dockerd's FirewallBackend is {"Driver", "Info": [[key, value]...]} (the CLI refuses a
 	 * string there): the driver is berth's backend, the Info its full description. */
 	snprintf(driver, sizeof(driver), "%.*s", (int)strcspn(backend, " "), backend);
-	return json_pack("{s:{s:s, s:[[s, s]]}, s:s, s:I, s:I, s:I, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:s, s:s, s:s, s:s, s:s,"
-			 " s:[], s:{s:s, s:s, s:s, s:b, s:s, s:n},"
-			 " s:{s:[], s:[s], s:n, s:[]}, s:b, s:b, s:b, s:[], s:s, s:s}",
+	return json_pack("{s:{s:s, s:[[s, s]]}, s:s, s:I, s:I, s:I, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:s, s:s, s:s, s:s, s:s, s:s,"
+			 " s:{s:s, s:s}, s:{s:s, s:s}, s:{s:s, s:s}, s:[], s:{s:s, s:s, s:s, s:b, s:s, s:n},"
+			 " s:{s:[], s:[s], s:n, s:[s]}, s:b, s:b, s:b, s:[], s:s, s:s}",
 			 "FirewallBackend", "Driver", driver, "Info", "Backend", backend,
 			 "ID", id, "ContainersPaused", (json_int_t)0, "ContainersStopped", (json_int_t)(n_cs - running),
 			 "Images", (json_int_t)0, "NEventsListener", (json_int_t)0, "OperatingSystem", os, "OSType",
 			 "linux", "Architecture", u->machine, "Name", host, "DockerRootDir", e->config.data_root,
 			 "Driver", "none", "NCPU", (json_int_t)(cpus > 0 ? cpus : 1), "MemTotal",
 			 (json_int_t)(pages > 0 && page > 0 ? (long long)pages * page : 0), "LoggingDriver", "berth",
-			 "CgroupDriver", "none", "CgroupVersion", "2", "DefaultRuntime", "berth", "IndexServerAddress", "",
-			 "SecurityOptions",
+			 "CgroupDriver", "none", "CgroupVersion", "2", "DefaultRuntime", "berth", "IndexServerAddress", "", "InitBinary", "none",
+			 "ContainerdCommit", "ID", "none", "Expected", "none", "RuncCommit", "ID", "none", "Expected", "none",
+			 "InitCommit", "ID", "none", "Expected", "none", "SecurityOptions",
 			 "Swarm", "NodeID", "", "NodeAddr", "", "LocalNodeState", "inactive", "ControlAvailable", false,
 			 "Error", "", "RemoteManagers",
-			 "Plugins", "Volume", "Network", "bridge", "Authorization", "Log",
+			 "Plugins", "Volume", "Network", "bridge", "Authorization", "Log", "berth",
 			 "Debug", strcmp(e->config.log_level, "debug") == 0, "Experimental", false, "LiveRestoreEnabled",
 			 true, "Warnings", "ProductLicense", "berth (MIT)", "Isolation", "");
 }

@@ -393,7 +393,9 @@ static void remove_network(struct engine *e, const struct http_request *req, str
 		return;
 	}
 	if (networks_remove(e, ref, &err) < 0) {
-		http_error(resp, err.code, err.msg);
+		/* dockerd answers "has active endpoints" with 403 (libnetwork's ActiveEndpointsError is
+		 * Forbidden), not 409. */
+		http_error(resp, err.code == -EBUSY ? -EPERM : err.code, err.msg);
 		return;
 	}
 	resp->status = 204;
