@@ -117,7 +117,7 @@ request "network: gateway outside" POST /networks/create 400 "not in subnet" "$(
 request "network: ip range outside" POST /networks/create 400 "range" "$(b '{"Name":"n1","IPAM":{"Config":[{"Subnet":"10.0.0.0/24","IPRange":"10.0.1.0/25"}]}}')"
 request "network: two subnets" POST /networks/create 400 "one IPv4 subnet" "$(b '{"Name":"n1","IPAM":{"Config":[{"Subnet":"10.1.0.0/24"},{"Subnet":"10.2.0.0/24"}]}}')"
 request "network: unknown IPAM field" POST /networks/create 400 'unknown field "Foo"' "$(b '{"Name":"n1","IPAM":{"Config":[{"Subnet":"10.1.0.0/24","Foo":"x"}]}}')"
-request "network: unknown field" POST /networks/create 400 'unknown field "Attachable"' "$(b '{"Name":"n1","Attachable":true}')"
+request "network: unknown field" POST /networks/create 400 'unknown field "Bogus"' "$(b '{"Name":"n1","Bogus":true}')"
 request "network: bridge name with a slash" POST /networks/create 400 "interface name" "$(b '{"Name":"n1","Options":{"com.docker.network.bridge.name":"a/b"}}')"
 request "network: bridge name with a quote (script injection)" POST /networks/create 400 "interface name" "$(b '{"Name":"n1","Options":{"com.docker.network.bridge.name":"a\"b;x"}}')"
 request "network: unknown option" POST /networks/create 400 "unknown option" "$(b '{"Name":"n1","Options":{"x":"y"}}')"
