@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Hostile input on the API: each request below is refused with its 4xx status and a message,
-# berthd stays up, and the ruleset and the store are byte-identical afterwards.
+# berthd stays up, and the ruleset and the store are byte-identical afterwards. API_PREFIX (e.g.
+# /v1.47, from test_hostile_versioned.sh) sends every request on a versioned path.
 source "$(dirname "$0")/lib.sh"
 
 sandbox hostile
@@ -23,7 +24,7 @@ request() {
 	# up); --head knows that a reply to HEAD has none.
 	[ "$method" = HEAD ] && args=(-s --path-as-is -o "$DIR/reply" -w '%{http_code}' --unix-socket "$S" --head)
 	[ -n "$body" ] && args+=(--data-binary "@$body" -H 'Content-Type: application/json')
-	got=$(curl "${args[@]}" "http://localhost$path")
+	got=$(curl "${args[@]}" "http://localhost${API_PREFIX:-}$path")
 	if [ "$got" != "$want" ]; then
 		fail "$name: status $want" "got $got: $(head -c 300 "$DIR/reply")"
 		return
