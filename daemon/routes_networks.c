@@ -180,8 +180,9 @@ static int filters_parse(const struct http_request *req, const char *const *know
 		for (k = 0; known[k] && strcmp(known[k], key) != 0; k++)
 			;
 		if (!known[k]) {
+			berr_set(err, -EINVAL, "invalid filter '%s'", key);   /* key lives in f */
 			json_decref(f);
-			return berr_set(err, -EINVAL, "invalid filter '%s'", key);
+			return -EINVAL;
 		}
 		if (json_is_array(v)) {   /* the older form: a list of values */
 			json_t *m = json_object(), *x;
@@ -192,8 +193,9 @@ static int filters_parse(const struct http_request *req, const char *const *know
 					json_object_set_new(m, json_string_value(x), json_true());
 			json_object_set_new(f, key, m);
 		} else if (!json_is_object(v)) {
+			berr_set(err, -EINVAL, "invalid filter '%s': values must be an object", key);
 			json_decref(f);
-			return berr_set(err, -EINVAL, "invalid filter '%s': values must be an object", key);
+			return -EINVAL;
 		}
 	}
 	*ret = f;
