@@ -15,19 +15,37 @@
 /* The Docker-only attributes berthd records per network (store_network_doc_*):
  * {"Created": RFC 3339, "Labels": {k: v}, "Attachable": bool, "Aliases": {container id: [..]}}.
  * A network without one (made before they were kept) reads as the empty document. */
+static int doc_save(struct engine *e, const char *id, json_t *doc, struct berr *err);
+static void rfc3339_nano(const struct timespec *ts, char *buf, size_t len);
+
+static json_t *doc_new(void)
+{
+	struct timespec now;
+	char created[64];
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	rfc3339_nano(&now, created, sizeof(created));
+	return json_pack("{s:s, s:{}, s:b, s:{}}", "Created", created, "Labels", "Attachable", false, "Aliases");
+}
+
+/* A network without a document (the default bridge, or one made before they were kept) gets
+ * one the first time it is shown, so its Created stays the same from then on. */
 static json_t *doc_load(struct engine *e, const char *id)
 {
 	char *text = NULL;
 	json_t *doc = NULL;
+	int r = store_network_doc_get(e->store, id, &text, NULL);
 
-	if (store_network_doc_get(e->store, id, &text, NULL) == 0 && text)
+	if (r == 0 && text)
 		doc = json_loads(text, 0, NULL);
 	free(text);
 	if (!json_is_object(doc)) {
 		json_decref(doc);
-		doc = json_object();
+		doc = doc_new();
+		if (r == 0 && doc)
+			doc_save(e, id, doc, NULL);
 	}
-	return doc;
+	return doc ? doc : json_object();
 }
 
 static int doc_save(struct engine *e, const char *id, json_t *doc, struct berr *err)
@@ -271,6 +289,18 @@ static bool match_dangling(const char *v, const void *subject)
 	return (strcmp(v, "true") == 0 || strcmp(v, "1") == 0) == dangling;
 }
 
+/* Every label filter must match (dockerd's MatchKVList), unlike the other keys' alternatives. */
+static bool labels_all(json_t *filters, const char *key, json_t *labels)
+{
+	json_t *t;
+	const char *v;
+
+	json_object_foreach(json_object_get(filters, key), v, t)
+		if (json_is_true(t) && !match_label(v, labels))
+			return false;
+	return true;
+}
+
 static bool network_selected(json_t *f, const struct network *n, json_t *resource, size_t n_containers)
 {
 	const char *type = network_is_builtin(n) ? "builtin" : "custom";
@@ -279,7 +309,7 @@ static bool network_selected(json_t *f, const struct network *n, json_t *resourc
 	return filter_any(f, "name", match_substring, n->name) && filter_any(f, "id", match_substring, n->id) &&
 	       filter_any(f, "driver", match_exact, "bridge") && filter_any(f, "scope", match_exact, "local") &&
 	       filter_any(f, "type", match_exact, type) && filter_any(f, "dangling", match_dangling, &dangling) &&
-	       filter_any(f, "label", match_label, json_object_get(resource, "Labels"));
+	       labels_all(f, "label", json_object_get(resource, "Labels"));
 }
 
 static void list(struct engine *e, const struct http_request *req, struct http_response *resp)
@@ -322,18 +352,15 @@ static void inspect(struct engine *e, const struct http_request *req, struct htt
 static int record_docker_attributes(struct engine *e, const char *id, const struct api_network_create *body,
 				    struct berr *err)
 {
-	json_t *doc, *labels = json_object();
-	struct timespec now;
-	char created[64];
+	json_t *doc = doc_new(), *labels = json_object_get(doc, "Labels");
 	int r;
 
-	clock_gettime(CLOCK_REALTIME, &now);
-	rfc3339_nano(&now, created, sizeof(created));
 	for (size_t i = 0; labels && i < body->n_labels; i++)
 		json_object_set_new(labels, body->labels[i][0], json_string(body->labels[i][1]));
-	doc = json_pack("{s:s, s:o, s:b, s:{}}", "Created", created, "Labels", labels, "Attachable", body->attachable,
-			"Aliases");
-	r = doc ? doc_save(e, id, doc, err) : berr_set(err, -ENOMEM, "network create: out of memory");
+	if (doc)
+		json_object_set_new(doc, "Attachable", json_boolean(body->attachable));
+	r = doc && json_object_size(labels) == body->n_labels ? doc_save(e, id, doc, err)
+							       : berr_set(err, -ENOMEM, "network create: out of memory");
 	json_decref(doc);
 	if (r < 0) {
 		struct berr undo = { 0 };
@@ -551,7 +578,7 @@ static void prune(struct engine *e, const struct http_request *req, struct http_
 		json_t *no_labels = json_object_get(f, "label!");
 		bool keep = network_is_builtin(&nets[i]) || count > 0 ||
 			    !filter_any(f, "until", match_created_before, one) ||
-			    !filter_any(f, "label", match_label, json_object_get(one, "Labels"));
+			    !labels_all(f, "label", json_object_get(one, "Labels"));
 
 		json_object_foreach(no_labels, key, v)
 			keep = keep || match_label(key, json_object_get(one, "Labels"));

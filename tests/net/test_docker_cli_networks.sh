@@ -76,6 +76,10 @@ check "inspect: Created is RFC 3339 with nanoseconds, Id is the created one" bas
 	"'$DOCKER' network inspect net1 | python3 -c 'import json,re,sys; n=json.load(sys.stdin)[0]; sys.exit(not (re.fullmatch(r\"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z\", n[\"Created\"]) and n[\"Id\"] == open(\"$DIR/net1.id\").read().strip() and n[\"ConfigFrom\"] == {\"Network\": \"\"} and n[\"IPAM\"][\"Options\"] == {}))'"
 out_is "ls --filter label=team=a" "net1 bridge" docker network ls --filter label=team=a --format '{{.Name}} {{.Driver}}'
 out_is "ls --filter label=team (either value)" "net1 net2" bash -c "'$DOCKER' network ls --filter label=team --format '{{.Name}}' | sort | xargs"
+out_is "ls: two label filters must both match, as dockerd's" "net1" docker network ls --filter label=team --filter label=solo --format '{{.Name}}'
+c1=$(docker network inspect bridge --format '{{.Created}}')
+c2=$(docker network inspect bridge --format '{{.Created}}')
+check "the default bridge has a Created, the same each time" bash -c "[ '$c1' = '$c2' ] && [[ '$c1' != 0001-* ]]"
 out_is "ls --filter name=net (substring)" "net1 net2 net3" bash -c "'$DOCKER' network ls --filter name=net --format '{{.Name}}' | sort | xargs"
 out_is "ls --filter driver=bridge lists all" "bridge net1 net2 net3" bash -c "'$DOCKER' network ls --filter driver=bridge --format '{{.Name}}' | sort | xargs"
 out_is "ls --filter type=builtin" "bridge" docker network ls --filter type=builtin --format '{{.Name}}'
@@ -111,6 +115,14 @@ out_is "prune --filter label!=keep removes unused custom networks only" "Deleted
 out_is "after prune: bridge and the labelled one" "bridge kept" bash -c "'$DOCKER' network ls --format '{{.Name}}' | sort | xargs"
 out_is "prune --filter until=1h keeps the new one" "" bash -c "'$DOCKER' network prune -f --filter until=1h | xargs"
 out_is "prune removes it now" "Deleted Networks: kept" bash -c "'$DOCKER' network prune -f | xargs"
+
+# --- berth's client speaks the same API: labels and aliases too ---------------------------------------
+berth network create --label tier=db --attachable bnet >/dev/null
+berth network connect --alias store bnet sleeper
+out_is "berth network create --label --attachable, connect --alias: docker sees them" "db true store" \
+	docker network inspect bnet --format '{{index .Labels "tier"}} {{.Attachable}} {{range .Containers}}{{index .Aliases 0}}{{end}}'
+berth network disconnect bnet sleeper
+berth network rm bnet >/dev/null
 
 # --- the same network, the same ruleset --------------------------------------------------------------
 ARGS=(--subnet 10.88.0.0/24 --gateway 10.88.0.1 --internal -o com.docker.network.bridge.name=br-same
