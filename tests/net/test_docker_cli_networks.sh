@@ -105,6 +105,16 @@ out_is "inspect after disconnect: no container" "0" docker network inspect web -
 refused "connect --ip6: refused by name" "IPv6" docker network connect --ip6 fd00::5 web sleeper
 refused "disconnect of a container not connected" "sleeper" docker network disconnect web sleeper
 
+# --- older API versions, rm -f, dangling -------------------------------------------------------------
+check "at API 1.43 (CheckDuplicate in the body) create works" bash -c "DOCKER_API_VERSION=1.43 '$DOCKER' network create v143 >/dev/null"
+check "at API 1.24 ls works" bash -c "DOCKER_API_VERSION=1.24 '$DOCKER' network ls --format '{{.Name}}' | grep -qx v143"
+out_is "ls --filter dangling=true: custom networks without containers" "net1 net2 net3 v143 web" \
+	bash -c "'$DOCKER' network ls --filter dangling=true --format '{{.Name}}' | sort | xargs"
+refused "ls --filter dangling=maybe: dockerd's words" "invalid filter 'dangling=maybe'" docker network ls --filter dangling=maybe
+out_is "rm -f of a missing network is silent, exit 0" "" docker network rm -f nosuch
+refused "rm bridge: pre-defined" "bridge is a pre-defined network and cannot be removed" docker network rm bridge
+docker network rm v143 >/dev/null
+
 # --- rm, prune -------------------------------------------------------------------------------------
 check "rm one" bash -c "'$DOCKER' network rm net3 >/dev/null"
 out_is "rm many prints the names" "net2 web" bash -c "'$DOCKER' network rm net2 web | xargs"
