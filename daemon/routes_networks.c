@@ -12,12 +12,37 @@
 #include "log.h"
 #include "networks.h"
 
-/* The Docker-only attributes berthd records per network (store_network_doc_*):
- * {"Created": RFC 3339, "Labels": {k: v}, "Attachable": bool, "Aliases": {container id: [..]}}.
- * A network without one (made before they were kept) reads as the empty document. */
-static int doc_save(struct engine *e, const char *id, json_t *doc, struct berr *err);
-static void rfc3339_nano(const struct timespec *ts, char *buf, size_t len);
+/* Go's time.RFC3339Nano in UTC, as dockerd writes Created: trailing zeros of the fraction cut. */
+static void rfc3339_nano(const struct timespec *ts, char *buf, size_t len)
+{
+	char frac[16];
+	struct tm tm;
+	size_t n;
 
+	gmtime_r(&ts->tv_sec, &tm);
+	n = (size_t)snprintf(frac, sizeof(frac), ".%09ld", ts->tv_nsec);
+	while (n > 1 && frac[n - 1] == '0')
+		frac[--n] = '\0';
+	if (n == 1)
+		frac[0] = '\0';
+	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, len - n, "%sZ", frac);
+}
+
+static int doc_save(struct engine *e, const char *id, json_t *doc, struct berr *err)
+{
+	char *text = json_dumps(doc, JSON_COMPACT);
+	int r;
+
+	if (!text)
+		return berr_set(err, -ENOMEM, "network %s: out of memory", id);
+	r = store_network_doc_set(e->store, id, text, err);
+	free(text);
+	return r;
+}
+
+/* The Docker-only attributes berthd records per network (store_network_doc_*):
+ * {"Created": RFC 3339, "Labels": {k: v}, "Attachable": bool, "Aliases": {container id: [..]}}. */
 static json_t *doc_new(void)
 {
 	struct timespec now;
@@ -46,35 +71,6 @@ static json_t *doc_load(struct engine *e, const char *id)
 			doc_save(e, id, doc, NULL);
 	}
 	return doc ? doc : json_object();
-}
-
-static int doc_save(struct engine *e, const char *id, json_t *doc, struct berr *err)
-{
-	char *text = json_dumps(doc, JSON_COMPACT);
-	int r;
-
-	if (!text)
-		return berr_set(err, -ENOMEM, "network %s: out of memory", id);
-	r = store_network_doc_set(e->store, id, text, err);
-	free(text);
-	return r;
-}
-
-/* Go's time.RFC3339Nano in UTC, as dockerd writes Created: trailing zeros of the fraction cut. */
-static void rfc3339_nano(const struct timespec *ts, char *buf, size_t len)
-{
-	char frac[16];
-	struct tm tm;
-	size_t n;
-
-	gmtime_r(&ts->tv_sec, &tm);
-	n = (size_t)snprintf(frac, sizeof(frac), ".%09ld", ts->tv_nsec);
-	while (n > 1 && frac[n - 1] == '0')
-		frac[--n] = '\0';
-	if (n == 1)
-		frac[0] = '\0';
-	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + n, len - n, "%sZ", frac);
 }
 
 static bool network_is_builtin(const struct network *n)
