@@ -12,67 +12,6 @@
 #include "log.h"
 #include "networks.h"
 
-/* Go's time.RFC3339Nano in UTC, as dockerd writes Created: trailing zeros of the fraction cut. */
-static void rfc3339_nano(const struct timespec *ts, char *buf, size_t len)
-{
-	char frac[16];
-	struct tm tm;
-	size_t n;
-
-	gmtime_r(&ts->tv_sec, &tm);
-	n = (size_t)snprintf(frac, sizeof(frac), ".%09ld", ts->tv_nsec);
-	while (n > 1 && frac[n - 1] == '0')
-		frac[--n] = '\0';
-	if (n == 1)
-		frac[0] = '\0';
-	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + n, len - n, "%sZ", frac);
-}
-
-static int doc_save(struct engine *e, const char *id, json_t *doc, struct berr *err)
-{
-	char *text = json_dumps(doc, JSON_COMPACT);
-	int r;
-
-	if (!text)
-		return berr_set(err, -ENOMEM, "network %s: out of memory", id);
-	r = store_network_doc_set(e->store, id, text, err);
-	free(text);
-	return r;
-}
-
-/* The Docker-only attributes berthd records per network (store_network_doc_*):
- * {"Created": RFC 3339, "Labels": {k: v}, "Attachable": bool, "Aliases": {container id: [..]}}. */
-static json_t *doc_new(void)
-{
-	struct timespec now;
-	char created[64];
-
-	clock_gettime(CLOCK_REALTIME, &now);
-	rfc3339_nano(&now, created, sizeof(created));
-	return json_pack("{s:s, s:{}, s:b, s:{}}", "Created", created, "Labels", "Attachable", false, "Aliases");
-}
-
-/* A network without a document (the default bridge, or one made before they were kept) gets
- * one the first time it is shown, so its Created stays the same from then on. */
-static json_t *doc_load(struct engine *e, const char *id)
-{
-	char *text = NULL;
-	json_t *doc = NULL;
-	int r = store_network_doc_get(e->store, id, &text, NULL);
-
-	if (r == 0 && text)
-		doc = json_loads(text, 0, NULL);
-	free(text);
-	if (!json_is_object(doc)) {
-		json_decref(doc);
-		doc = doc_new();
-		if (r == 0 && doc)
-			doc_save(e, id, doc, NULL);
-	}
-	return doc ? doc : json_object();
-}
-
 static bool network_is_builtin(const struct network *n)
 {
 	return strcmp(n->name, DEFAULT_NETWORK_NAME) == 0;
@@ -119,7 +58,7 @@ static json_t *network_containers(struct engine *e, const struct network *n, jso
 static json_t *network_json(struct engine *e, const struct network *n, size_t *ret_n_containers)
 {
 	char sub[CIDR4_STR_MAX], gw[INET_ADDRSTRLEN], range[CIDR4_STR_MAX], opts[5][2][64];
-	json_t *options = json_object(), *config, *doc = doc_load(e, n->id), *labels, *j;
+	json_t *options = json_object(), *config, *doc = network_doc_load(e, n->id), *labels, *j;
 	const char *created = json_string_value(json_object_get(doc, "Created"));
 	size_t count;
 
@@ -348,14 +287,14 @@ static void inspect(struct engine *e, const struct http_request *req, struct htt
 static int record_docker_attributes(struct engine *e, const char *id, const struct api_network_create *body,
 				    struct berr *err)
 {
-	json_t *doc = doc_new(), *labels = json_object_get(doc, "Labels");
+	json_t *doc = network_doc_new(), *labels = json_object_get(doc, "Labels");
 	int r;
 
 	for (size_t i = 0; labels && i < body->n_labels; i++)
 		json_object_set_new(labels, body->labels[i][0], json_string(body->labels[i][1]));
 	if (doc)
 		json_object_set_new(doc, "Attachable", json_boolean(body->attachable));
-	r = doc && json_object_size(labels) == body->n_labels ? doc_save(e, id, doc, err)
+	r = doc && json_object_size(labels) == body->n_labels ? network_doc_save(e, id, doc, err)
 							       : berr_set(err, -ENOMEM, "network create: out of memory");
 	json_decref(doc);
 	if (r < 0) {
@@ -449,7 +388,7 @@ static int record_aliases(struct engine *e, const char *net_ref, const char *con
 		r = containers_get(e, container_ref, &c, err);
 	if (r < 0)
 		return r;
-	doc = doc_load(e, net.id);
+	doc = network_doc_load(e, net.id);
 	map = json_object_get(doc, "Aliases");
 	if (!json_is_object(map)) {
 		map = json_object();
@@ -463,7 +402,7 @@ static int record_aliases(struct engine *e, const char *net_ref, const char *con
 	} else {
 		json_object_del(map, c.id);
 	}
-	r = doc_save(e, net.id, doc, err);
+	r = network_doc_save(e, net.id, doc, err);
 	json_decref(doc);
 	container_release(&c);
 	return r;
