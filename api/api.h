@@ -5,7 +5,10 @@
  * like Docker Engine's API where the concept is the same (GET /_ping, /version, /info; errors
  * as {"message": "..."}), so `curl --unix-socket` works and Docker users find their way.
  */
-#define API_VERSION "1.0"
+/* Docker Engine API versions served: every route answers under /vX.Y/ for X.Y in
+ * [API_MIN_VERSION, API_VERSION] and without a prefix. berth's own version is BERTH_VERSION. */
+#define API_VERSION "1.47"
+#define API_MIN_VERSION "1.24"
 #define API_DEFAULT_HOST "unix:///run/berth.sock"
 #define API_BODY_MAX (1u << 20)      /* request bodies above 1 MiB are refused (413) */
 #define API_GROUP "berth"            /* besides root, its members may use the socket */
@@ -19,18 +22,28 @@
  *   api_error.h        every error reply: {"message", "Reason"} (Reason: a machine-readable why)
  * The other routes take no body; their replies are still written by the daemon's routes:
  *
- * GET /_ping               -> "OK" (text/plain)
- * GET /version             -> {"Version","ApiVersion","Os","Arch","KernelVersion","FirewallBackend"}
- * GET /info                -> {"ServerVersion","DataRoot","ExecRoot","Socket","DefaultBridge","BridgeIP",
+ * Every route is also served under /vX.Y/ (API_MIN_VERSION..API_VERSION); the berth client always
+ * sends the prefix. Other versions: 400 with dockerd's "client version X is too new/old" words.
+ *
+ * GET|HEAD /_ping          -> "OK" (text/plain), with dockerd's Api-Version, Ostype,
+ *                             Docker-Experimental, Cache-Control and Pragma headers
+ * GET /version             -> dockerd's: {"Platform":{"Name":"berth"},"Components":[{"Name":"Engine",...}],
+ *                             "Version","ApiVersion","MinAPIVersion","GitCommit","GoVersion" (the C
+ *                             compiler),"Os","Arch" (Go's names),"KernelVersion","BuildTime","FirewallBackend"}
+ * GET /info                -> dockerd's fields (ID, Containers*, Images 0, OperatingSystem, NCPU, MemTotal,
+ *                             Swarm, Plugins, FirewallBackend {"Driver","Info"}, ...) and berth's own:
+ *                             {"ServerVersion","DataRoot","ExecRoot","Socket","DefaultBridge","BridgeIP",
  *                              "FixedCIDR","IPTables","IPForward","IPMasq","ICC","UserlandProxy",
- *                              "AllowDirectRouting","FirewallBackend","Networks","Containers",
- *                              "KernelVersion","LogLevel"}
+ *                              "AllowDirectRouting","Networks","Containers","KernelVersion","LogLevel",
+ *                              "NoFileLimit*"}
  * GET /rules?view=desired|live|diff
  *                          -> {"View","Backend","Rules","Differ"}
  * POST /containers/create  -> 201 {"Id","Warnings"}        (body: api_container.h)
  * GET /containers/json?all=1, GET /containers/{id}/json, GET /containers/{id}/logs
  * POST /containers/{id}/start|stop?t=|kill?signal=|wait, DELETE /containers/{id}?force=1
- * GET /networks, GET|DELETE /networks/{id}
+ * GET /networks?filters=  -> [NetworkResource] (filters: name, id, driver, label, type, scope, dangling)
+ * GET|DELETE /networks/{id}  (DELETE of a network in use: 403, as dockerd)
  * POST /networks/create    -> 201 {"Id","Warning"}         (body: api_network.h)
+ * POST /networks/prune?filters= -> {"NetworksDeleted":[names]} (filters: until, label, label!)
  * POST /networks/{id}/connect|disconnect -> 200            (body: api_network.h)
  */

@@ -11,8 +11,11 @@
  *                                              "IPRange": "10.1.0.128/25"}]},
  *    "Options": {"com.docker.network.bridge.enable_icc": "false"}}
  *   One IPAM Config entry at most (one IPv4 subnet per network); "" is "not given".
+ *   Also Docker's Scope ("local"), Attachable, Labels, EnableIPv4 (true), CheckDuplicate, and
+ *   EnableIPv6/Ingress/ConfigOnly/ConfigFrom, which are refused when set (berth lacks them).
  * POST /networks/{id}/connect
- *   {"Container": "web", "EndpointConfig": {"IPAMConfig": {"IPv4Address": "10.1.0.9"}}}
+ *   {"Container": "web", "EndpointConfig": {"IPAMConfig": {"IPv4Address": "10.1.0.9"},
+ *                                           "Aliases": ["db"]}}
  * POST /networks/{id}/disconnect
  *   {"Container": "web", "Force": false}
  */
@@ -26,6 +29,8 @@
 #include "util/err.h"
 
 #define API_NETWORK_OPTIONS_MAX 32
+#define API_NETWORK_LABELS_MAX 64
+#define API_ENDPOINT_ALIASES_MAX 16
 
 /* Strings are borrowed (from the decoded document, or the encoding caller); nothing to free. */
 struct api_network_create {
@@ -40,6 +45,9 @@ struct api_network_create {
 	struct cidr4 ip_range;
 	const char *options[API_NETWORK_OPTIONS_MAX][2];   /* key, value */
 	size_t n_options;
+	const char *labels[API_NETWORK_LABELS_MAX][2];     /* key, value: recorded and shown */
+	size_t n_labels;
+	bool attachable;                /* recorded and shown: any container may join a berth network */
 };
 int api_network_create_encode(const struct api_network_create *n, json_t **ret, struct berr *err);
 int api_network_create_decode(json_t *j, struct api_network_create *ret, struct berr *err);
@@ -47,6 +55,8 @@ int api_network_create_decode(json_t *j, struct api_network_create *ret, struct 
 struct api_network_connect {
 	const char *container;          /* required */
 	struct in_addr ipv4_address;    /* 0.0.0.0: the next free address */
+	const char *aliases[API_ENDPOINT_ALIASES_MAX];   /* recorded and shown by inspect */
+	size_t n_aliases;
 };
 int api_network_connect_encode(const struct api_network_connect *c, json_t **ret, struct berr *err);
 int api_network_connect_decode(json_t *j, struct api_network_connect *ret, struct berr *err);
@@ -57,6 +67,17 @@ struct api_network_disconnect {
 };
 int api_network_disconnect_encode(const struct api_network_disconnect *d, json_t **ret, struct berr *err);
 int api_network_disconnect_decode(json_t *j, struct api_network_disconnect *ret, struct berr *err);
+
+/* Docker's EndpointSettings, as berth takes it: every key the docker CLI sends is accepted;
+ * IPAMConfig.IPv4Address and Aliases are used; the output-only ones (NetworkID, Gateway, ...) are
+ * ignored as dockerd ignores them; asking for what berth lacks (IPv6, Links, MacAddress,
+ * DriverOpts, GwPriority) is refused with a message naming it. */
+struct api_endpoint {
+	struct in_addr ipv4_address;
+	const char *aliases[API_ENDPOINT_ALIASES_MAX];
+	size_t n_aliases;
+};
+int api_endpoint_decode(json_t *j, const char *where, struct api_endpoint *ret, struct berr *err);
 
 /* An EndpointSettings object ({"IPAMConfig": {"IPv4Address": ...}}), in connect's EndpointConfig
  * and in a container's NetworkingConfig; where names it in messages. */

@@ -41,6 +41,8 @@ static void print_fields(json_t *o, const char *indent)
 			printf("%s%s: %s\n", indent, key, json_is_true(v) ? "true" : "false");
 		else if (json_is_integer(v))
 			printf("%s%s: %lld\n", indent, key, (long long)json_integer_value(v));
+		else if (json_is_string(json_object_get(v, "Driver")))   /* FirewallBackend, as dockerd's */
+			printf("%s%s: %s\n", indent, key, json_string_value(json_object_get(v, "Driver")));
 	}
 }
 

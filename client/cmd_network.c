@@ -11,11 +11,13 @@ static int usage(void)
 {
 	printf("Usage:\tberth network COMMAND\n\nManage bridge networks.\n\nCommands:\n"
 	       "  create [--driver bridge] [--subnet CIDR] [--gateway IP] [--ip-range CIDR] [--internal]\n"
-	       "         [-o|--opt KEY=VALUE]... NAME        Create a network\n"
+	       "         [--attachable] [--label KEY[=VALUE]]... [-o|--opt KEY=VALUE]... NAME\n"
+	       "                                               Create a network\n"
 	       "  ls [-q] [--format json]                      List networks\n"
 	       "  inspect NETWORK...                           Display detailed information (JSON)\n"
 	       "  rm NETWORK...                                Remove networks\n"
-	       "  connect [--ip IP] NETWORK CONTAINER          Connect a container to a network\n"
+	       "  connect [--ip IP] [--alias NAME]... NETWORK CONTAINER\n"
+	       "                                               Connect a container to a network\n"
 	       "  disconnect NETWORK CONTAINER                 Disconnect a container from a network\n\n"
 	       "Options of create (-o), as Docker's: com.docker.network.bridge.name, .enable_icc,\n"
 	       ".enable_ip_masquerade, .host_binding_ipv4 (com.docker.network.bridge.*), com.docker.network.driver.mtu\n");
@@ -84,6 +86,25 @@ static int create(const struct client *c, int argc, char **argv)
 			return usage();
 		} else if (strcmp(a, "--internal") == 0) {
 			req.internal = true;
+		} else if (strcmp(a, "--attachable") == 0) {
+			req.attachable = true;
+		} else if (client_is_flag(a, "--label", NULL)) {
+			/* KEY or KEY=VALUE, as docker's --label */
+			char *eq;
+
+			if (!(v = client_flag_value(argc, argv, &i, "--label", NULL)) || !*v) {
+				fprintf(stderr, "berth network create: flag needs an argument: --label\n");
+				return EXIT_USAGE;
+			}
+			if (req.n_labels == API_NETWORK_LABELS_MAX) {
+				fprintf(stderr, "berth network create: too many labels (at most %d)\n", API_NETWORK_LABELS_MAX);
+				return EXIT_USAGE;
+			}
+			eq = strchr(v, '=');
+			if (eq)
+				*eq = '\0';   /* v points into argv, which is ours to change */
+			req.labels[req.n_labels][0] = v;
+			req.labels[req.n_labels++][1] = eq ? eq + 1 : "";
 		} else if (client_is_flag(a, "--subnet", NULL) || client_is_flag(a, "--gateway", NULL) || client_is_flag(a, "--ip-range", NULL) ||
 			   client_is_flag(a, "--driver", "-d") || client_is_flag(a, "--opt", "-o")) {
 			const char *f = client_is_flag(a, "--subnet", NULL) ? "--subnet" : client_is_flag(a, "--gateway", NULL) ? "--gateway" :
@@ -233,6 +254,18 @@ static int connect_cmd(const struct client *c, int argc, char **argv, bool conne
 				fprintf(stderr, "berth network connect: --ip: %s\n", err.msg);
 				return EXIT_USAGE;
 			}
+		} else if (connect && client_is_flag(argv[i], "--alias", NULL)) {
+			const char *alias = client_flag_value(argc, argv, &i, "--alias", NULL);
+
+			if (!alias) {
+				fprintf(stderr, "berth network connect: flag needs an argument: --alias\n");
+				return EXIT_USAGE;
+			}
+			if (conn.n_aliases == API_ENDPOINT_ALIASES_MAX) {
+				fprintf(stderr, "berth network connect: at most %d aliases\n", API_ENDPOINT_ALIASES_MAX);
+				return EXIT_USAGE;
+			}
+			conn.aliases[conn.n_aliases++] = alias;
 		} else if (!connect && (strcmp(argv[i], "-f") == 0 || strcmp(argv[i], "--force") == 0)) {
 			disc.force = true;
 		} else if (argv[i][0] == '-' || n == 2) {

@@ -37,7 +37,15 @@ int client_raw(const struct client *c, const char *method, const char *path, con
 	};
 	struct httpc_reply reply;
 	struct berr err = { 0 };
+	char versioned[2048];
 	int fd, r;
+
+	/* One dialect, Docker's: every request names the API version berth speaks. */
+	if ((size_t)snprintf(versioned, sizeof(versioned), "/v%s%s", API_VERSION, path) >= sizeof(versioned)) {
+		fprintf(stderr, "berth: %s %s: path too long\n", method, path);
+		return -1;
+	}
+	req.path = versioned;
 
 	r = httpc_connect_unix(c->socket_path, CLIENT_CONNECT_TIMEOUT_MS, &fd, &err);
 	if (r < 0) {

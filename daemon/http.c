@@ -246,11 +246,68 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct http_re
 	return ret;
 }
 
+/* "1.47" -> 1047: Docker compares versions number by number, so 1.5 is older than 1.47. A
+ * version is "N" or "N.M", each at most 4 digits; anything else is not a version (-1). */
+static long api_version_number(const char *v, size_t len)
+{
+	long major = 0, minor = 0, *cur = &major;
+	size_t digits = 0;
+
+	if (len == 0)
+		return -1;
+	for (size_t i = 0; i < len; i++) {
+		if (v[i] == '.' && cur == &major && digits) {
+			cur = &minor;
+			digits = 0;
+		} else if (v[i] >= '0' && v[i] <= '9' && digits < 4) {
+			*cur = *cur * 10 + (v[i] - '0');
+			digits++;
+		} else {
+			return -1;
+		}
+	}
+	return digits ? major * 10000 + minor : -1;
+}
+
+/*
+ * Docker's versioned paths: "/v1.47/networks" is "/networks" asked at API 1.47. Every route is
+ * served with and without the prefix (berth's own, such as /rules, too). A version outside
+ * [API_MIN_VERSION, API_VERSION] is refused with dockerd's status (400) and words; a "/vX"
+ * that is not a version is left alone (and is then an unknown path, as in dockerd).
+ * Returns the path to route, or NULL with resp filled.
+ */
+static const char *strip_api_version(const char *path, struct http_response *resp)
+{
+	const char *v = path + 2, *end;
+	long n;
+	char msg[160];
+
+	if (strncmp(path, "/v", 2) != 0 || !(end = strchr(v, '/')))
+		return path;
+	n = api_version_number(v, (size_t)(end - v));
+	if (n < 0)
+		return path;
+	if (n > api_version_number(API_VERSION, strlen(API_VERSION)))
+		snprintf(msg, sizeof(msg), "client version %.*s is too new. Maximum supported API version is %s",
+			 (int)(end - v), v, API_VERSION);
+	else if (n < api_version_number(API_MIN_VERSION, strlen(API_MIN_VERSION)))
+		snprintf(msg, sizeof(msg),
+			 "client version %.*s is too old. Minimum supported API version is %s, please upgrade your client to a newer version",
+			 (int)(end - v), v, API_MIN_VERSION);
+	else
+		return end;
+	http_error(resp, -EINVAL, msg);
+	return NULL;
+}
+
 static void dispatch(struct engine *e, struct http_request *req, struct http_response *resp)
 {
 	static const struct http_route *const tables[] = { http_routes, http_container_routes, http_network_routes };
 	bool path_known = false;
 
+	req->path = strip_api_version(req->path, resp);
+	if (!req->path)
+		return;
 	for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++)
 		for (const struct http_route *rt = tables[t]; rt->method; rt++) {
 			if (!path_matches(rt->path, req->path))

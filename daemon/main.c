@@ -21,6 +21,7 @@
 #include "engine.h"
 #include "flags.h"
 #include "http.h"
+#include "networks.h"
 #include "log.h"
 #include "proxy.h"
 #include "rlimits.h"
@@ -143,6 +144,7 @@ int main(int argc, char **argv)
 		log_error("start: %s", err.msg);
 		return refused(&claim, listen_fd, config.socket_path);
 	}
+	networks_docs_ensure(&engine);
 	r = claim_write_pid(&claim, &err);
 	if (r >= 0)
 		r = http_start(&http, &engine, listen_fd, config.socket_path, &err);

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "reconcile.h"
@@ -347,4 +348,91 @@ int networks_remove(struct engine *e, const char *ref, struct berr *err)
 	if (r >= 0)
 		log_info("network %s (%.12s) removed", n.name, n.id);
 	return r < 0 ? r : 0;
+}
+
+/* ---- Docker-only attributes -------------------------------------------------------------------- */
+
+/* Go's time.RFC3339Nano in UTC, as dockerd writes Created: trailing zeros of the fraction cut. */
+static void rfc3339_nano(const struct timespec *ts, char *buf, size_t len)
+{
+	char frac[16];
+	struct tm tm;
+	size_t n;
+
+	gmtime_r(&ts->tv_sec, &tm);
+	n = (size_t)snprintf(frac, sizeof(frac), ".%09ld", ts->tv_nsec);
+	while (n > 1 && frac[n - 1] == '0')
+		frac[--n] = '\0';
+	if (n == 1)
+		frac[0] = '\0';
+	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, len - n, "%sZ", frac);
+}
+
+int network_doc_save(struct engine *e, const char *id, json_t *doc, struct berr *err)
+{
+	char *text = json_dumps(doc, JSON_COMPACT);
+	int r;
+
+	if (!text)
+		return berr_set(err, -ENOMEM, "network %s: out of memory", id);
+	r = store_network_doc_set(e->store, id, text, err);
+	free(text);
+	return r;
+}
+
+/* The Docker-only attributes berthd records per network (store_network_doc_*):
+ * {"Created": RFC 3339, "Labels": {k: v}, "Attachable": bool, "Aliases": {container id: [..]}}. */
+json_t *network_doc_new(void)
+{
+	struct timespec now;
+	char created[64];
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	rfc3339_nano(&now, created, sizeof(created));
+	return json_pack("{s:s, s:{}, s:b, s:{}}", "Created", created, "Labels", "Attachable", false, "Aliases");
+}
+
+json_t *network_doc_load(struct engine *e, const char *id)
+{
+	char *text = NULL;
+	json_t *doc = NULL;
+
+	if (store_network_doc_get(e->store, id, &text, NULL) == 0 && text)
+		doc = json_loads(text, 0, NULL);
+	free(text);
+	if (!json_is_object(doc)) {
+		json_decref(doc);
+		doc = json_pack("{s:s, s:{}, s:b, s:{}}", "Created", "0001-01-01T00:00:00Z", "Labels", "Attachable", false,
+				"Aliases");
+	}
+	return doc ? doc : json_object();
+}
+
+/* At start, before the API serves: a network without a document (the default bridge, or one
+ * made before they were kept) gets one, so it has a Created from now on and a read never writes. */
+void networks_docs_ensure(struct engine *e)
+{
+	struct network *nets = NULL;
+	struct berr err = { 0 };
+	size_t n = 0;
+
+	if (store_network_list(e->store, &nets, &n, &err) < 0) {
+		log_error("network documents: %s", err.msg);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		char *text = NULL;
+		json_t *doc;
+
+		if (store_network_doc_get(e->store, nets[i].id, &text, NULL) < 0 || text) {
+			free(text);
+			continue;
+		}
+		doc = network_doc_new();
+		if (!doc || network_doc_save(e, nets[i].id, doc, &err) < 0)
+			log_error("network %s: its document: %s", nets[i].name, doc ? err.msg : "out of memory");
+		json_decref(doc);
+	}
+	free(nets);
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 /* User-defined bridge networks: create, remove, and the option keys Docker users know. */
+#include <jansson.h>
 #include <stdbool.h>
 
 #include "engine.h"
@@ -36,3 +37,16 @@ size_t networks_count_id_prefix(struct engine *e, const char *prefix);
 bool network_name_valid(const char *name);
 /* The options of a network as `network inspect` shows them (all five keys, effective values). */
 void network_options(const struct network *n, char out[5][2][64]);
+
+/*
+ * What Docker's API says of a network and the firewall never reads, one JSON document per
+ * network in the store: {"Created": RFC 3339 (UTC, nanoseconds), "Labels": {k: v},
+ * "Attachable": bool, "Aliases": {container id: [names]}}.
+ * new: a document created now; load: the network's (one without reads as Created
+ * 0001-01-01T00:00:00Z, Go's zero time); save: replaces it (-ENOENT for no such network);
+ * docs_ensure: at start, gives every network without a document one (failures are logged).
+ */
+json_t *network_doc_new(void);
+json_t *network_doc_load(struct engine *e, const char *id);
+int network_doc_save(struct engine *e, const char *id, json_t *doc, struct berr *err);
+void networks_docs_ensure(struct engine *e);

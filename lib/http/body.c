@@ -8,7 +8,8 @@
 
 static const char *type_name(int t)
 {
-	return t == JSON_STRING ? "a string" : t == JSON_TRUE ? "true or false" : t == JSON_ARRAY ? "a list" : "an object";
+	return t == JSON_STRING ? "a string" : t == JSON_TRUE ? "true or false" : t == JSON_ARRAY ? "a list" :
+	       t == JSON_INTEGER ? "an integer" : "an object";
 }
 
 int http_check_fields(json_t *obj, const struct http_field *fields, const char *where, struct berr *err)

@@ -340,3 +340,51 @@ int store_network_list(struct store *s, struct network **ret, size_t *ret_n, str
 	*ret_n = n;
 	return 0;
 }
+
+int store_network_doc_get(struct store *s, const char *id, char **ret_doc, struct berr *err)
+{
+	const unsigned char *v;
+	sqlite3_stmt *st;
+	int r, rc;
+
+	*ret_doc = NULL;
+	r = store_prepare(s, "SELECT doc FROM network_docker WHERE id = ?1", &st, err, "network doc get");
+	if (r < 0)
+		return r;
+	rc = sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		v = sqlite3_column_text(st, 0);
+		*ret_doc = strdup(v ? (const char *)v : "{}");
+		if (!*ret_doc)
+			r = berr_set(err, -ENOMEM, "store %s: network %s: doc: out of memory", s->path, id);
+	} else if (rc != SQLITE_DONE) {
+		r = store_fail(s, rc, err, "network %s: doc get", id);
+	}
+	sqlite3_finalize(st);
+	return r;
+}
+
+int store_network_doc_set(struct store *s, const char *id, const char *doc, struct berr *err)
+{
+	sqlite3_stmt *st;
+	int r, rc;
+
+	r = store_prepare(s, "INSERT INTO network_docker (id, doc) SELECT id, ?2 FROM networks WHERE id = ?1"
+			     " ON CONFLICT (id) DO UPDATE SET doc = excluded.doc",
+			  &st, err, "network doc set");
+	if (r < 0)
+		return r;
+	rc = sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(st, 2, doc, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
+	if (rc != SQLITE_DONE)
+		r = store_fail(s, rc, err, "network %s: doc set", id);
+	else if (sqlite3_changes(s->db) == 0)
+		r = berr_set(err, -ENOENT, "store %s: network %s: not found", s->path, id);
+	sqlite3_finalize(st);
+	return r;
+}

@@ -65,6 +65,13 @@ static const char *const migrations[] = {
 	"  created INTEGER NOT NULL"
 	") STRICT;"
 	"PRAGMA user_version = 2;",
+	/* 3: what Docker's API says of a network and the firewall never reads (Labels, Attachable,
+	 * the creation time, endpoint aliases): one JSON document per network, gone with it. */
+	"CREATE TABLE network_docker ("
+	"  id  TEXT NOT NULL PRIMARY KEY REFERENCES networks (id) ON DELETE CASCADE,"
+	"  doc TEXT NOT NULL"
+	") STRICT;"
+	"PRAGMA user_version = 3;",
 };
 #define STORE_SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

@@ -51,6 +51,11 @@ int  store_network_get(struct store *s, const char *id_or_name, struct network *
 		       struct berr *err);
 /* Exact id only. -ENOENT if none. */
 int  store_network_delete(struct store *s, const char *id, struct berr *err);
+/* A network's Docker-only attributes, an opaque JSON document (NULL when none was stored: a
+ * network from before they were kept). set on an id that is not a network: -ENOENT; the
+ * document goes when the network does. *ret_doc is malloc'ed. */
+int  store_network_doc_get(struct store *s, const char *id, char **ret_doc, struct berr *err);
+int  store_network_doc_set(struct store *s, const char *id, const char *doc, struct berr *err);
 /* All networks, oldest first (created ascending). *ret is malloc'ed array (NULL if 0). */
 int  store_network_list(struct store *s, struct network **ret, size_t *ret_n, struct berr *err);
 

@@ -41,7 +41,7 @@ if berthd_start; then
 	check "socket is mode 0660 or stricter" bash -c "[ \$(( 0\$(stat -c %a $DIR/berth.sock) & 0117 )) -eq 0 ]"
 	check "GET /_ping answers OK" bash -c "[ \"\$(curl -s --unix-socket $DIR/berth.sock http://localhost/_ping)\" = OK ]"
 	check "berth info --format json names the firewall" \
-		bash -c "\"$BERTH\" -H unix://$DIR/berth.sock info --format json | grep -q '\"FirewallBackend\": \"$BERTH_BACKEND'"
+		bash -c "\"$BERTH\" -H unix://$DIR/berth.sock info --format json | python3 -c 'import json,sys; sys.exit(json.load(sys.stdin)[\"FirewallBackend\"][\"Driver\"] != sys.argv[1])' $BERTH_BACKEND"
 
 	# A second daemon on the same paths is refused and changes nothing.
 	saved >"$DIR/before-second"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Hostile input on the API: each request below is refused with its 4xx status and a message,
-# berthd stays up, and the ruleset and the store are byte-identical afterwards.
+# berthd stays up, and the ruleset and the store are byte-identical afterwards. API_PREFIX (e.g.
+# /v1.47, from test_hostile_versioned.sh) sends every request on a versioned path.
 source "$(dirname "$0")/lib.sh"
 
 sandbox hostile
@@ -23,7 +24,7 @@ request() {
 	# up); --head knows that a reply to HEAD has none.
 	[ "$method" = HEAD ] && args=(-s --path-as-is -o "$DIR/reply" -w '%{http_code}' --unix-socket "$S" --head)
 	[ -n "$body" ] && args+=(--data-binary "@$body" -H 'Content-Type: application/json')
-	got=$(curl "${args[@]}" "http://localhost$path")
+	got=$(curl "${args[@]}" "http://localhost${API_PREFIX:-}$path")
 	if [ "$got" != "$want" ]; then
 		fail "$name: status $want" "got $got: $(head -c 300 "$DIR/reply")"
 		return
@@ -117,7 +118,7 @@ request "network: gateway outside" POST /networks/create 400 "not in subnet" "$(
 request "network: ip range outside" POST /networks/create 400 "range" "$(b '{"Name":"n1","IPAM":{"Config":[{"Subnet":"10.0.0.0/24","IPRange":"10.0.1.0/25"}]}}')"
 request "network: two subnets" POST /networks/create 400 "one IPv4 subnet" "$(b '{"Name":"n1","IPAM":{"Config":[{"Subnet":"10.1.0.0/24"},{"Subnet":"10.2.0.0/24"}]}}')"
 request "network: unknown IPAM field" POST /networks/create 400 'unknown field "Foo"' "$(b '{"Name":"n1","IPAM":{"Config":[{"Subnet":"10.1.0.0/24","Foo":"x"}]}}')"
-request "network: unknown field" POST /networks/create 400 'unknown field "Attachable"' "$(b '{"Name":"n1","Attachable":true}')"
+request "network: unknown field" POST /networks/create 400 'unknown field "Bogus"' "$(b '{"Name":"n1","Bogus":true}')"
 request "network: bridge name with a slash" POST /networks/create 400 "interface name" "$(b '{"Name":"n1","Options":{"com.docker.network.bridge.name":"a/b"}}')"
 request "network: bridge name with a quote (script injection)" POST /networks/create 400 "interface name" "$(b '{"Name":"n1","Options":{"com.docker.network.bridge.name":"a\"b;x"}}')"
 request "network: unknown option" POST /networks/create 400 "unknown option" "$(b '{"Name":"n1","Options":{"x":"y"}}')"

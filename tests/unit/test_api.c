@@ -210,7 +210,16 @@ static void test_refusals(void)
 		"{\"NetworkingConfig\":{\"EndpointsConfig\":{\"a\":{},\"b\":{}}}}", "one network");
 	refused("NetworkingConfig against NetworkMode", container_decode,
 		"{\"HostConfig\":{\"NetworkMode\":\"a\"},\"NetworkingConfig\":{\"EndpointsConfig\":{\"b\":{}}}}", "NetworkMode");
-	refused("network: unknown field", network_decode, "{\"Name\":\"n1\",\"Attachable\":true}", "unknown field \"Attachable\"");
+	refused("network: unknown field", network_decode, "{\"Name\":\"n1\",\"Bogus\":true}", "unknown field \"Bogus\"");
+	refused("network: EnableIPv6", network_decode, "{\"Name\":\"n1\",\"EnableIPv6\":true}", "berth has no IPv6 yet");
+	refused("network: EnableIPv4 false", network_decode, "{\"Name\":\"n1\",\"EnableIPv4\":false}", "EnableIPv4 false");
+	refused("network: Ingress", network_decode, "{\"Name\":\"n1\",\"Ingress\":true}", "Ingress");
+	refused("network: ConfigFrom", network_decode, "{\"Name\":\"n1\",\"ConfigFrom\":{\"Network\":\"x\"}}", "ConfigFrom");
+	refused("network: swarm scope", network_decode, "{\"Name\":\"n1\",\"Scope\":\"swarm\"}", "local");
+	refused("network: IPAM driver", network_decode, "{\"IPAM\":{\"Driver\":\"dhcp\"}}", "IPAM driver");
+	refused("network: aux addresses", network_decode,
+		"{\"IPAM\":{\"Config\":[{\"Subnet\":\"10.1.0.0/24\",\"AuxiliaryAddresses\":{\"a\":\"10.1.0.5\"}}]}}", "--aux-address");
+	refused("network: label not a string", network_decode, "{\"Labels\":{\"k\":1}}", "label k: value must be a string");
 	refused("network: unknown IPAM field", network_decode,
 		"{\"IPAM\":{\"Config\":[{\"Subnet\":\"10.1.0.0/24\",\"Foo\":\"x\"}]}}", "unknown field \"Foo\" in IPAM.Config[]");
 	refused("network: two subnets", network_decode,
@@ -220,9 +229,42 @@ static void test_refusals(void)
 	refused("connect: no container", connect_decode, "{}", "needs \"Container\"");
 	refused("connect: unknown field", connect_decode, "{\"Container\":\"web\",\"Aliases\":[\"a\"]}", "unknown field \"Aliases\"");
 	refused("connect: unknown IPAMConfig field", connect_decode,
-		"{\"Container\":\"web\",\"EndpointConfig\":{\"IPAMConfig\":{\"IPv6Address\":\"::1\"}}}",
-		"unknown field \"IPv6Address\" in the request.EndpointConfig.IPAMConfig");
+		"{\"Container\":\"web\",\"EndpointConfig\":{\"IPAMConfig\":{\"Foo\":\"x\"}}}",
+		"unknown field \"Foo\" in the request.EndpointConfig.IPAMConfig");
+	refused("connect: IPv6Address", connect_decode,
+		"{\"Container\":\"web\",\"EndpointConfig\":{\"IPAMConfig\":{\"IPv6Address\":\"::1\"}}}", "berth has no IPv6 yet");
+	refused("connect: Links", connect_decode, "{\"Container\":\"web\",\"EndpointConfig\":{\"Links\":[\"a:b\"]}}", "--link");
+	refused("connect: a bad alias", connect_decode, "{\"Container\":\"web\",\"EndpointConfig\":{\"Aliases\":[\"a b\"]}}", "alias");
 	refused("disconnect: Force a string", disconnect_decode, "{\"Container\":\"web\",\"Force\":\"yes\"}", "true or false");
+}
+
+/* The bodies the docker CLI 28 sends (../shared/spec/clients.md), byte for byte: accepted. */
+static void test_docker_cli_bodies(void)
+{
+	static const char create[] =
+		"{\"Driver\":\"bridge\",\"Scope\":\"\",\"IPAM\":{\"Driver\":\"default\",\"Options\":{},\"Config\":"
+		"[{\"Subnet\":\"172.31.0.0/24\",\"IPRange\":\"172.31.0.128/25\",\"Gateway\":\"172.31.0.254\"}]},"
+		"\"Internal\":true,\"Attachable\":false,\"Ingress\":false,\"ConfigOnly\":false,\"ConfigFrom\":null,"
+		"\"Options\":{\"com.docker.network.bridge.enable_icc\":\"false\"},\"Labels\":{\"a\":\"b\"},\"Name\":\"net1\","
+		"\"CheckDuplicate\":true}";
+	static const char connect[] =
+		"{\"Container\":\"c1\",\"EndpointConfig\":{\"IPAMConfig\":{\"IPv4Address\":\"172.30.0.10\"},\"Links\":null,"
+		"\"Aliases\":[\"web\"],\"MacAddress\":\"\",\"DriverOpts\":{},\"GwPriority\":0,\"NetworkID\":\"\",\"EndpointID\":\"\","
+		"\"Gateway\":\"\",\"IPAddress\":\"\",\"IPPrefixLen\":0,\"IPv6Gateway\":\"\",\"GlobalIPv6Address\":\"\","
+		"\"GlobalIPv6PrefixLen\":0,\"DNSNames\":null}}";
+	struct api_network_create n;
+	struct api_network_connect c;
+	struct berr err = { 0 };
+	json_t *j = parse(create);
+
+	CHECK("docker CLI create body: accepted", api_network_create_decode(j, &n, &err) == 0);
+	CHECK("docker CLI create body: labels, internal, ip range", n.n_labels == 1 && strcmp(n.labels[0][0], "a") == 0 &&
+	      strcmp(n.labels[0][1], "b") == 0 && n.internal && n.has_ip_range && n.has_gateway);
+	json_decref(j);
+	j = parse(connect);
+	CHECK("docker CLI connect body: accepted", api_network_connect_decode(j, &c, &err) == 0);
+	CHECK("docker CLI connect body: the alias", c.n_aliases == 1 && strcmp(c.aliases[0], "web") == 0);
+	json_decref(j);
 }
 
 static void test_network_round_trip(void)
@@ -239,6 +281,10 @@ static void test_network_round_trip(void)
 	in.options[0][0] = "com.docker.network.bridge.enable_icc";
 	in.options[0][1] = "false";
 	in.n_options = 1;
+	in.labels[0][0] = "team";
+	in.labels[0][1] = "a";
+	in.n_labels = 1;
+	in.attachable = true;
 	CHECK("network create: encode and decode",
 	      api_network_create_encode(&in, &j, NULL) == 0 && api_network_create_decode(j, &out, NULL) == 0);
 	CHECK("network create: the same request",
@@ -247,6 +293,8 @@ static void test_network_round_trip(void)
 		      out.subnet.prefix == 24 && out.ip_range.prefix == 25 && out.gateway.s_addr == in.gateway.s_addr &&
 		      out.n_options == 1 && strcmp(out.options[0][0], in.options[0][0]) == 0 &&
 		      strcmp(out.options[0][1], "false") == 0);
+	CHECK("network create: the same labels and Attachable", out.n_labels == 1 && strcmp(out.labels[0][0], "team") == 0 &&
+	      strcmp(out.labels[0][1], "a") == 0 && out.attachable);
 	json_decref(j);
 
 	in = (struct api_network_create){ .name = "n2" };
@@ -256,9 +304,12 @@ static void test_network_round_trip(void)
 	json_decref(j);
 
 	ip4_parse("10.1.0.9", &cin.ipv4_address, NULL);
+	cin.aliases[0] = "db";
+	cin.n_aliases = 1;
 	CHECK("network connect: round trip",
 	      api_network_connect_encode(&cin, &j, NULL) == 0 && api_network_connect_decode(j, &cout, NULL) == 0 &&
-		      strcmp(cout.container, "web") == 0 && cout.ipv4_address.s_addr == cin.ipv4_address.s_addr);
+		      strcmp(cout.container, "web") == 0 && cout.ipv4_address.s_addr == cin.ipv4_address.s_addr &&
+		      cout.n_aliases == 1 && strcmp(cout.aliases[0], "db") == 0);
 	json_decref(j);
 	CHECK("network disconnect: round trip",
 	      api_network_disconnect_encode(&din, &j, NULL) == 0 && api_network_disconnect_decode(j, &dout, NULL) == 0 &&
@@ -321,6 +372,7 @@ int main(void)
 	test_docker_fields();
 	test_refusals();
 	test_network_round_trip();
+	test_docker_cli_bodies();
 	test_error_reply();
 	CHECK_DONE();
 }

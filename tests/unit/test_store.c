@@ -127,14 +127,14 @@ static void test_open(const char *root, const char *db)
 	CHECK("open: data root is a directory", stat(root, &st) == 0 && S_ISDIR(st.st_mode));
 	CHECK("open: data root mode 0700", mode_of(root) == 0700);
 	CHECK("open: db file mode 0600", mode_of(db) == 0600);
-	CHECK("migrate: empty db gets the latest user_version (2)", user_version(db) == 2);
+	CHECK("migrate: empty db gets the latest user_version (3)", user_version(db) == 3);
 	store_close(s);
 	store_close(NULL);
 	CHECK("close: NULL accepted", true);
 
 	r = store_open(&s, root, &err);
 	CHECK("open: existing db opens again", r == 0 && s);
-	CHECK("open: reopen keeps user_version", user_version(db) == 2);
+	CHECK("open: reopen keeps user_version", user_version(db) == 3);
 	store_close(s);
 }
 
@@ -421,7 +421,7 @@ static void test_migrations(const char *base)
 	chmod(db, 0644);
 	r = store_open(&s, root, &err);
 	CHECK("migrate: zero-length file opens", r == 0 && s);
-	CHECK("migrate: zero-length file gets the latest user_version (2)", user_version(db) == 2);
+	CHECK("migrate: zero-length file gets the latest user_version (3)", user_version(db) == 3);
 	CHECK("open: existing db narrowed to 0600", mode_of(db) == 0600);
 	CHECK("open: existing data root mode left alone", mode_of(root) == 0755);
 	store_close(s);
