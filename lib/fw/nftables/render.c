@@ -67,7 +67,8 @@ static void put_user_rules(struct strbuf *b, const char *rules)
 	}
 }
 
-static void put_start(struct strbuf *b, const struct fw_plan *p, const struct nft_admin *admin)
+/* The table's head: create-then-delete, then the maps and sets the rules look up. */
+static void put_declarations(struct strbuf *b)
 {
 	/* create-then-delete: the delete never fails, so the restart is one atomic commit (nft 1.0.6 has
 	 * no "destroy"). raw_guard4 and raw-prerouting come last, with the raw guards (put_raw). */
@@ -96,39 +97,51 @@ static void put_start(struct strbuf *b, const struct fw_plan *p, const struct nf
 		      "\tmap pub4_any_range { type inet_proto . inet_service : ipv4_addr; flags interval; }\n"
 		      "\tset pub4_allow { type ipv4_addr . inet_proto . inet_service; }\n"
 		      "\tset pub4_allow_range { type ipv4_addr . inet_proto . inet_service; flags interval; }\n");
-	if (p->firewall) {
-		strbuf_add(b, "\tchain nat-prerouting {\n"
-			      "\t\ttype nat hook prerouting priority dstnat; policy accept;\n");
-		/* With the proxy, what comes from a (non-internal) bridge is not DNATed: berthd serves
-		 * hairpin (rules.md 5: "! -i BR" and "-i BR -j RETURN" exist only with the proxy). A set of
-		 * its own: looking post_in up as a set here makes the kernel check post-in-<br> (masquerade)
-		 * against the prerouting hook, and the load fails with "Operation not supported". */
-		if (p->userland_proxy)
-			strbuf_add(b, "\t\tiifname @proxy_bridges return comment \"HAIRPIN BY THE USERLAND PROXY\"\n");
-		strbuf_add(b, "\t\tfib daddr type local jump dnat-ports\n"
-			      "\t}\n"
-			      /* nft 1.0.6 rejects the keyword dstnat on the output hook */
-			      "\tchain nat-output {\n"
-			      "\t\ttype nat hook output priority -100; policy accept;\n");
-		/* With the proxy, loopback access is the proxy's (rules.md 5: "! -d 127.0.0.0/8"). */
-		strbuf_add(b, p->userland_proxy ? "\t\tfib daddr type local ip daddr != 127.0.0.0/8 jump dnat-ports\n"
-						: "\t\tfib daddr type local jump dnat-ports\n");
-		strbuf_add(b, "\t}\n"
-			      "\tchain dnat-ports {\n"
-			      "\t\tmeta nfproto ipv4 dnat ip to ip daddr . meta l4proto . th dport map @pub4_host\n"
-			      "\t\tmeta nfproto ipv4 dnat ip to meta l4proto . th dport map @pub4_any\n"
-			      "\t\tmeta nfproto ipv4 dnat ip to ip daddr . meta l4proto . th dport map @pub4_host_range\n"
-			      "\t\tmeta nfproto ipv4 dnat ip to meta l4proto . th dport map @pub4_any_range\n"
-			      "\t}\n");
-	}
-	/* The admin's own chains, sets and maps, verbatim, in this block: nft creates a block's
-	 * chains before its rules, so user-forward may jump to them wherever they stand. */
+}
+
+/* DNAT of published ports, for traffic from outside and from the host itself. */
+static void put_dnat_chains(struct strbuf *b, const struct fw_plan *p)
+{
+	strbuf_add(b, "\tchain nat-prerouting {\n"
+		      "\t\ttype nat hook prerouting priority dstnat; policy accept;\n");
+	/* With the proxy, what comes from a (non-internal) bridge is not DNATed: berthd serves
+	 * hairpin (rules.md 5: "! -i BR" and "-i BR -j RETURN" exist only with the proxy). A set of
+	 * its own: looking post_in up as a set here makes the kernel check post-in-<br> (masquerade)
+	 * against the prerouting hook, and the load fails with "Operation not supported". */
+	if (p->userland_proxy)
+		strbuf_add(b, "\t\tiifname @proxy_bridges return comment \"HAIRPIN BY THE USERLAND PROXY\"\n");
+	strbuf_add(b, "\t\tfib daddr type local jump dnat-ports\n"
+		      "\t}\n"
+		      /* nft 1.0.6 rejects the keyword dstnat on the output hook */
+		      "\tchain nat-output {\n"
+		      "\t\ttype nat hook output priority -100; policy accept;\n");
+	/* With the proxy, loopback access is the proxy's (rules.md 5: "! -d 127.0.0.0/8"). */
+	strbuf_add(b, p->userland_proxy ? "\t\tfib daddr type local ip daddr != 127.0.0.0/8 jump dnat-ports\n"
+					: "\t\tfib daddr type local jump dnat-ports\n");
+	strbuf_add(b, "\t}\n"
+		      "\tchain dnat-ports {\n"
+		      "\t\tmeta nfproto ipv4 dnat ip to ip daddr . meta l4proto . th dport map @pub4_host\n"
+		      "\t\tmeta nfproto ipv4 dnat ip to meta l4proto . th dport map @pub4_any\n"
+		      "\t\tmeta nfproto ipv4 dnat ip to ip daddr . meta l4proto . th dport map @pub4_host_range\n"
+		      "\t\tmeta nfproto ipv4 dnat ip to meta l4proto . th dport map @pub4_any_range\n"
+		      "\t}\n");
+}
+
+/* The admin's own chains, sets and maps, verbatim, in this block: nft creates a block's chains
+ * before its rules, so user-forward may jump to them wherever they stand. */
+static void put_admin_objects(struct strbuf *b, const struct nft_admin *admin)
+{
 	if (admin && admin->objects && *admin->objects) {
 		strbuf_add(b, "\t# the admin's own objects, kept from before this replace\n");
 		strbuf_add(b, admin->objects);
 	}
-	/* The DOCKER-USER equivalent (spec 1.6): the admin's, re-emitted from the listing taken before
-	 * this restart; berth never edits it otherwise. Kept with the firewall off, as DOCKER-USER. */
+}
+
+/* The DOCKER-USER equivalent (spec 1.6): the admin's, re-emitted from the listing taken before
+ * this restart; berth never edits it otherwise. Kept with the firewall off, as DOCKER-USER. Then
+ * the forward chain, which jumps to it first. */
+static void put_forward_chains(struct strbuf *b, const struct fw_plan *p, const struct nft_admin *admin)
+{
 	strbuf_add(b, "\tchain user-forward {\n");
 	put_user_rules(b, admin ? admin->forward_rules : NULL);
 	strbuf_add(b, "\t}\n"
@@ -148,20 +161,28 @@ static void put_start(struct strbuf *b, const struct fw_plan *p, const struct nf
 		strbuf_add(b, "\t\tct state established,related accept\n"
 			      "\t\tiifname vmap @fwd_out\n"
 			      "\t\toifname vmap @fwd_in\n"
-			      "\t\tiifname @egress_bridges accept comment \"OUTGOING\"\n"
-			      "\t}\n"
-			      "\tchain nat-postrouting {\n"
-			      "\t\ttype nat hook postrouting priority srcnat; policy accept;\n"
-			      "\t\tiifname vmap @post_out\n"
-			      "\t\toifname vmap @post_in\n");
+			      "\t\tiifname @egress_bridges accept comment \"OUTGOING\"\n");
 	}
-	strbuf_add(b, "\t}\n"
-		      "}\n"
-		      "table bridge berth {}\n"
+	strbuf_add(b, "\t}\n");
+}
+
+static void put_postrouting_chain(struct strbuf *b)
+{
+	strbuf_add(b, "\tchain nat-postrouting {\n"
+		      "\t\ttype nat hook postrouting priority srcnat; policy accept;\n"
+		      "\t\tiifname vmap @post_out\n"
+		      "\t\toifname vmap @post_in\n"
+		      "\t}\n");
+}
+
+/* The bridge family's table, replaced the same way; with the firewall on, icc=false for frames
+ * the bridge forwards itself (with or without br_netfilter). */
+static void put_bridge_table(struct strbuf *b, const struct fw_plan *p)
+{
+	strbuf_add(b, "table bridge berth {}\n"
 		      "delete table bridge berth\n");
 	if (!p->firewall)
 		return;
-	/* icc=false for frames the bridge forwards itself (with or without br_netfilter). */
 	strbuf_add(b, "table bridge berth {\n"
 		      "\tset icc_off4 { type ipv4_addr; flags interval; }\n"
 		      "\tset icc_off6 { type ipv6_addr; flags interval; }\n"
@@ -171,6 +192,19 @@ static void put_start(struct strbuf *b, const struct fw_plan *p, const struct nf
 		      "\t\tether type ip6 ip6 saddr @icc_off6 counter drop comment \"ICC OFF\"\n"
 		      "\t}\n"
 		      "}\n");
+}
+
+static void put_start(struct strbuf *b, const struct fw_plan *p, const struct nft_admin *admin)
+{
+	put_declarations(b);
+	if (p->firewall)
+		put_dnat_chains(b, p);
+	put_admin_objects(b, admin);
+	put_forward_chains(b, p, admin);
+	if (p->firewall)
+		put_postrouting_chain(b);
+	strbuf_add(b, "}\n");
+	put_bridge_table(b, p);
 }
 
 /* Networks whose containers the raw guard protects: the NATed ones and internal ones. Without
@@ -235,15 +269,13 @@ static void put_raw(struct strbuf *b, const struct fw_plan *p)
 
 /* ---- per network (berth-bridges.nft) ----------------------------------------------------------- */
 
-static void put_network(struct strbuf *b, const struct fw_plan *p, const struct plan_network *n)
+/* The chains of one bridge: fwd-in always, fwd-out if internal, post-in if NATed, post-out if
+ * it also masquerades. */
+static void put_network_chains(struct strbuf *b, const struct plan_network *n)
 {
 	const char *br = n->bridge;
 	bool nat = !n->internal, egress = nat && n->masquerade;
-	char sub[CIDR4_STR_MAX];
 
-	cidr4_format(n->subnet, sub, sizeof(sub));
-	strbuf_addf(b, "\n# network on %s: %s%s%s%s\n", br, sub, n->internal ? ", internal" : "",
-		    n->icc ? "" : ", icc off", nat && !n->masquerade ? ", no masquerade" : "");
 	strbuf_addf(b, "add chain " T " fwd-in-%s\n", br);
 	if (n->internal)
 		strbuf_addf(b, "add chain " T " fwd-out-%s\n", br);
@@ -251,42 +283,62 @@ static void put_network(struct strbuf *b, const struct fw_plan *p, const struct 
 		strbuf_addf(b, "add chain " T " post-in-%s\n", br);
 	if (egress)
 		strbuf_addf(b, "add chain " T " post-out-%s\n", br);
+}
 
-	if (n->internal) {
-		strbuf_addf(b, "add rule " T " fwd-in-%s iifname != \"%s\" counter drop comment \"INTERNAL INGRESS\"\n", br, br);
-		if (n->icc)
-			strbuf_addf(b, "add rule " T " fwd-in-%s accept comment \"ICC\"\n", br);
-		else
-			strbuf_addf(b, "add rule " T " fwd-in-%s counter drop comment \"ICC OFF (br_netfilter path)\"\n", br);
-		strbuf_addf(b, "add rule " T " fwd-out-%s oifname != \"%s\" counter drop comment \"INTERNAL EGRESS\"\n", br, br);
-	} else {
-		if (n->icc)
-			strbuf_addf(b, "add rule " T " fwd-in-%s iifname \"%s\" accept comment \"ICC\"\n", br, br);
-		else
-			strbuf_addf(b, "add rule " T " fwd-in-%s iifname \"%s\" counter drop comment \"ICC OFF (br_netfilter path)\"\n",
-				    br, br);
-		/* Isolation (DOCKER-ISOLATION-STAGE-1/2): nothing from another NAT bridge, not even to a
-		 * published port — the raw guard is not there with --allow-direct-routing or without
-		 * masquerading, and the iptables backend drops it too. Internal bridges' traffic never
-		 * gets here (fwd_out). */
-		strbuf_addf(b, "add rule " T " fwd-in-%s iifname @egress_bridges counter drop comment \"OTHER BRIDGE\"\n", br);
-		strbuf_addf(b, "add rule " T " fwd-in-%s ip daddr . meta l4proto . th dport @pub4_allow accept comment \"PUBLISHED\"\n", br);
-		strbuf_addf(b, "add rule " T " fwd-in-%s ip daddr . meta l4proto . th dport @pub4_allow_range accept"
-			       " comment \"PUBLISHED RANGE\"\n", br);
-		strbuf_addf(b, "add rule " T " fwd-in-%s counter drop comment \"UNPUBLISHED\"\n", br);
-		if (egress)
-			strbuf_addf(b, "add rule " T " post-out-%s oifname != \"%s\" ip saddr %s masquerade comment \"EGRESS\"\n",
-				    br, br, sub);
-		/* Hairpin: one rule per bridge, not per port; no iifname (bridged DNAT under br_netfilter
-		 * reaches postrouting without an input device). Kept with the proxy, as Docker keeps its
-		 * hairpin MASQUERADE: harmless when nothing from the bridge is DNATed. */
-		strbuf_addf(b, "add rule " T " post-in-%s ct status dnat ip saddr %s masquerade comment \"HAIRPIN (no iifname:"
-			       " br_netfilter bridged-DNAT has no indev here)\"\n", br, sub);
-		/* Without the proxy the host reaches 127.0.0.1:PORT through nat-output (rules.md 5:
-		 * "-o BR --src-type LOCAL -j MASQUERADE", on masquerading networks). */
-		if (!p->userland_proxy && n->masquerade)
-			strbuf_addf(b, "add rule " T " post-in-%s ip saddr 127.0.0.0/8 masquerade comment \"FROM HOST LOOPBACK\"\n", br);
-	}
+/* An internal network: nothing in or out of its bridge; ICC inside it as configured. */
+static void put_internal_rules(struct strbuf *b, const struct plan_network *n)
+{
+	const char *br = n->bridge;
+
+	strbuf_addf(b, "add rule " T " fwd-in-%s iifname != \"%s\" counter drop comment \"INTERNAL INGRESS\"\n", br, br);
+	if (n->icc)
+		strbuf_addf(b, "add rule " T " fwd-in-%s accept comment \"ICC\"\n", br);
+	else
+		strbuf_addf(b, "add rule " T " fwd-in-%s counter drop comment \"ICC OFF (br_netfilter path)\"\n", br);
+	strbuf_addf(b, "add rule " T " fwd-out-%s oifname != \"%s\" counter drop comment \"INTERNAL EGRESS\"\n", br, br);
+}
+
+/* A NATed network: ICC, isolation, published ports, masquerading out and for hairpin. */
+static void put_nat_rules(struct strbuf *b, const struct fw_plan *p, const struct plan_network *n, const char *sub)
+{
+	const char *br = n->bridge;
+	bool egress = n->masquerade;
+
+	if (n->icc)
+		strbuf_addf(b, "add rule " T " fwd-in-%s iifname \"%s\" accept comment \"ICC\"\n", br, br);
+	else
+		strbuf_addf(b, "add rule " T " fwd-in-%s iifname \"%s\" counter drop comment \"ICC OFF (br_netfilter path)\"\n",
+			    br, br);
+	/* Isolation (DOCKER-ISOLATION-STAGE-1/2): nothing from another NAT bridge, not even to a
+	 * published port — the raw guard is not there with --allow-direct-routing or without
+	 * masquerading, and the iptables backend drops it too. Internal bridges' traffic never
+	 * gets here (fwd_out). */
+	strbuf_addf(b, "add rule " T " fwd-in-%s iifname @egress_bridges counter drop comment \"OTHER BRIDGE\"\n", br);
+	strbuf_addf(b, "add rule " T " fwd-in-%s ip daddr . meta l4proto . th dport @pub4_allow accept comment \"PUBLISHED\"\n", br);
+	strbuf_addf(b, "add rule " T " fwd-in-%s ip daddr . meta l4proto . th dport @pub4_allow_range accept"
+		       " comment \"PUBLISHED RANGE\"\n", br);
+	strbuf_addf(b, "add rule " T " fwd-in-%s counter drop comment \"UNPUBLISHED\"\n", br);
+	if (egress)
+		strbuf_addf(b, "add rule " T " post-out-%s oifname != \"%s\" ip saddr %s masquerade comment \"EGRESS\"\n",
+			    br, br, sub);
+	/* Hairpin: one rule per bridge, not per port; no iifname (bridged DNAT under br_netfilter
+	 * reaches postrouting without an input device). Kept with the proxy, as Docker keeps its
+	 * hairpin MASQUERADE: harmless when nothing from the bridge is DNATed. */
+	strbuf_addf(b, "add rule " T " post-in-%s ct status dnat ip saddr %s masquerade comment \"HAIRPIN (no iifname:"
+		       " br_netfilter bridged-DNAT has no indev here)\"\n", br, sub);
+	/* Without the proxy the host reaches 127.0.0.1:PORT through nat-output (rules.md 5:
+	 * "-o BR --src-type LOCAL -j MASQUERADE", on masquerading networks). */
+	if (!p->userland_proxy && n->masquerade)
+		strbuf_addf(b, "add rule " T " post-in-%s ip saddr 127.0.0.0/8 masquerade comment \"FROM HOST LOOPBACK\"\n", br);
+}
+
+/* The bridge's entries in the dispatch maps and sets, which make its chains live. */
+static void put_network_dispatch(struct strbuf *b, const struct fw_plan *p, const struct plan_network *n,
+				 const char *sub)
+{
+	const char *br = n->bridge;
+	bool nat = !n->internal, egress = nat && n->masquerade;
+
 	strbuf_addf(b, "add element " T " fwd_in { \"%s\" : jump fwd-in-%s }\n", br, br);
 	if (n->internal)
 		strbuf_addf(b, "add element " T " fwd_out { \"%s\" : jump fwd-out-%s }\n", br, br);
@@ -300,6 +352,21 @@ static void put_network(struct strbuf *b, const struct fw_plan *p, const struct 
 		strbuf_addf(b, "add element " T " proxy_bridges { \"%s\" }\n", br);
 	if (!n->icc)
 		strbuf_addf(b, "add element bridge berth icc_off4 { %s }\n", sub);
+}
+
+static void put_network(struct strbuf *b, const struct fw_plan *p, const struct plan_network *n)
+{
+	char sub[CIDR4_STR_MAX];
+
+	cidr4_format(n->subnet, sub, sizeof(sub));
+	strbuf_addf(b, "\n# network on %s: %s%s%s%s\n", n->bridge, sub, n->internal ? ", internal" : "",
+		    n->icc ? "" : ", icc off", !n->internal && !n->masquerade ? ", no masquerade" : "");
+	put_network_chains(b, n);
+	if (n->internal)
+		put_internal_rules(b, n);
+	else
+		put_nat_rules(b, p, n, sub);
+	put_network_dispatch(b, p, n, sub);
 }
 
 /* ---- entry points ------------------------------------------------------------------------------ */
