@@ -41,7 +41,7 @@ static void put_user_rules(struct strbuf *b, const char *rules)
 static void put_declarations(struct strbuf *b)
 {
 	/* create-then-delete: the delete never fails, so the restart is one atomic commit (nft 1.0.6 has
-	 * no "destroy"). raw_guard4 and raw-prerouting come last, with the raw guards (put_raw). */
+	 * no "destroy"). raw_guard4 and raw-prerouting come last, with the raw guards (render.c, put_raw). */
 	/* fwd_out is consulted before fwd_in and holds only internal bridges (spec 1.1 has it after
 	 * fwd_in with an "OUTGOING accept" per bridge): after fwd_in, a published port's PUBLISHED
 	 * accept came first and an internal network's container reached another network's published
