@@ -72,82 +72,115 @@ static int parse_address_flag(const char *flag, const char *v, struct api_networ
 	return r;
 }
 
-static int create(const struct client *c, int argc, char **argv)
+/* The long name of the flag a is, if it is one of network create's flags with a value (NULL
+ * otherwise), and its shorthand in *ret_short (NULL: none). */
+static const char *value_flag(const char *a, const char **ret_short)
 {
-	struct api_network_create req = { .driver = "bridge" };
-	struct berr err = { 0 };
-	json_t *reply = NULL, *body = NULL;
-	int r;
+	const char *f = client_is_flag(a, "--subnet", NULL)   ? "--subnet" :
+			client_is_flag(a, "--gateway", NULL)  ? "--gateway" :
+			client_is_flag(a, "--ip-range", NULL) ? "--ip-range" :
+			client_is_flag(a, "--driver", "-d")   ? "--driver" :
+			client_is_flag(a, "--opt", "-o")      ? "--opt" :
+								NULL;
 
+	*ret_short = f && strcmp(f, "--driver") == 0 ? "-d" : f && strcmp(f, "--opt") == 0 ? "-o" : NULL;
+	return f;
+}
+
+/* -o KEY=VALUE into the request. arg is the argument that holds v (argv is ours to change:
+ * KEY=VALUE is cut in place). */
+static int add_option(struct api_network_create *req, char *arg, const char *v)
+{
+	const char *eq = strchr(v, '=');
+
+	if (!eq || eq == v) {
+		fprintf(stderr, "berth network create: invalid option \"%s\": expected KEY=VALUE\n", v);
+		return EXIT_USAGE;
+	}
+	if (req->n_options == API_NETWORK_OPTIONS_MAX) {
+		fprintf(stderr, "berth network create: too many options (at most %d)\n", API_NETWORK_OPTIONS_MAX);
+		return EXIT_USAGE;
+	}
+	arg[eq - arg] = '\0';
+	req->options[req->n_options][0] = arg;
+	req->options[req->n_options++][1] = eq + 1;
+	return 0;
+}
+
+/* --label KEY or KEY=VALUE, as docker's. arg is the argument that holds v (argv is ours to
+ * change: KEY=VALUE is cut in place). */
+static int add_label(struct api_network_create *req, char *arg, const char *v)
+{
+	const char *eq;
+
+	if (!v || !*v) {
+		fprintf(stderr, "berth network create: flag needs an argument: --label\n");
+		return EXIT_USAGE;
+	}
+	if (req->n_labels == API_NETWORK_LABELS_MAX) {
+		fprintf(stderr, "berth network create: too many labels (at most %d)\n", API_NETWORK_LABELS_MAX);
+		return EXIT_USAGE;
+	}
+	eq = strchr(v, '=');
+	if (eq)
+		arg[eq - arg] = '\0';
+	req->labels[req->n_labels][0] = v;
+	req->labels[req->n_labels++][1] = eq ? eq + 1 : "";
+	return 0;
+}
+
+/* The arguments of `berth network create` into req. -1: go on; otherwise the status to exit
+ * with (usage or the reason printed). */
+static int create_args(int argc, char **argv, struct api_network_create *req)
+{
 	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i], *v;
+		const char *a = argv[i], *f, *shrt, *v;
 
-		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)
 			return usage();
-		} else if (strcmp(a, "--internal") == 0) {
-			req.internal = true;
+		if (strcmp(a, "--internal") == 0) {
+			req->internal = true;
 		} else if (strcmp(a, "--attachable") == 0) {
-			req.attachable = true;
+			req->attachable = true;
 		} else if (client_is_flag(a, "--label", NULL)) {
-			/* KEY or KEY=VALUE, as docker's --label */
-			char *eq;
-
-			if (!(v = client_flag_value(argc, argv, &i, "--label", NULL)) || !*v) {
-				fprintf(stderr, "berth network create: flag needs an argument: --label\n");
+			v = client_flag_value(argc, argv, &i, "--label", NULL);
+			if (add_label(req, argv[i], v) != 0)
 				return EXIT_USAGE;
-			}
-			if (req.n_labels == API_NETWORK_LABELS_MAX) {
-				fprintf(stderr, "berth network create: too many labels (at most %d)\n", API_NETWORK_LABELS_MAX);
-				return EXIT_USAGE;
-			}
-			eq = strchr(v, '=');
-			if (eq)
-				*eq = '\0';   /* v points into argv, which is ours to change */
-			req.labels[req.n_labels][0] = v;
-			req.labels[req.n_labels++][1] = eq ? eq + 1 : "";
-		} else if (client_is_flag(a, "--subnet", NULL) || client_is_flag(a, "--gateway", NULL) || client_is_flag(a, "--ip-range", NULL) ||
-			   client_is_flag(a, "--driver", "-d") || client_is_flag(a, "--opt", "-o")) {
-			const char *f = client_is_flag(a, "--subnet", NULL) ? "--subnet" : client_is_flag(a, "--gateway", NULL) ? "--gateway" :
-					client_is_flag(a, "--ip-range", NULL) ? "--ip-range" : client_is_flag(a, "--driver", "-d") ? "--driver" :
-													   "--opt";
-			const char *shrt = strcmp(f, "--driver") == 0 ? "-d" : strcmp(f, "--opt") == 0 ? "-o" : NULL;
-
+		} else if ((f = value_flag(a, &shrt))) {
 			v = client_flag_value(argc, argv, &i, f, shrt);
 			if (!v) {
 				fprintf(stderr, "berth network create: flag needs an argument: %s\n", f);
 				return EXIT_USAGE;
 			}
-			if (strcmp(f, "--driver") == 0) {
-				req.driver = v;
-			} else if (strcmp(f, "--opt") == 0) {
-				const char *eq = strchr(v, '=');
-
-				if (!eq || eq == v) {
-					fprintf(stderr, "berth network create: invalid option \"%s\": expected KEY=VALUE\n", v);
-					return EXIT_USAGE;
-				}
-				if (req.n_options == API_NETWORK_OPTIONS_MAX) {
-					fprintf(stderr, "berth network create: too many options (at most %d)\n", API_NETWORK_OPTIONS_MAX);
-					return EXIT_USAGE;
-				}
-				/* KEY=VALUE is cut in place: argv is ours to change */
-				argv[i][eq - argv[i]] = '\0';
-				req.options[req.n_options][0] = argv[i];
-				req.options[req.n_options++][1] = eq + 1;
-			} else if (*v && parse_address_flag(f, v, &req) < 0) {
+			if (strcmp(f, "--driver") == 0)
+				req->driver = v;
+			else if (strcmp(f, "--opt") == 0 && add_option(req, argv[i], v) != 0)
 				return EXIT_USAGE;
-			}
-		} else if (a[0] == '-' || req.name) {
+			else if (strcmp(f, "--opt") != 0 && *v && parse_address_flag(f, v, req) < 0)
+				return EXIT_USAGE;
+		} else if (a[0] == '-' || req->name) {
 			fprintf(stderr, "berth network create: unexpected argument \"%s\" (see berth network --help)\n", a);
 			return EXIT_USAGE;
 		} else {
-			req.name = a;
+			req->name = a;
 		}
 	}
-	if (!req.name) {
+	if (!req->name) {
 		fprintf(stderr, "berth network create: needs a NAME (see berth network --help)\n");
 		return EXIT_USAGE;
 	}
+	return -1;
+}
+
+static int create(const struct client *c, int argc, char **argv)
+{
+	struct api_network_create req = { .driver = "bridge" };
+	struct berr err = { 0 };
+	json_t *reply = NULL, *body = NULL;
+	int r = create_args(argc, argv, &req);
+
+	if (r >= 0)
+		return r;
 	r = api_network_create_encode(&req, &body, &err);
 	r = post(c, "/networks/create", r, body, &err, 201, &reply);
 	if (!r)

@@ -125,84 +125,106 @@ static int start_and_wait(const struct client *c, const char *id, bool detach, b
 	return r;
 }
 
+enum { FLAG_TAKEN, FLAG_HELP, FLAG_REFUSED };
+
+/* One flag of `berth run`, argv[*i] (its value, if separate, moves *i on): into req, *name or
+ * *rm. FLAG_HELP: usage printed; FLAG_REFUSED: the reason printed. */
+static int run_flag(int argc, char **argv, int *i, struct api_container_create *req, const char **name, bool *rm)
+{
+	const char *a = argv[*i], *v;
+	struct berr err = { 0 };
+
+	if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+		usage();
+		return FLAG_HELP;
+	} else if (strcmp(a, "-d") == 0 || strcmp(a, "--detach") == 0) {
+		req->detach = true;
+	} else if (strcmp(a, "--rm") == 0) {
+		*rm = true;
+	} else if (strcmp(a, "-P") == 0 || strcmp(a, "--publish-all") == 0) {
+		req->publish_all = true;
+	} else if (client_is_flag(a, "--name", NULL)) {
+		if (!(*name = client_flag_value(argc, argv, i, "--name", NULL)))
+			goto missing;
+	} else if (client_is_flag(a, "--ip", NULL)) {
+		if (!(v = client_flag_value(argc, argv, i, "--ip", NULL)))
+			goto missing;
+		if (ip4_parse(v, &req->ipv4_address, &err) < 0)
+			goto bad;
+	} else if (client_is_flag(a, "--hostname", NULL)) {
+		if (!(req->hostname = client_flag_value(argc, argv, i, "--hostname", NULL)))
+			goto missing;
+	} else if (client_is_flag(a, "--network", NULL) || client_is_flag(a, "--net", NULL)) {
+		if (!(req->network_mode = client_flag_value(argc, argv, i, client_is_flag(a, "--net", NULL) ? "--net" : "--network", NULL)))
+			goto missing;
+	} else if (client_is_flag(a, "--publish", "-p")) {
+		if (!(v = client_flag_value(argc, argv, i, "--publish", "-p")))
+			goto missing;
+		if (portspec_parse(v, &req->ports, &req->n_ports, &err) < 0)
+			goto bad;
+	} else if (client_is_flag(a, "--expose", NULL)) {
+		if (!(v = client_flag_value(argc, argv, i, "--expose", NULL)))
+			goto missing;
+		if (portspec_parse_expose(v, &req->exposed, &req->n_exposed, &err) < 0)
+			goto bad;
+	} else {
+		fprintf(stderr, "berth run: unknown flag: %s\nSee 'berth run --help'.\n", a);
+		return FLAG_REFUSED;
+	}
+	return FLAG_TAKEN;
+missing:
+	fprintf(stderr, "berth run: flag needs an argument: %s\nSee 'berth run --help'.\n", argv[*i]);
+	return FLAG_REFUSED;
+bad:
+	fprintf(stderr, "berth run: %s\nSee 'berth run --help'.\n", err.msg);
+	return FLAG_REFUSED;
+}
+
+/* The command and its arguments, argv[i..], as the request's (borrowed, not copied). */
+static int set_command(struct api_container_create *req, int argc, char **argv, int i)
+{
+	if (i >= argc) {
+		fprintf(stderr, "berth run: requires a command: berth run [OPTIONS] [--] COMMAND [ARG...]\n");
+		return EXIT_USAGE;
+	}
+	req->n_cmd = (size_t)(argc - i);
+	req->cmd = calloc(req->n_cmd, sizeof(*req->cmd));
+	if (!req->cmd) {
+		fprintf(stderr, "berth run: out of memory\n");
+		return EXIT_REFUSED;
+	}
+	memcpy(req->cmd, argv + i, req->n_cmd * sizeof(*req->cmd));
+	return 0;
+}
+
 int cmd_run(const struct client *c, int argc, char **argv)
 {
 	struct api_container_create req = { 0 };
-	const char *name = NULL, *ip = NULL;
+	const char *name = NULL;
 	bool rm = false;
-	struct berr err = { 0 };
 	char id[80];
-	int i, r = EXIT_USAGE;
+	int i, r = 0;
 
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
-		const char *a = argv[i], *v;
-
-		if (strcmp(a, "--") == 0) {
+		if (strcmp(argv[i], "--") == 0) {
 			i++;
 			break;
-		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-			usage();
-			r = 0;
-			goto out;
-		} else if (strcmp(a, "-d") == 0 || strcmp(a, "--detach") == 0) {
-			req.detach = true;
-		} else if (strcmp(a, "--rm") == 0) {
-			rm = true;
-		} else if (strcmp(a, "-P") == 0 || strcmp(a, "--publish-all") == 0) {
-			req.publish_all = true;
-		} else if (client_is_flag(a, "--name", NULL)) {
-			if (!(name = client_flag_value(argc, argv, &i, "--name", NULL)))
-				goto missing;
-		} else if (client_is_flag(a, "--ip", NULL)) {
-			if (!(ip = client_flag_value(argc, argv, &i, "--ip", NULL)))
-				goto missing;
-			if (ip4_parse(ip, &req.ipv4_address, &err) < 0)
-				goto bad;
-		} else if (client_is_flag(a, "--hostname", NULL)) {
-			if (!(req.hostname = client_flag_value(argc, argv, &i, "--hostname", NULL)))
-				goto missing;
-		} else if (client_is_flag(a, "--network", NULL) || client_is_flag(a, "--net", NULL)) {
-			if (!(req.network_mode = client_flag_value(argc, argv, &i, client_is_flag(a, "--net", NULL) ? "--net" : "--network", NULL)))
-				goto missing;
-		} else if (client_is_flag(a, "--publish", "-p")) {
-			if (!(v = client_flag_value(argc, argv, &i, "--publish", "-p")))
-				goto missing;
-			if (portspec_parse(v, &req.ports, &req.n_ports, &err) < 0)
-				goto bad;
-		} else if (client_is_flag(a, "--expose", NULL)) {
-			if (!(v = client_flag_value(argc, argv, &i, "--expose", NULL)))
-				goto missing;
-			if (portspec_parse_expose(v, &req.exposed, &req.n_exposed, &err) < 0)
-				goto bad;
-		} else {
-			fprintf(stderr, "berth run: unknown flag: %s\nSee 'berth run --help'.\n", a);
+		}
+		r = run_flag(argc, argv, &i, &req, &name, &rm);
+		if (r != FLAG_TAKEN) {
+			r = r == FLAG_HELP ? 0 : EXIT_USAGE;
 			goto out;
 		}
 	}
-	if (i >= argc) {
-		fprintf(stderr, "berth run: requires a command: berth run [OPTIONS] [--] COMMAND [ARG...]\n");
+	r = set_command(&req, argc, argv, i);
+	if (r != 0)
 		goto out;
-	}
-	req.n_cmd = (size_t)(argc - i);
-	req.cmd = calloc(req.n_cmd, sizeof(*req.cmd));
-	if (!req.cmd) {
-		fprintf(stderr, "berth run: out of memory\n");
-		r = EXIT_REFUSED;
-		goto out;
-	}
-	memcpy(req.cmd, argv + i, req.n_cmd * sizeof(*req.cmd));
 	/* Attached with --rm: the client removes the container after reading its exit status,
 	 * so the daemon must not remove it first. */
 	req.auto_remove = rm && req.detach;
 	r = create(c, &req, name, id, sizeof(id));
 	if (r == 0)
 		r = start_and_wait(c, id, req.detach, rm);
-	goto out;
-missing:
-	fprintf(stderr, "berth run: flag needs an argument: %s\nSee 'berth run --help'.\n", argv[i]);
-	goto out;
-bad:
-	fprintf(stderr, "berth run: %s\nSee 'berth run --help'.\n", err.msg);
 out:
 	api_container_create_free(&req);
 	return r;

@@ -59,13 +59,59 @@ static int set_flag(struct berth_config *c, int i, const char *value, struct ber
 	return 0;
 }
 
+/* Which option the argument a names (--name[=V], -xV, -x=V): its index in config_options (or
+ * < 0 with err set), its name as the user wrote it for messages, and *ret_value if the value is
+ * in a itself (else NULL). */
+static int name_flag(const char *a, char *display, size_t size, const char **ret_value, struct berr *err)
+{
+	int opt;
+
+	*ret_value = NULL;
+	if (strncmp(a, "--", 2) == 0) {
+		const char *eq = strchr(a + 2, '=');
+
+		opt = find_long(a + 2, eq ? (size_t)(eq - a - 2) : strlen(a + 2));
+		if (opt < 0)
+			return berr_set(err, -EINVAL, "unknown flag: %.*s (see berthd --help)",
+					eq ? (int)(eq - a) : (int)strlen(a), a);
+		snprintf(display, size, "--%s", config_options[opt].name);
+		if (eq)
+			*ret_value = eq + 1;
+	} else if (a[0] == '-' && a[1] && a[1] != '-') {
+		opt = find_short(a[1]);
+		if (opt < 0)
+			return berr_set(err, -EINVAL, "unknown shorthand flag: '%c' in %s (see berthd --help)", a[1], a);
+		snprintf(display, size, "-%c", a[1]);
+		if (a[2])
+			*ret_value = a[2] == '=' ? a + 3 : a + 2;
+	} else {
+		return berr_set(err, -EINVAL, "berthd takes no arguments, got \"%s\" (booleans are written "
+				"--flag=false)", a);
+	}
+	return opt;
+}
+
+/* The config file's settings under the flags': the named one, or the default one if it exists
+ * (dockerd reads its default config file only when it exists; a named one must exist). */
+static int load_config_file(struct berth_config *c, const char *config_file, struct berr *err)
+{
+	if (!config_file && access(DEFAULT_CONFIG_FILE, F_OK) == 0)
+		config_file = DEFAULT_CONFIG_FILE;
+	if (!config_file)
+		return 0;
+	if (strlen(config_file) >= sizeof(c->config_file))
+		return berr_set(err, -ENAMETOOLONG, "--config-file: path too long");
+	memcpy(c->config_file, config_file, strlen(config_file) + 1);
+	return config_load_file(c, config_file, err);
+}
+
 int flags_parse(int argc, char **argv, struct berth_config *c, struct berr *err)
 {
 	const char *config_file = NULL;
 	int i, r;
 
 	for (i = 1; i < argc; i++) {
-		const char *a = argv[i], *value = NULL, *eq;
+		const char *a = argv[i], *value;
 		char display[64];
 		int opt;
 
@@ -77,32 +123,16 @@ int flags_parse(int argc, char **argv, struct berth_config *c, struct berr *err)
 			return FLAGS_HELP;
 		if (strcmp(a, "-v") == 0 || strcmp(a, "--version") == 0)
 			return FLAGS_VERSION;
-		if (strncmp(a, "--", 2) == 0) {
-			eq = strchr(a + 2, '=');
-			if (strncmp(a + 2, "config-file", 11) == 0 && (a[13] == '\0' || a[13] == '=')) {
-				config_file = a[13] == '=' ? a + 14 : (i + 1 < argc ? argv[++i] : NULL);
-				if (!config_file)
-					return berr_set(err, -EINVAL, "flag needs an argument: --config-file");
-				continue;
-			}
-			opt = find_long(a + 2, eq ? (size_t)(eq - a - 2) : strlen(a + 2));
-			if (opt < 0)
-				return berr_set(err, -EINVAL, "unknown flag: %.*s (see berthd --help)",
-						eq ? (int)(eq - a) : (int)strlen(a), a);
-			snprintf(display, sizeof(display), "--%s", config_options[opt].name);
-			if (eq)
-				value = eq + 1;
-		} else if (a[0] == '-' && a[1] && a[1] != '-') {
-			opt = find_short(a[1]);
-			if (opt < 0)
-				return berr_set(err, -EINVAL, "unknown shorthand flag: '%c' in %s (see berthd --help)", a[1], a);
-			snprintf(display, sizeof(display), "-%c", a[1]);
-			if (a[2])
-				value = a[2] == '=' ? a + 3 : a + 2;
-		} else {
-			return berr_set(err, -EINVAL, "berthd takes no arguments, got \"%s\" (booleans are written "
-					"--flag=false)", a);
+		/* --config-file is no setting of its own: it says where more settings are. */
+		if (strncmp(a, "--config-file", 13) == 0 && (a[13] == '\0' || a[13] == '=')) {
+			config_file = a[13] == '=' ? a + 14 : (i + 1 < argc ? argv[++i] : NULL);
+			if (!config_file)
+				return berr_set(err, -EINVAL, "flag needs an argument: --config-file");
+			continue;
 		}
+		opt = name_flag(a, display, sizeof(display), &value, err);
+		if (opt < 0)
+			return opt;
 		if (!value && config_options[opt].type == CONFIG_BOOL)
 			value = "true";
 		if (!value) {
@@ -116,18 +146,8 @@ int flags_parse(int argc, char **argv, struct berth_config *c, struct berr *err)
 	}
 	if (i < argc)
 		return berr_set(err, -EINVAL, "berthd takes no arguments, got \"%s\"", argv[i]);
-
-	/* dockerd reads its default config file only when it exists; a named one must exist. */
-	if (!config_file && access(DEFAULT_CONFIG_FILE, F_OK) == 0)
-		config_file = DEFAULT_CONFIG_FILE;
-	if (config_file) {
-		if (strlen(config_file) >= sizeof(c->config_file))
-			return berr_set(err, -ENAMETOOLONG, "--config-file: path too long");
-		memcpy(c->config_file, config_file, strlen(config_file) + 1);
-		r = config_load_file(c, config_file, err);
-		if (r < 0)
-			return r;
-	}
-	r = config_finish(c, err);
+	r = load_config_file(c, config_file, err);
+	if (r >= 0)
+		r = config_finish(c, err);
 	return r < 0 ? r : FLAGS_RUN;
 }

@@ -80,19 +80,15 @@ static int refused(struct claim *claim, int listen_fd, const char *socket_path)
 	return 1;
 }
 
-int main(int argc, char **argv)
+/* The configuration from the command line (and the config file it names), and the checks that
+ * come before anything is touched. -1: go on; otherwise the status to exit with now. */
+static int configure(int argc, char **argv, struct berth_config *config)
 {
-	struct berth_config config;
-	struct http_server *http = NULL;
-	struct claim claim = CLAIM_INIT;
-	struct engine engine = { 0 };
 	struct berr err = { 0 };
-	struct epoll_event ev = { .events = EPOLLIN };
-	sigset_t mask;
-	int ep, sfd, r, listen_fd = -1;
+	int r;
 
-	config_defaults(&config);
-	r = flags_parse(argc, argv, &config, &err);
+	config_defaults(config);
+	r = flags_parse(argc, argv, config, &err);
 	if (r == FLAGS_HELP) {
 		flags_usage(stdout);
 		return 0;
@@ -105,35 +101,67 @@ int main(int argc, char **argv)
 		fprintf(stderr, "berthd: %s\n", err.msg);
 		return 1;
 	}
-	log_set_level(config.log_level);
+	log_set_level(config->log_level);
 	if (geteuid() != 0) {
 		fprintf(stderr, "berthd: needs to run as root (it manages links, sysctls and the firewall)\n");
 		return 1;
 	}
-	limits_raise_nofile();
-	/* Signals are taken from a signalfd in the event loop, never asynchronously. */
+	return -1;
+}
+
+/* The epoll set of the event loop, with a signalfd for SIGTERM and SIGINT in it. Signals are
+ * taken from the signalfd in the event loop, never asynchronously. */
+static int open_event_loop(int *ret_ep, int *ret_sfd)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	sigset_t mask;
+
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
-	ep = epoll_create1(EPOLL_CLOEXEC);
-	if (sfd < 0 || ep < 0) {
+	*ret_sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	*ret_ep = epoll_create1(EPOLL_CLOEXEC);
+	if (*ret_sfd < 0 || *ret_ep < 0) {
 		fprintf(stderr, "berthd: event loop: %s\n", strerror(errno));
-		return 1;
+		return -1;
 	}
-	ev.data.fd = sfd;
-	epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &ev);
+	ev.data.fd = *ret_sfd;
+	epoll_ctl(*ret_ep, EPOLL_CTL_ADD, *ret_sfd, &ev);
+	return 0;
+}
 
-	/* The pidfile first: a second berthd on the same paths is "already running". */
-	r = config.pidfile[0] ? claim_pidfile(&claim, config.pidfile, &err) : 0;
+/* What makes this berthd the only one on its paths: the pidfile first (a second berthd on the
+ * same paths is "already running"), the API socket, the exec root. */
+static int claim_paths(struct claim *claim, const struct berth_config *config, int *listen_fd, struct berr *err)
+{
+	int r = config->pidfile[0] ? claim_pidfile(claim, config->pidfile, err) : 0;
+
 	if (r >= 0)
-		r = listen_fd = http_bind(config.socket_path, &err);
+		r = *listen_fd = http_bind(config->socket_path, err);
 	if (r >= 0)
-		r = claim_exec_root(&claim, config.exec_root, &err);
-	if (r < 0) {
+		r = claim_exec_root(claim, config->exec_root, err);
+	return r;
+}
+
+int main(int argc, char **argv)
+{
+	struct berth_config config;
+	struct http_server *http = NULL;
+	struct claim claim = CLAIM_INIT;
+	struct engine engine = { 0 };
+	struct berr err = { 0 };
+	int ep, sfd, r, listen_fd = -1;
+
+	r = configure(argc, argv, &config);
+	if (r >= 0)
+		return r;
+	limits_raise_nofile();
+	if (open_event_loop(&ep, &sfd) < 0)
+		return 1;
+	if (claim_paths(&claim, &config, &listen_fd, &err) < 0) {
 		fprintf(stderr, "berthd: %s\n", err.msg);
 		return refused(&claim, listen_fd, config.socket_path);
 	}

@@ -6,6 +6,10 @@
  * container reaching a published port through the host's address (the DOCKER chain RETURNs
  * traffic from the bridge), and the host talking to itself on loopback. While a port is
  * published its socket is bound here, so no other process can take it.
+ *
+ * Its parts: proxy_loop.c (made, freed, fed epoll events and ticks), proxy_sync.c (which ports
+ * are held), proxy_listeners.c (one port's socket), proxy_tcp.c (the TCP relay), proxy_udp.c
+ * (UDP flows), proxy_fds.c (the state they share and the descriptors they poll).
  */
 #include <stdbool.h>
 #include <stdint.h>

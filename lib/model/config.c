@@ -174,7 +174,8 @@ int config_set(struct berth_config *c, size_t i, const char *value, struct berr 
 	return -EINVAL;
 }
 
-int config_finish(struct berth_config *c, struct berr *err)
+/* The single-valued settings: log level, backend, the API socket, the mark, paths, bridge name. */
+static int check_settings(struct berth_config *c, struct berr *err)
 {
 	static const char *const levels[] = { "debug", "info", "warn", "error", "fatal" };
 	bool level_ok = false;
@@ -202,6 +203,12 @@ int config_finish(struct berth_config *c, struct berr *err)
 	if (strcmp(c->bridge, "none") != 0 && !ifname_valid(c->bridge))
 		return berr_set(err, -EINVAL, "invalid bridge name \"%s\" (1-15 of A-Z a-z 0-9 _ . -)",
 				c->bridge);
+	return 0;
+}
+
+/* Options that dockerd refuses together, or turns off for one another. */
+static int check_combinations(struct berth_config *c, struct berr *err)
+{
 	/* dockerd: "You specified -b & --bip, mutually exclusive options." */
 	if (c->bip[0] && strcmp(c->bridge, "docker0") != 0)
 		return berr_set(err, -EINVAL, "--bridge and --bip are mutually exclusive: --bip configures the default "
@@ -213,8 +220,14 @@ int config_finish(struct berth_config *c, struct berr *err)
 	/* dockerd silently turns masquerading off without iptables: there is nothing to write it into. */
 	if (!c->iptables)
 		c->ip_masq = false;
+	return 0;
+}
 
-	r = cidr4_parse(c->bip[0] ? c->bip : "172.17.0.1/16", &c->bridge_cidr, err);
+/* --bip (or docker0's default): the bridge's own address, with room for containers. */
+static int parse_bridge_cidr(struct berth_config *c, struct berr *err)
+{
+	int r = cidr4_parse(c->bip[0] ? c->bip : "172.17.0.1/16", &c->bridge_cidr, err);
+
 	if (r < 0)
 		return berr_wrap(err, r, "--bip");
 	r = cidr4_check_container_network(c->bridge_cidr, "--bip", err);
@@ -226,17 +239,34 @@ int config_finish(struct berth_config *c, struct berr *err)
 	if (c->bridge_cidr.addr.s_addr == cidr4_network(c->bridge_cidr).addr.s_addr)
 		return berr_set(err, -EINVAL, "--bip %s: is a network address; give the bridge's own address, e.g. "
 				"172.17.0.1/16", c->bip);
-	c->fixed = (struct cidr4){ 0 };
-	if (c->fixed_cidr[0]) {
-		r = cidr4_parse(c->fixed_cidr, &c->fixed, err);
-		if (r < 0)
-			return berr_wrap(err, r, "--fixed-cidr");
-		r = cidr4_check_container_network(c->fixed, "--fixed-cidr", err);
-		if (r < 0)
-			return r;
-		if (!cidr4_within(c->bridge_cidr, c->fixed))
-			return berr_set(err, -EINVAL, "--fixed-cidr %s is not inside the bridge network %s", c->fixed_cidr,
-					c->bip[0] ? c->bip : "172.17.0.1/16");
-	}
 	return 0;
+}
+
+/* --fixed-cidr: the part of the bridge network containers get addresses from (none: all of it). */
+static int parse_fixed_cidr(struct berth_config *c, struct berr *err)
+{
+	int r;
+
+	c->fixed = (struct cidr4){ 0 };
+	if (!c->fixed_cidr[0])
+		return 0;
+	r = cidr4_parse(c->fixed_cidr, &c->fixed, err);
+	if (r < 0)
+		return berr_wrap(err, r, "--fixed-cidr");
+	r = cidr4_check_container_network(c->fixed, "--fixed-cidr", err);
+	if (r < 0)
+		return r;
+	if (!cidr4_within(c->bridge_cidr, c->fixed))
+		return berr_set(err, -EINVAL, "--fixed-cidr %s is not inside the bridge network %s", c->fixed_cidr,
+				c->bip[0] ? c->bip : "172.17.0.1/16");
+	return 0;
+}
+
+int config_finish(struct berth_config *c, struct berr *err)
+{
+	int r = check_settings(c, err);
+
+	if (r < 0 || (r = check_combinations(c, err)) < 0 || (r = parse_bridge_cidr(c, err)) < 0)
+		return r;
+	return parse_fixed_cidr(c, err);
 }

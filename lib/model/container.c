@@ -172,73 +172,89 @@ static int copy_field(char *dst, size_t size, json_t *o, const char *key)
 	return 0;
 }
 
+/* The endpoints of a record into c (at most CONTAINER_MAX_ENDPOINTS, each complete). */
+static int endpoints_from_json(json_t *eps, struct container *c)
+{
+	json_t *a;
+	size_t i;
+
+	if (json_array_size(eps) > CONTAINER_MAX_ENDPOINTS)
+		return -EINVAL;
+	json_array_foreach(eps, i, a) {
+		struct endpoint *ep = &c->eps[i];
+		const char *ip = json_string_value(json_object_get(a, "ip"));
+		const char *fixed = json_string_value(json_object_get(a, "fixed_ip"));
+
+		if (copy_field(ep->network_id, sizeof(ep->network_id), a, "network_id") ||
+		    copy_field(ep->ifname, sizeof(ep->ifname), a, "ifname") || copy_field(ep->veth, sizeof(ep->veth), a, "veth") ||
+		    !ip || ip4_parse(ip, &ep->ip, NULL) < 0 || !fixed || ip4_parse(fixed, &ep->fixed_ip, NULL) < 0)
+			return -EINVAL;
+		container_mac_from_ip(ep->ip, ep->mac);
+		c->n_eps++;
+	}
+	return 0;
+}
+
+/* The command line of a record into c->argv (NULL-terminated; a non-string is ""). */
+static int argv_from_json(json_t *argv, struct container *c)
+{
+	json_t *a;
+	size_t i;
+
+	c->argc = json_array_size(argv);
+	c->argv = calloc(c->argc + 1, sizeof(*c->argv));
+	if (!c->argv)
+		return -ENOMEM;
+	json_array_foreach(argv, i, a) {
+		c->argv[i] = strdup(json_string_value(a) ? json_string_value(a) : "");
+		if (!c->argv[i])
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Where the container is in its life: state, process, exit and times (absent ones are 0). */
+static void lifecycle_from_json(json_t *o, struct container *c)
+{
+	const char *state = json_string_value(json_object_get(o, "state"));
+
+	c->auto_remove = json_is_true(json_object_get(o, "auto_remove"));
+	c->detached = json_is_true(json_object_get(o, "detached"));
+	c->state = state && strcmp(state, "running") == 0 ? CONTAINER_RUNNING :
+		   state && strcmp(state, "exited") == 0   ? CONTAINER_EXITED :
+							     CONTAINER_CREATED;
+	c->pid = (pid_t)json_integer_value(json_object_get(o, "pid"));
+	c->start_time = (unsigned long long)json_integer_value(json_object_get(o, "start_time"));
+	c->exit_code = (int)json_integer_value(json_object_get(o, "exit_code"));
+	c->created_at = json_integer_value(json_object_get(o, "created_at"));
+	c->started_at = json_integer_value(json_object_get(o, "started_at"));
+	c->finished_at = json_integer_value(json_object_get(o, "finished_at"));
+	c->start_seq = (uint64_t)json_integer_value(json_object_get(o, "start_seq"));
+}
+
 int container_from_json(const char *doc, struct container *ret, struct berr *err)
 {
 	struct container c = { 0 };
-	const char *state;
 	json_error_t jerr;
-	json_t *o, *argv, *a, *eps;
-	size_t i;
+	json_t *o;
 	int r = 0;
 
 	o = json_loads(doc, 0, &jerr);
 	if (!o)
 		return berr_set(err, -EINVAL, "container record: %s", jerr.text);
 	if (copy_field(c.id, sizeof(c.id), o, "id") || copy_field(c.name, sizeof(c.name), o, "name") ||
-	    copy_field(c.hostname, sizeof(c.hostname), o, "hostname")) {
+	    copy_field(c.hostname, sizeof(c.hostname), o, "hostname"))
 		r = -EINVAL;
-		goto out;
+	if (r >= 0)
+		r = endpoints_from_json(json_object_get(o, "endpoints"), &c);
+	if (r >= 0)
+		r = argv_from_json(json_object_get(o, "argv"), &c);
+	if (r >= 0) {
+		lifecycle_from_json(o, &c);
+		r = bindings_from_json(json_object_get(o, "ports"), &c.ports, &c.n_ports);
 	}
-	eps = json_object_get(o, "endpoints");
-	if (json_array_size(eps) > CONTAINER_MAX_ENDPOINTS) {
-		r = -EINVAL;
-		goto out;
-	}
-	json_array_foreach(eps, i, a) {
-		struct endpoint *ep = &c.eps[i];
-		const char *ip = json_string_value(json_object_get(a, "ip"));
-		const char *fixed = json_string_value(json_object_get(a, "fixed_ip"));
-
-		if (copy_field(ep->network_id, sizeof(ep->network_id), a, "network_id") ||
-		    copy_field(ep->ifname, sizeof(ep->ifname), a, "ifname") || copy_field(ep->veth, sizeof(ep->veth), a, "veth") ||
-		    !ip || ip4_parse(ip, &ep->ip, NULL) < 0 || !fixed || ip4_parse(fixed, &ep->fixed_ip, NULL) < 0) {
-			r = -EINVAL;
-			goto out;
-		}
-		container_mac_from_ip(ep->ip, ep->mac);
-		c.n_eps++;
-	}
-	argv = json_object_get(o, "argv");
-	c.argc = json_array_size(argv);
-	c.argv = calloc(c.argc + 1, sizeof(*c.argv));
-	if (!c.argv) {
-		r = -ENOMEM;
-		goto out;
-	}
-	json_array_foreach(argv, i, a) {
-		c.argv[i] = strdup(json_string_value(a) ? json_string_value(a) : "");
-		if (!c.argv[i]) {
-			r = -ENOMEM;
-			goto out;
-		}
-	}
-	c.auto_remove = json_is_true(json_object_get(o, "auto_remove"));
-	c.detached = json_is_true(json_object_get(o, "detached"));
-	state = json_string_value(json_object_get(o, "state"));
-	c.state = state && strcmp(state, "running") == 0 ? CONTAINER_RUNNING :
-		  state && strcmp(state, "exited") == 0	  ? CONTAINER_EXITED :
-							    CONTAINER_CREATED;
-	c.pid = (pid_t)json_integer_value(json_object_get(o, "pid"));
-	c.start_time = (unsigned long long)json_integer_value(json_object_get(o, "start_time"));
-	c.exit_code = (int)json_integer_value(json_object_get(o, "exit_code"));
-	c.created_at = json_integer_value(json_object_get(o, "created_at"));
-	c.started_at = json_integer_value(json_object_get(o, "started_at"));
-	c.finished_at = json_integer_value(json_object_get(o, "finished_at"));
-	c.start_seq = (uint64_t)json_integer_value(json_object_get(o, "start_seq"));
-	r = bindings_from_json(json_object_get(o, "ports"), &c.ports, &c.n_ports);
 	if (r >= 0)
 		r = bindings_from_json(json_object_get(o, "exposed"), &c.exposed, &c.n_exposed);
-out:
 	json_decref(o);
 	if (r < 0) {
 		container_release(&c);

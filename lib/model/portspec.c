@@ -211,35 +211,18 @@ static int grow(struct port_binding **v, size_t *n, size_t count, struct berr *e
 	return 0;
 }
 
-int portspec_parse(const char *spec, struct port_binding **v, size_t *n, struct berr *err)
+/* The three parts of a -p spec (without its "/proto"): CPORT, HPORT:CPORT, HIP:HPORT:CPORT. The
+ * last two colons split; the rest is the address. An absent part has length 0. */
+struct publish_parts {
+	struct span host, hport, cport;
+	bool has_host, has_hport;    /* their colons are there (the part may still be empty) */
+};
+
+static struct publish_parts split_publish(struct span ports)
 {
-	struct what w = { .spec = spec ? spec : "", .kind = "port spec", .form = PUBLISH_FORM };
-	struct span ports, host = { 0 }, hport = { 0 }, cport;
-	struct in_addr hip = { .s_addr = htonl(INADDR_ANY) };
-	struct range hr = { 0 }, cr;
-	const char *c1, *c2 = NULL, *p;
-	size_t count, i;
-	uint8_t proto;
-	int r;
+	struct publish_parts pp = { 0 };
+	const char *c1 = NULL, *c2 = NULL, *p;
 
-	if (!v || !n)
-		return berr_set(err, -EINVAL, "portspec_parse: no array to append to");
-	if (!spec || !*spec)
-		return refuse(err, &w, "empty");
-	r = split_proto(spec, &ports, &proto, err, &w);
-	if (r < 0)
-		return r;
-
-	/* "[::1]:80" has too few colons after the address to be split like the others. */
-	if (ports.len && ports.p[0] == '[') {
-		const char *close = memchr(ports.p, ']', ports.len);
-
-		host.p = ports.p;
-		host.len = close ? (size_t)(close - ports.p) + 1 : ports.len;
-		return parse_host(host, &hip, err, &w);   /* refuses: brackets are for IPv6 */
-	}
-	/* CPORT, HPORT:CPORT, HIP:HPORT:CPORT: the last two colons split; the rest is the address. */
-	c1 = NULL;
 	for (p = ports.p + ports.len; p > ports.p; p--) {
 		if (p[-1] != ':')
 			continue;
@@ -250,63 +233,105 @@ int portspec_parse(const char *spec, struct port_binding **v, size_t *n, struct 
 			break;
 		}
 	}
-	cport.p = c1 ? c1 + 1 : ports.p;
-	cport.len = (size_t)(ports.p + ports.len - cport.p);
+	pp.cport.p = c1 ? c1 + 1 : ports.p;
+	pp.cport.len = (size_t)(ports.p + ports.len - pp.cport.p);
 	if (c2) {
-		host.p = ports.p;
-		host.len = (size_t)(c2 - ports.p);
-		hport.p = c2 + 1;
-		hport.len = (size_t)(c1 - hport.p);
-		r = parse_host(host, &hip, err, &w);
-		if (r < 0)
-			return r;
+		pp.host.p = ports.p;
+		pp.host.len = (size_t)(c2 - ports.p);
+		pp.hport.p = c2 + 1;
+		pp.hport.len = (size_t)(c1 - pp.hport.p);
 	} else if (c1) {
-		hport.p = ports.p;
-		hport.len = (size_t)(c1 - ports.p);
-		if (hport.len == 0)
-			return refuse(err, &w, "empty host port (leave out \"HOSTPORT:\" to have one picked)");
+		pp.hport.p = ports.p;
+		pp.hport.len = (size_t)(c1 - ports.p);
 	}
+	pp.has_host = c2 != NULL;
+	pp.has_hport = c1 != NULL;
+	return pp;
+}
 
-	r = parse_range(cport, "container port", &cr, err, &w);
+/* A host range maps onto a container range of the same length, or onto one container port. */
+static int check_range_lengths(const struct range *hr, const struct range *cr, struct berr *err,
+			       const struct what *w)
+{
+	if (range_len(hr) == range_len(cr) || range_len(cr) == 1)
+		return 0;
+	if (hr->is_range)
+		return refuse(err, w, "host range %u-%u and container range %u-%u differ in length", hr->start, hr->end,
+			      cr->start, cr->end);
+	return refuse(err, w, "host port %u and container range %u-%u differ in length", hr->start, cr->start,
+		      cr->end);
+}
+
+/* Appends the bindings of one parsed spec, each a copy of base (protocol and host address) with
+ * its ports; hr is NULL when no host port was given. A host range for one container port is one
+ * binding: berthd picks a free port in it. */
+static int append_published(struct port_binding **v, size_t *n, const struct port_binding *base,
+			    const struct range *hr, const struct range *cr, struct berr *err, const struct what *w)
+{
+	size_t count = hr && range_len(cr) == 1 ? 1 : range_len(cr);
+	int r = grow(v, n, count, err, w);
+
 	if (r < 0)
 		return r;
-	if (hport.len) {
-		r = parse_range(hport, "host port", &hr, err, &w);
-		if (r < 0)
-			return r;
-		if (range_len(&hr) != range_len(&cr) && range_len(&cr) != 1) {
-			if (hr.is_range)
-				return refuse(err, &w, "host range %u-%u and container range %u-%u differ in length",
-					      hr.start, hr.end, cr.start, cr.end);
-			return refuse(err, &w, "host port %u and container range %u-%u differ in length",
-				      hr.start, cr.start, cr.end);
-		}
-	}
-
-	/* A host range for one container port is one binding: berthd picks a free port in it. */
-	count = hport.len && range_len(&cr) == 1 ? 1 : range_len(&cr);
-	r = grow(v, n, count, err, &w);
-	if (r < 0)
-		return r;
-	for (i = 0; i < count; i++) {
+	for (size_t i = 0; i < count; i++) {
 		struct port_binding *b = &(*v)[*n + i];
 
 		memset(b, 0, sizeof(*b));
-		b->proto = proto;
-		b->host_ip = hip;
-		b->host_ip_default = host.len == 0;
-		b->container_port = (uint16_t)(cr.start + i);
-		if (!hport.len) {
+		b->proto = base->proto;
+		b->host_ip = base->host_ip;
+		b->host_ip_default = base->host_ip_default;
+		b->container_port = (uint16_t)(cr->start + i);
+		if (!hr) {
 			b->host_port = b->host_port_end = 0;
 		} else if (count == 1) {
-			b->host_port = hr.start;
-			b->host_port_end = hr.end;
+			b->host_port = hr->start;
+			b->host_port_end = hr->end;
 		} else {
-			b->host_port = b->host_port_end = (uint16_t)(hr.start + i);
+			b->host_port = b->host_port_end = (uint16_t)(hr->start + i);
 		}
 	}
 	*n += count;
 	return 0;
+}
+
+int portspec_parse(const char *spec, struct port_binding **v, size_t *n, struct berr *err)
+{
+	struct what w = { .spec = spec ? spec : "", .kind = "port spec", .form = PUBLISH_FORM };
+	struct span ports;
+	struct publish_parts pp;
+	struct port_binding base = { .host_ip.s_addr = htonl(INADDR_ANY) };
+	struct range hr = { 0 }, cr;
+	int r;
+
+	if (!v || !n)
+		return berr_set(err, -EINVAL, "portspec_parse: no array to append to");
+	if (!spec || !*spec)
+		return refuse(err, &w, "empty");
+	r = split_proto(spec, &ports, &base.proto, err, &w);
+	if (r < 0)
+		return r;
+	/* "[::1]:80" has too few colons after the address to be split like the others. */
+	if (ports.len && ports.p[0] == '[') {
+		const char *close = memchr(ports.p, ']', ports.len);
+		struct span host = { .p = ports.p, .len = close ? (size_t)(close - ports.p) + 1 : ports.len };
+
+		return parse_host(host, &base.host_ip, err, &w);   /* refuses: brackets are for IPv6 */
+	}
+	pp = split_publish(ports);
+	if (pp.has_host && (r = parse_host(pp.host, &base.host_ip, err, &w)) < 0)
+		return r;
+	if (pp.has_hport && !pp.has_host && !pp.hport.len)
+		return refuse(err, &w, "empty host port (leave out \"HOSTPORT:\" to have one picked)");
+	r = parse_range(pp.cport, "container port", &cr, err, &w);
+	if (r < 0)
+		return r;
+	if (pp.hport.len) {
+		r = parse_range(pp.hport, "host port", &hr, err, &w);
+		if (r < 0 || (r = check_range_lengths(&hr, &cr, err, &w)) < 0)
+			return r;
+	}
+	base.host_ip_default = pp.host.len == 0;
+	return append_published(v, n, &base, pp.hport.len ? &hr : NULL, &cr, err, &w);
 }
 
 int portspec_parse_expose(const char *spec, struct port_binding **v, size_t *n, struct berr *err)

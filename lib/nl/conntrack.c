@@ -114,65 +114,81 @@ static struct nlmsghdr *ct_msg(char *buf, uint16_t type, uint16_t flags, uint32_
 	return nlh;
 }
 
+/* The conntrack socket and the buffer its messages are built and read in. */
+struct ct_conn {
+	struct mnl_socket *nl;
+	uint32_t portid, seq;
+	char buf[32768];   /* a dump's messages can be larger than a page (libmnl >= 1.0.5: MNL_SOCKET_DUMP_SIZE) */
+};
+
+/* The entries of the table that match d's filters, into d. Dump first, delete after: deleting
+ * while the kernel walks the table for the dump could make it skip entries. */
+static int dump_matching(struct ct_conn *c, struct dump *d, struct berr *err)
+{
+	struct nlmsghdr *nlh = ct_msg(c->buf, IPCTNL_MSG_CT_GET, NLM_F_DUMP, c->seq);
+	ssize_t len;
+	int r;
+
+	if (mnl_socket_sendto(c->nl, nlh, nlh->nlmsg_len) < 0)
+		return berr_errno(err, -errno, "conntrack: dump");
+	do {
+		len = mnl_socket_recvfrom(c->nl, c->buf, sizeof(c->buf));
+		r = len < 0 ? -1 : mnl_cb_run(c->buf, (size_t)len, c->seq, c->portid, dump_cb, d);
+	} while (r > 0);
+	if (r < 0)
+		return d->err ? berr_set(err, d->err, "conntrack: out of memory") : berr_errno(err, -errno, "conntrack: dump");
+	return 0;
+}
+
+/* Deletes one entry: 1, or 0 if it was gone already (ENOENT), or < 0. */
+static int delete_entry(struct ct_conn *c, const struct ct_entry *e, struct berr *err)
+{
+	struct nlmsghdr *nlh = ct_msg(c->buf, IPCTNL_MSG_CT_DELETE, NLM_F_ACK, ++c->seq);
+	ssize_t len;
+	int r;
+
+	memcpy(mnl_nlmsg_get_payload_tail(nlh), e->tuple, e->tuple_len);
+	nlh->nlmsg_len += MNL_ALIGN(e->tuple_len);
+	if (mnl_socket_sendto(c->nl, nlh, nlh->nlmsg_len) < 0)
+		return berr_errno(err, -errno, "conntrack: delete");
+	len = mnl_socket_recvfrom(c->nl, c->buf, sizeof(c->buf));
+	r = len < 0 ? -1 : mnl_cb_run(c->buf, (size_t)len, c->seq, c->portid, NULL, NULL);
+	if (r < 0 && errno != ENOENT)
+		return berr_errno(err, -errno, "conntrack: delete");
+	return r >= 0;
+}
+
 int ct_delete(const struct ct_match *m, size_t n, unsigned *ret, struct berr *err)
 {
-	char buf[32768];   /* a dump's messages can be larger than a page (libmnl >= 1.0.5: MNL_SOCKET_DUMP_SIZE) */
+	struct ct_conn c = { .seq = 1 };
 	struct dump d = { .m = m, .n = n };
-	struct nlmsghdr *nlh;
-	struct mnl_socket *nl;
 	unsigned deleted = 0;
-	uint32_t seq = 1, portid;
-	ssize_t len;
 	int r = 0;
 
 	if (ret)
 		*ret = 0;
 	if (n == 0)
 		return 0;
-	nl = mnl_socket_open(NETLINK_NETFILTER);
-	if (!nl || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+	c.nl = mnl_socket_open(NETLINK_NETFILTER);
+	if (!c.nl || mnl_socket_bind(c.nl, 0, MNL_SOCKET_AUTOPID) < 0) {
 		r = berr_errno(err, -errno, "conntrack: netlink socket");
 		goto out;
 	}
-	portid = mnl_socket_get_portid(nl);
-	/* Dump first, delete after: deleting while the kernel walks the table for the dump could
-	 * make it skip entries. */
-	nlh = ct_msg(buf, IPCTNL_MSG_CT_GET, NLM_F_DUMP, seq);
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
-		r = berr_errno(err, -errno, "conntrack: dump");
-		goto out;
+	c.portid = mnl_socket_get_portid(c.nl);
+	r = dump_matching(&c, &d, err);
+	for (size_t i = 0; r >= 0 && i < d.len; i++) {
+		int q = delete_entry(&c, &d.v[i], err);
+
+		if (q < 0)
+			r = q;
+		else
+			deleted += (unsigned)q;
 	}
-	do {
-		len = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-		r = len < 0 ? -1 : mnl_cb_run(buf, (size_t)len, seq, portid, dump_cb, &d);
-	} while (r > 0);
-	if (r < 0) {
-		r = d.err ? berr_set(err, d.err, "conntrack: out of memory") : berr_errno(err, -errno, "conntrack: dump");
-		goto out;
-	}
-	for (size_t i = 0; i < d.len; i++) {
-		nlh = ct_msg(buf, IPCTNL_MSG_CT_DELETE, NLM_F_ACK, ++seq);
-		memcpy(mnl_nlmsg_get_payload_tail(nlh), d.v[i].tuple, d.v[i].tuple_len);
-		nlh->nlmsg_len += MNL_ALIGN(d.v[i].tuple_len);
-		if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
-			r = berr_errno(err, -errno, "conntrack: delete");
-			goto out;
-		}
-		len = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-		r = len < 0 ? -1 : mnl_cb_run(buf, (size_t)len, seq, portid, NULL, NULL);
-		if (r < 0 && errno != ENOENT) {
-			r = berr_errno(err, -errno, "conntrack: delete");
-			goto out;
-		}
-		if (r >= 0)
-			deleted++;
-		r = 0;
-	}
-	if (ret)
+	if (r >= 0 && ret)
 		*ret = deleted;
 out:
 	free(d.v);
-	if (nl)
-		mnl_socket_close(nl);
+	if (c.nl)
+		mnl_socket_close(c.nl);
 	return r;
 }

@@ -163,21 +163,61 @@ static int read_row(struct store *s, sqlite3_stmt *st, struct network *ret, stru
 	return 0;
 }
 
-int store_network_put(struct store *s, struct network *n, struct berr *err)
-{
+/* A network's addresses as the text the table keeps. */
+struct network_text {
 	char subnet[CIDR4_STR_MAX], gateway[INET_ADDRSTRLEN], ip_range[CIDR4_STR_MAX];
 	char host_binding[INET_ADDRSTRLEN];
+};
+
+static void format_network(const struct network *n, struct network_text *t)
+{
+	format_cidr(n->subnet, t->subnet, sizeof(t->subnet));
+	format_addr(n->gateway, t->gateway, sizeof(t->gateway));
+	format_cidr(n->ip_range, t->ip_range, sizeof(t->ip_range));
+	format_addr(n->host_binding, t->host_binding, sizeof(t->host_binding));
+}
+
+/* Binds ?1..?12 of store_network_put's statement; an SQLite result code (SQLITE_OK: all bound).
+ * n and t must outlive the statement's step (SQLITE_STATIC). */
+static int bind_network(sqlite3_stmt *st, const struct network *n, const struct network_text *t)
+{
+	int rc = sqlite3_bind_text(st, 1, n->id, -1, SQLITE_STATIC);
+
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(st, 2, n->name, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(st, 3, n->bridge, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(st, 4, t->subnet, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(st, 5, t->gateway, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(st, 6, t->ip_range, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int(st, 7, n->internal ? 1 : 0);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int(st, 8, n->icc ? 1 : 0);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int(st, 9, n->masquerade ? 1 : 0);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(st, 10, t->host_binding, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(st, 11, (sqlite3_int64)n->mtu);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(st, 12, n->created);
+	return rc;
+}
+
+int store_network_put(struct store *s, struct network *n, struct berr *err)
+{
+	struct network_text text;
 	sqlite3_stmt *st;
 	int r, rc;
 
 	r = check_network(s, n, err);
 	if (r < 0)
 		return r;
-	format_cidr(n->subnet, subnet, sizeof(subnet));
-	format_addr(n->gateway, gateway, sizeof(gateway));
-	format_cidr(n->ip_range, ip_range, sizeof(ip_range));
-	format_addr(n->host_binding, host_binding, sizeof(host_binding));
-
+	format_network(n, &text);
 	/* One statement, so it is atomic without a transaction: the new `created` is computed
 	 * under the write lock, and an update leaves `created` alone. RETURNING gives back the
 	 * value in force either way. A name taken by another id fails the UNIQUE constraint. */
@@ -197,29 +237,7 @@ int store_network_put(struct store *s, struct network *n, struct berr *err)
 			  &st, err, "network put");
 	if (r < 0)
 		return r;
-	rc = sqlite3_bind_text(st, 1, n->id, -1, SQLITE_STATIC);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_text(st, 2, n->name, -1, SQLITE_STATIC);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_text(st, 3, n->bridge, -1, SQLITE_STATIC);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_text(st, 4, subnet, -1, SQLITE_STATIC);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_text(st, 5, gateway, -1, SQLITE_STATIC);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_text(st, 6, ip_range, -1, SQLITE_STATIC);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int(st, 7, n->internal ? 1 : 0);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int(st, 8, n->icc ? 1 : 0);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int(st, 9, n->masquerade ? 1 : 0);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_text(st, 10, host_binding, -1, SQLITE_STATIC);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int64(st, 11, (sqlite3_int64)n->mtu);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int64(st, 12, n->created);
+	rc = bind_network(st, n, &text);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {

@@ -251,11 +251,45 @@ static int set_wal(struct store *s, struct berr *err)
 	return r;
 }
 
+/* s->path: the store's file under data_root. "/var/lib/berth/" and "/var/lib/berth" are the
+ * same root; name the file once. */
+static int set_path(struct store *s, const char *data_root, struct berr *err)
+{
+	size_t len = strlen(data_root);
+	int n;
+
+	while (len > 1 && data_root[len - 1] == '/')
+		len--;
+	n = snprintf(s->path, sizeof(s->path), "%.*s%s" STORE_FILE, (int)len, data_root,
+		     data_root[len - 1] == '/' ? "" : "/");
+	if (n < 0 || (size_t)n >= sizeof(s->path))
+		return berr_set(err, -ENAMETOOLONG, "store %s: path too long", data_root);
+	return 0;
+}
+
+/* The SQLite connection to s->path (made by create_file), set up as every use expects it. */
+static int open_db(struct store *s, struct berr *err)
+{
+	int r, rc = sqlite3_open_v2(s->path, &s->db,
+				    SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_EXRESCODE, NULL);
+
+	if (rc != SQLITE_OK)
+		return store_fail(s, rc, err, "open");
+	sqlite3_extended_result_codes(s->db, 1);
+	rc = sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS);
+	if (rc != SQLITE_OK)
+		return store_fail(s, rc, err, "set busy timeout");
+	r = set_wal(s, err);
+	if (r < 0)
+		return r;
+	/* Per connection, off by default; on so any future reference between tables holds. */
+	return store_exec(s, "PRAGMA foreign_keys = ON", err, "enable foreign keys");
+}
+
 int store_open(struct store **ret, const char *data_root, struct berr *err)
 {
 	struct store *s;
-	size_t len;
-	int r, rc, n;
+	int r;
 
 	*ret = NULL;
 	if (!data_root || !*data_root)
@@ -264,54 +298,24 @@ int store_open(struct store **ret, const char *data_root, struct berr *err)
 	if (!s)
 		return berr_errno(err, -ENOMEM, "store %s", data_root);
 	s->root_fd = s->lock_fd = -1;
-	/* "/var/lib/berth/" and "/var/lib/berth" are the same root; name the file once. */
-	len = strlen(data_root);
-	while (len > 1 && data_root[len - 1] == '/')
-		len--;
-	n = snprintf(s->path, sizeof(s->path), "%.*s%s" STORE_FILE, (int)len, data_root,
-		     data_root[len - 1] == '/' ? "" : "/");
-	if (n < 0 || (size_t)n >= sizeof(s->path)) {
-		r = berr_set(err, -ENAMETOOLONG, "store %s: path too long", data_root);
-		goto fail;
+	r = set_path(s, data_root, err);
+	if (r >= 0)
+		r = open_root(s, data_root, err);
+	if (r >= 0)
+		r = create_file(s, err);
+	if (r >= 0)
+		r = open_db(s, err);
+	if (r >= 0)
+		r = migrate(s, err);
+	if (r < 0) {
+		/* A lock file this refused open made is not left behind (we still hold its lock). */
+		if (s->lock_created)
+			unlinkat(s->root_fd, STORE_LOCK_FILE, 0);
+		store_close(s);
+		return r;
 	}
-	r = open_root(s, data_root, err);
-	if (r < 0)
-		goto fail;
-	r = create_file(s, err);
-	if (r < 0)
-		goto fail;
-
-	rc = sqlite3_open_v2(s->path, &s->db,
-			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_EXRESCODE,
-			     NULL);
-	if (rc != SQLITE_OK) {
-		r = store_fail(s, rc, err, "open");
-		goto fail;
-	}
-	sqlite3_extended_result_codes(s->db, 1);
-	rc = sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS);
-	if (rc != SQLITE_OK) {
-		r = store_fail(s, rc, err, "set busy timeout");
-		goto fail;
-	}
-	r = set_wal(s, err);
-	if (r < 0)
-		goto fail;
-	/* Per connection, off by default; on so any future reference between tables holds. */
-	r = store_exec(s, "PRAGMA foreign_keys = ON", err, "enable foreign keys");
-	if (r < 0)
-		goto fail;
-	r = migrate(s, err);
-	if (r < 0)
-		goto fail;
 	*ret = s;
 	return 0;
-fail:
-	/* A lock file this refused open made is not left behind (we still hold its lock). */
-	if (s->lock_created)
-		unlinkat(s->root_fd, STORE_LOCK_FILE, 0);
-	store_close(s);
-	return r;
 }
 
 void store_close(struct store *s)

@@ -82,6 +82,32 @@ static int pump(int in, int out, int errfd, const char *input, struct strbuf *o,
 	return 0;
 }
 
+/* A command that did not exit 0: its status and the first line of its stderr; exit 127 with
+ * nothing said is child()'s failed execvp: the tool is not installed. */
+static int exit_error(const char *name, int status, const char *stderr_text, struct berr *err)
+{
+	const char *msg = stderr_text ? stderr_text : "";
+	size_t n = strcspn(msg, "\n");
+
+	/* iptables-restore names the failing input line on a later line: kept, so that the caller
+	 * can tell which part of its input failed. */
+	const char *where = strstr(msg + n, "Error occurred at line: ");
+
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 127 && n == 0)
+		return berr_set(err, -ENOENT, "%s: cannot run (not installed?)", name);
+	return berr_set(err, -EIO, "%s failed (status %d): %.*s%s%.*s%s", name,
+			WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), (int)n, msg,
+			where ? " (" : "", where ? (int)strcspn(where, "\n") : 0, where ? where : "", where ? ")" : "");
+}
+
+/* Closes the ends of a pipe still open (-1: already closed or handed over). */
+static void close_pipe(int p[2])
+{
+	for (int i = 0; i < 2; i++)
+		if (p[i] >= 0)
+			close(p[i]);
+}
+
 int exec_capture(char *const argv[], const char *input, char **ret_out, struct berr *err)
 {
 	int pin[2] = { -1, -1 }, pout[2] = { -1, -1 }, perr[2] = { -1, -1 }, status = 0, r;
@@ -118,19 +144,7 @@ int exec_capture(char *const argv[], const char *input, char **ret_out, struct b
 		goto out;
 	}
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		const char *msg = e.s ? e.s : "";
-		size_t n = strcspn(msg, "\n");
-		/* iptables-restore names the failing input line on a later line: kept, so that the
-		 * caller can tell which part of its input failed. */
-		const char *where = strstr(msg + n, "Error occurred at line: ");
-
-		if (WIFEXITED(status) && WEXITSTATUS(status) == 127 && n == 0)
-			r = berr_set(err, -ENOENT, "%s: cannot run (not installed?)", argv[0]);
-		else
-			r = berr_set(err, -EIO, "%s failed (status %d): %.*s%s%.*s%s", argv[0],
-				     WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), (int)n, msg,
-				     where ? " (" : "", where ? (int)strcspn(where, "\n") : 0, where ? where : "",
-				     where ? ")" : "");
+		r = exit_error(argv[0], status, e.s, err);
 		goto out;
 	}
 	if (ret_out) {
@@ -139,14 +153,9 @@ int exec_capture(char *const argv[], const char *input, char **ret_out, struct b
 			r = berr_set(err, -ENOMEM, "%s: out of memory", argv[0]);
 	}
 out:
-	for (int i = 0; i < 2; i++) {
-		if (pin[i] >= 0)
-			close(pin[i]);
-		if (pout[i] >= 0)
-			close(pout[i]);
-		if (perr[i] >= 0)
-			close(perr[i]);
-	}
+	close_pipe(pin);
+	close_pipe(pout);
+	close_pipe(perr);
 	strbuf_release(&o);
 	strbuf_release(&e);
 	return r;

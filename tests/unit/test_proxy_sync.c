@@ -2,7 +2,12 @@
 /* daemon/proxy: proxy_sync is all or nothing for the ports it is told are required. Built from
  * the daemon's sources directly (the daemon is no library); sockets only on 127.0.0.1. */
 #include "../../daemon/log.c"
-#include "../../daemon/proxy.c"
+#include "../../daemon/proxy_fds.c"
+#include "../../daemon/proxy_listeners.c"
+#include "../../daemon/proxy_loop.c"
+#include "../../daemon/proxy_sync.c"
+#include "../../daemon/proxy_tcp.c"
+#include "../../daemon/proxy_udp.c"
 #include "../../daemon/rlimits.c"
 
 #include <arpa/inet.h>

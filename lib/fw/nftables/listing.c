@@ -59,99 +59,124 @@ static int push_elements(struct strv *ports, const char *set, const char *text, 
 	return 0;
 }
 
+/* nft_listing_split's reading of a listing, one line at a time. */
+struct splitter {
+	struct strbuf shape, elems;  /* the listing without its port elements; one elements statement */
+	struct strv ports;
+	bool inet;                   /* in "table inet berth" */
+	bool user;                   /* in its user-forward chain */
+	bool collecting;             /* in an elements statement spread over lines */
+	bool admin;                  /* in an admin's block */
+	char set[64];                /* the map or set being read */
+};
+
+#define KEEP_LINE 1                  /* a line handler's answer: the line goes to the shape as is */
+
+/* The elements read so far (ended by a "}") become the port lines of sp->set. */
+static int flush_elements(struct splitter *sp)
+{
+	int r = push_elements(&sp->ports, sp->set, sp->elems.s ? sp->elems.s : "", sp->elems.len);
+
+	strbuf_release(&sp->elems);
+	return r;
+}
+
+/* The text of an elements statement from t, up to its "}" if on this line. */
+static int collect_elements(struct splitter *sp, const char *t, const char *end)
+{
+	const char *close = memchr(t, '}', (size_t)(end - t));
+
+	strbuf_addn(&sp->elems, t, (size_t)((close ? close : end) - t));
+	strbuf_add(&sp->elems, "\n");
+	sp->collecting = !close;
+	return close ? flush_elements(sp) : 0;
+}
+
+/* In user-forward: the admin's rules are left out, their place said once at the "}". */
+static int user_chain_line(struct splitter *sp, const char *s, const char *t, const char *end, const char *next)
+{
+	if (starts(t, end, "}")) {
+		sp->user = false;
+		strbuf_add(&sp->shape, "\t\t# (the admin's rules: not berth's, not compared)\n");
+		return KEEP_LINE;
+	}
+	/* "type filter hook ...; policy ...;": the chain is berth's, and a regular chain; a header
+	 * here makes it a base chain of its own. No rule starts with "type". */
+	if (starts(t, end, "type "))
+		strbuf_addn(&sp->shape, s, (size_t)(next - s));
+	return 0;     /* else the admin's rule */
+}
+
+/* A line of table inet berth (s: the line, t: its first non-blank, next: the line after). */
+static int berth_table_line(struct splitter *sp, const char *s, const char *t, const char *end, const char *next)
+{
+	if (nft_admin_block_line(s, (size_t)(end - s))) {
+		sp->admin = true;
+		return 0;
+	}
+	if (sp->user)
+		return user_chain_line(sp, s, t, end, next);
+	if (starts(t, end, "chain user-forward {")) {
+		sp->user = true;
+		strbuf_addn(&sp->shape, s, (size_t)(next - s));
+		return 0;
+	}
+	if (starts(t, end, "map ") || starts(t, end, "set ")) {
+		block_name(t, end, sp->set, sizeof(sp->set));
+		return KEEP_LINE;
+	}
+	if (strncmp(sp->set, "pub4_", 5) == 0 && starts(t, end, "elements = {"))
+		return collect_elements(sp, t + strlen("elements = {"), end);
+	return KEEP_LINE;
+}
+
+/* One line (s..end, next: the line after): to the shape, to the ports, or left out. */
+static int split_line(struct splitter *sp, const char *s, const char *end, const char *next)
+{
+	const char *t = skip_blank(s, end);
+	int r = KEEP_LINE;
+
+	if (sp->collecting)
+		return collect_elements(sp, t, end);
+	if (t == end)   /* blank lines: where the admin's blocks stood, too */
+		return 0;
+	if (sp->admin) {   /* an admin's block: left out, up to its closing brace */
+		sp->admin = !(end - s == 2 && s[0] == '\t' && s[1] == '}');
+		return 0;
+	}
+	if (starts(t, end, "table "))
+		sp->inet = starts(t, end, "table inet berth {");
+	else if (sp->inet)
+		r = berth_table_line(sp, s, t, end, next);
+	if (r == KEEP_LINE)
+		strbuf_addn(&sp->shape, s, (size_t)(next - s));
+	return r;
+}
+
 int nft_listing_split(const char *listing, char **ret_shape, struct strv *ret_ports, struct berr *err)
 {
-	struct strbuf shape = { 0 }, elems = { 0 };
-	struct strv ports = { 0 };
+	struct splitter sp = { 0 };
 	char *text = NULL;
-	bool inet = false, user = false, collecting = false, admin = false;
-	char set[64] = "";
 	const char *s = listing;
 	int r = 0;
 
 	while (r >= 0 && *s) {
 		const char *nl = strchr(s, '\n'), *end = nl ? nl : s + strlen(s), *next = nl ? nl + 1 : end;
-		const char *t = skip_blank(s, end);
 
-		if (collecting) {
-			const char *close = memchr(t, '}', (size_t)(end - t));
-
-			strbuf_addn(&elems, t, (size_t)((close ? close : end) - t));
-			strbuf_add(&elems, "\n");
-			if (close) {
-				collecting = false;
-				r = push_elements(&ports, set, elems.s ? elems.s : "", elems.len);
-				strbuf_release(&elems);
-			}
-			s = next;
-			continue;
-		}
-		if (t == end && !collecting) {   /* blank lines: where the admin's blocks stood, too */
-			s = next;
-			continue;
-		}
-		if (admin) {   /* an admin's block: left out, up to its closing brace */
-			admin = !(end - s == 2 && s[0] == '\t' && s[1] == '}');
-			s = next;
-			continue;
-		}
-		if (starts(t, end, "table ")) {
-			inet = starts(t, end, "table inet berth {");
-		} else if (inet && nft_admin_block_line(s, (size_t)(end - s))) {
-			admin = true;
-			s = next;
-			continue;
-		} else if (inet && user) {
-			if (starts(t, end, "}")) {
-				user = false;
-				strbuf_add(&shape, "\t\t# (the admin's rules: not berth's, not compared)\n");
-			} else if (starts(t, end, "type ")) {
-				/* "type filter hook ...; policy ...;": the chain is berth's, and a regular
-				 * chain; a header here makes it a base chain of its own. No rule starts
-				 * with "type". */
-				strbuf_addn(&shape, s, (size_t)(next - s));
-				s = next;
-				continue;
-			} else {
-				s = next;   /* the admin's rule */
-				continue;
-			}
-		} else if (inet && starts(t, end, "chain user-forward {")) {
-			user = true;
-			strbuf_addn(&shape, s, (size_t)(next - s));
-			s = next;
-			continue;
-		} else if (inet && (starts(t, end, "map ") || starts(t, end, "set "))) {
-			block_name(t, end, set, sizeof(set));
-		} else if (inet && strncmp(set, "pub4_", 5) == 0 && starts(t, end, "elements = {")) {
-			const char *open = t + strlen("elements = {");
-			const char *close = memchr(open, '}', (size_t)(end - open));
-
-			strbuf_addn(&elems, open, (size_t)((close ? close : end) - open));
-			strbuf_add(&elems, "\n");
-			if (close) {
-				r = push_elements(&ports, set, elems.s ? elems.s : "", elems.len);
-				strbuf_release(&elems);
-			} else {
-				collecting = true;
-			}
-			s = next;
-			continue;
-		}
-		strbuf_addn(&shape, s, (size_t)(next - s));
+		r = split_line(&sp, s, end, next);
 		s = next;
 	}
-	strbuf_release(&elems);
+	strbuf_release(&sp.elems);
 	if (r >= 0)
-		text = strbuf_steal(&shape);
-	strbuf_release(&shape);
+		text = strbuf_steal(&sp.shape);
+	strbuf_release(&sp.shape);
 	if (!text) {
-		strv_release(&ports);
+		strv_release(&sp.ports);
 		return berr_set(err, -ENOMEM, "nftables: out of memory");
 	}
-	strv_sort(&ports);
+	strv_sort(&sp.ports);
 	*ret_shape = text;
-	*ret_ports = ports;
+	*ret_ports = sp.ports;
 	return 0;
 }
 

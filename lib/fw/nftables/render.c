@@ -8,6 +8,7 @@
 #include "fw/nftables/render.h"
 
 #include "fw/nftables/elements.h"
+#include "fw/nftables/render_start.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -42,136 +43,7 @@ static bool plan_ok(const struct fw_plan *p)
 	return true;
 }
 
-/* ---- the start transaction (berth-start.nft) -------------------------------------------------- */
-
-static void put_user_rules(struct strbuf *b, const char *rules)
-{
-	const char *s = rules;
-
-	while (s && *s) {
-		const char *end = strchr(s, '\n'), *next;
-
-		if (!end)
-			end = s + strlen(s);
-		next = *end ? end + 1 : end;
-		while (s < end && (*s == ' ' || *s == '\t'))
-			s++;
-		while (end > s && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
-			end--;
-		if (end > s) {
-			strbuf_add(b, "\t\t");
-			strbuf_addn(b, s, (size_t)(end - s));
-			strbuf_add(b, "\n");
-		}
-		s = next;
-	}
-}
-
-static void put_start(struct strbuf *b, const struct fw_plan *p, const struct nft_admin *admin)
-{
-	/* create-then-delete: the delete never fails, so the restart is one atomic commit (nft 1.0.6 has
-	 * no "destroy"). raw_guard4 and raw-prerouting come last, with the raw guards (put_raw). */
-	/* fwd_out is consulted before fwd_in and holds only internal bridges (spec 1.1 has it after
-	 * fwd_in with an "OUTGOING accept" per bridge): after fwd_in, a published port's PUBLISHED
-	 * accept came first and an internal network's container reached another network's published
-	 * port through its gateway (tests/net/test_internal_published.sh, with --allow-direct-routing;
-	 * the raw guard hides it otherwise). OUTGOING is one rule on a set of the NAT bridges, last:
-	 * it matters when the policy is drop. */
-	strbuf_add(b, "table " T " {}\n"
-		      "delete table " T "\n"
-		      "table " T " {\n"
-		      "\t# dispatch maps: one element per bridge\n"
-		      "\tmap fwd_in { type ifname : verdict; }\n"
-		      "\tmap fwd_out { type ifname : verdict; }   # internal bridges only\n"
-		      "\tmap post_in { type ifname : verdict; }\n"
-		      "\tmap post_out { type ifname : verdict; }\n"
-		      "\t# non-internal bridges: what leaves them is accepted (OUTGOING)\n"
-		      "\tset egress_bridges { type ifname; }\n"
-		      "\t# non-internal bridges whose hairpin traffic the userland proxy serves (proxy on only)\n"
-		      "\tset proxy_bridges { type ifname; }\n"
-		      "\t# published ports: one element per binding (identity ranges: one per range)\n"
-		      "\tmap pub4_host { type ipv4_addr . inet_proto . inet_service : ipv4_addr . inet_service; }\n"
-		      "\tmap pub4_any { type inet_proto . inet_service : ipv4_addr . inet_service; }\n"
-		      "\tmap pub4_host_range { type ipv4_addr . inet_proto . inet_service : ipv4_addr; flags interval; }\n"
-		      "\tmap pub4_any_range { type inet_proto . inet_service : ipv4_addr; flags interval; }\n"
-		      "\tset pub4_allow { type ipv4_addr . inet_proto . inet_service; }\n"
-		      "\tset pub4_allow_range { type ipv4_addr . inet_proto . inet_service; flags interval; }\n");
-	if (p->firewall) {
-		strbuf_add(b, "\tchain nat-prerouting {\n"
-			      "\t\ttype nat hook prerouting priority dstnat; policy accept;\n");
-		/* With the proxy, what comes from a (non-internal) bridge is not DNATed: berthd serves
-		 * hairpin (rules.md 5: "! -i BR" and "-i BR -j RETURN" exist only with the proxy). A set of
-		 * its own: looking post_in up as a set here makes the kernel check post-in-<br> (masquerade)
-		 * against the prerouting hook, and the load fails with "Operation not supported". */
-		if (p->userland_proxy)
-			strbuf_add(b, "\t\tiifname @proxy_bridges return comment \"HAIRPIN BY THE USERLAND PROXY\"\n");
-		strbuf_add(b, "\t\tfib daddr type local jump dnat-ports\n"
-			      "\t}\n"
-			      /* nft 1.0.6 rejects the keyword dstnat on the output hook */
-			      "\tchain nat-output {\n"
-			      "\t\ttype nat hook output priority -100; policy accept;\n");
-		/* With the proxy, loopback access is the proxy's (rules.md 5: "! -d 127.0.0.0/8"). */
-		strbuf_add(b, p->userland_proxy ? "\t\tfib daddr type local ip daddr != 127.0.0.0/8 jump dnat-ports\n"
-						: "\t\tfib daddr type local jump dnat-ports\n");
-		strbuf_add(b, "\t}\n"
-			      "\tchain dnat-ports {\n"
-			      "\t\tmeta nfproto ipv4 dnat ip to ip daddr . meta l4proto . th dport map @pub4_host\n"
-			      "\t\tmeta nfproto ipv4 dnat ip to meta l4proto . th dport map @pub4_any\n"
-			      "\t\tmeta nfproto ipv4 dnat ip to ip daddr . meta l4proto . th dport map @pub4_host_range\n"
-			      "\t\tmeta nfproto ipv4 dnat ip to meta l4proto . th dport map @pub4_any_range\n"
-			      "\t}\n");
-	}
-	/* The admin's own chains, sets and maps, verbatim, in this block: nft creates a block's
-	 * chains before its rules, so user-forward may jump to them wherever they stand. */
-	if (admin && admin->objects && *admin->objects) {
-		strbuf_add(b, "\t# the admin's own objects, kept from before this replace\n");
-		strbuf_add(b, admin->objects);
-	}
-	/* The DOCKER-USER equivalent (spec 1.6): the admin's, re-emitted from the listing taken before
-	 * this restart; berth never edits it otherwise. Kept with the firewall off, as DOCKER-USER. */
-	strbuf_add(b, "\tchain user-forward {\n");
-	put_user_rules(b, admin ? admin->forward_rules : NULL);
-	strbuf_add(b, "\t}\n"
-		      "\tchain forward {\n");
-	/* policy drop: the iptables backend's FORWARD DROP (rules.md 2), set when berthd itself
-	 * switched forwarding on, so that the host does not become a router between its other
-	 * links; the store's record of that keeps it across restarts, and a changed policy is drift. */
-	strbuf_addf(b, "\t\ttype filter hook forward priority filter; policy %s;\n"
-		       "\t\tjump user-forward\n",
-		    p->firewall && p->set_forward_drop ? "drop" : "accept");
-	if (p->firewall) {
-		/* --bridge-accept-fwmark: the admin's own tables (priority filter - 1 or before) mark
-		 * what berth must not drop (spec 1.6). */
-		if (p->accept_mask)
-			strbuf_addf(b, "\t\tmeta mark & 0x%08x == 0x%08x accept comment \"accept-fwmark for other tables\"\n",
-				    p->accept_mask, p->accept_mark);
-		strbuf_add(b, "\t\tct state established,related accept\n"
-			      "\t\tiifname vmap @fwd_out\n"
-			      "\t\toifname vmap @fwd_in\n"
-			      "\t\tiifname @egress_bridges accept comment \"OUTGOING\"\n"
-			      "\t}\n"
-			      "\tchain nat-postrouting {\n"
-			      "\t\ttype nat hook postrouting priority srcnat; policy accept;\n"
-			      "\t\tiifname vmap @post_out\n"
-			      "\t\toifname vmap @post_in\n");
-	}
-	strbuf_add(b, "\t}\n"
-		      "}\n"
-		      "table bridge berth {}\n"
-		      "delete table bridge berth\n");
-	if (!p->firewall)
-		return;
-	/* icc=false for frames the bridge forwards itself (with or without br_netfilter). */
-	strbuf_add(b, "table bridge berth {\n"
-		      "\tset icc_off4 { type ipv4_addr; flags interval; }\n"
-		      "\tset icc_off6 { type ipv6_addr; flags interval; }\n"
-		      "\tchain forward {\n"
-		      "\t\ttype filter hook forward priority filter; policy accept;\n"
-		      "\t\tether type ip ip saddr @icc_off4 counter drop comment \"ICC OFF\"\n"
-		      "\t\tether type ip6 ip6 saddr @icc_off6 counter drop comment \"ICC OFF\"\n"
-		      "\t}\n"
-		      "}\n");
-}
+/* ---- the start transaction's raw guards (berth-start.nft; the rest of it: render_start.c) ---- */
 
 /* Networks whose containers the raw guard protects: the NATed ones and internal ones. Without
  * masquerading a container's own address is meant to be routed to (replies to its outgoing
@@ -235,15 +107,13 @@ static void put_raw(struct strbuf *b, const struct fw_plan *p)
 
 /* ---- per network (berth-bridges.nft) ----------------------------------------------------------- */
 
-static void put_network(struct strbuf *b, const struct fw_plan *p, const struct plan_network *n)
+/* The chains of one bridge: fwd-in always, fwd-out if internal, post-in if NATed, post-out if
+ * it also masquerades. */
+static void put_network_chains(struct strbuf *b, const struct plan_network *n)
 {
 	const char *br = n->bridge;
 	bool nat = !n->internal, egress = nat && n->masquerade;
-	char sub[CIDR4_STR_MAX];
 
-	cidr4_format(n->subnet, sub, sizeof(sub));
-	strbuf_addf(b, "\n# network on %s: %s%s%s%s\n", br, sub, n->internal ? ", internal" : "",
-		    n->icc ? "" : ", icc off", nat && !n->masquerade ? ", no masquerade" : "");
 	strbuf_addf(b, "add chain " T " fwd-in-%s\n", br);
 	if (n->internal)
 		strbuf_addf(b, "add chain " T " fwd-out-%s\n", br);
@@ -251,42 +121,62 @@ static void put_network(struct strbuf *b, const struct fw_plan *p, const struct 
 		strbuf_addf(b, "add chain " T " post-in-%s\n", br);
 	if (egress)
 		strbuf_addf(b, "add chain " T " post-out-%s\n", br);
+}
 
-	if (n->internal) {
-		strbuf_addf(b, "add rule " T " fwd-in-%s iifname != \"%s\" counter drop comment \"INTERNAL INGRESS\"\n", br, br);
-		if (n->icc)
-			strbuf_addf(b, "add rule " T " fwd-in-%s accept comment \"ICC\"\n", br);
-		else
-			strbuf_addf(b, "add rule " T " fwd-in-%s counter drop comment \"ICC OFF (br_netfilter path)\"\n", br);
-		strbuf_addf(b, "add rule " T " fwd-out-%s oifname != \"%s\" counter drop comment \"INTERNAL EGRESS\"\n", br, br);
-	} else {
-		if (n->icc)
-			strbuf_addf(b, "add rule " T " fwd-in-%s iifname \"%s\" accept comment \"ICC\"\n", br, br);
-		else
-			strbuf_addf(b, "add rule " T " fwd-in-%s iifname \"%s\" counter drop comment \"ICC OFF (br_netfilter path)\"\n",
-				    br, br);
-		/* Isolation (DOCKER-ISOLATION-STAGE-1/2): nothing from another NAT bridge, not even to a
-		 * published port — the raw guard is not there with --allow-direct-routing or without
-		 * masquerading, and the iptables backend drops it too. Internal bridges' traffic never
-		 * gets here (fwd_out). */
-		strbuf_addf(b, "add rule " T " fwd-in-%s iifname @egress_bridges counter drop comment \"OTHER BRIDGE\"\n", br);
-		strbuf_addf(b, "add rule " T " fwd-in-%s ip daddr . meta l4proto . th dport @pub4_allow accept comment \"PUBLISHED\"\n", br);
-		strbuf_addf(b, "add rule " T " fwd-in-%s ip daddr . meta l4proto . th dport @pub4_allow_range accept"
-			       " comment \"PUBLISHED RANGE\"\n", br);
-		strbuf_addf(b, "add rule " T " fwd-in-%s counter drop comment \"UNPUBLISHED\"\n", br);
-		if (egress)
-			strbuf_addf(b, "add rule " T " post-out-%s oifname != \"%s\" ip saddr %s masquerade comment \"EGRESS\"\n",
-				    br, br, sub);
-		/* Hairpin: one rule per bridge, not per port; no iifname (bridged DNAT under br_netfilter
-		 * reaches postrouting without an input device). Kept with the proxy, as Docker keeps its
-		 * hairpin MASQUERADE: harmless when nothing from the bridge is DNATed. */
-		strbuf_addf(b, "add rule " T " post-in-%s ct status dnat ip saddr %s masquerade comment \"HAIRPIN (no iifname:"
-			       " br_netfilter bridged-DNAT has no indev here)\"\n", br, sub);
-		/* Without the proxy the host reaches 127.0.0.1:PORT through nat-output (rules.md 5:
-		 * "-o BR --src-type LOCAL -j MASQUERADE", on masquerading networks). */
-		if (!p->userland_proxy && n->masquerade)
-			strbuf_addf(b, "add rule " T " post-in-%s ip saddr 127.0.0.0/8 masquerade comment \"FROM HOST LOOPBACK\"\n", br);
-	}
+/* An internal network: nothing in or out of its bridge; ICC inside it as configured. */
+static void put_internal_rules(struct strbuf *b, const struct plan_network *n)
+{
+	const char *br = n->bridge;
+
+	strbuf_addf(b, "add rule " T " fwd-in-%s iifname != \"%s\" counter drop comment \"INTERNAL INGRESS\"\n", br, br);
+	if (n->icc)
+		strbuf_addf(b, "add rule " T " fwd-in-%s accept comment \"ICC\"\n", br);
+	else
+		strbuf_addf(b, "add rule " T " fwd-in-%s counter drop comment \"ICC OFF (br_netfilter path)\"\n", br);
+	strbuf_addf(b, "add rule " T " fwd-out-%s oifname != \"%s\" counter drop comment \"INTERNAL EGRESS\"\n", br, br);
+}
+
+/* A NATed network: ICC, isolation, published ports, masquerading out and for hairpin. */
+static void put_nat_rules(struct strbuf *b, const struct fw_plan *p, const struct plan_network *n, const char *sub)
+{
+	const char *br = n->bridge;
+	bool egress = n->masquerade;
+
+	if (n->icc)
+		strbuf_addf(b, "add rule " T " fwd-in-%s iifname \"%s\" accept comment \"ICC\"\n", br, br);
+	else
+		strbuf_addf(b, "add rule " T " fwd-in-%s iifname \"%s\" counter drop comment \"ICC OFF (br_netfilter path)\"\n",
+			    br, br);
+	/* Isolation (DOCKER-ISOLATION-STAGE-1/2): nothing from another NAT bridge, not even to a
+	 * published port — the raw guard is not there with --allow-direct-routing or without
+	 * masquerading, and the iptables backend drops it too. Internal bridges' traffic never
+	 * gets here (fwd_out). */
+	strbuf_addf(b, "add rule " T " fwd-in-%s iifname @egress_bridges counter drop comment \"OTHER BRIDGE\"\n", br);
+	strbuf_addf(b, "add rule " T " fwd-in-%s ip daddr . meta l4proto . th dport @pub4_allow accept comment \"PUBLISHED\"\n", br);
+	strbuf_addf(b, "add rule " T " fwd-in-%s ip daddr . meta l4proto . th dport @pub4_allow_range accept"
+		       " comment \"PUBLISHED RANGE\"\n", br);
+	strbuf_addf(b, "add rule " T " fwd-in-%s counter drop comment \"UNPUBLISHED\"\n", br);
+	if (egress)
+		strbuf_addf(b, "add rule " T " post-out-%s oifname != \"%s\" ip saddr %s masquerade comment \"EGRESS\"\n",
+			    br, br, sub);
+	/* Hairpin: one rule per bridge, not per port; no iifname (bridged DNAT under br_netfilter
+	 * reaches postrouting without an input device). Kept with the proxy, as Docker keeps its
+	 * hairpin MASQUERADE: harmless when nothing from the bridge is DNATed. */
+	strbuf_addf(b, "add rule " T " post-in-%s ct status dnat ip saddr %s masquerade comment \"HAIRPIN (no iifname:"
+		       " br_netfilter bridged-DNAT has no indev here)\"\n", br, sub);
+	/* Without the proxy the host reaches 127.0.0.1:PORT through nat-output (rules.md 5:
+	 * "-o BR --src-type LOCAL -j MASQUERADE", on masquerading networks). */
+	if (!p->userland_proxy && n->masquerade)
+		strbuf_addf(b, "add rule " T " post-in-%s ip saddr 127.0.0.0/8 masquerade comment \"FROM HOST LOOPBACK\"\n", br);
+}
+
+/* The bridge's entries in the dispatch maps and sets, which make its chains live. */
+static void put_network_dispatch(struct strbuf *b, const struct fw_plan *p, const struct plan_network *n,
+				 const char *sub)
+{
+	const char *br = n->bridge;
+	bool nat = !n->internal, egress = nat && n->masquerade;
+
 	strbuf_addf(b, "add element " T " fwd_in { \"%s\" : jump fwd-in-%s }\n", br, br);
 	if (n->internal)
 		strbuf_addf(b, "add element " T " fwd_out { \"%s\" : jump fwd-out-%s }\n", br, br);
@@ -300,6 +190,21 @@ static void put_network(struct strbuf *b, const struct fw_plan *p, const struct 
 		strbuf_addf(b, "add element " T " proxy_bridges { \"%s\" }\n", br);
 	if (!n->icc)
 		strbuf_addf(b, "add element bridge berth icc_off4 { %s }\n", sub);
+}
+
+static void put_network(struct strbuf *b, const struct fw_plan *p, const struct plan_network *n)
+{
+	char sub[CIDR4_STR_MAX];
+
+	cidr4_format(n->subnet, sub, sizeof(sub));
+	strbuf_addf(b, "\n# network on %s: %s%s%s%s\n", n->bridge, sub, n->internal ? ", internal" : "",
+		    n->icc ? "" : ", icc off", !n->internal && !n->masquerade ? ", no masquerade" : "");
+	put_network_chains(b, n);
+	if (n->internal)
+		put_internal_rules(b, n);
+	else
+		put_nat_rules(b, p, n, sub);
+	put_network_dispatch(b, p, n, sub);
 }
 
 /* ---- entry points ------------------------------------------------------------------------------ */
@@ -324,7 +229,7 @@ int nft_render_full(const struct fw_plan *p, const struct nft_admin *admin, char
 
 	if (!p || !plan_ok(p))
 		return unwritable(err);
-	put_start(&b, p, admin);
+	nft_put_start(&b, p, admin);
 	if (p->firewall) {
 		/* Oldest network first: the order in which "network create" transactions would have run. */
 		for (size_t i = p->n_networks; i-- > 0;)
