@@ -209,12 +209,10 @@ static int check_requested_addresses(const struct network_request *req, struct b
 	return r;
 }
 
-int networks_create(struct engine *e, const struct network_request *req, char ret_id[NETWORK_ID_LEN + 1],
-		    struct berr *err)
+/* The request's name, driver, addresses and options, checked, into n (addresses not chosen yet). */
+static int network_from_request(const struct network_request *req, struct network *n, struct berr *err)
 {
-	struct network n = { .icc = true, .masquerade = true }, *nets = NULL;
-	size_t n_nets = 0;
-	int ifindex, r;
+	int r;
 
 	if (!req->name || !network_name_valid(req->name))
 		return berr_set(err, -EINVAL, "invalid network name \"%s\": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed",
@@ -224,8 +222,8 @@ int networks_create(struct engine *e, const struct network_request *req, char re
 	r = check_requested_addresses(req, err);
 	if (r < 0)
 		return r;
-	snprintf(n.name, sizeof(n.name), "%s", req->name);
-	n.internal = req->internal;
+	snprintf(n->name, sizeof(n->name), "%s", req->name);
+	n->internal = req->internal;
 	for (size_t i = 0; i < req->n_options; i++) {
 		size_t k;
 
@@ -236,26 +234,72 @@ int networks_create(struct engine *e, const struct network_request *req, char re
 			return berr_set(err, -EINVAL, "unknown option \"%s\" (known: com.docker.network.bridge.name, "
 						      ".enable_icc, .enable_ip_masquerade, .host_binding_ipv4, "
 						      "com.docker.network.driver.mtu)", req->options[i][0]);
-		r = options[k].apply(&n, req->options[i][0], req->options[i][1], err);
+		r = options[k].apply(n, req->options[i][0], req->options[i][1], err);
 		if (r < 0)
 			return r;
 	}
+	return 0;
+}
+
+/* Name and bridge free among the stored networks; then the subnet chosen next to theirs. */
+static int place_among_stored(struct engine *e, const struct network_request *req, struct network *n,
+			      struct berr *err)
+{
+	struct network *nets = NULL;
+	size_t n_nets = 0;
+	int r;
+
 	r = store_network_list(e->store, &nets, &n_nets, err);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < n_nets; i++) {
-		if (strcmp(nets[i].name, n.name) == 0 || strcmp(nets[i].id, n.name) == 0) {
-			r = berr_set(err, -EEXIST, "network with name %s already exists", n.name);
+		if (strcmp(nets[i].name, n->name) == 0 || strcmp(nets[i].id, n->name) == 0) {
+			r = berr_set(err, -EEXIST, "network with name %s already exists", n->name);
 			break;
 		}
-		if (n.bridge[0] && strcmp(nets[i].bridge, n.bridge) == 0) {
-			r = berr_set(err, -EEXIST, "bridge %s is already used by network %s", n.bridge, nets[i].name);
+		if (n->bridge[0] && strcmp(nets[i].bridge, n->bridge) == 0) {
+			r = berr_set(err, -EEXIST, "bridge %s is already used by network %s", n->bridge, nets[i].name);
 			break;
 		}
 	}
 	if (r >= 0)
-		r = choose_addresses(e, req, &n, nets, n_nets, err);
+		r = choose_addresses(e, req, n, nets, n_nets, err);
 	free(nets);
+	return r;
+}
+
+/* Recorded first, then the bridge and the rules; a failure takes all three back. */
+static int bring_up(struct engine *e, struct network *n, struct berr *err)
+{
+	struct berr undo = { 0 };
+	int ifindex, r;
+
+	r = store_network_put(e->store, n, err);
+	if (r < 0)
+		return r;
+	r = engine_bridge_up(e, n, err);
+	if (r >= 0)
+		r = reconcile(e, err);
+	if (r >= 0)
+		return 0;
+	berr_wrap(err, r, "network %s", n->name);
+	store_network_delete(e->store, n->id, NULL);
+	if (nl_link_index(e->nl, n->bridge, &ifindex, NULL) == 0)
+		nl_link_delete(e->nl, ifindex, NULL);
+	if (reconcile(e, &undo) < 0)
+		log_error("network %s: undo: %s", n->name, undo.msg);
+	return r;
+}
+
+int networks_create(struct engine *e, const struct network_request *req, char ret_id[NETWORK_ID_LEN + 1],
+		    struct berr *err)
+{
+	struct network n = { .icc = true, .masquerade = true };
+	int ifindex, r;
+
+	r = network_from_request(req, &n, err);
+	if (r >= 0)
+		r = place_among_stored(e, req, &n, err);
 	if (r >= 0)
 		r = random_hex(n.id, NETWORK_ID_LEN, err);
 	if (r < 0)
@@ -265,24 +309,9 @@ int networks_create(struct engine *e, const struct network_request *req, char re
 	/* An existing link of that name that is not ours would be taken over: refuse. */
 	if (nl_link_index(e->nl, n.bridge, &ifindex, NULL) == 0)
 		return berr_set(err, -EEXIST, "a link named %s already exists on this host", n.bridge);
-
-	r = store_network_put(e->store, &n, err);
+	r = bring_up(e, &n, err);
 	if (r < 0)
 		return r;
-	r = engine_bridge_up(e, &n, err);
-	if (r >= 0)
-		r = reconcile(e, err);
-	if (r < 0) {
-		struct berr undo = { 0 };
-
-		berr_wrap(err, r, "network %s", n.name);
-		store_network_delete(e->store, n.id, NULL);
-		if (nl_link_index(e->nl, n.bridge, &ifindex, NULL) == 0)
-			nl_link_delete(e->nl, ifindex, NULL);
-		if (reconcile(e, &undo) < 0)
-			log_error("network %s: undo: %s", n.name, undo.msg);
-		return r;
-	}
 	log_info("network %s (%.12s) created: %s, bridge %s", n.name, n.id, cidr4_format(n.subnet, (char[CIDR4_STR_MAX]){ 0 }, CIDR4_STR_MAX),
 		 n.bridge);
 	memcpy(ret_id, n.id, NETWORK_ID_LEN + 1);
