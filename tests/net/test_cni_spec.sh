@@ -4,7 +4,7 @@
 # makes one (a bind-mounted netns file, /run/netns/NAME), with a socat server inside.
 # VERSION; ADD with a port mapping 8080->80 (the CNI result's interfaces, ips, gateway, routes;
 # real traffic from the client to the published port; `berth rules --diff` clean; the ruleset
-# exactly the one `berth run -p 8080:80` gets on the same network); DEL, DEL again, and nothing
+# exactly the one `berth run -p 8080:80` gets on the same network; a berthd restart keeps it); DEL, DEL again, and nothing
 # left (rules, veth, record, port); refusals (a netns path that is no namespace, a symlink);
 # berthd down: ADD answers code 11 naming the socket, STATUS code 50.
 #
@@ -77,6 +77,15 @@ out=$(plugin ADD 1.1.0 "$NETNS")
 check "a second ADD of the same (id, ifname) is refused" bash -c "[[ '$out' == *'attached already'* ]]"
 r04=$(plugin CHECK 0.4.0 "$NETNS"; echo "rc=$?")
 check_out "CHECK at 0.4.0 too" "rc=0" echo "$r04"
+
+# A berthd restart keeps the attachment (it has no process to lose) and finds nothing to change.
+berthd_stop
+berthd_start || fail "berthd restarts" "$(tail -3 "$DIR/berthd.log")"
+check_out "after a restart the attachment is still running" "running" \
+	bash -c "$BERTH -H unix://$DIR/berth.sock ps -a --format json | python3 -c 'import json,sys; print(*[c[\"State\"] for c in json.load(sys.stdin)])'"
+saved >"$DIR/restarted"
+same "after a restart the ruleset is unchanged" "$DIR/attached" "$DIR/restarted"
+check_out "after a restart the client still reaches 198.18.0.1:8080" cni-80 tcp_get "$CLIENT" 198.18.0.1 8080
 
 out=$(plugin DEL 1.1.0 "$NETNS")
 check "DEL exits 0 with empty stdout" test $? -eq 0 -a -z "$out"
