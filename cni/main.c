@@ -142,9 +142,9 @@ static int cmd_add(const struct cni_request *req)
 	if (req->mac && *req->mac)
 		return report(req, CNI_ERR_UNSUPPORTED_FIELD, "a requested MAC address is not supported yet",
 			      "berth derives the MAC from the address (02:42:...)");
-	body = json_pack("{s:s, s:s, s:s, s:s, s:s, s:O}", "ContainerID", req->container_id, "IfName", req->ifname,
+	body = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o}", "ContainerID", req->container_id, "IfName", req->ifname,
 			 "Netns", req->netns, "Network", req->network, "IP", req->ip ? req->ip : "", "PortMappings",
-			 req->port_mappings ? req->port_mappings : json_array());
+			 req->port_mappings ? json_incref(req->port_mappings) : json_array());
 	text = body ? json_dumps(body, JSON_COMPACT) : NULL;
 	json_decref(body);
 	if (!text)
