@@ -113,6 +113,29 @@ out=$(plugin DEL 0.4.0 "")
 check "DEL with no CNI_NETNS exits 0" test $? -eq 0 -a -z "$out"
 check_out "after that DEL no record is left" "[]" state
 
+# Parallel runtimes: 16 ADDs at once, each with its own port, then 16 DELs at once.
+N=16
+pids=()
+for i in $(seq 1 $N); do ip netns add "$CTR-$i" && SANDBOXES+=("$CTR-$i"); done
+for i in $(seq 1 $N); do
+	ID=par$i plugin ADD 1.1.0 "/run/netns/$CTR-$i" "{\"portMappings\":[{\"hostPort\":$((9000 + i)),\"containerPort\":80}]}" \
+		>"$DIR/par-$i.json" &
+	pids+=($!)
+done
+wait "${pids[@]}"   # not a bare wait: the socat server is a job too
+pids=()
+addrs=$(for i in $(seq 1 $N); do jq_ 'd["ips"][0]["address"]' <"$DIR/par-$i.json" 2>/dev/null; done | sort -u | grep -c /16)
+check_out "$N parallel ADDs: $N distinct addresses" "$N" echo "$addrs"
+check "after the parallel ADDs berth rules --diff is clean" eval 'berth rules --diff >"$DIR/diff" 2>&1'
+check_out "after the parallel ADDs: $N DNATs of 90xx" "$N" bash -c "$(declare -f saved nft_mode nft_canon in_host); \
+	HOST=$HOST BERTH_BACKEND=$BERTH_BACKEND; saved | grep -cE 'dport 90[0-9][0-9] .*(DNAT|dnat)|tcp \. 90[0-9][0-9] :'"
+for i in $(seq 1 $N); do ID=par$i plugin DEL 1.1.0 "/run/netns/$CTR-$i" >"$DIR/pardel-$i.out" & pids+=($!); done
+wait "${pids[@]}"
+check_out "after the parallel DELs no record is left" "[]" state
+saved >"$DIR/after-par"
+same "after the parallel DELs the ruleset is the fresh one" "$DIR/fresh" "$DIR/after-par"
+check_out "after the parallel DELs no veth is left" "0" bash -c "ip -n $HOST -o link show type veth | grep -vc outside0"
+
 stop_server
 berthd_stop
 out=$(plugin ADD 1.0.0 "$NETNS")
