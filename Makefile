@@ -25,12 +25,13 @@ LIB_SRC    := $(sort $(wildcard lib/*/*.c lib/*/*/*.c))
 API_SRC    := $(sort $(wildcard api/*.c))
 DAEMON_SRC := $(sort $(wildcard daemon/*.c))
 CLIENT_SRC := $(sort $(wildcard client/*.c))
+CNI_SRC    := $(sort $(wildcard cni/*.c))
 UNIT_SRC   := $(sort $(wildcard tests/unit/test_*.c))
 
 obj = $(patsubst %.c,$(O)/obj/%.o,$(1))
 UNIT_BIN := $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRC))
 
-all: $(O)/berthd $(O)/berth $(UNIT_BIN)
+all: $(O)/berthd $(O)/berth $(O)/berth-cni $(UNIT_BIN)
 
 $(O)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -46,6 +47,11 @@ $(O)/berthd: $(call obj,$(DAEMON_SRC)) $(O)/libberth.a
 	@$(CC) $(LDFLAGS) $^ $(DAEMON_LDLIBS) -o $@
 
 $(O)/berth: $(call obj,$(CLIENT_SRC)) $(O)/libberth.a
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS) $^ $(CLIENT_LDLIBS) -o $@
+
+# The CNI plugin, linked like berth: the runtime executes it once per container.
+$(O)/berth-cni: $(call obj,$(CNI_SRC)) $(O)/libberth.a
 	@echo "  LD      $@"
 	@$(CC) $(LDFLAGS) $^ $(CLIENT_LDLIBS) -o $@
 

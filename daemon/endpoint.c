@@ -124,7 +124,9 @@ void endpoints_delete(struct engine *e, const struct container *c)
  * `ip netns exec`, or a unit with private mounts) no longer sees it. */
 static void running_netns_path(const struct engine *e, const struct container *c, char *buf, size_t len)
 {
-	if (c->pid > 0)
+	if (container_is_external(c))
+		snprintf(buf, len, "%s", c->external_netns);
+	else if (c->pid > 0)
 		snprintf(buf, len, "/proc/%d/ns/net", (int)c->pid);
 	else
 		container_netns_path(e, c->id, buf, len);
@@ -171,11 +173,15 @@ int endpoints_plumb(struct engine *e, struct container *c, struct berr *err)
 	char ns[PATH_MAX];
 	int r = 0;
 
-	container_netns_path(e, c->id, ns, sizeof(ns));
+	/* An external attachment's namespace is the other runtime's: used as given, never made. */
+	if (container_is_external(c))
+		snprintf(ns, sizeof(ns), "%s", c->external_netns);
+	else
+		container_netns_path(e, c->id, ns, sizeof(ns));
 	/* A mount point whose namespace mount is gone (see running_netns_path) is made anew. */
-	if (access(ns, F_OK) == 0 && !netns_is_mounted(ns))
+	if (!container_is_external(c) && access(ns, F_OK) == 0 && !netns_is_mounted(ns))
 		netns_delete(ns, NULL);
-	if (access(ns, F_OK) < 0) {
+	if (!container_is_external(c) && access(ns, F_OK) < 0) {
 		r = netns_create(ns, err);
 		if (r < 0)
 			return r;

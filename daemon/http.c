@@ -302,7 +302,8 @@ static const char *strip_api_version(const char *path, struct http_response *res
 
 static void dispatch(struct engine *e, struct http_request *req, struct http_response *resp)
 {
-	static const struct http_route *const tables[] = { http_routes, http_container_routes, http_network_routes };
+	static const struct http_route *const tables[] = { http_routes, http_container_routes, http_network_routes,
+							    http_attachment_routes };
 	bool path_known = false;
 
 	req->path = strip_api_version(req->path, resp);

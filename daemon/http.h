@@ -70,6 +70,7 @@ struct http_route {
 extern const struct http_route http_routes[];
 extern const struct http_route http_container_routes[];
 extern const struct http_route http_network_routes[];
+extern const struct http_route http_attachment_routes[];
 
 struct http_server;
 /* Claims the unix socket, before anything on the host changes: binds it (mode 0660) and listens,

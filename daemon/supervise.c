@@ -227,7 +227,8 @@ int supervise_adopt(struct engine *e, struct berr *err)
 			endpoints_delete(e, c);
 			continue;
 		}
-		if (readopt(e, c))
+		/* An external attachment has no process: it lives until its runtime detaches it. */
+		if (container_is_external(c) || readopt(e, c))
 			continue;
 		log_info("container %s (%.12s) ended while berthd was away", c->name, c->id);
 		c->state = CONTAINER_EXITED;

@@ -123,6 +123,10 @@ char *container_to_json(const struct container *c)
 		      "started_at", (json_int_t)c->started_at, "finished_at", (json_int_t)c->finished_at, "start_seq",
 		      (json_int_t)c->start_seq, "ports", bindings_to_json(c->ports, c->n_ports), "exposed",
 		      bindings_to_json(c->exposed, c->n_exposed));
+	if (o && container_is_external(c)) {
+		json_object_set_new(o, "external_netns", json_string(c->external_netns));
+		json_object_set_new(o, "external_id", json_string(c->external_id));
+	}
 	if (!o)
 		return NULL;
 	s = json_dumps(o, JSON_COMPACT);
@@ -255,6 +259,10 @@ int container_from_json(const char *doc, struct container *ret, struct berr *err
 	}
 	if (r >= 0)
 		r = bindings_from_json(json_object_get(o, "exposed"), &c.exposed, &c.n_exposed);
+	if (r >= 0 && json_object_get(o, "external_netns") &&
+	    (copy_field(c.external_netns, sizeof(c.external_netns), o, "external_netns") ||
+	     copy_field(c.external_id, sizeof(c.external_id), o, "external_id")))
+		r = -EINVAL;
 	json_decref(o);
 	if (r < 0) {
 		container_release(&c);

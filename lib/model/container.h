@@ -20,6 +20,8 @@
 #define CONTAINER_ARGS_MAX 4096        /* arguments of the command */
 
 #define CONTAINER_MAX_ENDPOINTS 16     /* networks one container can be connected to */
+#define CONTAINER_NETNS_MAX 255        /* path of an external attachment's namespace */
+#define CONTAINER_EXTERNAL_ID_MAX 128  /* the other runtime's container id */
 
 enum container_state { CONTAINER_CREATED, CONTAINER_RUNNING, CONTAINER_EXITED };
 
@@ -55,8 +57,15 @@ struct container {
 	size_t n_ports;
 	struct port_binding *exposed;    /* --expose (what -P publishes); owned */
 	size_t n_exposed;
+	/* An external attachment (berth-cni): a namespace another runtime made, attached to one
+	 * network, with no process. It is recorded "running" with pid 0 so the planner, the port
+	 * checks and the address allocator count it like any running container; supervise leaves
+	 * it alone. Both "" for berthd's own containers. */
+	char external_netns[CONTAINER_NETNS_MAX + 1];
+	char external_id[CONTAINER_EXTERNAL_ID_MAX + 1];   /* CNI_CONTAINERID */
 };
 
+static inline bool container_is_external(const struct container *c) { return c->external_netns[0] != 0; }
 void container_release(struct container *c);   /* frees the owned arrays; accepts NULL */
 const char *container_state_name(enum container_state s);
 /* Docker's MAC for an IPv4 address: 02:42 followed by the address (02:42:ac:11:00:02). */
