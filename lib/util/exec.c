@@ -6,14 +6,20 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "util/strbuf.h"
 
-static void child(char *const argv[], int in, int out, int errfd)
+static void child(char *const argv[], int in, int out, int errfd, pid_t parent)
 {
+	/* A tool must not outlive the daemon that started it: a berthd killed while an
+	 * iptables-restore runs would otherwise see it commit the dead daemon's change after the
+	 * restarted one has set the kernel right. The kernel's own commit is atomic either way. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+		_exit(127);
 	if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(errfd, 2) < 0)
 		_exit(127);
 	/* Restore default signal handling: the daemon blocks signals for its signalfd. */
@@ -112,7 +118,7 @@ int exec_capture(char *const argv[], const char *input, char **ret_out, struct b
 {
 	int pin[2] = { -1, -1 }, pout[2] = { -1, -1 }, perr[2] = { -1, -1 }, status = 0, r;
 	struct strbuf o = { 0 }, e = { 0 };
-	pid_t pid;
+	pid_t pid, self = getpid();
 
 	if (pipe2(pin, O_CLOEXEC) < 0 || pipe2(pout, O_CLOEXEC) < 0 || pipe2(perr, O_CLOEXEC) < 0) {
 		r = berr_errno(err, -errno, "%s: pipe", argv[0]);
@@ -124,7 +130,7 @@ int exec_capture(char *const argv[], const char *input, char **ret_out, struct b
 		goto out;
 	}
 	if (pid == 0)
-		child(argv, pin[0], pout[1], perr[1]);
+		child(argv, pin[0], pout[1], perr[1], self);
 	close(pin[0]);
 	close(pout[1]);
 	close(perr[1]);
