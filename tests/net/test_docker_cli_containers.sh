@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# The real docker CLI (the machine's /usr/local/bin/docker; no Docker daemon is ever started)
+# driving containers on berthd in a sandbox: run -d with a published port, ps, port, inspect,
+# logs, stop, start, rm -f, with what the user sees checked; real traffic from an outside
+# namespace to the published port; the ruleset byte-identical to `berth run`'s for the same
+# container; and the refusals (another image, a flag berth cannot honour, run without -d).
+source "$(dirname "$0")/lib.sh"
+
+DOCKER=${DOCKER:-/usr/local/bin/docker}
+if [ ! -x "$DOCKER" ]; then skip "no docker CLI at $DOCKER"; exit 0; fi
+
+sandbox dockerctr
+berthd_start || { fail "berthd starts" "$(tail -3 "$DIR/berthd.log")"; exit 1; }
+client out
+S="$DIR/berth.sock"
+export DOCKER_HOST="unix://$S" DOCKER_CONFIG="$DIR/docker-config"
+mkdir -p "$DOCKER_CONFIG"
+docker() { "$DOCKER" "$@"; }
+
+out_is() {
+	local name=$1 want=$2 got; shift 2
+	if got=$("$@" 2>&1) && [ "$got" = "$want" ]; then pass "$name"; else fail "$name" "wanted [$want], got [$got]"; fi
+}
+# refused NAME WORDS COMMAND...: the command exits non-zero, prints WORDS on stderr, and
+# leaves the ruleset and the containers as they were.
+refused() {
+	local name=$1 words=$2 rc=0 before_rules before_state; shift 2
+	before_rules=$(saved); before_state=$(state)
+	"$@" >"$DIR/out" 2>"$DIR/err" || rc=$?
+	if [ "$rc" != 0 ] && grep -qF -- "$words" "$DIR/err" && [ "$(saved)" = "$before_rules" ] &&
+		[ "$(state)" = "$before_state" ]; then pass "$name"; else
+		fail "$name" "exit $rc, stderr: $(cat "$DIR/err")"; fi
+}
+# until_true SECONDS COMMAND...: waits (bounded) for the command to succeed.
+until_true() {
+	local deadline=$((SECONDS + $1)); shift
+	until "$@"; do [ $SECONDS -lt $deadline ] || return 1; sleep 0.05; done
+}
+
+CMD=(sh -c "echo started; echo oops >&2; exec socat TCP-LISTEN:80,fork,reuseaddr SYSTEM:'echo hi'")
+docker network create --subnet 172.30.0.0/24 N >/dev/null || fail "network create"
+
+# --- the reference: berth run's ruleset for the same container -----------------------------------
+berth run -d -p 8080:80 --name web --network N -- "${CMD[@]}" >/dev/null || fail "berth run"
+saved >"$DIR/berth-run.rules"
+berth rm -f web >/dev/null
+saved >"$DIR/before.rules"
+
+# --- docker run -d -p ... host CMD ---------------------------------------------------------------
+ID=$(docker run -d -p 8080:80 --name web --network N host "${CMD[@]}" 2>"$DIR/run.err")
+check "docker run -d prints the container's id" bash -c "[[ '$ID' =~ ^[0-9a-f]{64}$ ]]"
+saved >"$DIR/docker-run.rules"
+same "the ruleset is byte-identical to berth run's" "$DIR/berth-run.rules" "$DIR/docker-run.rules"
+out_is "real traffic from outside reaches the published port" "hi" tcp_get "$CLIENT" 198.18.0.1 8080
+
+out_is "docker ps: name, image, command, state" "web host \"sh -c echo started;…\" running" \
+	docker ps --format '{{.Names}} {{.Image}} {{.Command}} {{.State}}'
+out_is "docker ps --format Names Ports" "web 0.0.0.0:8080->80/tcp" docker ps --format '{{.Names}} {{.Ports}}'
+check "docker ps Status reads Up N seconds" bash -c "'$DOCKER' ps --format '{{.Status}}' | grep -qE '^Up (Less than a second|[0-9]+ seconds?)$'"
+out_is "docker ps -q: the short id" "${ID:0:12}" docker ps -q
+out_is "docker ps --filter name=web" "web" docker ps --filter name=web --format '{{.Names}}'
+out_is "docker ps --filter name=nope" "" docker ps --filter name=nope --format '{{.Names}}'
+out_is "docker ps --filter network=N, publish=8080, expose=80/tcp" "web" \
+	docker ps --filter network=N --filter publish=8080 --filter expose=80/tcp --format '{{.Names}}'
+out_is "docker ps --filter status=exited: none yet" "" docker ps --filter status=exited --format '{{.Names}}'
+out_is "docker port web" "80/tcp -> 0.0.0.0:8080" docker port web
+out_is "docker port web 80" "0.0.0.0:8080" docker port web 80
+out_is "docker inspect: name, image, state, network mode, binding, address, cmd" \
+	"/web host running true N 8080 172.30.0.2 172.30.0.1 24 [sh -c echo started; echo oops >&2; exec socat TCP-LISTEN:80,fork,reuseaddr SYSTEM:'echo hi']" \
+	docker inspect --format '{{.Name}} {{.Config.Image}} {{.State.Status}} {{.State.Running}} {{.HostConfig.NetworkMode}} {{(index (index .HostConfig.PortBindings "80/tcp") 0).HostPort}} {{.NetworkSettings.Networks.N.IPAddress}} {{.NetworkSettings.Networks.N.Gateway}} {{.NetworkSettings.Networks.N.IPPrefixLen}} {{.Config.Cmd}}' web
+check "docker inspect: State.Pid is the process" bash -c "kill -0 \$('$DOCKER' inspect --format '{{.State.Pid}}' web)"
+
+# logs: stdout and stderr demultiplexed by the CLI, each to its own stream
+docker logs web >"$DIR/logs.out" 2>"$DIR/logs.err"
+check "docker logs: the command's stdout on stdout" grep -qx started "$DIR/logs.out"
+check "docker logs: the command's stderr on stderr" grep -qx oops "$DIR/logs.err"
+
+docker stop -t 1 web >/dev/null || fail "docker stop"
+out_is "after docker stop: ps -a shows Exited" "web exited" docker ps -a --format '{{.Names}} {{.State}}'
+check "ps -a Status reads Exited (N) ... ago" bash -c "'$DOCKER' ps -a --format '{{.Status}}' | grep -qE '^Exited \([0-9]+\) .* ago$'"
+out_is "docker ps --filter status=exited" "web" docker ps --filter status=exited --format '{{.Names}}'
+out_is "docker ps (running only) is empty" "" docker ps -q
+same "after stop: the ruleset as before the run" "$DIR/before.rules" <(saved)
+docker start web >/dev/null || fail "docker start"
+out_is "after docker start: traffic again" "hi" tcp_get "$CLIENT" 198.18.0.1 8080
+same "after start: the ruleset is berth run's again" "$DIR/berth-run.rules" <(saved)
+docker rm -f web >/dev/null || fail "docker rm -f"
+out_is "after docker rm -f: ps -a empty" "" docker ps -aq
+same "after rm -f: the ruleset as before" "$DIR/before.rules" <(saved)
+
+# --- refusals ------------------------------------------------------------------------------------
+refused "docker run -d alpine: berth has no images" "berth has no images" docker run -d alpine sleep 1
+refused "docker pull alpine: the same refusal" "berth has no images" docker pull alpine
+refused "docker run -d -t: the flag named" "berth cannot honour -t/--tty" docker run -d -t host sleep 1
+refused "docker run -d -v: the flag named" "berth cannot honour -v/--volume" docker run -d -v /tmp:/tmp host sleep 1
+refused "docker run -d --cpus: the flag named" "berth cannot honour --cpus" docker run -d --cpus 1 host sleep 1
+refused "docker run -d --privileged: the flag named" "berth cannot honour --privileged" docker run -d --privileged host sleep 1
+refused "docker run without -d: refused clearly" "docker run needs -d" docker run host echo hi
