@@ -536,9 +536,11 @@ static void kill_container(struct engine *e, const struct http_request *req, str
 
 /*
  * stop: SIGTERM, then SIGKILL after t seconds, answered when the process is gone. The request
- * is suspended between those events (phase 1: TERM sent; phase 2: KILL sent).
+ * is suspended between those events (phase 1: TERM sent; phase 2: KILL sent). Returns true when
+ * the container is stopped (resp->status 204, or 304 when it was not running), false when the
+ * request waits or failed.
  */
-static void stop(struct engine *e, const struct http_request *req, struct http_response *resp)
+static bool stop_phase(struct engine *e, const struct http_request *req, struct http_response *resp)
 {
 	char ref[CONTAINER_NAME_MAX + 1];
 	struct berr err = { 0 };
@@ -547,22 +549,23 @@ static void stop(struct engine *e, const struct http_request *req, struct http_r
 
 	if (http_query_int(req, "t", 0, STOP_TIMEOUT_MAX, STOP_DEFAULT_TIMEOUT, &t, &err) < 0) {
 		http_error(resp, err.code, err.msg);
-		return;
+		return false;
 	}
 	if (!ref_of(req, ref, sizeof(ref), resp))
-		return;
+		return false;
 	if (containers_get(e, ref, &c, &err) < 0) {
 		/* removed meanwhile (--rm): it is stopped */
-		if (err.code == -ENOENT && req->state->phase > 0)
+		if (err.code == -ENOENT && req->state->phase > 0) {
 			resp->status = 204;
-		else
-			http_error(resp, err.code, err.msg);
-		return;
+			return true;
+		}
+		http_error(resp, err.code, err.msg);
+		return false;
 	}
 	if (c.state != CONTAINER_RUNNING) {
 		resp->status = req->state->phase > 0 ? 204 : 304;   /* docker: 304 when already stopped */
 		container_release(&c);
-		return;
+		return true;
 	}
 	if (req->state->phase == 0) {
 		containers_signal(e, c.id, SIGTERM, NULL);
@@ -574,6 +577,21 @@ static void stop(struct engine *e, const struct http_request *req, struct http_r
 	memcpy(resp->wait_on, c.id, sizeof(c.id));
 	resp->wait_ms = req->state->phase == 1 ? (int)(t * 1000) : -1;
 	container_release(&c);
+	return false;
+}
+
+static void stop(struct engine *e, const struct http_request *req, struct http_response *resp)
+{
+	stop_phase(e, req, resp);
+}
+
+/* restart: stop as above (a stopped container is fine), then start; 204 as dockerd. */
+static void restart(struct engine *e, const struct http_request *req, struct http_response *resp)
+{
+	if (!stop_phase(e, req, resp))
+		return;
+	resp->status = 200;   /* start decides the answer */
+	start(e, req, resp);
 }
 
 static void wait_container(struct engine *e, const struct http_request *req, struct http_response *resp)
@@ -586,7 +604,7 @@ static void wait_container(struct engine *e, const struct http_request *req, str
 		memcpy(resp->wait_on, c.id, sizeof(c.id));
 		resp->wait_ms = -1;
 	} else {
-		resp->json = json_pack("{s:i}", "StatusCode", c.exit_code);
+		resp->json = json_pack("{s:i, s:n}", "StatusCode", c.exit_code, "Error");
 	}
 	container_release(&c);
 }
@@ -638,8 +656,89 @@ static long long read_stream(const char *path, long long off, int stream, char *
 	return off;
 }
 
+/* Keeps the last n lines of one stream's frames (a stream is one frame per read_stream call). */
+static void keep_last_lines(char *buf, size_t *len, size_t start, long long n)
+{
+	size_t plen = *len - start - 8, from = plen;
+	char *p = buf + start + 8;
+	long long lines = 0;
+
+	if (*len <= start + 8)
+		return;
+	/* a final line without its newline counts as a line */
+	for (size_t i = plen; i-- > 0;) {
+		if (p[i] == '\n' && i != plen - 1 && ++lines == n) {
+			from = i + 1;
+			break;
+		}
+		from = i;
+	}
+	if (n == 0)
+		from = plen;
+	memmove(p, p + from, plen - from);
+	plen -= from;
+	*len = start + 8 + plen;
+	if (plen == 0) {
+		*len = start;
+		return;
+	}
+	buf[start + 4] = (char)(plen >> 24), buf[start + 5] = (char)(plen >> 16);
+	buf[start + 6] = (char)(plen >> 8), buf[start + 7] = (char)plen;
+}
+
+/*
+ * The docker CLI's logs request (stdout=1&stderr=1&tail=&timestamps=&since=&follow=), where
+ * berth's client pages with stdout_offset/stderr_offset. berth keeps stdout and stderr in two
+ * files without times: --timestamps and --since cannot be honoured, and --tail takes the last
+ * lines of each stream. Follow is a long poll for berth's client; for docker's, who expects one
+ * endless stream, it is refused until berthd can stream.
+ */
+static bool docker_logs_query(const struct http_request *req, bool *out, bool *err_stream, long long *tail,
+			      struct http_response *resp)
+{
+	const char *t = http_query(req, "tail"), *since = http_query(req, "since");
+	bool ts = false, follow = false;
+	struct berr err = { 0 };
+
+	*out = *err_stream = true;
+	*tail = -1;
+	if (http_query(req, "stdout_offset") || http_query(req, "stderr_offset"))
+		return true;   /* berth's client */
+	if ((http_query(req, "stdout") && http_query_bool(req, "stdout", out, &err) < 0) ||
+	    (http_query(req, "stderr") && http_query_bool(req, "stderr", err_stream, &err) < 0) ||
+	    http_query_bool(req, "timestamps", &ts, &err) < 0 || http_query_bool(req, "follow", &follow, &err) < 0) {
+		http_error(resp, err.code, err.msg);
+		return false;
+	}
+	if (ts) {
+		http_error(resp, -EINVAL, "berth cannot honour -t/--timestamps: its logs keep no times");
+		return false;
+	}
+	if (since && *since && strcmp(since, "0") != 0) {
+		http_error(resp, -EINVAL, "berth cannot honour --since: its logs keep no times");
+		return false;
+	}
+	if (follow) {
+		http_error(resp, -EINVAL, "berth: docker logs -f is not supported yet (use berth logs -f)");
+		return false;
+	}
+	if (t && *t && strcmp(t, "all") != 0) {
+		char *end;
+
+		*tail = strtoll(t, &end, 10);
+		if (*end || *tail < 0) {
+			http_error(resp, -EINVAL, "invalid tail (a number of lines or \"all\")");
+			return false;
+		}
+	}
+	return true;
+}
+
 static void logs(struct engine *e, const struct http_request *req, struct http_response *resp)
 {
+	bool want_out, want_err;
+	long long tail;
+	size_t start;
 	long long o, eo, no, neo;
 	struct berr err = { 0 };
 	char path[4096];
@@ -654,12 +753,21 @@ static void logs(struct engine *e, const struct http_request *req, struct http_r
 		http_error(resp, err.code, err.msg);
 		return;
 	}
-	if (!load(e, req, resp, &c))
+	if (!docker_logs_query(req, &want_out, &want_err, &tail, resp) || !load(e, req, resp, &c))
 		return;
+	no = o, neo = eo;
 	container_log_path(e, c.id, "stdout", path, sizeof(path));
-	no = read_stream(path, o, 1, &buf, &len);
+	start = len;
+	if (want_out)
+		no = read_stream(path, o, 1, &buf, &len);
+	if (tail >= 0)
+		keep_last_lines(buf, &len, start, tail);
 	container_log_path(e, c.id, "stderr", path, sizeof(path));
-	neo = read_stream(path, eo, 2, &buf, &len);
+	start = len;
+	if (want_err)
+		neo = read_stream(path, eo, 2, &buf, &len);
+	if (tail >= 0)
+		keep_last_lines(buf, &len, start, tail);
 	if (len == 0 && follow && c.state == CONTAINER_RUNNING && !req->state->timed_out) {
 		memcpy(resp->wait_on, c.id, sizeof(c.id));
 		resp->wait_ms = LOG_FOLLOW_WAIT_MS;
@@ -668,6 +776,7 @@ static void logs(struct engine *e, const struct http_request *req, struct http_r
 	}
 	resp->raw = buf ? buf : strdup("");
 	resp->raw_len = len;
+	resp->raw_type = "application/vnd.docker.multiplexed-stream";   /* as dockerd, for a container without a TTY */
 	snprintf(resp->header_buf[0], sizeof(resp->header_buf[0]), "%lld", no);
 	snprintf(resp->header_buf[1], sizeof(resp->header_buf[1]), "%lld", neo);
 	resp->headers[0][0] = "X-Berth-Stdout-Offset";
@@ -702,7 +811,30 @@ static void image_inspect(struct engine *e, const struct http_request *req, stru
 			       "Architecture", "", "Size", (json_int_t)0, "Config", "Cmd", "Entrypoint");
 }
 
+/* What berthd does not do yet, refused by name rather than with "page not found". */
+static void exec_create(struct engine *e, const struct http_request *req, struct http_response *resp)
+{
+	(void)e, (void)req;
+	http_error(resp, -EINVAL, "berth: docker exec is not supported yet (use berth exec)");
+}
+
+static void rename_container(struct engine *e, const struct http_request *req, struct http_response *resp)
+{
+	(void)e, (void)req;
+	http_error(resp, -EINVAL, "berth: docker rename is not supported yet (a container keeps its name)");
+}
+
+static void attach(struct engine *e, const struct http_request *req, struct http_response *resp)
+{
+	(void)e, (void)req;
+	http_error(resp, -EINVAL, "berth: docker attach and start -a are not supported yet (read the output with docker logs)");
+}
+
 const struct http_route http_container_routes[] = {
+	{ "POST", "/containers/{}/restart", restart },
+	{ "POST", "/containers/{}/exec", exec_create },
+	{ "POST", "/containers/{}/rename", rename_container },
+	{ "POST", "/containers/{}/attach", attach },
 	{ "POST", "/images/create", image_pull },
 	{ "GET", "/images/{}/json", image_inspect },
 	{ "POST", "/containers/create", create },

@@ -75,12 +75,30 @@ docker logs web >"$DIR/logs.out" 2>"$DIR/logs.err"
 check "docker logs: the command's stdout on stdout" grep -qx started "$DIR/logs.out"
 check "docker logs: the command's stderr on stderr" grep -qx oops "$DIR/logs.err"
 
+out_is "docker logs --tail 1: the last line of each stream" "started" bash -c "'$DOCKER' logs --tail 1 web 2>/dev/null"
+out_is "docker logs --tail 0: nothing" "" docker logs --tail 0 web
+refused "docker logs -t: refused by name" "berth cannot honour -t/--timestamps" docker logs -t web
+refused "docker logs -f: refused clearly" "docker logs -f is not supported yet" docker logs -f web
+refused "docker exec: refused clearly" "docker exec is not supported yet" docker exec web true
+refused "docker rename: refused clearly" "docker rename is not supported yet" docker rename web web2
+
+PID1=$(docker inspect --format '{{.State.Pid}}' web)
+out_is "docker restart" "web" docker restart -t 1 web
+PID2=$(docker inspect --format '{{.State.Pid}}' web)
+check "after docker restart: a new process, running" bash -c "[ '$PID1' != '$PID2' ] && kill -0 '$PID2'"
+out_is "after docker restart: traffic again" "hi" tcp_get "$CLIENT" 198.18.0.1 8080
+same "after restart: the ruleset is berth run's" "$DIR/berth-run.rules" <(saved)
+
 docker stop -t 1 web >/dev/null || fail "docker stop"
 out_is "after docker stop: ps -a shows Exited" "web exited" docker ps -a --format '{{.Names}} {{.State}}'
 check "ps -a Status reads Exited (N) ... ago" bash -c "'$DOCKER' ps -a --format '{{.Status}}' | grep -qE '^Exited \([0-9]+\) .* ago$'"
 out_is "docker ps --filter status=exited" "web" docker ps --filter status=exited --format '{{.Names}}'
 out_is "docker ps (running only) is empty" "" docker ps -q
 same "after stop: the ruleset as before the run" "$DIR/before.rules" <(saved)
+out_is "docker wait on a stopped container: its status" "143" docker wait web
+docker start web >/dev/null || fail "docker start"
+docker kill web >/dev/null || fail "docker kill"
+out_is "docker wait after docker kill: 137" "137" docker wait web
 docker start web >/dev/null || fail "docker start"
 out_is "after docker start: traffic again" "hi" tcp_get "$CLIENT" 198.18.0.1 8080
 same "after start: the ruleset is berth run's again" "$DIR/berth-run.rules" <(saved)
