@@ -106,6 +106,17 @@ docker rm -f web >/dev/null || fail "docker rm -f"
 out_is "after docker rm -f: ps -a empty" "" docker ps -aq
 same "after rm -f: the ruleset as before" "$DIR/before.rules" <(saved)
 
+# --- the other flags the README says work ------------------------------------------------------
+docker run -d --rm --name opts --network N --ip 172.30.0.50 --hostname h1 --expose 7000 -P \
+	--entrypoint sleep host 300 >/dev/null || fail "docker run -d with --rm --ip --hostname --expose -P --entrypoint"
+out_is "--ip, --hostname, --entrypoint, --rm shown by inspect" "172.30.0.50 h1 sleep [300] true" \
+	docker inspect --format '{{.NetworkSettings.Networks.N.IPAddress}} {{.Config.Hostname}} {{.Path}} {{.Args}} {{.HostConfig.AutoRemove}}' opts
+check "-P publishes the exposed port on a port of berthd's choice" bash -c \
+	"'$DOCKER' port opts 7000 | grep -qE '^0\.0\.0\.0:[0-9]+$'"
+docker kill -s TERM opts >/dev/null || fail "docker kill -s TERM"
+check "--rm: the container is gone once it exits" until_true 10 bash -c "[ -z \"\$('$DOCKER' ps -aq)\" ]"
+same "after --rm: the ruleset as before" "$DIR/before.rules" <(saved)
+
 # --- refusals ------------------------------------------------------------------------------------
 refused "docker run -d alpine: berth has no images" "berth has no images" docker run -d alpine sleep 1
 refused "docker pull alpine: the same refusal" "berth has no images" docker pull alpine
