@@ -343,6 +343,27 @@ static bool is_published(const struct container *c, const struct port_binding *x
 
 static const char *const filter_keys[] = { "status", "name", "id", "label", "network", "publish", "expose", NULL };
 
+/* {"web": true, ...} as the CLI sends, or ["web", ...] as older clients do. */
+static bool filter_values_valid(json_t *vals)
+{
+	const char *k;
+	size_t i;
+	json_t *x;
+
+	if (json_is_object(vals)) {
+		json_object_foreach(vals, k, x)
+			if (!json_is_true(x))
+				return false;
+		return true;
+	}
+	if (!json_is_array(vals))
+		return false;
+	json_array_foreach(vals, i, x)
+		if (!json_is_string(x))
+			return false;
+	return true;
+}
+
 static int parse_filters(const struct http_request *req, json_t **ret, bool *all, struct berr *err)
 {
 	const char *q = http_query(req, "filters"), *key;
@@ -361,11 +382,21 @@ static int parse_filters(const struct http_request *req, json_t **ret, bool *all
 
 		while (filter_keys[i] && strcmp(filter_keys[i], key) != 0)
 			i++;
-		if (!filter_keys[i] || !json_is_object(vals)) {
+		if (!filter_keys[i] || !filter_values_valid(vals)) {
 			json_decref(f);
 			return berr_set(err, -EINVAL, "invalid filter '%.64s'", key);
 		}
 	}
+	/* the old list form {"name": ["web"]} as the map form {"name": {"web": true}} */
+	json_object_foreach(f, key, vals)
+		if (json_is_array(vals)) {
+			json_t *map = json_object(), *x;
+			size_t i;
+
+			json_array_foreach(vals, i, x)
+				json_object_set_new(map, json_string_value(x), json_true());
+			json_object_set_new(f, key, map);
+		}
 	if (json_object_get(f, "status"))
 		*all = true;   /* as dockerd: a status filter looks at every container */
 	*ret = f;

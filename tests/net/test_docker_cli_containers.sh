@@ -117,6 +117,17 @@ docker kill -s TERM opts >/dev/null || fail "docker kill -s TERM"
 check "--rm: the container is gone once it exits" until_true 10 bash -c "[ -z \"\$('$DOCKER' ps -aq)\" ]"
 same "after --rm: the ruleset as before" "$DIR/before.rules" <(saved)
 
+# --- filters on the wire: dockerd's map form and the older list form; garbage refused -------------
+berth run -d --name f1 --network N sleep 300 >/dev/null || fail "berth run f1"
+fl() { curl -s -G --unix-socket "$S" http://localhost/v1.47/containers/json --data-urlencode "filters=$1" -w ' %{http_code}' |
+	python3 -c 'import json,sys; b,c=sys.stdin.read().rsplit(" ",1); d=json.loads(b); print(c, [x["Names"][0] for x in d] if isinstance(d,list) else d["message"])'; }
+out_is "filters map form" "200 ['/f1']" fl '{"name":{"f1":true}}'
+out_is "filters list form" "200 ['/f1']" fl '{"name":["f1"]}'
+out_is "filters: unknown key refused" "400 invalid filter 'bogus'" fl '{"bogus":{"x":true}}'
+out_is "filters: a value of the wrong type refused" "400 invalid filter 'name'" fl '{"name":{"f1":1}}'
+out_is "filters: not JSON refused" "400 invalid filter: filters must be a JSON object" fl '[1'
+berth rm -f f1 >/dev/null
+
 # --- refusals ------------------------------------------------------------------------------------
 refused "docker run -d alpine: berth has no images" "berth has no images" docker run -d alpine sleep 1
 refused "docker pull alpine: the same refusal" "berth has no images" docker pull alpine
