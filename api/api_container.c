@@ -25,6 +25,7 @@ static const struct http_field networking_config_fields[] = {
 static const struct http_field create_fields[] = {
 	{ "Cmd", JSON_ARRAY, NULL },
 	{ "Image", JSON_STRING, NULL },
+	{ "Env", JSON_ARRAY, NULL },
 	{ "Entrypoint", JSON_ARRAY, NULL },
 	{ "Hostname", JSON_STRING, NULL },
 	{ "Detach", JSON_TRUE, NULL },
@@ -157,7 +158,7 @@ struct unhonoured { const char *field, *flag; };
 static const struct unhonoured unhonoured_top[] = {
 	{ "Domainname", "--domainname" }, { "User", "-u/--user" }, { "AttachStdin", "-i/--interactive" },
 	{ "Tty", "-t/--tty" }, { "OpenStdin", "-i/--interactive" }, { "StdinOnce", "-i/--interactive" },
-	{ "Env", "-e/--env" }, { "Volumes", "-v/--volume" }, { "WorkingDir", "-w/--workdir" },
+{ "Volumes", "-v/--volume" }, { "WorkingDir", "-w/--workdir" },
 	{ "OnBuild", "OnBuild" }, { "Labels", "-l/--label" }, { "MacAddress", "--mac-address" },
 	{ "StopSignal", "--stop-signal" }, { "StopTimeout", "--stop-timeout" }, { "Healthcheck", "--health-cmd" },
 	{ "NetworkDisabled", "--network-disabled" }, { "ArgsEscaped", "ArgsEscaped" }, { "Shell", "Shell" },
@@ -295,6 +296,28 @@ static int decode_cmd(json_t *entrypoint, json_t *list, struct api_container_cre
 		if (!json_is_string(a))
 			return berr_set(err, -EINVAL, "Cmd must be a list of strings");
 		c->cmd[n_entry + i] = json_string_value(a);
+	}
+	return 0;
+}
+
+/* Env: ["KEY=VALUE", ...], a key of at least one character and no '=' (the CLI has already
+ * resolved "-e KEY" from its own environment). */
+static int decode_env(json_t *list, struct api_container_create *c, struct berr *err)
+{
+	size_t i;
+	json_t *a;
+
+	if (!json_array_size(list))
+		return 0;
+	c->env = calloc(json_array_size(list) + 1, sizeof(*c->env));
+	if (!c->env)
+		return berr_set(err, -ENOMEM, "out of memory");
+	json_array_foreach(list, i, a) {
+		const char *s = json_string_value(a);
+
+		if (!s || !strchr(s, '=') || *s == '=')
+			return berr_set(err, -EINVAL, "Env must be a list of \"KEY=VALUE\" strings");
+		c->env[c->n_env++] = s;
 	}
 	return 0;
 }
@@ -451,6 +474,8 @@ static int decode_fields(json_t *j, struct api_container_create *c, struct berr 
 	if (r >= 0)
 		r = decode_cmd(json_object_get(j, "Entrypoint"), json_object_get(j, "Cmd"), c, err);
 	if (r >= 0)
+		r = decode_env(json_object_get(j, "Env"), c, err);
+	if (r >= 0)
 		r = add_exposed(json_object_get(j, "ExposedPorts"), c, err);
 	if (r >= 0)
 		r = add_port_specs(json_object_get(hc, "PortSpecs"), c, err);
@@ -479,6 +504,7 @@ void api_container_create_free(struct api_container_create *c)
 	if (!c)
 		return;
 	free(c->cmd);
+	free(c->env);
 	free(c->ports);
 	free(c->exposed);
 	*c = (struct api_container_create){ 0 };

@@ -42,6 +42,8 @@
 struct api_container_create {
 	const char **cmd;                /* n_cmd strings */
 	size_t n_cmd;
+	const char **env;                /* Env: n_env "KEY=VALUE" strings */
+	size_t n_env;
 	const char *hostname;            /* NULL: the default */
 	bool detach;
 	struct port_binding *exposed;    /* ExposedPorts, host_port 0 */

@@ -127,6 +127,8 @@ static void create(struct engine *e, const struct http_request *req, struct http
 			.fixed_ip = body.ipv4_address,
 			.argv = (char **)body.cmd,   /* containers_create copies, never writes */
 			.argc = body.n_cmd,
+			.env = (char **)body.env,
+			.n_env = body.n_env,
 			.detached = body.detach,
 			.auto_remove = body.auto_remove,
 			.publish_all = body.publish_all,
@@ -257,7 +259,7 @@ static json_t *inspect_json(struct engine *e, const struct container *c)
 {
 	char created[32], started[32], finished[32], name[132];
 	json_t *args = json_array(), *cmd = json_array(), *exposed = json_object(), *nets = json_object();
-	json_t *primary = NULL, *settings;
+	json_t *primary = NULL, *settings, *env = json_array();
 	bool running = c->state == CONTAINER_RUNNING;
 	char mode[NETWORK_NAME_MAX + 1] = "none";
 	json_t *j;
@@ -273,6 +275,8 @@ static json_t *inspect_json(struct engine *e, const struct container *c)
 		snprintf(key, sizeof(key), "%u/%s", c->exposed[i].container_port, proto_name(c->exposed[i].proto));
 		json_object_set_new(exposed, key, json_object());
 	}
+	for (size_t i = 0; i < c->n_env; i++)
+		json_array_append_new(env, json_string(c->env[i]));
 	for (size_t i = 0; i < c->n_eps; i++) {
 		struct network net;
 		json_t *ep = endpoint_json(e, &c->eps[i], running, &net);
@@ -300,14 +304,14 @@ static json_t *inspect_json(struct engine *e, const struct container *c)
 	 * no restarts, no pausing, no OOM accounting. */
 	j = json_pack("{s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:i, s:s, s:s, s:[],"
 		      " s:{s:s, s:b, s:b, s:b, s:b, s:b, s:i, s:i, s:s, s:s, s:s},"
-		      " s:{s:s, s:s, s:s, s:[], s:o, s:n, s:{}, s:o, s:b, s:b, s:b}}",
+		      " s:{s:s, s:s, s:s, s:o, s:o, s:n, s:{}, s:o, s:b, s:b, s:b}}",
 		      "Id", c->id, "Name", name, "Created", created, "Path", c->argc ? c->argv[0] : "", "Args", args,
 		      "Image", API_HOST_IMAGE, "Driver", "none", "RestartCount", 0, "Platform", "linux", "MountLabel", "",
 		      "Mounts",
 		      "State", "Status", container_state_name(c->state), "Running", running, "Paused", 0, "Restarting", 0,
 		      "OOMKilled", 0, "Dead", 0, "Pid", running ? (int)c->pid : 0, "ExitCode", c->exit_code, "Error", "",
 		      "StartedAt", started, "FinishedAt", finished,
-		      "Config", "Hostname", c->hostname, "Image", API_HOST_IMAGE, "User", "", "Env", "Cmd", cmd,
+		      "Config", "Hostname", c->hostname, "Image", API_HOST_IMAGE, "User", "", "Env", env, "Cmd", cmd,
 		      "Entrypoint", "Labels", "ExposedPorts", exposed, "Tty", 0, "AttachStdout", 0, "OpenStdin", 0);
 	if (j) {
 		json_object_set_new(j, "HostConfig",
@@ -823,7 +827,16 @@ static void logs(struct engine *e, const struct http_request *req, struct http_r
  * and "host", its one image, is described as an empty image for clients that ask. */
 static void image_pull(struct engine *e, const struct http_request *req, struct http_response *resp)
 {
-	(void)e, (void)req;
+	const char *image = http_query(req, "fromImage"), *tag = http_query(req, "tag");
+
+	(void)e;
+	/* The CLI pulls when a create answers 404 (for any reason: a missing network too) and then
+	 * creates again: "pulling" host succeeds, so the user sees the create's real error. */
+	if (image && (strcmp(image, API_HOST_IMAGE) == 0 || strcmp(image, "docker.io/library/" API_HOST_IMAGE) == 0) &&
+	    (!tag || !*tag || strcmp(tag, "latest") == 0)) {
+		resp->text = strdup("{\"status\":\"host: the host's file system, nothing to pull\"}\n");
+		return;
+	}
 	http_error(resp, -EINVAL, API_NO_IMAGES_MSG);
 }
 

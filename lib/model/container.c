@@ -14,6 +14,9 @@ void container_release(struct container *c)
 	for (size_t i = 0; c->argv && i < c->argc; i++)
 		free(c->argv[i]);
 	free(c->argv);
+	for (size_t i = 0; c->env && i < c->n_env; i++)
+		free(c->env[i]);
+	free(c->env);
 	free(c->ports);
 	free(c->exposed);
 	c->argv = NULL;
@@ -102,14 +105,36 @@ static json_t *bindings_to_json(const struct port_binding *b, size_t n)
 	return a;
 }
 
+static int env_from_json(json_t *list, struct container *c)
+{
+	size_t i;
+	json_t *a;
+
+	if (!json_array_size(list))
+		return 0;
+	c->env = calloc(json_array_size(list) + 1, sizeof(*c->env));
+	if (!c->env)
+		return -ENOMEM;
+	json_array_foreach(list, i, a) {
+		if (!json_is_string(a) || !strchr(json_string_value(a), '='))
+			return -EINVAL;
+		if (!(c->env[c->n_env] = strdup(json_string_value(a))))
+			return -ENOMEM;
+		c->n_env++;
+	}
+	return 0;
+}
+
 char *container_to_json(const struct container *c)
 {
 	char ip[INET_ADDRSTRLEN], fixed[INET_ADDRSTRLEN];
-	json_t *argv = json_array(), *eps = json_array(), *o;
+	json_t *argv = json_array(), *eps = json_array(), *env = json_array(), *o;
 	char *s;
 
 	for (size_t i = 0; argv && i < c->argc; i++)
 		json_array_append_new(argv, json_string(c->argv[i]));
+	for (size_t i = 0; env && i < c->n_env; i++)
+		json_array_append_new(env, json_string(c->env[i]));
 	for (size_t i = 0; eps && i < c->n_eps; i++)
 		json_array_append_new(eps, json_pack("{s:s, s:s, s:s, s:s, s:s}", "network_id", c->eps[i].network_id,
 						     "ifname", c->eps[i].ifname, "veth", c->eps[i].veth, "ip",
@@ -123,6 +148,12 @@ char *container_to_json(const struct container *c)
 		      "started_at", (json_int_t)c->started_at, "finished_at", (json_int_t)c->finished_at, "start_seq",
 		      (json_int_t)c->start_seq, "ports", bindings_to_json(c->ports, c->n_ports), "exposed",
 		      bindings_to_json(c->exposed, c->n_exposed));
+	if (o && json_object_set_new(o, "env", env) < 0) {
+		json_decref(o);
+		o = NULL;
+	} else if (!o) {
+		json_decref(env);
+	}
 	if (!o)
 		return NULL;
 	s = json_dumps(o, JSON_COMPACT);
@@ -222,6 +253,9 @@ int container_from_json(const char *doc, struct container *ret, struct berr *err
 			goto out;
 		}
 	}
+	r = env_from_json(json_object_get(o, "env"), &c);   /* absent in records older than -e */
+	if (r < 0)
+		goto out;
 	c.auto_remove = json_is_true(json_object_get(o, "auto_remove"));
 	c.detached = json_is_true(json_object_get(o, "detached"));
 	state = json_string_value(json_object_get(o, "state"));

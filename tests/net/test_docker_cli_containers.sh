@@ -117,6 +117,20 @@ docker kill -s TERM opts >/dev/null || fail "docker kill -s TERM"
 check "--rm: the container is gone once it exits" until_true 10 bash -c "[ -z \"\$('$DOCKER' ps -aq)\" ]"
 same "after --rm: the ruleset as before" "$DIR/before.rules" <(saved)
 
+# --- -e: the command gets the variables, inspect shows them, a restart keeps them ----------------
+docker run -d --name envy --network N -e GREETING=hello -e 'TWO=a b' host sh -c 'echo "$GREETING/$TWO"' >/dev/null || fail "docker run -e"
+out_is "docker run -e: the command sees the variables" "0" docker wait envy
+out_is "docker logs: what the command printed with them" "hello/a b" docker logs envy
+out_is "docker inspect: Config.Env" "[GREETING=hello TWO=a b]" docker inspect --format '{{.Config.Env}}' envy
+docker start envy >/dev/null && docker wait envy >/dev/null
+out_is "after docker start again: the same variables" "hello/a b
+hello/a b" docker logs envy
+docker rm envy >/dev/null
+# a create that answers 404 (here: no such network) makes the CLI pull the image and try again:
+# "pulling" host succeeds, so the user sees the real error
+refused "a missing network: the real error, not an image pull failure" "network nonet not found" \
+	docker run -d --network nonet host true
+
 # --- filters on the wire: dockerd's map form and the older list form; garbage refused -------------
 berth run -d --name f1 --network N sleep 300 >/dev/null || fail "berth run f1"
 fl() { curl -s -G --unix-socket "$S" http://localhost/v1.47/containers/json --data-urlencode "filters=$1" -w ' %{http_code}' |
