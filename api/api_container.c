@@ -26,6 +26,7 @@ static const struct http_field create_fields[] = {
 	{ "Cmd", JSON_ARRAY, NULL },
 	{ "Image", JSON_STRING, NULL },
 	{ "Env", JSON_ARRAY, NULL },
+	{ "Labels", JSON_OBJECT, NULL },          /* values: checked by decode_labels */
 	{ "Entrypoint", JSON_ARRAY, NULL },
 	{ "Hostname", JSON_STRING, NULL },
 	{ "Detach", JSON_TRUE, NULL },
@@ -159,7 +160,7 @@ static const struct unhonoured unhonoured_top[] = {
 	{ "Domainname", "--domainname" }, { "User", "-u/--user" }, { "AttachStdin", "-i/--interactive" },
 	{ "Tty", "-t/--tty" }, { "OpenStdin", "-i/--interactive" }, { "StdinOnce", "-i/--interactive" },
 { "Volumes", "-v/--volume" }, { "WorkingDir", "-w/--workdir" },
-	{ "OnBuild", "OnBuild" }, { "Labels", "-l/--label" }, { "MacAddress", "--mac-address" },
+	{ "OnBuild", "OnBuild" }, { "MacAddress", "--mac-address" },
 	{ "StopSignal", "--stop-signal" }, { "StopTimeout", "--stop-timeout" }, { "Healthcheck", "--health-cmd" },
 	{ "NetworkDisabled", "--network-disabled" }, { "ArgsEscaped", "ArgsEscaped" }, { "Shell", "Shell" },
 	{ NULL, NULL },
@@ -322,6 +323,27 @@ static int decode_env(json_t *list, struct api_container_create *c, struct berr 
 	return 0;
 }
 
+/* Labels: {"key": "value", ...} */
+static int decode_labels(json_t *map, struct api_container_create *c, struct berr *err)
+{
+	const char *k;
+	json_t *v;
+
+	if (!json_object_size(map))
+		return 0;
+	c->labels = calloc(2 * json_object_size(map) + 1, sizeof(*c->labels));
+	if (!c->labels)
+		return berr_set(err, -ENOMEM, "out of memory");
+	json_object_foreach(map, k, v) {
+		if (!json_is_string(v) || !*k)
+			return berr_set(err, -EINVAL, "Labels must map names to strings");
+		c->labels[2 * c->n_labels] = k;
+		c->labels[2 * c->n_labels + 1] = json_string_value(v);
+		c->n_labels++;
+	}
+	return 0;
+}
+
 static int add_port_specs(json_t *list, struct api_container_create *c, struct berr *err)
 {
 	size_t i;
@@ -474,6 +496,8 @@ static int decode_fields(json_t *j, struct api_container_create *c, struct berr 
 	if (r >= 0)
 		r = decode_cmd(json_object_get(j, "Entrypoint"), json_object_get(j, "Cmd"), c, err);
 	if (r >= 0)
+		r = decode_labels(json_object_get(j, "Labels"), c, err);
+	if (r >= 0)
 		r = decode_env(json_object_get(j, "Env"), c, err);
 	if (r >= 0)
 		r = add_exposed(json_object_get(j, "ExposedPorts"), c, err);
@@ -505,6 +529,7 @@ void api_container_create_free(struct api_container_create *c)
 		return;
 	free(c->cmd);
 	free(c->env);
+	free(c->labels);
 	free(c->ports);
 	free(c->exposed);
 	*c = (struct api_container_create){ 0 };

@@ -44,6 +44,8 @@ struct api_container_create {
 	size_t n_cmd;
 	const char **env;                /* Env: n_env "KEY=VALUE" strings */
 	size_t n_env;
+	const char **labels;             /* Labels: key, value, ... (2 * n_labels) */
+	size_t n_labels;
 	const char *hostname;            /* NULL: the default */
 	bool detach;
 	struct port_binding *exposed;    /* ExposedPorts, host_port 0 */

@@ -185,6 +185,12 @@ static int fill_record(struct container *c, const struct create_request *req, co
 	for (c->n_env = 0; c->n_env < req->n_env; c->n_env++)
 		if (!(c->env[c->n_env] = strdup(req->env[c->n_env])))
 			return berr_set(err, -ENOMEM, "create: out of memory");
+	if (req->n_labels && !(c->labels = calloc(2 * req->n_labels + 1, sizeof(*c->labels))))
+		return berr_set(err, -ENOMEM, "create: out of memory");
+	c->n_labels = req->n_labels;   /* the zeroed slots free as NULL if a copy fails */
+	for (size_t i = 0; i < 2 * req->n_labels; i++)
+		if (!(c->labels[i] = strdup(req->labels[i])))
+			return berr_set(err, -ENOMEM, "create: out of memory");
 	if (req->n_ports)   /* memcpy from NULL is undefined even for 0 bytes */
 		memcpy(c->ports, req->ports, req->n_ports * sizeof(*c->ports));
 	c->n_ports = req->n_ports;

@@ -129,6 +129,8 @@ static void create(struct engine *e, const struct http_request *req, struct http
 			.argc = body.n_cmd,
 			.env = (char **)body.env,
 			.n_env = body.n_env,
+			.labels = body.labels,
+			.n_labels = body.n_labels,
 			.detached = body.detach,
 			.auto_remove = body.auto_remove,
 			.publish_all = body.publish_all,
@@ -200,6 +202,15 @@ static json_t *ports_json(const struct container *c)
 						      "HostPort", hport));
 	}
 	return ports;
+}
+
+static json_t *labels_json(const struct container *c)
+{
+	json_t *map = json_object();
+
+	for (size_t i = 0; i < c->n_labels; i++)
+		json_object_set_new(map, c->labels[2 * i], json_string(c->labels[2 * i + 1]));
+	return map;
 }
 
 static json_t *ipam_config(const struct endpoint *ep)
@@ -304,7 +315,7 @@ static json_t *inspect_json(struct engine *e, const struct container *c)
 	 * no restarts, no pausing, no OOM accounting. */
 	j = json_pack("{s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:i, s:s, s:s, s:[],"
 		      " s:{s:s, s:b, s:b, s:b, s:b, s:b, s:i, s:i, s:s, s:s, s:s},"
-		      " s:{s:s, s:s, s:s, s:o, s:o, s:n, s:{}, s:o, s:b, s:b, s:b}}",
+		      " s:{s:s, s:s, s:s, s:o, s:o, s:n, s:o, s:o, s:b, s:b, s:b}}",
 		      "Id", c->id, "Name", name, "Created", created, "Path", c->argc ? c->argv[0] : "", "Args", args,
 		      "Image", API_HOST_IMAGE, "Driver", "none", "RestartCount", 0, "Platform", "linux", "MountLabel", "",
 		      "Mounts",
@@ -312,7 +323,7 @@ static json_t *inspect_json(struct engine *e, const struct container *c)
 		      "OOMKilled", 0, "Dead", 0, "Pid", running ? (int)c->pid : 0, "ExitCode", c->exit_code, "Error", "",
 		      "StartedAt", started, "FinishedAt", finished,
 		      "Config", "Hostname", c->hostname, "Image", API_HOST_IMAGE, "User", "", "Env", env, "Cmd", cmd,
-		      "Entrypoint", "Labels", "ExposedPorts", exposed, "Tty", 0, "AttachStdout", 0, "OpenStdin", 0);
+		      "Entrypoint", "Labels", labels_json(c), "ExposedPorts", exposed, "Tty", 0, "AttachStdout", 0, "OpenStdin", 0);
 	if (j) {
 		json_object_set_new(j, "HostConfig",
 				    json_pack("{s:b, s:s, s:o, s:{s:s, s:i}}", "AutoRemove", c->auto_remove,
@@ -416,8 +427,16 @@ static bool filter_value_matches(struct engine *e, const struct container *c, co
 		return strstr(c->name, *v == '/' ? v + 1 : v) != NULL;
 	if (strcmp(key, "id") == 0)
 		return strncmp(c->id, v, strlen(v)) == 0;
-	if (strcmp(key, "label") == 0)
-		return false;   /* berth keeps no labels */
+	if (strcmp(key, "label") == 0) {   /* "key" or "key=value" */
+		const char *eq = strchr(v, '=');
+		size_t klen = eq ? (size_t)(eq - v) : strlen(v);
+
+		for (size_t i = 0; i < c->n_labels; i++)
+			if (strlen(c->labels[2 * i]) == klen && strncmp(c->labels[2 * i], v, klen) == 0 &&
+			    (!eq || strcmp(c->labels[2 * i + 1], eq + 1) == 0))
+				return true;
+		return false;
+	}
 	if (strcmp(key, "network") == 0) {
 		for (size_t i = 0; i < c->n_eps; i++) {
 			struct network net = { 0 };
@@ -519,10 +538,10 @@ static void list(struct engine *e, const struct http_request *req, struct http_r
 			json_object_set_new(nets, net.name, ep);
 		}
 		json_array_append_new(resp->json,
-				      json_pack("{s:s, s:[s], s:s, s:s, s:s, s:I, s:s, s:s, s:o, s:{}, s:{s:s}, s:{s:o}, s:[]}",
+				      json_pack("{s:s, s:[s], s:s, s:s, s:s, s:I, s:s, s:s, s:o, s:o, s:{s:s}, s:{s:o}, s:[]}",
 						"Id", c->id, "Names", name, "Image", API_HOST_IMAGE, "ImageID", "", "Command", cmd,
 						"Created", (json_int_t)c->created_at, "State", container_state_name(c->state),
-						"Status", status, "Ports", ports, "Labels", "HostConfig", "NetworkMode", mode,
+						"Status", status, "Ports", ports, "Labels", labels_json(c), "HostConfig", "NetworkMode", mode,
 						"NetworkSettings", "Networks", nets, "Mounts"));
 	}
 	json_decref(filters);

@@ -126,6 +126,15 @@ docker start envy >/dev/null && docker wait envy >/dev/null
 out_is "after docker start again: the same variables" "hello/a b
 hello/a b" docker logs envy
 docker rm envy >/dev/null
+
+# --- -l: labels shown by inspect and ps, and filtered on ------------------------------------------
+docker run -d --name lab --network N -l tier=web -l solo host sleep 300 >/dev/null || fail "docker run -l"
+out_is "docker inspect: Config.Labels" "map[solo: tier:web]" docker inspect --format '{{.Config.Labels}}' lab
+out_is "docker ps --format Labels" "solo=,tier=web" docker ps --format '{{.Labels}}'
+out_is "docker ps --filter label=tier=web" "lab" docker ps --filter label=tier=web --format '{{.Names}}'
+out_is "docker ps --filter label=solo" "lab" docker ps --filter label=solo --format '{{.Names}}'
+out_is "docker ps --filter label=tier=db" "" docker ps --filter label=tier=db --format '{{.Names}}'
+docker rm -f lab >/dev/null
 # a create that answers 404 (here: no such network) makes the CLI pull the image and try again:
 # "pulling" host succeeds, so the user sees the real error
 refused "a missing network: the real error, not an image pull failure" "network nonet not found" \

@@ -191,6 +191,9 @@ static void test_refusals(void)
 		"berth cannot honour --privileged");
 	refused("Tty", container_decode, "{\"Tty\":true}", "berth cannot honour -t/--tty");
 	refused("another image", container_decode, "{\"Image\":\"alpine\"}", "berth has no images");
+	refused("Env without =", container_decode, "{\"Env\":[\"JUSTKEY\"]}", "KEY=VALUE");
+	refused("Env with an empty key", container_decode, "{\"Env\":[\"=v\"]}", "KEY=VALUE");
+	refused("Labels not strings", container_decode, "{\"Labels\":{\"a\":1}}", "Labels must map names to strings");
 	refused("attach", container_decode, "{\"AttachStdout\":true}", "docker run needs -d");
 	refused("Cmd a string", container_decode, "{\"Cmd\":\"ls\"}", "field \"Cmd\" in the request must be a list");
 	refused("Cmd of numbers", container_decode, "{\"Cmd\":[1,2]}", "Cmd must be a list of strings");
