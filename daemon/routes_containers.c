@@ -398,8 +398,10 @@ static int parse_filters(const struct http_request *req, json_t **ret, bool *all
 		while (filter_keys[i] && strcmp(filter_keys[i], key) != 0)
 			i++;
 		if (!filter_keys[i] || !filter_values_valid(vals)) {
+			int r = berr_set(err, -EINVAL, "invalid filter '%.64s'", key);   /* key is f's: before freeing f */
+
 			json_decref(f);
-			return berr_set(err, -EINVAL, "invalid filter '%.64s'", key);
+			return r;
 		}
 	}
 	/* the old list form {"name": ["web"]} as the map form {"name": {"web": true}} */
