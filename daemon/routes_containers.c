@@ -512,12 +512,14 @@ static void list(struct engine *e, const struct http_request *req, struct http_r
 	for (size_t i = n; i-- > 0;) {   /* newest first, as docker ps */
 		const struct container *c = &v[i];
 		char cmd[256] = "", name[132], status[96], ip[INET_ADDRSTRLEN], mode[NETWORK_NAME_MAX + 1] = "none";
-		json_t *ports = json_array(), *nets = json_object();
+		json_t *ports, *nets;
 
 		if (!all && c->state != CONTAINER_RUNNING)
 			continue;
 		if (!matches_filters(e, c, filters))
 			continue;
+		ports = json_array();   /* only now: a container skipped above must not leak them */
+		nets = json_object();
 		for (size_t k = 0, off = 0; k < c->argc && off < sizeof(cmd); k++)
 			off += (size_t)snprintf(cmd + off, sizeof(cmd) - off, "%s%s", k ? " " : "", c->argv[k]);
 		snprintf(name, sizeof(name), "/%s", c->name);

@@ -159,3 +159,5 @@ refused "docker run -d -v: the flag named" "berth cannot honour -v/--volume" doc
 refused "docker run -d --cpus: the flag named" "berth cannot honour --cpus" docker run -d --cpus 1 host sleep 1
 refused "docker run -d --privileged: the flag named" "berth cannot honour --privileged" docker run -d --privileged host sleep 1
 refused "docker run without -d: refused clearly" "docker run needs -d" docker run host echo hi
+
+berthd_stop && pass "berthd exits cleanly (no sanitizer report)"
