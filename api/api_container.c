@@ -24,6 +24,10 @@ static const struct http_field networking_config_fields[] = {
 };
 static const struct http_field create_fields[] = {
 	{ "Cmd", JSON_ARRAY, NULL },
+	{ "Image", JSON_STRING, NULL },
+	{ "Env", JSON_ARRAY, NULL },
+	{ "Labels", JSON_OBJECT, NULL },          /* values: checked by decode_labels */
+	{ "Entrypoint", JSON_ARRAY, NULL },
 	{ "Hostname", JSON_STRING, NULL },
 	{ "Detach", JSON_TRUE, NULL },
 	{ "ExposedPorts", JSON_OBJECT, NULL },
@@ -145,19 +149,197 @@ int api_container_create_encode(const struct api_container_create *c, json_t **r
 
 /* ---- decoding -------------------------------------------------------------------------------- */
 
-static int decode_cmd(json_t *list, struct api_container_create *c, struct berr *err)
+/*
+ * The fields of Docker's ContainerCreate that berth cannot honour, with the docker flag that
+ * sets each. The docker CLI sends every one of them on every create, at its zero value; a zero
+ * value asks for nothing and is accepted (and dropped), any other is refused naming the flag,
+ * never silently ignored.
+ */
+struct unhonoured { const char *field, *flag; };
+static const struct unhonoured unhonoured_top[] = {
+	{ "Domainname", "--domainname" }, { "User", "-u/--user" }, { "AttachStdin", "-i/--interactive" },
+	{ "Tty", "-t/--tty" }, { "OpenStdin", "-i/--interactive" }, { "StdinOnce", "-i/--interactive" },
+{ "Volumes", "-v/--volume" }, { "WorkingDir", "-w/--workdir" },
+	{ "OnBuild", "OnBuild" }, { "MacAddress", "--mac-address" },
+	{ "StopSignal", "--stop-signal" }, { "StopTimeout", "--stop-timeout" }, { "Healthcheck", "--health-cmd" },
+	{ "NetworkDisabled", "--network-disabled" }, { "ArgsEscaped", "ArgsEscaped" }, { "Shell", "Shell" },
+	{ NULL, NULL },
+};
+static const struct unhonoured unhonoured_host[] = {
+	{ "Binds", "-v/--volume" }, { "Mounts", "--mount" }, { "ContainerIDFile", "--cidfile" },
+	{ "LogConfig", "--log-driver/--log-opt" }, { "RestartPolicy", "--restart" }, { "VolumeDriver", "--volume-driver" },
+	{ "VolumesFrom", "--volumes-from" }, { "ConsoleSize", "ConsoleSize" }, { "CapAdd", "--cap-add" },
+	{ "CapDrop", "--cap-drop" }, { "CgroupnsMode", "--cgroupns" }, { "Dns", "--dns" }, { "DnsOptions", "--dns-option" },
+	{ "DnsSearch", "--dns-search" }, { "ExtraHosts", "--add-host" }, { "GroupAdd", "--group-add" },
+	{ "IpcMode", "--ipc" }, { "Cgroup", "--cgroup" }, { "Links", "--link" }, { "OomScoreAdj", "--oom-score-adj" },
+	{ "PidMode", "--pid" }, { "Privileged", "--privileged" }, { "ReadonlyRootfs", "--read-only" },
+	{ "SecurityOpt", "--security-opt" }, { "UTSMode", "--uts" }, { "UsernsMode", "--userns" }, { "ShmSize", "--shm-size" },
+	{ "Isolation", "--isolation" }, { "CpuShares", "-c/--cpu-shares" }, { "Memory", "-m/--memory" }, { "NanoCpus", "--cpus" },
+	{ "CgroupParent", "--cgroup-parent" }, { "BlkioWeight", "--blkio-weight" }, { "BlkioWeightDevice", "--blkio-weight-device" },
+	{ "BlkioDeviceReadBps", "--device-read-bps" }, { "BlkioDeviceWriteBps", "--device-write-bps" },
+	{ "BlkioDeviceReadIOps", "--device-read-iops" }, { "BlkioDeviceWriteIOps", "--device-write-iops" },
+	{ "CpuPeriod", "--cpu-period" }, { "CpuQuota", "--cpu-quota" }, { "CpuRealtimePeriod", "--cpu-rt-period" },
+	{ "CpuRealtimeRuntime", "--cpu-rt-runtime" }, { "CpusetCpus", "--cpuset-cpus" }, { "CpusetMems", "--cpuset-mems" },
+	{ "Devices", "--device" }, { "DeviceCgroupRules", "--device-cgroup-rule" }, { "DeviceRequests", "--gpus" },
+	{ "MemoryReservation", "--memory-reservation" }, { "MemorySwap", "--memory-swap" },
+	{ "MemorySwappiness", "--memory-swappiness" }, { "OomKillDisable", "--oom-kill-disable" },
+	{ "PidsLimit", "--pids-limit" }, { "Ulimits", "--ulimit" }, { "CpuCount", "--cpu-count" },
+	{ "CpuPercent", "--cpu-percent" }, { "IOMaximumIOps", "--io-maxiops" }, { "IOMaximumBandwidth", "--io-maxbandwidth" },
+	{ "MaskedPaths", "MaskedPaths" }, { "ReadonlyPaths", "ReadonlyPaths" }, { "Runtime", "--runtime" },
+	{ "Sysctls", "--sysctl" }, { "StorageOpt", "--storage-opt" }, { "Tmpfs", "--tmpfs" }, { "Init", "--init" },
+	{ "KernelMemory", "--kernel-memory" }, { "KernelMemoryTCP", "KernelMemoryTCP" }, { "Annotations", "--annotation" },
+	{ NULL, NULL },
+};
+
+/* null, false, 0, "", and lists and objects of nothing else: what the CLI sends for "not set". */
+static bool json_is_zero(json_t *v)
+{
+	size_t i;
+	const char *k;
+	json_t *m;
+
+	switch (json_typeof(v)) {
+	case JSON_NULL:
+	case JSON_FALSE:
+		return true;
+	case JSON_INTEGER:
+		return json_integer_value(v) == 0;
+	case JSON_REAL:
+		return json_real_value(v) == 0;
+	case JSON_STRING:
+		return json_string_length(v) == 0;
+	case JSON_ARRAY:
+		json_array_foreach(v, i, m)
+			if (!json_is_zero(m))
+				return false;
+		return true;
+	case JSON_OBJECT:
+		json_object_foreach(v, k, m)
+			if (!json_is_zero(m))
+				return false;
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Zero, or a value that means the same: --restart no, swappiness -1 (the kernel's default). */
+static bool means_default(const char *field, json_t *v)
+{
+	if (strcmp(field, "RestartPolicy") == 0 && json_is_object(v)) {
+		const char *name = json_string_value(json_object_get(v, "Name"));
+
+		return json_is_zero(json_object_get(v, "MaximumRetryCount")) && json_object_size(v) <= 2 &&
+		       (!name || !*name || strcmp(name, "no") == 0);
+	}
+	if (strcmp(field, "MemorySwappiness") == 0 && json_integer_value(v) == -1)
+		return true;
+	return json_is_zero(v);
+}
+
+/* Refuses a field of table set to something berth would have to honour, and drops the others
+ * from obj, so that the strict field check that follows sees berth's fields only. */
+static int drop_unhonoured(json_t *obj, const struct unhonoured *table, struct berr *err)
+{
+	if (!json_is_object(obj))
+		return 0;
+	for (const struct unhonoured *u = table; u->field; u++) {
+		json_t *v = json_object_get(obj, u->field);
+
+		if (!v)
+			continue;
+		if (!means_default(u->field, v))
+			return berr_set(err, -EINVAL, "berth cannot honour %s (%s): containers run on the host's file system "
+					"with berth's defaults", u->flag, u->field);
+		json_object_del(obj, u->field);
+	}
+	return 0;
+}
+
+/* Attaching (docker run without -d, docker start -a) needs a hijacked connection berthd does
+ * not serve: a create that asks to attach is refused before anything exists. */
+static int refuse_attach(json_t *j, struct berr *err)
+{
+	if (json_is_true(json_object_get(j, "AttachStdout")) || json_is_true(json_object_get(j, "AttachStderr")))
+		return berr_set(err, -EINVAL, "berth: docker run needs -d for now (berthd cannot attach to a container's "
+				"output; read it with docker logs)");
+	json_object_del(j, "AttachStdout");
+	json_object_del(j, "AttachStderr");
+	return 0;
+}
+
+/* berth has no images: "host" is its one image, the host's own file system. */
+static int check_image(json_t *j, struct berr *err)
+{
+	const char *image = json_string_value(json_object_get(j, "Image"));
+
+	if (image && strcmp(image, API_HOST_IMAGE) != 0 && strcmp(image, API_HOST_IMAGE ":latest") != 0)
+		return berr_set(err, -EINVAL, API_NO_IMAGES_MSG " (asked for \"%.128s\")", image);
+	return 0;
+}
+
+/* The command: Docker's Entrypoint (--entrypoint), then Cmd. */
+static int decode_cmd(json_t *entrypoint, json_t *list, struct api_container_create *c, struct berr *err)
+{
+	size_t i, n_entry = json_array_size(entrypoint);
+	json_t *a;
+
+	c->n_cmd = n_entry + json_array_size(list);
+	c->cmd = calloc(c->n_cmd + 1, sizeof(*c->cmd));
+	if (!c->cmd)
+		return berr_set(err, -ENOMEM, "out of memory");
+	json_array_foreach(entrypoint, i, a) {
+		if (!json_is_string(a))
+			return berr_set(err, -EINVAL, "Entrypoint must be a list of strings");
+		c->cmd[i] = json_string_value(a);
+	}
+	json_array_foreach(list, i, a) {
+		if (!json_is_string(a))
+			return berr_set(err, -EINVAL, "Cmd must be a list of strings");
+		c->cmd[n_entry + i] = json_string_value(a);
+	}
+	return 0;
+}
+
+/* Env: ["KEY=VALUE", ...], a key of at least one character and no '=' (the CLI has already
+ * resolved "-e KEY" from its own environment). */
+static int decode_env(json_t *list, struct api_container_create *c, struct berr *err)
 {
 	size_t i;
 	json_t *a;
 
-	c->n_cmd = json_array_size(list);
-	c->cmd = calloc(c->n_cmd + 1, sizeof(*c->cmd));
-	if (!c->cmd)
+	if (!json_array_size(list))
+		return 0;
+	c->env = calloc(json_array_size(list) + 1, sizeof(*c->env));
+	if (!c->env)
 		return berr_set(err, -ENOMEM, "out of memory");
 	json_array_foreach(list, i, a) {
-		if (!json_is_string(a))
-			return berr_set(err, -EINVAL, "Cmd must be a list of strings");
-		c->cmd[i] = json_string_value(a);
+		const char *s = json_string_value(a);
+
+		if (!s || !strchr(s, '=') || *s == '=')
+			return berr_set(err, -EINVAL, "Env must be a list of \"KEY=VALUE\" strings");
+		c->env[c->n_env++] = s;
+	}
+	return 0;
+}
+
+/* Labels: {"key": "value", ...} */
+static int decode_labels(json_t *map, struct api_container_create *c, struct berr *err)
+{
+	const char *k;
+	json_t *v;
+
+	if (!json_object_size(map))
+		return 0;
+	c->labels = calloc(2 * json_object_size(map) + 1, sizeof(*c->labels));
+	if (!c->labels)
+		return berr_set(err, -ENOMEM, "out of memory");
+	json_object_foreach(map, k, v) {
+		if (!json_is_string(v) || !*k)
+			return berr_set(err, -EINVAL, "Labels must map names to strings");
+		c->labels[2 * c->n_labels] = k;
+		c->labels[2 * c->n_labels + 1] = json_string_value(v);
+		c->n_labels++;
 	}
 	return 0;
 }
@@ -289,7 +471,17 @@ static int decode_fields(json_t *j, struct api_container_create *c, struct berr 
 	const char *net;
 	int r;
 
-	r = http_check_fields(j, create_fields, "the request", err);
+	if (!json_is_object(j))
+		return berr_set(err, -EINVAL, "the request must be a JSON object");
+	r = refuse_attach(j, err);
+	if (r >= 0)
+		r = drop_unhonoured(j, unhonoured_top, err);
+	if (r >= 0)
+		r = drop_unhonoured(hc, unhonoured_host, err);
+	if (r >= 0)
+		r = check_image(j, err);
+	if (r >= 0)
+		r = http_check_fields(j, create_fields, "the request", err);
 	if (r < 0)
 		return r;
 	c->hostname = json_string_value(json_object_get(j, "Hostname"));
@@ -302,7 +494,11 @@ static int decode_fields(json_t *j, struct api_container_create *c, struct berr 
 	c->network_mode = net && *net && strcmp(net, "default") != 0 ? net : NULL;
 	r = parse_address(json_string_value(json_object_get(j, "IPv4Address")), &c->ipv4_address, err);
 	if (r >= 0)
-		r = decode_cmd(json_object_get(j, "Cmd"), c, err);
+		r = decode_cmd(json_object_get(j, "Entrypoint"), json_object_get(j, "Cmd"), c, err);
+	if (r >= 0)
+		r = decode_labels(json_object_get(j, "Labels"), c, err);
+	if (r >= 0)
+		r = decode_env(json_object_get(j, "Env"), c, err);
 	if (r >= 0)
 		r = add_exposed(json_object_get(j, "ExposedPorts"), c, err);
 	if (r >= 0)
@@ -332,6 +528,8 @@ void api_container_create_free(struct api_container_create *c)
 	if (!c)
 		return;
 	free(c->cmd);
+	free(c->env);
+	free(c->labels);
 	free(c->ports);
 	free(c->exposed);
 	*c = (struct api_container_create){ 0 };

@@ -34,9 +34,18 @@
 
 /* Strings are borrowed: from the decoded document (keep it alive while the struct is used), or
  * from the caller who fills the struct to encode it. The arrays are the struct's own. */
+/* berth's one image: the command runs on the host's file system. */
+#define API_HOST_IMAGE "host"
+#define API_NO_IMAGES_MSG \
+	"berth has no images: use the image \"host\" (the command runs on the host's file system)"
+
 struct api_container_create {
 	const char **cmd;                /* n_cmd strings */
 	size_t n_cmd;
+	const char **env;                /* Env: n_env "KEY=VALUE" strings */
+	size_t n_env;
+	const char **labels;             /* Labels: key, value, ... (2 * n_labels) */
+	size_t n_labels;
 	const char *hostname;            /* NULL: the default */
 	bool detach;
 	struct port_binding *exposed;    /* ExposedPorts, host_port 0 */

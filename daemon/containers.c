@@ -180,6 +180,17 @@ static int fill_record(struct container *c, const struct create_request *req, co
 	for (c->argc = 0; c->argc < req->argc; c->argc++)
 		if (!(c->argv[c->argc] = strdup(req->argv[c->argc])))
 			return berr_set(err, -ENOMEM, "create: out of memory");
+	if (req->n_env && !(c->env = calloc(req->n_env + 1, sizeof(*c->env))))
+		return berr_set(err, -ENOMEM, "create: out of memory");
+	for (c->n_env = 0; c->n_env < req->n_env; c->n_env++)
+		if (!(c->env[c->n_env] = strdup(req->env[c->n_env])))
+			return berr_set(err, -ENOMEM, "create: out of memory");
+	if (req->n_labels && !(c->labels = calloc(2 * req->n_labels + 1, sizeof(*c->labels))))
+		return berr_set(err, -ENOMEM, "create: out of memory");
+	c->n_labels = req->n_labels;   /* the zeroed slots free as NULL if a copy fails */
+	for (size_t i = 0; i < 2 * req->n_labels; i++)
+		if (!(c->labels[i] = strdup(req->labels[i])))
+			return berr_set(err, -ENOMEM, "create: out of memory");
 	if (req->n_ports)   /* memcpy from NULL is undefined even for 0 bytes */
 		memcpy(c->ports, req->ports, req->n_ports * sizeof(*c->ports));
 	c->n_ports = req->n_ports;
@@ -280,7 +291,7 @@ static int prepare_process(struct engine *e, const struct container *c, struct s
 	}
 	container_netns_path(e, c->id, ns, sizeof(ns));
 	if (r >= 0)
-		r = spawn_prepare(&(struct spawn_opts){ .netns_path = ns, .hostname = c->hostname, .argv = c->argv,
+		r = spawn_prepare(&(struct spawn_opts){ .netns_path = ns, .hostname = c->hostname, .argv = c->argv, .env = c->env,
 							.stdin_fd = devnull, .stdout_fd = out, .stderr_fd = errfd,
 							.nofile_soft = limits_nofile().start },
 				  h, err);

@@ -19,6 +19,10 @@ struct create_request {
 	struct in_addr fixed_ip;     /* --ip (0.0.0.0: the next free address) */
 	char **argv;
 	size_t argc;
+	char **env;                  /* -e "KEY=VALUE", n_env of them */
+	size_t n_env;
+	const char *const *labels;   /* -l: key, value, ... (2 * n_labels) */
+	size_t n_labels;
 	bool detached, auto_remove, publish_all;
 	struct port_binding *ports;  /* -p, as parsed */
 	size_t n_ports;

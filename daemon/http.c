@@ -221,7 +221,7 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct http_re
 	if (resp->raw) {
 		json_decref(resp->json);
 		free(resp->text);
-		type = "application/octet-stream";
+		type = resp->raw_type ? resp->raw_type : "application/octet-stream";
 		r = MHD_create_response_from_buffer(resp->raw_len, resp->raw, MHD_RESPMEM_MUST_FREE);
 		if (!r)
 			free(resp->raw);

@@ -32,6 +32,7 @@ struct http_response {
 	char *text;             /* body as text/plain (malloc'ed), or */
 	char *raw;              /* body as application/octet-stream (malloc'ed, raw_len bytes) */
 	size_t raw_len;
+	const char *raw_type;   /* the raw body's Content-Type (static); NULL: application/octet-stream */
 	const char *headers[4][2];   /* extra response headers (static or handler-owned until sent) */
 	char header_buf[4][64];
 	/* Set (with no body) to answer later: the handler runs again when the container with this

@@ -37,6 +37,52 @@ static void iso_time(int64_t t, char *buf, size_t len)
 	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/* Docker's units.HumanDuration: what docker ps says after "Up " and before " ago". */
+static void human_duration(int64_t secs, char *buf, size_t len)
+{
+	int64_t m = secs / 60, h = m / 60, d = h / 24;
+
+	if (secs < 1)
+		snprintf(buf, len, "Less than a second");
+	else if (secs == 1)
+		snprintf(buf, len, "1 second");
+	else if (secs < 60)
+		snprintf(buf, len, "%lld seconds", (long long)secs);
+	else if (m == 1)
+		snprintf(buf, len, "About a minute");
+	else if (m < 60)
+		snprintf(buf, len, "%lld minutes", (long long)m);
+	else if (h == 1)
+		snprintf(buf, len, "About an hour");
+	else if (h < 48)
+		snprintf(buf, len, "%lld hours", (long long)h);
+	else if (d < 14)
+		snprintf(buf, len, "%lld days", (long long)d);
+	else if (d < 90)
+		snprintf(buf, len, "%lld weeks", (long long)(d / 7));
+	else if (d < 730)
+		snprintf(buf, len, "%lld months", (long long)(d / 30));
+	else
+		snprintf(buf, len, "%lld years", (long long)(d / 365));
+}
+
+/* docker ps's Status: "Up 3 seconds", "Exited (0) 2 seconds ago", "Created". */
+static void status_text(const struct container *c, char *buf, size_t len)
+{
+	int64_t now = (int64_t)time(NULL);
+	char ago[48];
+
+	if (c->state == CONTAINER_RUNNING) {
+		human_duration(now - c->started_at, ago, sizeof(ago));
+		snprintf(buf, len, "Up %s", ago);
+	} else if (c->state == CONTAINER_EXITED) {
+		human_duration(now - c->finished_at, ago, sizeof(ago));
+		snprintf(buf, len, "Exited (%d) %s ago", c->exit_code, ago);
+	} else {
+		snprintf(buf, len, "Created");
+	}
+}
+
 static bool ref_of(const struct http_request *req, char *ref, size_t len, struct http_response *resp)
 {
 	if (!http_path_part(req->path, 1, ref, len)) {
@@ -81,6 +127,10 @@ static void create(struct engine *e, const struct http_request *req, struct http
 			.fixed_ip = body.ipv4_address,
 			.argv = (char **)body.cmd,   /* containers_create copies, never writes */
 			.argc = body.n_cmd,
+			.env = (char **)body.env,
+			.n_env = body.n_env,
+			.labels = body.labels,
+			.n_labels = body.n_labels,
 			.detached = body.detach,
 			.auto_remove = body.auto_remove,
 			.publish_all = body.publish_all,
@@ -154,6 +204,49 @@ static json_t *ports_json(const struct container *c)
 	return ports;
 }
 
+static json_t *labels_json(const struct container *c)
+{
+	json_t *map = json_object();
+
+	for (size_t i = 0; i < c->n_labels; i++)
+		json_object_set_new(map, c->labels[2 * i], json_string(c->labels[2 * i + 1]));
+	return map;
+}
+
+static json_t *ipam_config(const struct endpoint *ep)
+{
+	char ip[INET_ADDRSTRLEN];
+
+	if (!ep->fixed_ip.s_addr)
+		return json_null();
+	return json_pack("{s:s}", "IPv4Address", ip4_format(ep->fixed_ip, ip, sizeof(ip)));
+}
+
+/* HostConfig.PortBindings, as asked: {"80/tcp": [{"HostIp": "", "HostPort": "8080"}]}. berth
+ * keeps the resolved bindings only, so a port of berthd's choice shows as chosen. */
+static json_t *port_bindings_json(const struct container *c)
+{
+	json_t *map = json_object();
+
+	for (size_t i = 0; i < c->n_ports; i++) {
+		const struct port_binding *b = &c->ports[i];
+		char key[32], hip[INET_ADDRSTRLEN], hport[8];
+		json_t *list;
+
+		snprintf(key, sizeof(key), "%u/%s", b->container_port, proto_name(b->proto));
+		list = json_object_get(map, key);
+		if (!list) {
+			list = json_array();
+			json_object_set_new(map, key, list);
+		}
+		snprintf(hport, sizeof(hport), "%u", b->host_port);
+		json_array_append_new(list, json_pack("{s:s, s:s}", "HostIp",
+						      b->host_ip_default ? "" : ip4_format(b->host_ip, hip, sizeof(hip)),
+						      "HostPort", hport));
+	}
+	return map;
+}
+
 static json_t *endpoint_json(struct engine *e, const struct endpoint *ep, bool running, struct network *ret_net)
 {
 	char ip[INET_ADDRSTRLEN], gw[INET_ADDRSTRLEN], mac[18];
@@ -164,18 +257,23 @@ static json_t *endpoint_json(struct engine *e, const struct endpoint *ep, bool r
 		 ep->mac[4], ep->mac[5]);
 	ip4_format(ep->ip, ip, sizeof(ip));
 	ip4_format(ret_net->gateway, gw, sizeof(gw));
-	return json_pack("{s:s, s:s, s:s, s:s, s:i, s:s}", "NetworkID", ret_net->id, "IPAddress", running ? ip : "",
-			 "Gateway", running ? gw : "", "MacAddress", running ? mac : "", "IPPrefixLen",
-			 running ? (int)ret_net->subnet.prefix : 0, "InterfaceName", ep->ifname);
+	/* Docker's EndpointSettings; EndpointID is the host end of the veth pair, as network inspect
+	 * shows it; IPAMConfig is what --ip asked for. */
+	return json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:o, s:[], s:n, s:s, s:i, s:s, s:n}", "NetworkID",
+			 ret_net->id, "IPAddress", running ? ip : "", "Gateway", running ? gw : "", "MacAddress",
+			 running ? mac : "", "IPPrefixLen", running ? (int)ret_net->subnet.prefix : 0, "InterfaceName",
+			 ep->ifname, "EndpointID", running ? ep->veth : "", "IPAMConfig", ipam_config(ep), "Aliases",
+			 "Links", "IPv6Gateway", "", "GlobalIPv6PrefixLen", 0, "GlobalIPv6Address", "", "DriverOpts");
 }
 
 static json_t *inspect_json(struct engine *e, const struct container *c)
 {
 	char created[32], started[32], finished[32], name[132];
 	json_t *args = json_array(), *cmd = json_array(), *exposed = json_object(), *nets = json_object();
-	json_t *primary = NULL, *settings;
+	json_t *primary = NULL, *settings, *env = json_array();
 	bool running = c->state == CONTAINER_RUNNING;
 	char mode[NETWORK_NAME_MAX + 1] = "none";
+	json_t *j;
 
 	for (size_t i = 0; i < c->argc; i++) {
 		json_array_append_new(cmd, json_string(c->argv[i]));
@@ -188,6 +286,8 @@ static json_t *inspect_json(struct engine *e, const struct container *c)
 		snprintf(key, sizeof(key), "%u/%s", c->exposed[i].container_port, proto_name(c->exposed[i].proto));
 		json_object_set_new(exposed, key, json_object());
 	}
+	for (size_t i = 0; i < c->n_env; i++)
+		json_array_append_new(env, json_string(c->env[i]));
 	for (size_t i = 0; i < c->n_eps; i++) {
 		struct network net;
 		json_t *ep = endpoint_json(e, &c->eps[i], running, &net);
@@ -211,17 +311,28 @@ static json_t *inspect_json(struct engine *e, const struct container *c)
 			     primary ? (int)json_integer_value(json_object_get(primary, "IPPrefixLen")) : 0, "Ports",
 			     ports_json(c), "Networks", nets);
 	json_decref(primary);
-	return json_pack("{s:s, s:s, s:s, s:s, s:o,"
-			 " s:{s:s, s:b, s:i, s:i, s:s, s:s},"
-			 " s:{s:s, s:o, s:o},"
-			 " s:{s:b, s:s},"
-			 " s:o}",
-			 "Id", c->id, "Name", name, "Created", created, "Path", c->argc ? c->argv[0] : "", "Args", args,
-			 "State", "Status", container_state_name(c->state), "Running", running, "Pid", running ? (int)c->pid : 0,
-			 "ExitCode", c->exit_code, "StartedAt", started, "FinishedAt", finished,
-			 "Config", "Hostname", c->hostname, "Cmd", cmd, "ExposedPorts", exposed,
-			 "HostConfig", "AutoRemove", c->auto_remove, "NetworkMode", mode,
-			 "NetworkSettings", settings);
+	/* Docker's ContainerJSON; berth has no images (Image is "host", the host's file system),
+	 * no restarts, no pausing, no OOM accounting. */
+	j = json_pack("{s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:i, s:s, s:s, s:[],"
+		      " s:{s:s, s:b, s:b, s:b, s:b, s:b, s:i, s:i, s:s, s:s, s:s},"
+		      " s:{s:s, s:s, s:s, s:o, s:o, s:n, s:o, s:o, s:b, s:b, s:b}}",
+		      "Id", c->id, "Name", name, "Created", created, "Path", c->argc ? c->argv[0] : "", "Args", args,
+		      "Image", API_HOST_IMAGE, "Driver", "none", "RestartCount", 0, "Platform", "linux", "MountLabel", "",
+		      "Mounts",
+		      "State", "Status", container_state_name(c->state), "Running", running, "Paused", 0, "Restarting", 0,
+		      "OOMKilled", 0, "Dead", 0, "Pid", running ? (int)c->pid : 0, "ExitCode", c->exit_code, "Error", "",
+		      "StartedAt", started, "FinishedAt", finished,
+		      "Config", "Hostname", c->hostname, "Image", API_HOST_IMAGE, "User", "", "Env", env, "Cmd", cmd,
+		      "Entrypoint", "Labels", labels_json(c), "ExposedPorts", exposed, "Tty", 0, "AttachStdout", 0, "OpenStdin", 0);
+	if (j) {
+		json_object_set_new(j, "HostConfig",
+				    json_pack("{s:b, s:s, s:o, s:{s:s, s:i}}", "AutoRemove", c->auto_remove,
+					      "NetworkMode", mode, "PortBindings", port_bindings_json(c), "RestartPolicy", "Name", "no", "MaximumRetryCount", 0));
+		json_object_set_new(j, "NetworkSettings", settings);
+	} else {
+		json_decref(settings);
+	}
+	return j;
 }
 
 static void inspect(struct engine *e, const struct http_request *req, struct http_response *resp)
@@ -234,44 +345,210 @@ static void inspect(struct engine *e, const struct http_request *req, struct htt
 	container_release(&c);
 }
 
+/* Is exposed port x also published (while running, when docker shows it with its binding)? */
+static bool is_published(const struct container *c, const struct port_binding *x)
+{
+	for (size_t i = 0; c->state == CONTAINER_RUNNING && i < c->n_ports; i++)
+		if (c->ports[i].container_port == x->container_port && c->ports[i].proto == x->proto)
+			return true;
+	return false;
+}
+
+/* ---- docker ps --filter: {"status": {"exited": true}, "name": {"web": true}, ...} -------------- */
+
+static const char *const filter_keys[] = { "status", "name", "id", "label", "network", "publish", "expose", NULL };
+
+/* {"web": true, ...} as the CLI sends, or ["web", ...] as older clients do. */
+static bool filter_values_valid(json_t *vals)
+{
+	const char *k;
+	size_t i;
+	json_t *x;
+
+	if (json_is_object(vals)) {
+		json_object_foreach(vals, k, x)
+			if (!json_is_true(x))
+				return false;
+		return true;
+	}
+	if (!json_is_array(vals))
+		return false;
+	json_array_foreach(vals, i, x)
+		if (!json_is_string(x))
+			return false;
+	return true;
+}
+
+static int parse_filters(const struct http_request *req, json_t **ret, bool *all, struct berr *err)
+{
+	const char *q = http_query(req, "filters"), *key;
+	json_t *f, *vals;
+
+	*ret = NULL;
+	if (!q || !*q)
+		return 0;
+	f = json_loads(q, JSON_REJECT_DUPLICATES, NULL);
+	if (!json_is_object(f)) {
+		json_decref(f);
+		return berr_set(err, -EINVAL, "invalid filter: filters must be a JSON object");
+	}
+	json_object_foreach(f, key, vals) {
+		size_t i = 0;
+
+		while (filter_keys[i] && strcmp(filter_keys[i], key) != 0)
+			i++;
+		if (!filter_keys[i] || !filter_values_valid(vals)) {
+			int r = berr_set(err, -EINVAL, "invalid filter '%.64s'", key);   /* key is f's: before freeing f */
+
+			json_decref(f);
+			return r;
+		}
+	}
+	/* the old list form {"name": ["web"]} as the map form {"name": {"web": true}} */
+	json_object_foreach(f, key, vals)
+		if (json_is_array(vals)) {
+			json_t *map = json_object(), *x;
+			size_t i;
+
+			json_array_foreach(vals, i, x)
+				json_object_set_new(map, json_string_value(x), json_true());
+			json_object_set_new(f, key, map);
+		}
+	if (json_object_get(f, "status"))
+		*all = true;   /* as dockerd: a status filter looks at every container */
+	*ret = f;
+	return 0;
+}
+
+/* One filter value against a container: dockerd's meanings (name and id as substrings/prefixes). */
+static bool filter_value_matches(struct engine *e, const struct container *c, const char *key, const char *v)
+{
+	if (strcmp(key, "status") == 0)
+		return strcmp(v, container_state_name(c->state)) == 0;
+	if (strcmp(key, "name") == 0)
+		return strstr(c->name, *v == '/' ? v + 1 : v) != NULL;
+	if (strcmp(key, "id") == 0)
+		return strncmp(c->id, v, strlen(v)) == 0;
+	if (strcmp(key, "label") == 0) {   /* "key" or "key=value" */
+		const char *eq = strchr(v, '=');
+		size_t klen = eq ? (size_t)(eq - v) : strlen(v);
+
+		for (size_t i = 0; i < c->n_labels; i++)
+			if (strlen(c->labels[2 * i]) == klen && strncmp(c->labels[2 * i], v, klen) == 0 &&
+			    (!eq || strcmp(c->labels[2 * i + 1], eq + 1) == 0))
+				return true;
+		return false;
+	}
+	if (strcmp(key, "network") == 0) {
+		for (size_t i = 0; i < c->n_eps; i++) {
+			struct network net = { 0 };
+
+			store_network_get(e->store, c->eps[i].network_id, &net, NULL);
+			if (strcmp(net.name, v) == 0 || strncmp(net.id, v, strlen(v) ? strlen(v) : 1) == 0)
+				return true;
+		}
+		return false;
+	}
+	/* publish / expose: "80", "80/tcp", "8080-8090/tcp" (a single port or a range) */
+	{
+		unsigned lo = 0, hi = 0;
+		char proto[8] = "tcp";
+		const struct port_binding *b = strcmp(key, "publish") == 0 ? c->ports : c->exposed;
+		size_t n = strcmp(key, "publish") == 0 ? c->n_ports : c->n_exposed;
+
+		if (sscanf(v, "%u-%u/%7s", &lo, &hi, proto) < 2) {
+			if (sscanf(v, "%u/%7s", &lo, proto) < 1)
+				return false;
+			hi = lo;
+		}
+		for (size_t i = 0; i < n; i++) {
+			unsigned p = strcmp(key, "publish") == 0 ? b[i].host_port : b[i].container_port;
+
+			if (p >= lo && p <= hi && strcmp(proto, proto_name(b[i].proto)) == 0)
+				return true;
+		}
+		if (strcmp(key, "expose") == 0)   /* published ports are exposed too */
+			for (size_t i = 0; i < c->n_ports; i++)
+				if (c->ports[i].container_port >= lo && c->ports[i].container_port <= hi &&
+				    strcmp(proto, proto_name(c->ports[i].proto)) == 0)
+					return true;
+		return false;
+	}
+}
+
+/* Every filter key must match, by any of its values (dockerd's rule). */
+static bool matches_filters(struct engine *e, const struct container *c, json_t *filters)
+{
+	const char *key, *v;
+	json_t *vals, *x;
+
+	json_object_foreach(filters, key, vals) {
+		bool any = false;
+
+		json_object_foreach(vals, v, x)
+			if (filter_value_matches(e, c, key, v))
+				any = true;
+		if (!any)
+			return false;
+	}
+	return true;
+}
+
 static void list(struct engine *e, const struct http_request *req, struct http_response *resp)
 {
 	struct container *v = NULL;
 	struct berr err = { 0 };
 	size_t n = 0;
+	json_t *filters = NULL;
 	bool all;
 
-	if (http_query_bool(req, "all", &all, &err) < 0 || containers_list(e, &v, &n, &err) < 0) {
+	if (http_query_bool(req, "all", &all, &err) < 0 || parse_filters(req, &filters, &all, &err) < 0 ||
+	    containers_list(e, &v, &n, &err) < 0) {
+		json_decref(filters);
 		http_error(resp, err.code, err.msg);
 		return;
 	}
 	resp->json = json_array();
 	for (size_t i = n; i-- > 0;) {   /* newest first, as docker ps */
 		const struct container *c = &v[i];
-		char cmd[256] = "", name[132], status[64], ip[INET_ADDRSTRLEN];
-		json_t *ports = json_array();
+		char cmd[256] = "", name[132], status[96], ip[INET_ADDRSTRLEN], mode[NETWORK_NAME_MAX + 1] = "none";
+		json_t *ports, *nets;
 
 		if (!all && c->state != CONTAINER_RUNNING)
 			continue;
+		if (!matches_filters(e, c, filters))
+			continue;
+		ports = json_array();   /* only now: a container skipped above must not leak them */
+		nets = json_object();
 		for (size_t k = 0, off = 0; k < c->argc && off < sizeof(cmd); k++)
 			off += (size_t)snprintf(cmd + off, sizeof(cmd) - off, "%s%s", k ? " " : "", c->argv[k]);
 		snprintf(name, sizeof(name), "/%s", c->name);
-		if (c->state == CONTAINER_RUNNING)
-			snprintf(status, sizeof(status), "Up");
-		else if (c->state == CONTAINER_EXITED)
-			snprintf(status, sizeof(status), "Exited (%d)", c->exit_code);
-		else
-			snprintf(status, sizeof(status), "Created");
+		status_text(c, status, sizeof(status));
 		for (size_t k = 0; c->state == CONTAINER_RUNNING && k < c->n_ports; k++)
 			json_array_append_new(ports, json_pack("{s:s, s:i, s:i, s:s}", "IP",
 							       ip4_format(c->ports[k].host_ip, ip, sizeof(ip)), "PrivatePort",
 							       c->ports[k].container_port, "PublicPort", c->ports[k].host_port,
 							       "Type", proto_name(c->ports[k].proto)));
+		for (size_t k = 0; k < c->n_exposed; k++)   /* docker ps shows exposed, unpublished ports too */
+			if (!is_published(c, &c->exposed[k]))
+				json_array_append_new(ports, json_pack("{s:i, s:s}", "PrivatePort", c->exposed[k].container_port,
+							       "Type", proto_name(c->exposed[k].proto)));
+		for (size_t k = 0; k < c->n_eps; k++) {
+			struct network net;
+			json_t *ep = endpoint_json(e, &c->eps[k], c->state == CONTAINER_RUNNING, &net);
+
+			if (k == 0)
+				snprintf(mode, sizeof(mode), "%s", net.name);
+			json_object_set_new(nets, net.name, ep);
+		}
 		json_array_append_new(resp->json,
-				      json_pack("{s:s, s:[s], s:s, s:I, s:s, s:s, s:o}", "Id", c->id, "Names", name, "Command",
-						cmd, "Created", (json_int_t)c->created_at, "State", container_state_name(c->state),
-						"Status", status, "Ports", ports));
+				      json_pack("{s:s, s:[s], s:s, s:s, s:s, s:I, s:s, s:s, s:o, s:o, s:{s:s}, s:{s:o}, s:[]}",
+						"Id", c->id, "Names", name, "Image", API_HOST_IMAGE, "ImageID", "", "Command", cmd,
+						"Created", (json_int_t)c->created_at, "State", container_state_name(c->state),
+						"Status", status, "Ports", ports, "Labels", labels_json(c), "HostConfig", "NetworkMode", mode,
+						"NetworkSettings", "Networks", nets, "Mounts"));
 	}
+	json_decref(filters);
 	containers_list_free(v, n);
 }
 
@@ -317,9 +594,11 @@ static void kill_container(struct engine *e, const struct http_request *req, str
 
 /*
  * stop: SIGTERM, then SIGKILL after t seconds, answered when the process is gone. The request
- * is suspended between those events (phase 1: TERM sent; phase 2: KILL sent).
+ * is suspended between those events (phase 1: TERM sent; phase 2: KILL sent). Returns true when
+ * the container is stopped (resp->status 204, or 304 when it was not running), false when the
+ * request waits or failed.
  */
-static void stop(struct engine *e, const struct http_request *req, struct http_response *resp)
+static bool stop_phase(struct engine *e, const struct http_request *req, struct http_response *resp)
 {
 	char ref[CONTAINER_NAME_MAX + 1];
 	struct berr err = { 0 };
@@ -328,22 +607,23 @@ static void stop(struct engine *e, const struct http_request *req, struct http_r
 
 	if (http_query_int(req, "t", 0, STOP_TIMEOUT_MAX, STOP_DEFAULT_TIMEOUT, &t, &err) < 0) {
 		http_error(resp, err.code, err.msg);
-		return;
+		return false;
 	}
 	if (!ref_of(req, ref, sizeof(ref), resp))
-		return;
+		return false;
 	if (containers_get(e, ref, &c, &err) < 0) {
 		/* removed meanwhile (--rm): it is stopped */
-		if (err.code == -ENOENT && req->state->phase > 0)
+		if (err.code == -ENOENT && req->state->phase > 0) {
 			resp->status = 204;
-		else
-			http_error(resp, err.code, err.msg);
-		return;
+			return true;
+		}
+		http_error(resp, err.code, err.msg);
+		return false;
 	}
 	if (c.state != CONTAINER_RUNNING) {
 		resp->status = req->state->phase > 0 ? 204 : 304;   /* docker: 304 when already stopped */
 		container_release(&c);
-		return;
+		return true;
 	}
 	if (req->state->phase == 0) {
 		containers_signal(e, c.id, SIGTERM, NULL);
@@ -355,6 +635,21 @@ static void stop(struct engine *e, const struct http_request *req, struct http_r
 	memcpy(resp->wait_on, c.id, sizeof(c.id));
 	resp->wait_ms = req->state->phase == 1 ? (int)(t * 1000) : -1;
 	container_release(&c);
+	return false;
+}
+
+static void stop(struct engine *e, const struct http_request *req, struct http_response *resp)
+{
+	stop_phase(e, req, resp);
+}
+
+/* restart: stop as above (a stopped container is fine), then start; 204 as dockerd. */
+static void restart(struct engine *e, const struct http_request *req, struct http_response *resp)
+{
+	if (!stop_phase(e, req, resp))
+		return;
+	resp->status = 200;   /* start decides the answer */
+	start(e, req, resp);
 }
 
 static void wait_container(struct engine *e, const struct http_request *req, struct http_response *resp)
@@ -367,7 +662,7 @@ static void wait_container(struct engine *e, const struct http_request *req, str
 		memcpy(resp->wait_on, c.id, sizeof(c.id));
 		resp->wait_ms = -1;
 	} else {
-		resp->json = json_pack("{s:i}", "StatusCode", c.exit_code);
+		resp->json = json_pack("{s:i, s:n}", "StatusCode", c.exit_code, "Error");
 	}
 	container_release(&c);
 }
@@ -419,8 +714,89 @@ static long long read_stream(const char *path, long long off, int stream, char *
 	return off;
 }
 
+/* Keeps the last n lines of one stream's frames (a stream is one frame per read_stream call). */
+static void keep_last_lines(char *buf, size_t *len, size_t start, long long n)
+{
+	size_t plen = *len - start - 8, from = plen;
+	char *p = buf + start + 8;
+	long long lines = 0;
+
+	if (*len <= start + 8)
+		return;
+	/* a final line without its newline counts as a line */
+	for (size_t i = plen; i-- > 0;) {
+		if (p[i] == '\n' && i != plen - 1 && ++lines == n) {
+			from = i + 1;
+			break;
+		}
+		from = i;
+	}
+	if (n == 0)
+		from = plen;
+	memmove(p, p + from, plen - from);
+	plen -= from;
+	*len = start + 8 + plen;
+	if (plen == 0) {
+		*len = start;
+		return;
+	}
+	buf[start + 4] = (char)(plen >> 24), buf[start + 5] = (char)(plen >> 16);
+	buf[start + 6] = (char)(plen >> 8), buf[start + 7] = (char)plen;
+}
+
+/*
+ * The docker CLI's logs request (stdout=1&stderr=1&tail=&timestamps=&since=&follow=), where
+ * berth's client pages with stdout_offset/stderr_offset. berth keeps stdout and stderr in two
+ * files without times: --timestamps and --since cannot be honoured, and --tail takes the last
+ * lines of each stream. Follow is a long poll for berth's client; for docker's, who expects one
+ * endless stream, it is refused until berthd can stream.
+ */
+static bool docker_logs_query(const struct http_request *req, bool *out, bool *err_stream, long long *tail,
+			      struct http_response *resp)
+{
+	const char *t = http_query(req, "tail"), *since = http_query(req, "since");
+	bool ts = false, follow = false;
+	struct berr err = { 0 };
+
+	*out = *err_stream = true;
+	*tail = -1;
+	if (http_query(req, "stdout_offset") || http_query(req, "stderr_offset"))
+		return true;   /* berth's client */
+	if ((http_query(req, "stdout") && http_query_bool(req, "stdout", out, &err) < 0) ||
+	    (http_query(req, "stderr") && http_query_bool(req, "stderr", err_stream, &err) < 0) ||
+	    http_query_bool(req, "timestamps", &ts, &err) < 0 || http_query_bool(req, "follow", &follow, &err) < 0) {
+		http_error(resp, err.code, err.msg);
+		return false;
+	}
+	if (ts) {
+		http_error(resp, -EINVAL, "berth cannot honour -t/--timestamps: its logs keep no times");
+		return false;
+	}
+	if (since && *since && strcmp(since, "0") != 0) {
+		http_error(resp, -EINVAL, "berth cannot honour --since: its logs keep no times");
+		return false;
+	}
+	if (follow) {
+		http_error(resp, -EINVAL, "berth: docker logs -f is not supported yet (use berth logs -f)");
+		return false;
+	}
+	if (t && *t && strcmp(t, "all") != 0) {
+		char *end;
+
+		*tail = strtoll(t, &end, 10);
+		if (*end || *tail < 0) {
+			http_error(resp, -EINVAL, "invalid tail (a number of lines or \"all\")");
+			return false;
+		}
+	}
+	return true;
+}
+
 static void logs(struct engine *e, const struct http_request *req, struct http_response *resp)
 {
+	bool want_out, want_err;
+	long long tail;
+	size_t start;
 	long long o, eo, no, neo;
 	struct berr err = { 0 };
 	char path[4096];
@@ -435,12 +811,21 @@ static void logs(struct engine *e, const struct http_request *req, struct http_r
 		http_error(resp, err.code, err.msg);
 		return;
 	}
-	if (!load(e, req, resp, &c))
+	if (!docker_logs_query(req, &want_out, &want_err, &tail, resp) || !load(e, req, resp, &c))
 		return;
+	no = o, neo = eo;
 	container_log_path(e, c.id, "stdout", path, sizeof(path));
-	no = read_stream(path, o, 1, &buf, &len);
+	start = len;
+	if (want_out)
+		no = read_stream(path, o, 1, &buf, &len);
+	if (tail >= 0)
+		keep_last_lines(buf, &len, start, tail);
 	container_log_path(e, c.id, "stderr", path, sizeof(path));
-	neo = read_stream(path, eo, 2, &buf, &len);
+	start = len;
+	if (want_err)
+		neo = read_stream(path, eo, 2, &buf, &len);
+	if (tail >= 0)
+		keep_last_lines(buf, &len, start, tail);
 	if (len == 0 && follow && c.state == CONTAINER_RUNNING && !req->state->timed_out) {
 		memcpy(resp->wait_on, c.id, sizeof(c.id));
 		resp->wait_ms = LOG_FOLLOW_WAIT_MS;
@@ -449,6 +834,7 @@ static void logs(struct engine *e, const struct http_request *req, struct http_r
 	}
 	resp->raw = buf ? buf : strdup("");
 	resp->raw_len = len;
+	resp->raw_type = "application/vnd.docker.multiplexed-stream";   /* as dockerd, for a container without a TTY */
 	snprintf(resp->header_buf[0], sizeof(resp->header_buf[0]), "%lld", no);
 	snprintf(resp->header_buf[1], sizeof(resp->header_buf[1]), "%lld", neo);
 	resp->headers[0][0] = "X-Berth-Stdout-Offset";
@@ -460,7 +846,64 @@ static void logs(struct engine *e, const struct http_request *req, struct http_r
 	container_release(&c);
 }
 
+/* berth has no images: pulling is refused with the message a create of another image gets,
+ * and "host", its one image, is described as an empty image for clients that ask. */
+static void image_pull(struct engine *e, const struct http_request *req, struct http_response *resp)
+{
+	const char *image = http_query(req, "fromImage"), *tag = http_query(req, "tag");
+
+	(void)e;
+	/* The CLI pulls when a create answers 404 (for any reason: a missing network too) and then
+	 * creates again: "pulling" host succeeds, so the user sees the create's real error. */
+	if (image && (strcmp(image, API_HOST_IMAGE) == 0 || strcmp(image, "docker.io/library/" API_HOST_IMAGE) == 0) &&
+	    (!tag || !*tag || strcmp(tag, "latest") == 0)) {
+		resp->text = strdup("{\"status\":\"host: the host's file system, nothing to pull\"}\n");
+		return;
+	}
+	http_error(resp, -EINVAL, API_NO_IMAGES_MSG);
+}
+
+static void image_inspect(struct engine *e, const struct http_request *req, struct http_response *resp)
+{
+	char ref[64];
+
+	(void)e;
+	if (!http_path_part(req->path, 1, ref, sizeof(ref)) ||
+	    (strcmp(ref, API_HOST_IMAGE) != 0 && strcmp(ref, API_HOST_IMAGE ":latest") != 0)) {
+		http_error(resp, -ENOENT, API_NO_IMAGES_MSG);
+		return;
+	}
+	resp->json = json_pack("{s:s, s:[s], s:[], s:s, s:s, s:s, s:I, s:{s:n, s:n}}", "Id", "", "RepoTags",
+			       API_HOST_IMAGE ":latest", "RepoDigests", "Created", "0001-01-01T00:00:00Z", "Os", "linux",
+			       "Architecture", "", "Size", (json_int_t)0, "Config", "Cmd", "Entrypoint");
+}
+
+/* What berthd does not do yet, refused by name rather than with "page not found". */
+static void exec_create(struct engine *e, const struct http_request *req, struct http_response *resp)
+{
+	(void)e, (void)req;
+	http_error(resp, -EINVAL, "berth: docker exec is not supported yet (use berth exec)");
+}
+
+static void rename_container(struct engine *e, const struct http_request *req, struct http_response *resp)
+{
+	(void)e, (void)req;
+	http_error(resp, -EINVAL, "berth: docker rename is not supported yet (a container keeps its name)");
+}
+
+static void attach(struct engine *e, const struct http_request *req, struct http_response *resp)
+{
+	(void)e, (void)req;
+	http_error(resp, -EINVAL, "berth: docker attach and start -a are not supported yet (read the output with docker logs)");
+}
+
 const struct http_route http_container_routes[] = {
+	{ "POST", "/containers/{}/restart", restart },
+	{ "POST", "/containers/{}/exec", exec_create },
+	{ "POST", "/containers/{}/rename", rename_container },
+	{ "POST", "/containers/{}/attach", attach },
+	{ "POST", "/images/create", image_pull },
+	{ "GET", "/images/{}/json", image_inspect },
 	{ "POST", "/containers/create", create },
 	{ "GET", "/containers/json", list },
 	{ "POST", "/containers/{}/start", start },

@@ -14,6 +14,12 @@ void container_release(struct container *c)
 	for (size_t i = 0; c->argv && i < c->argc; i++)
 		free(c->argv[i]);
 	free(c->argv);
+	for (size_t i = 0; c->env && i < c->n_env; i++)
+		free(c->env[i]);
+	free(c->env);
+	for (size_t i = 0; c->labels && i < 2 * c->n_labels; i++)
+		free(c->labels[i]);
+	free(c->labels);
 	free(c->ports);
 	free(c->exposed);
 	c->argv = NULL;
@@ -102,14 +108,63 @@ static json_t *bindings_to_json(const struct port_binding *b, size_t n)
 	return a;
 }
 
+static int env_from_json(json_t *list, struct container *c)
+{
+	size_t i;
+	json_t *a;
+
+	if (!json_array_size(list))
+		return 0;
+	c->env = calloc(json_array_size(list) + 1, sizeof(*c->env));
+	if (!c->env)
+		return -ENOMEM;
+	json_array_foreach(list, i, a) {
+		if (!json_is_string(a) || !strchr(json_string_value(a), '='))
+			return -EINVAL;
+		if (!(c->env[c->n_env] = strdup(json_string_value(a))))
+			return -ENOMEM;
+		c->n_env++;
+	}
+	return 0;
+}
+
+static int labels_from_json(json_t *map, struct container *c)
+{
+	const char *k;
+	json_t *v;
+
+	if (!json_object_size(map))
+		return 0;
+	c->labels = calloc(2 * json_object_size(map) + 1, sizeof(*c->labels));
+	if (!c->labels)
+		return -ENOMEM;
+	json_object_foreach(map, k, v) {
+		if (!json_is_string(v))
+			return -EINVAL;
+		if (!(c->labels[2 * c->n_labels] = strdup(k)))
+			return -ENOMEM;
+		if (!(c->labels[2 * c->n_labels + 1] = strdup(json_string_value(v)))) {
+			free(c->labels[2 * c->n_labels]);
+			c->labels[2 * c->n_labels] = NULL;
+			return -ENOMEM;
+		}
+		c->n_labels++;
+	}
+	return 0;
+}
+
 char *container_to_json(const struct container *c)
 {
 	char ip[INET_ADDRSTRLEN], fixed[INET_ADDRSTRLEN];
-	json_t *argv = json_array(), *eps = json_array(), *o;
+	json_t *argv = json_array(), *eps = json_array(), *env = json_array(), *labels = json_object(), *o;
 	char *s;
 
 	for (size_t i = 0; argv && i < c->argc; i++)
 		json_array_append_new(argv, json_string(c->argv[i]));
+	for (size_t i = 0; env && i < c->n_env; i++)
+		json_array_append_new(env, json_string(c->env[i]));
+	for (size_t i = 0; labels && i < c->n_labels; i++)
+		json_object_set_new(labels, c->labels[2 * i], json_string(c->labels[2 * i + 1]));
 	for (size_t i = 0; eps && i < c->n_eps; i++)
 		json_array_append_new(eps, json_pack("{s:s, s:s, s:s, s:s, s:s}", "network_id", c->eps[i].network_id,
 						     "ifname", c->eps[i].ifname, "veth", c->eps[i].veth, "ip",
@@ -123,6 +178,13 @@ char *container_to_json(const struct container *c)
 		      "started_at", (json_int_t)c->started_at, "finished_at", (json_int_t)c->finished_at, "start_seq",
 		      (json_int_t)c->start_seq, "ports", bindings_to_json(c->ports, c->n_ports), "exposed",
 		      bindings_to_json(c->exposed, c->n_exposed));
+	if (o && (json_object_set_new(o, "env", env) < 0 || json_object_set_new(o, "labels", labels) < 0)) {
+		json_decref(o);
+		o = NULL;
+	} else if (!o) {
+		json_decref(env);
+		json_decref(labels);
+	}
 	if (o && container_is_external(c)) {
 		json_object_set_new(o, "external_netns", json_string(c->external_netns));
 		json_object_set_new(o, "external_id", json_string(c->external_id));
@@ -253,6 +315,10 @@ int container_from_json(const char *doc, struct container *ret, struct berr *err
 		r = endpoints_from_json(json_object_get(o, "endpoints"), &c);
 	if (r >= 0)
 		r = argv_from_json(json_object_get(o, "argv"), &c);
+	if (r >= 0)   /* env and labels are absent in records older than -e and -l */
+		r = env_from_json(json_object_get(o, "env"), &c);
+	if (r >= 0)
+		r = labels_from_json(json_object_get(o, "labels"), &c);
 	if (r >= 0) {
 		lifecycle_from_json(o, &c);
 		r = bindings_from_json(json_object_get(o, "ports"), &c.ports, &c.n_ports);

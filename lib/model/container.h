@@ -45,6 +45,10 @@ struct container {
 	size_t n_eps;
 	char **argv;                     /* NULL-terminated, owned */
 	size_t argc;
+	char **env;                      /* "KEY=VALUE" set for the command (-e); NULL-terminated, owned, may be NULL */
+	size_t n_env;
+	char **labels;                   /* -l: key, value, key, value, ... (2 * n_labels); owned, may be NULL */
+	size_t n_labels;
 	bool auto_remove;                /* --rm */
 	bool detached;                   /* -d */
 	enum container_state state;

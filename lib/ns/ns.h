@@ -27,6 +27,7 @@ struct spawn_opts {
 	const char *netns_path;      /* join this network namespace */
 	const char *hostname;        /* NULL/"": keep the host's UTS namespace */
 	char *const *argv;
+	char *const *env;            /* "KEY=VALUE" added to the environment the command gets; NULL: none */
 	int stdin_fd, stdout_fd, stderr_fd;
 	unsigned long long nofile_soft;   /* the child's soft RLIMIT_NOFILE (capped by the hard one); 0: inherited */
 };

@@ -45,6 +45,8 @@ static void child(const struct spawn_opts *o, int nsfd, int go_fd, int wfd)
 		STEP(unshare(CLONE_NEWUTS) == 0, "new UTS namespace");
 		STEP(sethostname(o->hostname, strlen(o->hostname)) == 0, "set hostname");
 	}
+	for (size_t i = 0; o->env && o->env[i]; i++)
+		STEP(putenv(o->env[i]) == 0, "environment");
 	STEP(setsid() >= 0, "setsid");
 	STEP(restore_nofile(o->nofile_soft) == 0, "descriptor limit");
 	STEP(dup2(o->stdin_fd, 0) == 0 && dup2(o->stdout_fd, 1) == 1 && dup2(o->stderr_fd, 2) == 2, "redirect output");

@@ -185,8 +185,16 @@ static void test_refusals(void)
 {
 	refused("not an object", container_decode, "[]", "the request must be a JSON object");
 	refused("unknown field", container_decode, "{\"Cmd\":[\"true\"],\"Bogus\":1}", "unknown field \"Bogus\" in the request");
-	refused("unknown HostConfig field", container_decode, "{\"HostConfig\":{\"Privileged\":true}}",
-		"unknown field \"Privileged\" in the request.HostConfig");
+	refused("unknown HostConfig field", container_decode, "{\"HostConfig\":{\"Bogus\":true}}",
+		"unknown field \"Bogus\" in the request.HostConfig");
+	refused("a Docker field berth cannot honour", container_decode, "{\"HostConfig\":{\"Privileged\":true}}",
+		"berth cannot honour --privileged");
+	refused("Tty", container_decode, "{\"Tty\":true}", "berth cannot honour -t/--tty");
+	refused("another image", container_decode, "{\"Image\":\"alpine\"}", "berth has no images");
+	refused("Env without =", container_decode, "{\"Env\":[\"JUSTKEY\"]}", "KEY=VALUE");
+	refused("Env with an empty key", container_decode, "{\"Env\":[\"=v\"]}", "KEY=VALUE");
+	refused("Labels not strings", container_decode, "{\"Labels\":{\"a\":1}}", "Labels must map names to strings");
+	refused("attach", container_decode, "{\"AttachStdout\":true}", "docker run needs -d");
 	refused("Cmd a string", container_decode, "{\"Cmd\":\"ls\"}", "field \"Cmd\" in the request must be a list");
 	refused("Cmd of numbers", container_decode, "{\"Cmd\":[1,2]}", "Cmd must be a list of strings");
 	refused("Detach a string", container_decode, "{\"Detach\":\"yes\"}", "true or false");
@@ -239,6 +247,41 @@ static void test_refusals(void)
 }
 
 /* The bodies the docker CLI 28 sends (../shared/spec/clients.md), byte for byte: accepted. */
+/* What `docker run -d -p 8080:80 --name web --network N --entrypoint ... host ...` sends (docker CLI
+ * 28, captured from a logging fake socket): every field at its zero value is accepted. */
+static void test_docker_cli_container_body(void)
+{
+	static const char create[] =
+		"{\"Hostname\":\"\",\"Domainname\":\"\",\"User\":\"\",\"AttachStdin\":false,\"AttachStdout\":false,\"AttachStderr\":false,"
+		"\"ExposedPorts\":{\"80/tcp\":{}},\"Tty\":false,\"OpenStdin\":false,\"StdinOnce\":false,\"Env\":null,\"Cmd\":[\"echo hi\"],"
+		"\"Image\":\"host\",\"Volumes\":{},\"WorkingDir\":\"\",\"Entrypoint\":[\"sh\",\"-c\"],\"OnBuild\":null,\"Labels\":{},"
+		"\"HostConfig\":{\"Binds\":null,\"ContainerIDFile\":\"\",\"LogConfig\":{\"Type\":\"\",\"Config\":{}},\"NetworkMode\":\"N\","
+		"\"PortBindings\":{\"80/tcp\":[{\"HostIp\":\"\",\"HostPort\":\"8080\"}]},\"RestartPolicy\":{\"Name\":\"no\",\"MaximumRetryCount\":0},"
+		"\"AutoRemove\":false,\"VolumeDriver\":\"\",\"VolumesFrom\":null,\"ConsoleSize\":[0,0],\"CapAdd\":null,\"CapDrop\":null,"
+		"\"CgroupnsMode\":\"\",\"Dns\":[],\"DnsOptions\":[],\"DnsSearch\":[],\"ExtraHosts\":null,\"GroupAdd\":null,"
+		"\"IpcMode\":\"\",\"Cgroup\":\"\",\"Links\":null,\"OomScoreAdj\":0,\"PidMode\":\"\",\"Privileged\":false,\"PublishAllPorts\":false,"
+		"\"ReadonlyRootfs\":false,\"SecurityOpt\":null,\"UTSMode\":\"\",\"UsernsMode\":\"\",\"ShmSize\":0,\"Isolation\":\"\","
+		"\"CpuShares\":0,\"Memory\":0,\"NanoCpus\":0,\"CgroupParent\":\"\",\"BlkioWeight\":0,\"BlkioWeightDevice\":[],"
+		"\"BlkioDeviceReadBps\":[],\"BlkioDeviceWriteBps\":[],\"BlkioDeviceReadIOps\":[],\"BlkioDeviceWriteIOps\":[],"
+		"\"CpuPeriod\":0,\"CpuQuota\":0,\"CpuRealtimePeriod\":0,\"CpuRealtimeRuntime\":0,\"CpusetCpus\":\"\",\"CpusetMems\":\"\","
+		"\"Devices\":[],\"DeviceCgroupRules\":null,\"DeviceRequests\":null,\"MemoryReservation\":0,\"MemorySwap\":0,"
+		"\"MemorySwappiness\":-1,\"OomKillDisable\":false,\"PidsLimit\":0,\"Ulimits\":[],\"CpuCount\":0,\"CpuPercent\":0,"
+		"\"IOMaximumIOps\":0,\"IOMaximumBandwidth\":0,\"MaskedPaths\":null,\"ReadonlyPaths\":null},\"NetworkingConfig\":{\"EndpointsConfig\":{}}}";
+	struct api_container_create c;
+	struct berr err = { 0 };
+	json_t *j = parse(create);
+
+	CHECK("docker CLI container body: accepted", api_container_create_decode(j, &c, &err) == 0);
+	if (err.code)
+		printf("  message was: %s\n", err.msg);
+	CHECK("docker CLI container body: Entrypoint, then Cmd", c.n_cmd == 3 && strcmp(c.cmd[0], "sh") == 0 &&
+	      strcmp(c.cmd[2], "echo hi") == 0);
+	CHECK("docker CLI container body: network, one binding", c.network_mode && strcmp(c.network_mode, "N") == 0 &&
+	      c.n_ports == 1 && c.ports[0].host_port == 8080 && c.ports[0].container_port == 80);
+	api_container_create_free(&c);
+	json_decref(j);
+}
+
 static void test_docker_cli_bodies(void)
 {
 	static const char create[] =
@@ -373,6 +416,7 @@ int main(void)
 	test_refusals();
 	test_network_round_trip();
 	test_docker_cli_bodies();
+	test_docker_cli_container_body();
 	test_error_reply();
 	CHECK_DONE();
 }
