@@ -50,134 +50,6 @@ struct http_server {
 	size_t n_waiters;
 };
 
-json_t *http_json_body(const struct http_request *req, const struct http_field *fields, struct berr *err)
-{
-	json_t *body;
-
-	if (http_body_json(req->body, req->body_len, fields, &body, err) < 0)
-		return NULL;
-	return body;
-}
-
-int http_query_bool(const struct http_request *req, const char *key, bool *ret, struct berr *err)
-{
-	const char *v = http_query(req, key);
-
-	if (!v) {
-		*ret = false;
-		return 0;
-	}
-	if (strcmp(v, "1") == 0 || strcmp(v, "true") == 0 || strcmp(v, "True") == 0)
-		return *ret = true, 0;
-	if (strcmp(v, "0") == 0 || strcmp(v, "false") == 0 || strcmp(v, "False") == 0 || !*v)
-		return *ret = false, 0;
-	return berr_set(err, -EINVAL, "query parameter %s=\"%.64s\": expected true or false", key, v);
-}
-
-int http_query_int(const struct http_request *req, const char *key, long long min, long long max, long long def,
-		   long long *ret, struct berr *err)
-{
-	const char *v = http_query(req, key);
-	char *end;
-	long long n;
-
-	if (!v) {
-		*ret = def;
-		return 0;
-	}
-	errno = 0;
-	n = strtoll(v, &end, 10);
-	if (!*v || *end || errno || n < min || n > max)
-		return berr_set(err, -EINVAL, "query parameter %s=\"%.64s\": expected a whole number from %lld to %lld", key,
-				v, min, max);
-	*ret = n;
-	return 0;
-}
-
-long long http_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-bool http_path_part(const char *path, int index, char *buf, size_t len)
-{
-	const char *p = path;
-
-	for (int i = 0; i <= index; i++) {
-		size_t n;
-
-		if (*p != '/')
-			return false;
-		p++;
-		n = strcspn(p, "/");
-		if (i == index) {
-			if (n == 0 || n >= len)
-				return false;
-			memcpy(buf, p, n);
-			buf[n] = '\0';
-			return true;
-		}
-		p += n;
-	}
-	return false;
-}
-
-/* "/containers/{}/start" matches "/containers/abc/start". */
-static bool path_matches(const char *pattern, const char *path)
-{
-	while (*pattern && *path) {
-		if (strncmp(pattern, "{}", 2) == 0) {
-			size_t n = strcspn(path, "/");
-
-			if (n == 0)
-				return false;
-			pattern += 2;
-			path += n;
-			continue;
-		}
-		if (*pattern++ != *path++)
-			return false;
-	}
-	return *pattern == '\0' && *path == '\0';
-}
-
-/* From berth's own parse of the raw target (http_target_parse), not libmicrohttpd's: its
- * decoding turns %00 into the end of the string and ignores the rest. */
-const char *http_query(const struct http_request *req, const char *key)
-{
-	return http_target_param(req->target, key);
-}
-
-/* {"message": msg} (api_error_encode repairs invalid UTF-8, on which json_pack() would fail). */
-static json_t *message_json(const char *msg, enum api_reason reason)
-{
-	json_t *j = NULL;
-
-	api_error_encode(&(struct api_error){ .message = msg, .reason = reason }, &j, NULL);
-	return j;
-}
-
-void http_error_reason(struct http_response *resp, int code, enum api_reason reason, const char *msg)
-{
-	switch (code) {
-	case -ENOENT: resp->status = 404; break;
-	case -EEXIST: case -EADDRINUSE: case -EBUSY: resp->status = 409; break;
-	case -EINVAL: case -ERANGE: case -ENAMETOOLONG: case -E2BIG: case -ENOTUNIQ: resp->status = 400; break;
-	case -EOPNOTSUPP: resp->status = 501; break;
-	case -EPERM: resp->status = 403; break;
-	default: resp->status = 500; break;
-	}
-	json_decref(resp->json);
-	resp->json = message_json(msg, reason);
-}
-
-void http_error(struct http_response *resp, int code, const char *msg)
-{
-	http_error_reason(resp, code, API_REASON_NONE, msg);
-}
 
 /* The body of a reply whose own could not be encoded (out of memory): still a message. */
 #define FALLBACK_BODY "{\"message\":\"berthd could not encode its reply\"}\n"
@@ -189,7 +61,7 @@ static char *response_body(struct http_response *resp, const char **ret_type)
 
 	/* An error always carries a message, even when a handler failed to build one. */
 	if (resp->status >= 400 && !resp->json && !resp->text && !resp->raw)
-		resp->json = message_json("request failed", API_REASON_NONE);
+		resp->json = http_message_json("request failed", API_REASON_NONE);
 	*ret_type = "application/json";
 	if (resp->json) {
 		body = json_dumps(resp->json, JSON_COMPACT);
@@ -298,6 +170,25 @@ static const char *strip_api_version(const char *path, struct http_response *res
 		return end;
 	http_error(resp, -EINVAL, msg);
 	return NULL;
+}
+
+/* "/containers/{}/start" matches "/containers/abc/start". */
+static bool path_matches(const char *pattern, const char *path)
+{
+	while (*pattern && *path) {
+		if (strncmp(pattern, "{}", 2) == 0) {
+			size_t n = strcspn(path, "/");
+
+			if (n == 0)
+				return false;
+			pattern += 2;
+			path += n;
+			continue;
+		}
+		if (*pattern++ != *path++)
+			return false;
+	}
+	return *pattern == '\0' && *path == '\0';
 }
 
 static void dispatch(struct engine *e, struct http_request *req, struct http_response *resp)
@@ -478,7 +369,7 @@ static enum MHD_Result refuse(struct MHD_Connection *conn, unsigned status, cons
 {
 	struct http_response resp = { .status = status, .wait_ms = -1 };
 
-	resp.json = message_json(msg, API_REASON_NONE);
+	resp.json = http_message_json(msg, API_REASON_NONE);
 	resp.headers[0][0] = "Connection";
 	resp.headers[0][1] = "close";
 	log_debug("request refused with %u: %s", status, msg);
@@ -523,7 +414,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	}
 	if (up->too_large) {
 		resp.status = 413;
-		resp.json = message_json("request body too large (at most 1 MiB)", API_REASON_NONE);
+		resp.json = http_message_json("request body too large (at most 1 MiB)", API_REASON_NONE);
 	} else {
 		struct http_request req = { method, up->target->path, up->buf ? up->buf : "", up->len, up->target,
 					    &up->state };
@@ -562,98 +453,6 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	*con_cls = NULL;
 }
 
-/* Does a live process listen on the socket? A full backlog (EAGAIN) is one that does. The
- * process that called listen() is the peer SO_PEERCRED names: when it is gone, the socket is
- * only still open in a child it forked that has not reached exec yet (a berthd killed at that
- * moment), which will never accept. */
-static bool socket_answers(const struct sockaddr_un *sa)
-{
-	struct ucred cred = { 0 };
-	socklen_t len = sizeof(cred);
-	int probe, r;
-
-	probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (probe < 0)
-		return false;
-	r = connect(probe, (const struct sockaddr *)sa, sizeof(*sa));
-	if (r < 0 && errno == EAGAIN) {
-		r = 0;
-	} else if (r == 0 && getsockopt(probe, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 && cred.pid > 0 &&
-		   kill(cred.pid, 0) < 0 && errno == ESRCH) {
-		r = -1;
-	}
-	close(probe);
-	return r == 0;
-}
-
-/* What may be at the path before we bind: nothing, or a socket of ours that nobody answers (the
- * leftover of a crash), which is replaced. Everything else is refused and left as it is: a
- * socket that answers belongs to a running berthd we must not hijack, and a symlink, a file
- * that is not a socket or one owned by someone else are not ours to follow or remove. */
-static int clear_socket_path(const char *path, const struct sockaddr_un *sa, struct berr *err)
-{
-	struct stat st;
-
-	if (lstat(path, &st) < 0)
-		return errno == ENOENT ? 0 : berr_errno(err, -errno, "socket %s", path);
-	if (S_ISLNK(st.st_mode))
-		return berr_set(err, -ELOOP, "socket %s: is a symbolic link (not followed or replaced)", path);
-	if (!S_ISSOCK(st.st_mode))
-		return berr_set(err, -EEXIST, "socket %s: exists and is not a socket (not replaced)", path);
-	if (st.st_uid != geteuid())
-		return berr_set(err, -EPERM, "socket %s: owned by uid %u, not by uid %u (not replaced)", path,
-				(unsigned)st.st_uid, (unsigned)geteuid());
-	if (socket_answers(sa))
-		return berr_set(err, -EADDRINUSE, "socket %s: another berthd is listening on it", path);
-	if (unlink(path) < 0 && errno != ENOENT)
-		return berr_errno(err, -errno, "socket %s: remove the stale socket", path);
-	return 0;
-}
-
-int http_bind(const char *path, struct berr *err)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	mode_t old;
-	int fd, r;
-
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return berr_set(err, -ENAMETOOLONG, "socket %s: path too long", path);
-	memcpy(sa.sun_path, path, strlen(path) + 1);
-	r = safe_parent_check(path, err);
-	if (r < 0)
-		return berr_wrap(err, r, "socket");
-	r = clear_socket_path(path, &sa, err);
-	if (r < 0)
-		return r;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return berr_errno(err, -errno, "socket %s", path);
-	/* Create it unreachable, then open it to the group: no window in which others can connect.
-	 * bind() never follows a symlink (one put there since is EADDRINUSE), and neither does the
-	 * chmod. Listening at once lets a second berthd's probe find this one while it starts. */
-	old = umask(0177);
-	r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
-	umask(old);
-	if (r < 0) {
-		r = berr_errno(err, -errno, "socket %s", path);
-		close(fd);
-		return r;
-	}
-	if (fchmodat(AT_FDCWD, path, 0660, AT_SYMLINK_NOFOLLOW) < 0 || listen(fd, 128) < 0) {
-		r = berr_errno(err, -errno, "socket %s", path);
-		http_unbind(fd, path);
-		return r;
-	}
-	return fd;
-}
-
-void http_unbind(int fd, const char *path)
-{
-	if (fd < 0)
-		return;
-	close(fd);
-	unlink(path);
-}
 
 int http_start(struct http_server **ret, struct engine *e, int listen_fd, const char *socket_path, struct berr *err)
 {

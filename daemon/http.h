@@ -58,7 +58,9 @@ const char *http_query(const struct http_request *req, const char *key);
 /* Fills an error response {"message": msg} with the status for a negative errno. msg may hold
  * a user's bytes: invalid UTF-8 in it is replaced (U+FFFD), so the reply always has a message. */
 void http_error(struct http_response *resp, int code, const char *msg);
-/* The same, with the reply's machine-readable Reason (api/api_error.h). */
+/* {"message": msg} (invalid UTF-8 replaced) with the Reason field when there is one. */
+json_t *http_message_json(const char *msg, enum api_reason reason);
+/* The same as http_error, with the reply's machine-readable Reason (api/api_error.h). */
 void http_error_reason(struct http_response *resp, int code, enum api_reason reason, const char *msg);
 
 typedef void (*http_handler)(struct engine *e, const struct http_request *req, struct http_response *resp);
