@@ -60,6 +60,24 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# The EXIT trap cannot run when a test is killed with SIGKILL (timeout's --kill-after, a hung
+# run stopped by hand): what such a test left is removed by the next one. A sandbox is stale
+# when the shell whose pid its name carries is gone; the processes still inside it were started
+# by that test (its berthd, its containers) and are stopped by pid before the namespace goes.
+sweep_stale_sandboxes() {
+	local ns pid p
+	for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E '^berth-t-[0-9]+-'); do
+		pid=${ns#berth-t-}
+		pid=${pid%%-*}
+		[ -d "/proc/$pid" ] && continue
+		for p in $(ip netns pids "$ns" 2>/dev/null); do
+			kill -KILL "$p" 2>/dev/null
+		done
+		ip netns del "$ns" 2>/dev/null
+	done
+}
+sweep_stale_sandboxes
+
 pass() { echo "PASS: $1"; }
 fail() { echo "FAIL: $1${2:+: $2}"; }
 check() { # check NAME COMMAND...
