@@ -8,6 +8,7 @@
 
 #include "http/body.h"
 #include "model/cidr.h"
+#include "model/container.h"
 #include "api_network.h"
 
 static const struct http_field host_config_fields[] = {
@@ -316,7 +317,7 @@ static int decode_env(json_t *list, struct api_container_create *c, struct berr 
 	json_array_foreach(list, i, a) {
 		const char *s = json_string_value(a);
 
-		if (!s || !strchr(s, '=') || *s == '=')
+		if (!container_env_valid(s))
 			return berr_set(err, -EINVAL, "Env must be a list of \"KEY=VALUE\" strings");
 		c->env[c->n_env++] = s;
 	}

@@ -90,16 +90,6 @@ static int check_request(const struct attach_request *req, struct berr *err)
 	return attachment_check_netns(req->netns, err);
 }
 
-static uint64_t next_start_seq(const struct container *all, size_t n)
-{
-	uint64_t m = 0;
-
-	for (size_t i = 0; i < n; i++)
-		if (all[i].start_seq > m)
-			m = all[i].start_seq;
-	return m + 1;
-}
-
 /* The record as a started container's intent: id, endpoint, ports resolved, address chosen. */
 static int fill_record(struct engine *e, const struct attach_request *req, const struct network *net,
 		       const struct container *all, size_t n_all, struct container *c, struct berr *err)
@@ -129,17 +119,10 @@ static int fill_record(struct engine *e, const struct attach_request *req, const
 	}
 	r = ports_check_create(c->ports, c->n_ports, net, all, n_all, err);
 	if (r >= 0)
-		r = ports_resolve(e, c, all, n_all, err);
-	if (r >= 0)
-		r = endpoints_allocate(e, c, all, n_all, err);
-	if (r >= 0)
-		r = ports_check_descriptors(c, err);
+		r = endpoints_claim(e, c, all, n_all, err);
 	if (r < 0)
 		return r;
-	c->state = CONTAINER_RUNNING;
-	c->pid = 0;
 	c->created_at = c->started_at = time(NULL);
-	c->start_seq = next_start_seq(all, n_all);
 	return 0;
 }
 

@@ -244,16 +244,6 @@ out:
 	return r;
 }
 
-static uint64_t next_start_seq(const struct container *c, const struct container *others, size_t n)
-{
-	uint64_t m = c->start_seq;
-
-	for (size_t i = 0; i < n; i++)
-		if (others[i].start_seq > m)
-			m = others[i].start_seq;
-	return m + 1;
-}
-
 /* Step 1, the intent: addresses and host ports chosen, "running" with pid 0 recorded. Nothing of
  * the kernel is touched before it, and a refusal here leaves the record as it was. */
 static int record_intent(struct engine *e, struct container *c, const struct container *others, size_t n,
@@ -261,17 +251,10 @@ static int record_intent(struct engine *e, struct container *c, const struct con
 {
 	int r;
 
-	r = ports_resolve(e, c, others, n, err);
-	if (r >= 0)
-		r = endpoints_allocate(e, c, others, n, err);
-	if (r >= 0)
-		r = ports_check_descriptors(c, err);
+	r = endpoints_claim(e, c, others, n, err);
 	if (r < 0)
 		return r;
-	c->state = CONTAINER_RUNNING;
-	c->pid = 0;
 	c->exit_code = 0;
-	c->start_seq = next_start_seq(c, others, n);
 	c->started_at = time(NULL);
 	c->finished_at = 0;
 	return container_save(e, c, err);

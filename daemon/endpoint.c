@@ -74,6 +74,26 @@ int endpoints_allocate(struct engine *e, struct container *c, const struct conta
 	return r;
 }
 
+int endpoints_claim(struct engine *e, struct container *c, const struct container *others, size_t n,
+		    struct berr *err)
+{
+	uint64_t seq = container_next_start_seq(others, n);
+	int r;
+
+	r = ports_resolve(e, c, others, n, err);
+	if (r >= 0)
+		r = endpoints_allocate(e, c, others, n, err);
+	if (r >= 0)
+		r = ports_check_descriptors(c, err);
+	if (r < 0)
+		return r;
+	c->state = CONTAINER_RUNNING;
+	c->pid = 0;
+	/* A container started again keeps a later sequence than its own last one. */
+	c->start_seq = seq > c->start_seq ? seq : c->start_seq + 1;
+	return 0;
+}
+
 struct inside {
 	const char *ifname;
 	struct in_addr ip, gw;

@@ -17,6 +17,11 @@ int endpoint_check_fixed_ip(const struct network *net, struct in_addr ip, struct
 /* Chooses the address of each of c's endpoints (its --ip, or the lowest free one). */
 int endpoints_allocate(struct engine *e, struct container *c, const struct container *all, size_t n_all,
 		       struct berr *err);
+/* The intent of a start, for a container or an attachment: host ports resolved, addresses
+ * chosen, the sockets counted against the free descriptors, and c marked running with pid 0
+ * and the next start sequence. Nothing of the kernel is touched; c is not saved. */
+int endpoints_claim(struct engine *e, struct container *c, const struct container *others, size_t n,
+		    struct berr *err);
 /* Creates c's namespace if needed (only lo for no endpoint), then every endpoint in it: veth
  * into the bridge, address, and for the first one the default route. */
 int endpoints_plumb(struct engine *e, struct container *c, struct berr *err);

@@ -119,7 +119,7 @@ static int env_from_json(json_t *list, struct container *c)
 	if (!c->env)
 		return -ENOMEM;
 	json_array_foreach(list, i, a) {
-		if (!json_is_string(a) || !strchr(json_string_value(a), '='))
+		if (!container_env_valid(json_string_value(a)))
 			return -EINVAL;
 		if (!(c->env[c->n_env] = strdup(json_string_value(a))))
 			return -ENOMEM;
@@ -296,6 +296,21 @@ static void lifecycle_from_json(json_t *o, struct container *c)
 	c->started_at = json_integer_value(json_object_get(o, "started_at"));
 	c->finished_at = json_integer_value(json_object_get(o, "finished_at"));
 	c->start_seq = (uint64_t)json_integer_value(json_object_get(o, "start_seq"));
+}
+
+bool container_env_valid(const char *s)
+{
+	return s && *s != '=' && strchr(s, '=');
+}
+
+uint64_t container_next_start_seq(const struct container *all, size_t n)
+{
+	uint64_t m = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (all[i].start_seq > m)
+			m = all[i].start_seq;
+	return m + 1;
 }
 
 int container_from_json(const char *doc, struct container *ret, struct berr *err)

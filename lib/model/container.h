@@ -84,4 +84,9 @@ bool container_name_valid(const char *name);
 
 /* The stored record. */
 char *container_to_json(const struct container *c);
+/* An environment entry: "KEY=VALUE", with a key of at least one character. */
+bool container_env_valid(const char *s);
+/* The start sequence of the next container to start: one past the highest of all (Docker
+ * appends a container's rules when it starts, so this orders the planner's input). */
+uint64_t container_next_start_seq(const struct container *all, size_t n);
 int container_from_json(const char *doc, struct container *ret, struct berr *err);
