@@ -124,7 +124,15 @@ podman_track() {
 }
 
 # The pids in our cgroup-parent: conmon and every container process, whatever podman reported.
-podman_cgroup_pids() { cat /sys/fs/cgroup/*/"$PODMAN_CGROUP"/cgroup.procs /sys/fs/cgroup/*/"$PODMAN_CGROUP"/*/cgroup.procs 2>/dev/null | sort -u; }
+# cgroup v1 has it once per controller hierarchy, v2 once.
+podman_cgroup_dirs() {
+	local d
+	for d in /sys/fs/cgroup/"$PODMAN_CGROUP" /sys/fs/cgroup/*/"$PODMAN_CGROUP"; do [ -d "$d" ] && echo "$d"; done
+}
+podman_cgroup_pids() {
+	local d
+	for d in $(podman_cgroup_dirs); do find "$d" -name cgroup.procs -exec cat {} +; done 2>/dev/null | sort -u
+}
 # The pids in the holder's mount namespace: podman commands still running, conmon, berthd.
 holder_pids() {
 	local mnt p
@@ -134,15 +142,37 @@ holder_pids() {
 	done
 }
 
+# A test killed with SIGKILL runs no EXIT trap: lib.sh's sweep stops what was in its sandbox
+# (the holder, berthd, conmon), but the container processes live in podman's own namespaces.
+# They are in the dead test's cgroup-parent (berth-t-<its pid>): stopped by pid, then the
+# cgroups go.
+sweep_stale_podman_cgroups() {
+	local d pid p
+	for d in /sys/fs/cgroup/berth-t-* /sys/fs/cgroup/*/berth-t-*; do
+		[ -d "$d" ] || continue
+		pid=${d##*/berth-t-}
+		[[ $pid =~ ^[0-9]+$ ]] || continue
+		[ -d "/proc/$pid" ] && continue
+		for p in $(PODMAN_CGROUP=berth-t-$pid podman_cgroup_pids); do kill -KILL "$p" 2>/dev/null; done
+		PODMAN_CGROUP=berth-t-$pid remove_podman_cgroups
+	done
+}
+
+# Waits (at most 5 s) for the last process of our cgroups to exit, then removes them.
+remove_podman_cgroups() {
+	local d deadline=$((SECONDS + 5))
+	while [ -n "$(podman_cgroup_pids)" ] && [ $SECONDS -lt $deadline ]; do sleep 0.05; done
+	for d in $(podman_cgroup_dirs); do
+		find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
+	done
+}
+
 podman_cleanup() {
-	local p d deadline=$((SECONDS + 5))
+	local p
 	if [ -n "$HOLDER_PID" ]; then
 		for p in "${PODMAN_PIDS[@]}" $(podman_cgroup_pids) $(holder_pids); do kill -KILL "$p" 2>/dev/null; done
 		kill -KILL "$HOLDER_PID" 2>/dev/null && wait "$HOLDER_PID" 2>/dev/null
 	fi
-	# A cgroup can be removed once its last process has exited.
-	while [ -n "$(podman_cgroup_pids)" ] && [ $SECONDS -lt $deadline ]; do sleep 0.05; done
-	for d in /sys/fs/cgroup/*/"$PODMAN_CGROUP"; do
-		[ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
-	done
+	remove_podman_cgroups
 }
+sweep_stale_podman_cgroups
