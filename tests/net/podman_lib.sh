@@ -13,8 +13,9 @@
 #   198.18.0.2/30 ---veth--- 198.18.0.1/30    berthd, podman, conmon, berth-cni
 #                                              bridge of network $PODMAN_NET --- container (busybox)
 #
-# Teardown is by pid: the container processes and conmons podman reported, then the holder
-# (and so its mounts), then the cgroups made under --cgroup-parent.
+# Teardown is by pid: the conmon and container pids podman reported, every pid in the test's
+# --cgroup-parent and in the holder's mount namespace, then the holder (and so its mounts); then
+# the cgroups go.
 PODMAN_NET=${PODMAN_NET:-berthpod}
 PODMAN_IMAGE=localhost/berth-busybox:latest
 HOLDER_PID=""
@@ -22,8 +23,10 @@ PODMAN_PIDS=()      # conmon and container pids, as podman inspect reported them
 PODMAN_CGROUP=berth-t-$$
 
 # in_host runs in the holder: berthd (lib.sh's berthd_start), iptables-save and nft see the
-# same mounts as podman.
-in_host() { "${HOST_ENTER[@]}" "$@"; }
+# same mounts as podman. Before the holder exists, lib.sh's way (never the root namespace).
+in_host() {
+	if [ -n "$HOLDER_PID" ]; then "${HOST_ENTER[@]}" "$@"; else ip netns exec "$HOST" "$@"; fi
+}
 
 # podman_holder: the holder process, in the sandbox made by `sandbox`. Sets HOLDER_PID.
 podman_holder() {
@@ -49,7 +52,7 @@ podman_holder() {
 	exec 9<>"$fifo"     # read-write: the open does not wait for a writer that may never come
 	read -r -t 10 -u 9 line
 	exec 9<&-
-	[ "$line" = ready ] || return 1
+	[ "$line" = ready ] || { kill -KILL "$HOLDER_PID" 2>/dev/null; HOLDER_PID=""; return 1; }
 	HOST_ENTER=(nsenter -t "$HOLDER_PID" -m -n --)
 }
 
