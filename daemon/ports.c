@@ -147,7 +147,9 @@ int ports_resolve(struct engine *e, struct container *c, const struct container 
 	local_port_range(&lo, &hi);
 	if (r >= 0)
 		r = hostport_resolve(c->ports, c->n_ports, published, n_published, lo, hi, port_busy, NULL, err);
-	if (r >= 0)
+	/* A CNI attachment's runtime holds its ports itself (plan_port.runtime_held), and still does
+	 * when podman connects a running container to the network again. */
+	if (r >= 0 && !container_is_external(c))
 		r = check_held_elsewhere(c, published, n_published, err);
 	free(published);
 	return r;
@@ -197,6 +199,8 @@ int ports_check_descriptors(const struct container *c, struct berr *err)
 	size_t n = 0;
 	int r;
 
+	if (container_is_external(c))
+		return 0;      /* berthd opens no socket for an attachment's ports */
 	for (size_t i = 0; i < c->n_ports; i++)
 		n += c->ports[i].proto != PROTO_SCTP;
 	if (!n)

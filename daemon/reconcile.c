@@ -117,7 +117,9 @@ static bool one_of(struct in_addr a, const struct in_addr *v, size_t n)
 }
 
 /* The proxy's sockets follow the published ports: serving them with --userland-proxy, only
- * holding them bound without it, so no other process can take a published port. The ports of
+ * holding them bound without it, so no other process can take a published port. A port its
+ * runtime holds (a CNI attachment's) is left to it: binding it too would make the runtime's own
+ * bind fail. The ports of
  * the addresses in required must all be bound (the error is returned); any other port that
  * cannot be is logged and tried again at the next sync. */
 static int sync_proxy(struct engine *e, const struct fw_plan *p, const struct in_addr *required, size_t n_required,
@@ -136,7 +138,7 @@ static int sync_proxy(struct engine *e, const struct fw_plan *p, const struct in
 		const struct plan_port *pp = &p->ports[i];
 		uint8_t proto = 0;
 
-		if (pp->internal || proto_parse(pp->proto, &proto, NULL) < 0)
+		if (pp->internal || pp->runtime_held || proto_parse(pp->proto, &proto, NULL) < 0)
 			continue;
 		t[n++] = (struct proxy_target){ .proto = proto, .host_ip = pp->host_ip, .container_ip = pp->container_ip,
 						.host_port = pp->host_port, .container_port = pp->container_port,

@@ -33,6 +33,10 @@ struct plan_port {
 	uint16_t host_port, container_port;
 	const char *proto;        /* "tcp", "udp", "sctp" (static strings) */
 	bool internal;            /* on an internal network: published, but no rule (Docker) */
+	/* The port of a CNI attachment: the runtime that made the namespace holds the host port
+	 * itself (podman's conmon binds every mapped port after ADD), so berthd neither binds nor
+	 * proxies it; only the rules serve it. */
+	bool runtime_held;
 	/* Set by plan_build (any value given is ignored): an earlier port of the plan reaches the same
 	 * (bridge, container address, container port, protocol), as -p 8080:6379 -p
 	 * 127.0.0.1:8081:6379 do. Its DNAT is its own, but the filter ACCEPT and the hairpin
@@ -99,7 +103,8 @@ struct plan_state {
  * starts); each one's published ports on its first endpoint (the one that provides the gateway);
  * the raw-table guard for each endpoint on a network berth NATs (masquerade) or isolates
  * (internal), none where the container's address is meant to be routed to; a filter ACCEPT and
- * hairpin MASQUERADE once per container port (plan_port.repeat). -ENOENT when a running
+ * hairpin MASQUERADE once per container port (plan_port.repeat); a CNI attachment's ports
+ * held by its runtime, not by berthd (plan_port.runtime_held). -ENOENT when a running
  * container's endpoint names a network that is not among the networks.
  */
 int plan_from_state(const struct plan_state *in, struct fw_plan **ret, struct berr *err);

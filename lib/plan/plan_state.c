@@ -74,6 +74,7 @@ static int add_container(const struct plan_state *in, const struct container *c,
 		pp->container_port = c->ports[j].container_port;
 		pp->proto = proto_name(c->ports[j].proto);
 		pp->internal = first->internal;
+		pp->runtime_held = container_is_external(c);
 	}
 	return 0;
 }

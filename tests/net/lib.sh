@@ -117,8 +117,12 @@ backend_flags() {
 # berthd_start [FLAGS]: starts berthd in the sandbox with its own paths and waits (at most 10 s)
 # until its API answers. Sets DAEMON_PID. Returns 1 if it exited or never answered. The
 # backend is $BERTH_BACKEND unless FLAGS name one (or a config file, which may).
+# HOST_ENTER (an array), when set, is the command that enters the sandbox host instead of
+# `ip netns exec` (podman_lib.sh's holder); berthd is exec'd by it, so DAEMON_PID is berthd's.
 berthd_start() {
-	ip netns exec "$HOST" "$BERTHD" --data-root "$DIR/data" --exec-root "$DIR/run" \
+	local enter=(ip netns exec "$HOST")
+	[ -n "${HOST_ENTER+x}" ] && enter=("${HOST_ENTER[@]}")
+	"${enter[@]}" "$BERTHD" --data-root "$DIR/data" --exec-root "$DIR/run" \
 		-H "unix://$DIR/berth.sock" --pidfile "$DIR/berthd.pid" $(backend_flags "$@") "$@" 2>>"$DIR/berthd.log" &
 	DAEMON_PID=$!
 	DAEMON_PIDS+=("$DAEMON_PID")

@@ -188,9 +188,38 @@ static void same_container_port(void)
 	}
 }
 
+/* A CNI attachment's ports are the runtime's to hold (podman's conmon binds them after ADD):
+ * runtime_held, so berthd binds none of them; a berth container's on the same network are
+ * berthd's. The rules are the same for both. */
+static void attachment_ports_runtime_held(void)
+{
+	struct network docker0 = golden_network("docker0", "172.17.0.1/16", 0);
+	struct container two[2] = {
+		stored("run", "running", 1, EP(NET0, "172.17.0.2"), PORT("tcp", "0.0.0.0", 8080, 80)),
+		stored("cni", "running", 2, EP(NET0, "172.17.0.3"),
+		       PORT("tcp", "0.0.0.0", 8081, 80) ", " PORT("udp", "0.0.0.0", 5353, 53)),
+	};
+	struct fw_plan *p = NULL;
+
+	snprintf(two[1].external_netns, sizeof(two[1].external_netns), "/run/netns/netns-1");
+	snprintf(two[1].external_id, sizeof(two[1].external_id), "0123abcd");
+	CHECK("runtime held: plan built", plan_of(&docker0, 1, two, 2, &p, NULL) == 0);
+	CHECK("runtime held: the berth container's port is berthd's",
+	      p && p->n_ports == 3 && port_is(&p->ports[0], "docker0", "172.17.0.2", 8080, false) &&
+		      !p->ports[0].runtime_held);
+	CHECK("runtime held: both ports of the attachment are its runtime's",
+	      p && p->n_ports == 3 && port_is(&p->ports[1], "docker0", "172.17.0.3", 8081, false) &&
+		      p->ports[1].runtime_held && port_is(&p->ports[2], "docker0", "172.17.0.3", 5353, false) &&
+		      p->ports[2].runtime_held);
+	fw_plan_free(p);
+	container_release(&two[0]);
+	container_release(&two[1]);
+}
+
 int main(void)
 {
 	guards_ports_order();
 	same_container_port();
+	attachment_ports_runtime_held();
 	CHECK_DONE();
 }
