@@ -166,6 +166,7 @@ static void stream_free(void *cls)
 	s->spec.ops->free(s->spec.ctx);
 	free(s->buf);
 	free(s);
+	log_debug("stream closed (%zu open)", set->n);
 }
 
 int http_stream_open(struct http_streams *set, struct MHD_Connection *conn, const struct http_stream_spec *spec,
@@ -202,6 +203,7 @@ int http_stream_open(struct http_streams *set, struct MHD_Connection *conn, cons
 		return -EIO;
 	/* no idle timeout: a quiet stream is suspended, and a client that reads nothing is dropped */
 	MHD_set_connection_option(conn, MHD_CONNECTION_OPTION_TIMEOUT, 0u);
+	log_debug("stream opened (%zu open)", set->n);
 	pump(s, false);
 	return 0;
 }
