@@ -20,7 +20,8 @@ struct events_follower {
 	struct engine *e;
 	unsigned long long cursor;     /* the next event to look at */
 	unsigned long long live_from;  /* events from here on were not recorded yet at the start */
-	long long since_ns, until_ns;  /* 0: not given */
+	bool has_since, has_until;
+	long long since_ns, until_ns;
 	json_t *filters;
 	bool started;
 };
@@ -37,7 +38,7 @@ static bool in_range(const struct events_follower *f, const json_t *msg)
 {
 	long long t = json_integer_value(json_object_get(msg, "timeNano"));
 
-	return (!f->since_ns || t >= f->since_ns) && (!f->until_ns || t <= f->until_ns);
+	return (!f->has_since || t >= f->since_ns) && (!f->has_until || t <= f->until_ns);
 }
 
 static void pump(struct http_stream *s, void *ctx, bool timed_out)
@@ -46,7 +47,7 @@ static void pump(struct http_stream *s, void *ctx, bool timed_out)
 	unsigned long long next = events_next(f->e);
 
 	/* an until ahead: the stream ends then (the clock's time to it, on the monotonic clock) */
-	if (!f->started && f->until_ns > realtime_ns())
+	if (!f->started && f->has_until && f->until_ns > realtime_ns())
 		http_stream_set_deadline(s, http_now_ms() + (f->until_ns - realtime_ns()) / 1000000 + 1);
 	f->started = true;
 	for (; f->cursor < next; f->cursor++) {
@@ -64,7 +65,7 @@ static void pump(struct http_stream *s, void *ctx, bool timed_out)
 		if (r < 0)
 			return;   /* dropped */
 	}
-	if (timed_out || (f->until_ns && realtime_ns() >= f->until_ns))
+	if (timed_out || (f->has_until && realtime_ns() >= f->until_ns))
 		http_stream_end(s);
 }
 
@@ -83,7 +84,7 @@ static unsigned long long first_recorded(struct engine *e, const struct events_f
 {
 	unsigned long long next = events_next(e), seq = next > EVENTS_RING ? next - EVENTS_RING : 0;
 
-	if (!f->since_ns && !f->until_ns)
+	if (!f->has_since && !f->has_until)
 		return next;
 	while (seq < next && events_get(e, seq) &&
 	       json_integer_value(json_object_get(events_get(e, seq), "timeNano")) < f->since_ns)
@@ -98,11 +99,11 @@ static void events(struct engine *e, const struct http_request *req, struct http
 	struct berr err = { 0 };
 	int r = f ? 0 : berr_set(&err, -ENOMEM, "events: out of memory");
 
-	if (r >= 0 && since && *since)
+	if (r >= 0 && (f->has_since = since && *since))
 		r = api_timestamp_parse("since", since, &f->since_ns, &err);
-	if (r >= 0 && until && *until)
+	if (r >= 0 && (f->has_until = until && *until))
 		r = api_timestamp_parse("until", until, &f->until_ns, &err);
-	if (r >= 0 && f->until_ns && f->since_ns > f->until_ns)
+	if (r >= 0 && f->has_until && f->since_ns > f->until_ns)
 		r = berr_set(&err, -EINVAL, "`since` time (%s) cannot be after `until` time (%s)", since, until);
 	if (r >= 0)
 		r = api_events_filters_parse(http_query(req, "filters"), &f->filters, &err);
