@@ -172,6 +172,35 @@ check "rename to an invalid name: dockerd's words" grep -q 'Invalid container na
 out_is "the refused renames left the names alone" "other renamed" sh -c "'$BERTH' -H 'unix://$S' ps -a --format json | python3 -c 'import json,sys; print(\" \".join(sorted(c[\"Names\"][0].lstrip(\"/\") for c in json.load(sys.stdin))))'"
 docker rm -f other renamed >/dev/null
 
+# --- a client that reads nothing is dropped past 1 MiB unsent ---------------------------------------
+# Every event of a container carries its labels: a 64 KiB label makes 40 renames 2.5 MiB of events.
+BIG=$(docker run -d --name big --network bridge -l "big=$(head -c 65536 /dev/zero | tr '\0' x)" host sleep 300)
+out_is "a client that reads nothing is dropped (its socket closed) once 1 MiB waits for it" "dropped" python3 - "$S" "$BIG" <<'PY'
+import socket, sys
+path, big = sys.argv[1], sys.argv[2]
+def request(s, line):
+    s.sendall(("%s HTTP/1.1\r\nHost: x\r\n\r\n" % line).encode())
+lazy = socket.socket(socket.AF_UNIX); lazy.connect(path)
+lazy.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+request(lazy, "GET /v1.47/events?filters=%7B%22event%22%3A%7B%22rename%22%3Atrue%7D%7D")
+for i in range(40):
+    c = socket.socket(socket.AF_UNIX); c.connect(path); c.settimeout(10)
+    request(c, "POST /v1.47/containers/%s/rename?name=%s" % (big, "big%d" % (i % 2) if i < 39 else "big"))
+    reply = c.recv(4096); assert b" 204 " in reply, (i, reply); c.close()
+lazy.settimeout(10)
+total = 0
+try:
+    while True:
+        chunk = lazy.recv(1 << 16)
+        if not chunk: break
+        total += len(chunk)
+    print("dropped" if total < 40 * 65536 else "not dropped: %d bytes" % total)
+except socket.timeout:
+    print("still open after %d bytes" % total)
+PY
+check "berthd says why it dropped the client" grep -q "stream dropped: the client left more than 1 MiB unread" "$DIR/berthd.log"
+docker rm -f big >/dev/null
+
 # --- clients that hang up release their streams ----------------------------------------------------
 # 64 raw followers (events and logs -f), the 65th refused with 503; all hang up; 64 fit again.
 streams() {
@@ -215,4 +244,13 @@ out_is "and still streams events" "network create AFTER" bash -c \
 docker rm -f sleeper >/dev/null
 docker network rm AFTER >/dev/null
 
-berthd_stop && pass "berthd exits cleanly (no sanitizer report)"
+# --- shutdown with streams open: berthd ends them and exits clean (no leak under ASan) ------------
+"$DOCKER" events --filter type=network --format '{{.Action}} {{.Actor.Attributes.name}}' >"$DIR/last.out" 2>/dev/null &
+LAST=$!
+docker run -d --name tail --network bridge host sleep 300 >/dev/null
+"$DOCKER" logs -f tail >/dev/null 2>&1 &
+LAST_LOGS=$!
+subscribed() { docker network create last >/dev/null && docker network rm last >/dev/null && [ -s "$DIR/last.out" ]; }
+check "a follower is open at shutdown" until_true 10 subscribed
+berthd_stop && pass "berthd exits cleanly with streams open (no sanitizer report)"
+check "the followers' connections end with berthd" until_true 10 bash -c "! kill -0 $LAST 2>/dev/null && ! kill -0 $LAST_LOGS 2>/dev/null"
