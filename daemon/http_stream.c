@@ -6,7 +6,8 @@
  * suspended, libmicrohttpd watches nothing of the socket, so the set watches it for EPOLLRDHUP
  * in an epoll of its own, nested in the daemon's loop: a client that hangs up is resumed at
  * once and the reader ends the response with an error, which closes the connection and frees
- * the stream (the response's free callback).
+ * the stream (the response's free callback). A client that only shuts down its sending side is
+ * taken as gone too: HTTP clients (the docker CLI, curl, the SDKs) do not do that mid-response.
  */
 #include "http_stream.h"
 
