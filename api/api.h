@@ -46,4 +46,6 @@
  * POST /networks/create    -> 201 {"Id","Warning"}         (body: api_network.h)
  * POST /networks/prune?filters= -> {"NetworksDeleted":[names]} (filters: until, label, label!)
  * POST /networks/{id}/connect|disconnect -> 200            (body: api_network.h)
+ * GET /events?since=&until=&filters= -> a stream of dockerd's messages, one a line (api_events.h)
+ * POST /containers/{id}/rename?name= -> 204
  */

@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "endpoint.h"
+#include "events.h"
 #include "log.h"
 #include "networks.h"
 #include "model/hostport.h"
@@ -236,8 +237,10 @@ int containers_create(struct engine *e, const struct create_request *req, char r
 		r = fill_record(&c, req, no_network ? NULL : &net, err);
 	if (r >= 0)
 		r = container_save(e, &c, err);
-	if (r >= 0)
+	if (r >= 0) {
 		memcpy(ret_id, c.id, CONTAINER_ID_LEN + 1);
+		events_container(e, &c, "create", NULL, 0);
+	}
 out:
 	containers_list_free(all, n_all);
 	container_release(&c);
@@ -303,6 +306,18 @@ static int record_and_release(struct engine *e, struct container *c, struct spaw
 	return r;
 }
 
+/* dockerd's order: the endpoints join their networks (connect), then the container starts. */
+static void started_events(struct engine *e, const struct container *c)
+{
+	for (size_t i = 0; i < c->n_eps; i++) {
+		struct network net;
+
+		if (container_network_of(e, c, &c->eps[i], &net, NULL) >= 0)
+			events_network(e, &net, "connect", c->id);
+	}
+	events_container(e, c, "start", NULL, 0);
+}
+
 int containers_start(struct engine *e, const char *ref, int *ret_exec_error, struct berr *err)
 {
 	struct spawn_handle h = { .go_fd = -1, .status_fd = -1 };
@@ -335,6 +350,8 @@ int containers_start(struct engine *e, const char *ref, int *ret_exec_error, str
 		goto out;
 	}
 	r = supervise_watch(e, &c, err);
+	if (r >= 0)
+		started_events(e, &c);
 	if (r >= 0)
 		log_info("container %s (%.12s) started, pid %d, %s", c.name, c.id, (int)c.pid,
 			 c.n_eps ? ip4_format(c.eps[0].ip, ip, sizeof(ip)) : "no network");
@@ -406,6 +423,8 @@ int containers_remove(struct engine *e, const char *ref, bool force, struct berr
 	endpoints_delete(e, &c);
 	container_files_remove(e, &c);
 	r = store_container_delete(e->store, c.id, err);
+	if (r >= 0)
+		events_container(e, &c, "destroy", NULL, 0);
 	if (e->wake)
 		e->wake(e->wake_ctx, c.id);
 out:
@@ -427,6 +446,9 @@ int containers_connect(struct engine *e, const char *net_ref, const char *ref, s
 		r = lookup(e, ref, &c, &others, &n, err);
 	if (r >= 0)
 		r = endpoint_connect(e, &c, &net, ip, others, n, err);
+	/* as dockerd: a stopped container joins the network when it starts (its connect event then) */
+	if (r >= 0 && c.state == CONTAINER_RUNNING)
+		events_network(e, &net, "connect", c.id);
 	containers_list_free(others, n);
 	container_release(&c);
 	return r < 0 ? r : 0;
@@ -444,7 +466,47 @@ int containers_disconnect(struct engine *e, const char *net_ref, const char *ref
 		r = lookup(e, ref, &c, &others, &n, err);
 	if (r >= 0)
 		r = endpoint_disconnect(e, &c, &net, others, n, err);
+	if (r >= 0)   /* as dockerd, for a stopped container too */
+		events_network(e, &net, "disconnect", c.id);
 	containers_list_free(others, n);
 	container_release(&c);
 	return r < 0 ? r : 0;
+}
+
+int containers_rename(struct engine *e, const char *ref, const char *name, struct berr *err)
+{
+	struct container c = { 0 }, *others = NULL;
+	char old[CONTAINER_NAME_MAX + 2];
+	size_t n = 0;
+	int r;
+
+	if (!*ref || !*name)
+		return berr_set(err, -EINVAL, "Neither old nor new names may be empty");
+	if (*name == '/')
+		name++;
+	r = lookup(e, ref, &c, &others, &n, err);
+	if (r < 0)
+		return r;
+	snprintf(old, sizeof(old), "/%s", c.name);
+	/* dockerd's pattern [a-zA-Z0-9][a-zA-Z0-9_.-]+ asks for two characters at least */
+	if (strcmp(c.name, name) == 0)
+		r = berr_set(err, -EINVAL, "Renaming a container with the same name as its current name");
+	else if (strlen(name) < 2 || !container_name_valid(name))
+		r = berr_set(err, -EINVAL, "Error when allocating new name: Invalid container name (/%.*s), only "
+					   "[a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", CONTAINER_NAME_MAX, name);
+	else
+		r = check_name_free(name, others, n, err);
+	if (r == -EEXIST)
+		berr_wrap(err, r, "Error when allocating new name");
+	if (r >= 0) {
+		snprintf(c.name, sizeof(c.name), "%s", name);
+		r = container_save(e, &c, err);
+	}
+	if (r >= 0) {
+		log_info("container %s (%.12s) renamed from %s", c.name, c.id, old + 1);
+		events_container(e, &c, "rename", (const char *const[][2]){ { "oldName", old } }, 1);
+	}
+	containers_list_free(others, n);
+	container_release(&c);
+	return r;
 }

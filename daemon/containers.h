@@ -38,6 +38,9 @@ int containers_start(struct engine *e, const char *ref, int *ret_exec_error, str
 /* Signals the container's process group. -EINVAL "container X is not running" when it is not. */
 int containers_signal(struct engine *e, const char *ref, int sig, struct berr *err);
 int containers_remove(struct engine *e, const char *ref, bool force, struct berr *err);
+/* docker rename: name checked as dockerd (empty, unchanged, invalid: -EINVAL; in use: -EEXIST),
+ * recorded, and the rename event (oldName "/OLD") emitted. */
+int containers_rename(struct engine *e, const char *ref, const char *name, struct berr *err);
 /* By exact id, exact name, or unique id prefix. -ENOENT "No such container: REF". */
 int containers_get(struct engine *e, const char *ref, struct container *ret, struct berr *err);
 /* network connect/disconnect: a running container gets (or loses) an interface ethN at once;

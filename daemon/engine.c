@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "events.h"
 #include "log.h"
 #include "proxy.h"
 #include "reconcile.h"
@@ -296,4 +297,5 @@ void engine_stop(struct engine *e)
 	e->nl = NULL;
 	e->store = NULL;
 	e->fw = NULL;
+	events_free(e);
 }

@@ -48,6 +48,7 @@ struct http_server {
 	int listen_fd;
 	struct waiter *waiters;
 	size_t n_waiters;
+	struct http_streams *streams;   /* docker events, logs -f */
 };
 
 
@@ -194,7 +195,7 @@ static bool path_matches(const char *pattern, const char *path)
 static void dispatch(struct engine *e, struct http_request *req, struct http_response *resp)
 {
 	static const struct http_route *const tables[] = { http_routes, http_container_routes, http_network_routes,
-							    http_attachment_routes };
+							    http_attachment_routes, http_event_routes };
 	bool path_known = false;
 
 	req->path = strip_api_version(req->path, resp);
@@ -376,6 +377,26 @@ static enum MHD_Result refuse(struct MHD_Connection *conn, unsigned status, cons
 	return send_response(conn, &resp);
 }
 
+/* A handler's stream (resp->stream), or the refusal when it cannot be opened: 503 past
+ * HTTP_STREAMS_MAX, as a server out of room for one more. */
+static enum MHD_Result open_stream(struct http_server *s, struct MHD_Connection *conn, struct http_response *resp)
+{
+	const char *const headers[][2] = { { "Api-Version", API_VERSION }, { "Server", "berthd/" BERTH_VERSION } };
+	int r = http_stream_open(s->streams, conn, &resp->stream, headers, 2);
+
+	if (r == -EIO)
+		return MHD_NO;
+	if (r < 0) {
+		struct http_response refusal = { .status = 503, .wait_ms = -1 };
+
+		refusal.json = http_message_json(r == -EAGAIN ? "berthd streams at most 64 responses at once (docker events, logs -f): "
+							       "try again when one ends" : "out of memory",
+						 API_REASON_NONE);
+		return send_response(conn, &refusal);
+	}
+	return MHD_YES;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
 				  const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
 {
@@ -436,6 +457,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			return MHD_YES;
 		}
 	}
+	if (resp.stream.ops)
+		return open_stream(s, conn, &resp);
 	log_debug("%s %s -> %u", method, up->target->path, resp.status);
 	ret = send_response(conn, &resp);
 	return ret;
@@ -463,6 +486,10 @@ int http_start(struct http_server **ret, struct engine *e, int listen_fd, const 
 		return berr_set(err, -ENOMEM, "http: out of memory");
 	s->engine = e;
 	s->listen_fd = listen_fd;
+	if (http_streams_new(&s->streams, e->epfd) < 0) {
+		free(s);
+		return berr_set(err, -ENOMEM, "http: cannot watch streams");
+	}
 	s->group = (gid_t)-1;
 	{
 		struct group *g = getgrnam(API_GROUP);
@@ -477,6 +504,7 @@ int http_start(struct http_server **ret, struct engine *e, int listen_fd, const 
 				  MHD_OPTION_URI_LOG_CALLBACK, on_request_line, s, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
 				  s, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_END);
 	if (!s->mhd) {
+		http_streams_free(s->streams);
 		free(s);
 		return berr_set(err, -EIO, "socket %s: cannot start the HTTP server", socket_path);
 	}
@@ -495,12 +523,16 @@ int http_timeout_ms(struct http_server *s)
 {
 	long long now = http_now_ms(), best = 60000;
 	MHD_UNSIGNED_LONG_LONG t;
+	int streams;
 
 	if (MHD_get_timeout(s->mhd, &t) == MHD_YES && (long long)t < best)
 		best = (long long)t;
 	for (size_t i = 0; i < s->n_waiters; i++)
 		if (s->waiters[i].deadline_ms >= 0 && s->waiters[i].deadline_ms - now < best)
 			best = s->waiters[i].deadline_ms - now;
+	streams = http_streams_timeout_ms(s->streams, now);
+	if (streams >= 0 && streams < best)
+		best = streams;
 	return best < 0 ? 0 : (int)best;
 }
 
@@ -520,6 +552,7 @@ void http_wake(void *server, const char *id)
 			resume(s, i, false);
 		else
 			i++;
+	http_streams_wake(s->streams, id);
 }
 
 void http_run(struct http_server *s)
@@ -531,6 +564,7 @@ void http_run(struct http_server *s)
 			resume(s, i, true);
 		else
 			i++;
+	http_streams_run(s->streams);
 	MHD_run(s->mhd);
 }
 
@@ -540,7 +574,9 @@ void http_stop(struct http_server *s)
 		return;
 	for (size_t i = 0; i < s->n_waiters;)
 		resume(s, i, true);
+	http_streams_stop(s->streams);
 	MHD_stop_daemon(s->mhd);
+	http_streams_free(s->streams);
 	close(s->listen_fd);
 	unlink(s->path);
 	free(s->waiters);

@@ -6,6 +6,7 @@
 
 #include "api_error.h"
 #include "engine.h"
+#include "http_stream.h"
 #include "http/body.h"
 #include "http/request.h"
 #include "util/err.h"
@@ -39,6 +40,8 @@ struct http_response {
 	 * id changes (http_wake) or after wait_ms (-1: no deadline), with state->timed_out set. */
 	char wait_on[65];
 	int wait_ms;
+	/* Set (with no body) to answer with a stream (http_stream.h): status 200, chunked. */
+	struct http_stream_spec stream;
 };
 
 long long http_now_ms(void);
@@ -74,6 +77,7 @@ extern const struct http_route http_routes[];
 extern const struct http_route http_container_routes[];
 extern const struct http_route http_network_routes[];
 extern const struct http_route http_attachment_routes[];
+extern const struct http_route http_event_routes[];
 
 struct http_server;
 /* Claims the unix socket, before anything on the host changes: binds it (mode 0660) and listens,

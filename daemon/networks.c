@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "events.h"
 #include "reconcile.h"
 #include "stored.h"
 #include "log.h"
@@ -315,6 +316,7 @@ int networks_create(struct engine *e, const struct network_request *req, char re
 	log_info("network %s (%.12s) created: %s, bridge %s", n.name, n.id, cidr4_format(n.subnet, (char[CIDR4_STR_MAX]){ 0 }, CIDR4_STR_MAX),
 		 n.bridge);
 	memcpy(ret_id, n.id, NETWORK_ID_LEN + 1);
+	events_network(e, &n, "create", NULL);
 	return 0;
 }
 
@@ -374,8 +376,10 @@ int networks_remove(struct engine *e, const char *ref, struct berr *err)
 		r = store_network_delete(e->store, n.id, err);
 	if (r >= 0)
 		r = reconcile(e, err);
-	if (r >= 0)
+	if (r >= 0) {
 		log_info("network %s (%.12s) removed", n.name, n.id);
+		events_network(e, &n, "destroy", NULL);
+	}
 	return r < 0 ? r : 0;
 }
 

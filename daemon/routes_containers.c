@@ -315,7 +315,7 @@ static void remove_container(struct engine *e, const struct http_request *req, s
 
 static void logs(struct engine *e, const struct http_request *req, struct http_response *resp)
 {
-	bool want_out, want_err;
+	bool want_out, want_err, stream;
 	long long tail;
 	size_t start;
 	long long o, eo, no, neo;
@@ -332,8 +332,13 @@ static void logs(struct engine *e, const struct http_request *req, struct http_r
 		http_error(resp, err.code, err.msg);
 		return;
 	}
-	if (!container_logs_query(req, &want_out, &want_err, &tail, resp) || !load(e, req, resp, &c))
+	if (!container_logs_query(req, &want_out, &want_err, &tail, &stream, resp) || !load(e, req, resp, &c))
 		return;
+	if (stream) {
+		container_logs_follow(e, &c, want_out, want_err, tail, resp);
+		container_release(&c);
+		return;
+	}
 	no = o, neo = eo;
 	container_log_path(e, c.id, "stdout", path, sizeof(path));
 	start = len;
@@ -406,10 +411,20 @@ static void exec_create(struct engine *e, const struct http_request *req, struct
 	http_error(resp, -EINVAL, "berth: docker exec is not supported yet (use berth exec)");
 }
 
+/* docker rename: POST /containers/{id}/rename?name=NEW, 204 as dockerd. */
 static void rename_container(struct engine *e, const struct http_request *req, struct http_response *resp)
 {
-	(void)e, (void)req;
-	http_error(resp, -EINVAL, "berth: docker rename is not supported yet (a container keeps its name)");
+	char ref[CONTAINER_NAME_MAX + 1];
+	const char *name = http_query(req, "name");
+	struct berr err = { 0 };
+
+	if (!ref_of(req, ref, sizeof(ref), resp))
+		return;
+	if (containers_rename(e, ref, name ? name : "", &err) < 0) {
+		http_error(resp, err.code, err.msg);
+		return;
+	}
+	resp->status = 204;
 }
 
 static void attach(struct engine *e, const struct http_request *req, struct http_response *resp)

@@ -31,4 +31,8 @@ bool container_filters_match(struct engine *e, const struct container *c, json_t
 long long container_log_read_stream(const char *path, long long off, int stream, char **buf, size_t *len);
 void container_log_keep_last_lines(char *buf, size_t *len, size_t start, long long n);
 bool container_logs_query(const struct http_request *req, bool *out, bool *err_stream, long long *tail,
-			  struct http_response *resp);
+			  bool *ret_stream, struct http_response *resp);
+/* docker logs -f: a stream of c's output from the last tail lines (-1: all), ended once c is not
+ * running and all it wrote was sent. */
+void container_logs_follow(struct engine *e, const struct container *c, bool out, bool err_stream, long long tail,
+			   struct http_response *resp);

@@ -15,6 +15,7 @@
 
 #define DEFAULT_NETWORK_NAME "bridge"   /* Docker's name for the docker0 network */
 
+struct event_ring;
 struct proxy;
 struct supervisor;
 
@@ -38,4 +39,5 @@ struct engine {
 	 * waiting on it are answered. */
 	void (*wake)(void *ctx, const char *id);
 	void *wake_ctx;
+	struct event_ring *events;  /* the recent events (events.h), NULL until the first */
 };

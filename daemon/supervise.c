@@ -2,6 +2,7 @@
 #include "supervise.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include "endpoint.h"
+#include "events.h"
 #include "files.h"
 #include "log.h"
 #include "ns/ns.h"
@@ -126,6 +128,24 @@ void supervise_settle_exited(struct engine *e, struct container *c, int exit_cod
 	endpoints_delete(e, c);
 }
 
+/* dockerd's order: the endpoints leave their networks (disconnect), then the container dies
+ * (with its exit code and how long it ran, in seconds). */
+static void exited_events(struct engine *e, const struct container *c)
+{
+	char code[16], duration[24];
+
+	for (size_t i = 0; i < c->n_eps; i++) {
+		struct network net;
+
+		if (container_network_of(e, c, &c->eps[i], &net, NULL) >= 0)
+			events_network(e, &net, "disconnect", c->id);
+	}
+	snprintf(code, sizeof(code), "%d", c->exit_code);
+	snprintf(duration, sizeof(duration), "%lld",
+		 c->started_at && c->finished_at >= c->started_at ? (long long)(c->finished_at - c->started_at) : 0LL);
+	events_container(e, c, "die", (const char *const[][2]){ { "execDuration", duration }, { "exitCode", code } }, 2);
+}
+
 void supervise_exited(struct engine *e, const char *id, int exit_code)
 {
 	struct container *all = NULL, c = { 0 };
@@ -142,10 +162,13 @@ void supervise_exited(struct engine *e, const char *id, int exit_code)
 	containers_list_free(all, n_all);
 	log_info("container %s (%.12s) exited with status %d", c.name, c.id, exit_code);
 	supervise_settle_exited(e, &c, exit_code);
+	exited_events(e, &c);
 	if (c.auto_remove) {
 		container_files_remove(e, &c);
 		if (store_container_delete(e->store, c.id, &err) < 0)
 			log_error("container %s: %s", c.name, err.msg);
+		else
+			events_container(e, &c, "destroy", NULL, 0);
 	}
 	if (e->wake)
 		e->wake(e->wake_ctx, id);

@@ -78,9 +78,7 @@ check "docker logs: the command's stderr on stderr" grep -qx oops "$DIR/logs.err
 out_is "docker logs --tail 1: the last line of each stream" "started" bash -c "'$DOCKER' logs --tail 1 web 2>/dev/null"
 out_is "docker logs --tail 0: nothing" "" docker logs --tail 0 web
 refused "docker logs -t: refused by name" "berth cannot honour -t/--timestamps" docker logs -t web
-refused "docker logs -f: refused clearly" "docker logs -f is not supported yet" docker logs -f web
 refused "docker exec: refused clearly" "docker exec is not supported yet" docker exec web true
-refused "docker rename: refused clearly" "docker rename is not supported yet" docker rename web web2
 
 PID1=$(docker inspect --format '{{.State.Pid}}' web)
 out_is "docker restart" "web" docker restart -t 1 web
