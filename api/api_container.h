@@ -36,12 +36,16 @@
  * from the caller who fills the struct to encode it. The arrays are the struct's own. */
 /* berth's one image: the command runs on the host's file system. */
 #define API_HOST_IMAGE "host"
+/* Its id, where clients want a digest (inspect's Image, ps's ImageID, docker images): there is
+ * no image content to hash, so it is the SHA-256 of the name "host", fixed for every berthd. */
+#define API_HOST_IMAGE_ID "sha256:4740ae6347b0172c01254ff55bae5aff5199f4446e7f6d643d40185b3f475145"
 #define API_NO_IMAGES_MSG \
 	"berth has no images: use the image \"host\" (the command runs on the host's file system)"
 
 struct api_container_create {
-	const char **cmd;                /* n_cmd strings */
+	const char **cmd;                /* n_cmd strings: Entrypoint's, then Cmd's */
 	size_t n_cmd;
+	size_t n_entrypoint;             /* how many of cmd came from Entrypoint (decoded only) */
 	const char **env;                /* Env: n_env "KEY=VALUE" strings */
 	size_t n_env;
 	const char **labels;             /* Labels: key, value, ... (2 * n_labels) */

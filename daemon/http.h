@@ -74,6 +74,7 @@ extern const struct http_route http_routes[];
 extern const struct http_route http_container_routes[];
 extern const struct http_route http_network_routes[];
 extern const struct http_route http_attachment_routes[];
+extern const struct http_route http_image_routes[];   /* routes_images.c: images, build, volumes */
 
 struct http_server;
 /* Claims the unix socket, before anything on the host changes: binds it (mode 0660) and listens,

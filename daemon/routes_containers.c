@@ -68,6 +68,7 @@ static void create(struct engine *e, const struct http_request *req, struct http
 			.fixed_ip = body.ipv4_address,
 			.argv = (char **)body.cmd,   /* containers_create copies, never writes */
 			.argc = body.n_cmd,
+			.n_entrypoint = body.n_entrypoint,
 			.env = (char **)body.env,
 			.n_env = body.n_env,
 			.labels = body.labels,
@@ -166,7 +167,7 @@ static void list(struct engine *e, const struct http_request *req, struct http_r
 							       "Type", proto_name(c->exposed[k].proto)));
 		for (size_t k = 0; k < c->n_eps; k++) {
 			struct network net;
-			json_t *ep = container_endpoint_json(e, &c->eps[k], c->state == CONTAINER_RUNNING, &net);
+			json_t *ep = container_endpoint_json(e, c, &c->eps[k], &net);
 
 			if (k == 0)
 				snprintf(mode, sizeof(mode), "%s", net.name);
@@ -174,7 +175,7 @@ static void list(struct engine *e, const struct http_request *req, struct http_r
 		}
 		json_array_append_new(resp->json,
 				      json_pack("{s:s, s:[s], s:s, s:s, s:s, s:I, s:s, s:s, s:o, s:o, s:{s:s}, s:{s:o}, s:[]}",
-						"Id", c->id, "Names", name, "Image", API_HOST_IMAGE, "ImageID", "", "Command", cmd,
+						"Id", c->id, "Names", name, "Image", API_HOST_IMAGE, "ImageID", API_HOST_IMAGE_ID, "Command", cmd,
 						"Created", (json_int_t)c->created_at, "State", container_state_name(c->state),
 						"Status", status, "Ports", ports, "Labels", container_labels_json(c), "HostConfig", "NetworkMode", mode,
 						"NetworkSettings", "Networks", nets, "Mounts"));
@@ -367,38 +368,6 @@ static void logs(struct engine *e, const struct http_request *req, struct http_r
 	container_release(&c);
 }
 
-/* berth has no images: pulling is refused with the message a create of another image gets,
- * and "host", its one image, is described as an empty image for clients that ask. */
-static void image_pull(struct engine *e, const struct http_request *req, struct http_response *resp)
-{
-	const char *image = http_query(req, "fromImage"), *tag = http_query(req, "tag");
-
-	(void)e;
-	/* The CLI pulls when a create answers 404 (for any reason: a missing network too) and then
-	 * creates again: "pulling" host succeeds, so the user sees the create's real error. */
-	if (image && (strcmp(image, API_HOST_IMAGE) == 0 || strcmp(image, "docker.io/library/" API_HOST_IMAGE) == 0) &&
-	    (!tag || !*tag || strcmp(tag, "latest") == 0)) {
-		resp->text = strdup("{\"status\":\"host: the host's file system, nothing to pull\"}\n");
-		return;
-	}
-	http_error(resp, -EINVAL, API_NO_IMAGES_MSG);
-}
-
-static void image_inspect(struct engine *e, const struct http_request *req, struct http_response *resp)
-{
-	char ref[64];
-
-	(void)e;
-	if (!http_path_part(req->path, 1, ref, sizeof(ref)) ||
-	    (strcmp(ref, API_HOST_IMAGE) != 0 && strcmp(ref, API_HOST_IMAGE ":latest") != 0)) {
-		http_error(resp, -ENOENT, API_NO_IMAGES_MSG);
-		return;
-	}
-	resp->json = json_pack("{s:s, s:[s], s:[], s:s, s:s, s:s, s:I, s:{s:n, s:n}}", "Id", "", "RepoTags",
-			       API_HOST_IMAGE ":latest", "RepoDigests", "Created", "0001-01-01T00:00:00Z", "Os", "linux",
-			       "Architecture", "", "Size", (json_int_t)0, "Config", "Cmd", "Entrypoint");
-}
-
 /* What berthd does not do yet, refused by name rather than with "page not found". */
 static void exec_create(struct engine *e, const struct http_request *req, struct http_response *resp)
 {
@@ -423,8 +392,6 @@ const struct http_route http_container_routes[] = {
 	{ "POST", "/containers/{}/exec", exec_create },
 	{ "POST", "/containers/{}/rename", rename_container },
 	{ "POST", "/containers/{}/attach", attach },
-	{ "POST", "/images/create", image_pull },
-	{ "GET", "/images/{}/json", image_inspect },
 	{ "POST", "/containers/create", create },
 	{ "GET", "/containers/json", list },
 	{ "POST", "/containers/{}/start", start },
