@@ -59,6 +59,11 @@ static void create(struct engine *e, const struct http_request *req, struct http
 	int r;
 
 	doc = http_json_body(req, NULL, &err);
+	/* dockerode sends its create options as the body and as the query, so the body also holds
+	 * the query's name: that copy is dropped, any other "name" stays an unknown field. */
+	if (doc && name && json_is_string(json_object_get(doc, "name")) &&
+	    strcmp(json_string_value(json_object_get(doc, "name")), name) == 0)
+		json_object_del(doc, "name");
 	r = doc ? api_container_create_decode(doc, &body, &err) : err.code;
 	if (r >= 0) {
 		const struct create_request cr = {
