@@ -232,7 +232,7 @@ static int check_repeated_query(const char *method, const struct http_target *t,
 static void dispatch(struct engine *e, struct http_request *req, struct http_response *resp)
 {
 	static const struct http_route *const tables[] = { http_routes, http_container_routes, http_network_routes,
-							    http_attachment_routes, http_image_routes };
+							    http_attachment_routes, http_image_routes, http_refused_routes };
 	bool path_known = false;
 
 	req->path = strip_api_version(req->path, resp);

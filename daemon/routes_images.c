@@ -14,6 +14,26 @@
 #include "api_container.h"
 #include "http.h"
 
+/* The image is the host's, so its architecture is the one berthd was built for, in Go's words
+ * as dockerd says it. */
+#if defined(__x86_64__)
+#define IMAGE_ARCH "amd64"
+#elif defined(__aarch64__)
+#define IMAGE_ARCH "arm64"
+#elif defined(__i386__)
+#define IMAGE_ARCH "386"
+#elif defined(__arm__)
+#define IMAGE_ARCH "arm"
+#elif defined(__powerpc64__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define IMAGE_ARCH "ppc64le"
+#elif defined(__s390x__)
+#define IMAGE_ARCH "s390x"
+#elif defined(__riscv) && __riscv_xlen == 64
+#define IMAGE_ARCH "riscv64"
+#else
+#define IMAGE_ARCH "unknown"
+#endif
+
 #define NO_VOLUMES_MSG "berth has no volumes: containers run on the host's file system"
 #define NO_BUILD_MSG API_NO_IMAGES_MSG "; docker build is not supported"
 
@@ -85,7 +105,7 @@ static void image_inspect(struct engine *e, const struct http_request *req, stru
 			       "Id", API_HOST_IMAGE_ID, "RepoTags", API_HOST_IMAGE ":latest", "RepoDigests", "Parent", "",
 			       "Comment", "the host's file system", "Created", created, "DockerVersion", "", "Author", "",
 			       "Config", "Env", "Cmd", "Entrypoint", "Labels", "WorkingDir", "", "Volumes", "ExposedPorts",
-			       "Architecture", "", "Os", "linux", "Size", (json_int_t)0, "GraphDriver", "Data", "Name", "none",
+			       "Architecture", IMAGE_ARCH, "Os", "linux", "Size", (json_int_t)0, "GraphDriver", "Data", "Name", "none",
 			       "RootFS", "Type", "layers", "Metadata", "LastTagTime", "0001-01-01T00:00:00Z");
 }
 
