@@ -143,6 +143,23 @@ eq("logs(stdout only)", web.logs(stdout=True, stderr=False) if web else None, b"
 eq("logs(stderr only)", web.logs(stdout=False, stderr=True) if web else None, b"oops\n")
 eq("logs(tail=1, stdout only)", web.logs(stderr=False, tail=1) if web else None, b"started\n")
 
+# --- the low-level API: EndpointsConfig {"sdknet": null}; the network named "default" -----------
+api = client.api
+low = step("api.create_container with EndpointsConfig {sdknet: null}", lambda: api.create_container(
+    "host", ["sleep", "300"], name="low", detach=True, host_config=api.create_host_config(network_mode="sdknet"),
+    networking_config=api.create_networking_config({"sdknet": None})))
+if low:
+    step("api.start", lambda: api.start(low["Id"]))
+    eq("EndpointsConfig {sdknet: null}: the container is on sdknet",
+       sorted(api.inspect_container(low["Id"])["NetworkSettings"]["Networks"]), ["sdknet"])
+    step("api.remove_container(force=True)", lambda: api.remove_container(low["Id"], force=True))
+dflt = step('containers.run(network="default")', lambda: client.containers.run(
+    "host", ["sleep", "300"], detach=True, name="dflt", network="default"))
+if dflt:
+    dflt.reload()
+    eq('network "default" is the default network bridge', sorted(dflt.attrs["NetworkSettings"]["Networks"]), ["bridge"])
+    step("remove dflt", lambda: dflt.remove(force=True))
+
 # --- connect (ipv4_address, aliases), disconnect ------------------------------------------------
 side = step("containers.run a second container on the default network",
             lambda: client.containers.run("host", ["sleep", "300"], detach=True, name="side"))
