@@ -442,9 +442,9 @@ static int parse_address(const char *s, struct in_addr *ret, struct berr *err)
  * when NetworkMode is given (mode_given), and giving it otherwise. */
 static int endpoints_config(json_t *map, bool mode_given, struct api_container_create *c, struct berr *err)
 {
-	struct in_addr ip = { 0 };
+	struct api_endpoint ep = { 0 };
 	const char *net;
-	json_t *ep;
+	json_t *v;
 	int r;
 
 	if (json_object_size(map) == 0)
@@ -452,8 +452,8 @@ static int endpoints_config(json_t *map, bool mode_given, struct api_container_c
 	if (json_object_size(map) > 1)
 		return berr_set(err, -EINVAL,
 				"NetworkingConfig: a container is created on one network (connect it to others with network connect)");
-	json_object_foreach(map, net, ep) {
-		r = api_endpoint_settings_decode(ep, "the request.NetworkingConfig.EndpointsConfig[]", &ip, err);
+	json_object_foreach(map, net, v) {
+		r = api_endpoint_decode(v, "the request.NetworkingConfig.EndpointsConfig[]", &ep, err);
 		if (r < 0)
 			return r;
 		/* "default" is the default network, as in NetworkMode (dockerd's runconfig.DefaultDaemonNetworkMode) */
@@ -464,10 +464,15 @@ static int endpoints_config(json_t *map, bool mode_given, struct api_container_c
 					net ? net : "default", c->network_mode ? c->network_mode : "default");
 		c->network_mode = net;
 	}
-	if (ip.s_addr && c->ipv4_address.s_addr && ip.s_addr != c->ipv4_address.s_addr)
+	if (ep.ipv4_address.s_addr && c->ipv4_address.s_addr && ep.ipv4_address.s_addr != c->ipv4_address.s_addr)
 		return berr_set(err, -EINVAL, "IPv4Address and NetworkingConfig's IPv4Address differ");
-	if (ip.s_addr)
-		c->ipv4_address = ip;
+	if (ep.ipv4_address.s_addr)
+		c->ipv4_address = ep.ipv4_address;
+	/* dockerd's rule: the default bridge has no network-scoped names */
+	if (ep.n_aliases && (!c->network_mode || strcmp(c->network_mode, "bridge") == 0))
+		return berr_set(err, -EINVAL, "network-scoped aliases are only supported for user-defined networks");
+	memcpy(c->aliases, ep.aliases, sizeof(c->aliases));
+	c->n_aliases = ep.n_aliases;
 	return 0;
 }
 

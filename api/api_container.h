@@ -11,7 +11,8 @@
  *    "HostConfig": {"AutoRemove": false, "PublishAllPorts": false, "NetworkMode": "bridge",
  *                   "PortSpecs": ["127.0.0.1:8080:80", "9000-9009:6379-6388/udp"],   berth: -p values
  *                   "PortBindings": {"80/tcp": [{"HostIp": "", "HostPort": "8080"}]}},
- *    "NetworkingConfig": {"EndpointsConfig": {"bridge": {"IPAMConfig": {"IPv4Address": "172.17.0.9"}}}},
+ *    "NetworkingConfig": {"EndpointsConfig": {"n1": {"IPAMConfig": {"IPv4Address": "10.1.0.9"},
+ *                                                   "Aliases": ["db"]}}},    aliases: user-defined networks only
  *    "IPv4Address": "172.17.0.9"}                   berth: --ip, the same as the IPAMConfig above
  *
  * PortSpecs and PortBindings say the same thing two ways, and both are read (PortSpecs first):
@@ -29,6 +30,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "api_network.h"
 #include "model/portspec.h"
 #include "util/err.h"
 
@@ -59,6 +61,8 @@ struct api_container_create {
 	struct port_binding *ports;      /* PortSpecs, then PortBindings */
 	size_t n_ports;
 	struct in_addr ipv4_address;     /* 0.0.0.0: the next free address */
+	const char *aliases[API_ENDPOINT_ALIASES_MAX];   /* EndpointsConfig's Aliases (--network-alias) */
+	size_t n_aliases;
 };
 
 int api_container_create_encode(const struct api_container_create *c, json_t **ret, struct berr *err);

@@ -315,17 +315,6 @@ int api_endpoint_decode(json_t *j, const char *where, struct api_endpoint *ret, 
 	return 0;
 }
 
-int api_endpoint_settings_decode(json_t *j, const char *where, struct in_addr *ret_ipv4, struct berr *err)
-{
-	struct api_endpoint ep;
-	int r = api_endpoint_decode(j, where, &ep, err);
-
-	if (r < 0)
-		return r;
-	*ret_ipv4 = ep.ipv4_address;
-	return 0;
-}
-
 int api_network_connect_encode(const struct api_network_connect *c, json_t **ret, struct berr *err)
 {
 	char ip[INET_ADDRSTRLEN];

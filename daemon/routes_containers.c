@@ -17,6 +17,8 @@
 #include "containers.h"
 #include "api_error.h"
 #include "http.h"
+#include "log.h"
+#include "networks.h"
 #include "routes_containers.h"
 
 #define LOG_FOLLOW_WAIT_MS 30000     /* a follower with nothing new is answered after this */
@@ -46,6 +48,21 @@ static bool load(struct engine *e, const struct http_request *req, struct http_r
 		return false;
 	}
 	return true;
+}
+
+/* run --network-alias: the aliases of the container's one network, recorded once it exists; if
+ * they cannot be, the container goes again (the request leaves nothing behind). */
+static int record_create_aliases(struct engine *e, const char *id, const char *const *aliases, size_t n, struct berr *err)
+{
+	struct container c = { 0 };
+	int r = containers_get(e, id, &c, err);
+
+	if (r >= 0 && c.n_eps)
+		r = networks_set_aliases(e, c.eps[0].network_id, c.id, aliases, n, err);
+	container_release(&c);
+	if (r < 0 && containers_remove(e, id, true, NULL) < 0)
+		log_error("container %s: removal after its aliases could not be recorded failed", id);
+	return r;
 }
 
 /* The body's shape is api/api_container.h's; what it asks for is containers_create's to judge. */
@@ -88,6 +105,8 @@ static void create(struct engine *e, const struct http_request *req, struct http
 		};
 
 		r = containers_create(e, &cr, id, &err);
+		if (r >= 0 && body.n_aliases)
+			r = record_create_aliases(e, id, body.aliases, body.n_aliases, &err);
 	}
 	if (r < 0)
 		http_error(resp, r, err.msg);

@@ -138,6 +138,20 @@ refused "docker rmi host: refused" "cannot be removed" docker rmi host
 refused "docker top: refused by name" "docker top is not supported" docker top side
 refused "docker stats NAME: refused by name" "docker stats is not supported" docker stats --no-stream side
 
+# --- run --network-alias: recorded and shown as connect --alias's --------------------------------
+docker run -d --name al --network N --network-alias web2 --network-alias w3 host sleep 300 >/dev/null ||
+	fail "docker run --network-alias"
+out_is "docker run --network-alias: inspect shows the aliases" "[web2 w3]" \
+	docker inspect --format '{{.NetworkSettings.Networks.N.Aliases}}' al
+out_is "docker run --network-alias: network inspect shows them too" "[web2 w3]" \
+	docker network inspect --format '{{range .Containers}}{{if eq .Name "al"}}{{.Aliases}}{{end}}{{end}}' N
+code=$(curl -s -o "$DIR/alias.out" -w '%{http_code}' --unix-socket "$DIR/berth.sock" -H 'Content-Type: application/json' \
+	-d '{"Image":"host","Cmd":["true"],"NetworkingConfig":{"EndpointsConfig":{"bridge":{"Aliases":["x"]}}}}' \
+	'http://localhost/v1.47/containers/create?name=bad')
+check "aliases on the default network: 400 in dockerd's words, nothing created" bash -c \
+	"[ '$code' = 400 ] && grep -q 'only supported for user-defined networks' '$DIR/alias.out' && ! '$DOCKER' inspect bad >/dev/null 2>&1"
+docker rm -f al >/dev/null
+
 # --- the network named "default" is the default network -------------------------------------------
 docker run -d --name dflt --network default host sleep 300 >/dev/null || fail "docker run --network default"
 out_is "docker run --network default: on the default network bridge" "bridge" \

@@ -302,6 +302,8 @@ static void test_sdk_container_bodies(void)
 		  "{\"Cmd\":[\"true\"],\"HostConfig\":{\"NetworkMode\":\"default\"}}", NULL, 0 },
 		{ "SDK 5 with network=\"default\"",
 		  "{\"Cmd\":[\"true\"],\"HostConfig\":{\"NetworkMode\":\"default\"},\"NetworkingConfig\":{\"default\":null}}", NULL, 0 },
+		{ "EndpointsConfig aliases on a user-defined network",
+		  "{\"Cmd\":[\"true\"],\"NetworkingConfig\":{\"EndpointsConfig\":{\"N\":{\"Aliases\":[\"db\",\"cache\"]}}}}", "N", 0 },
 		{ "Entrypoint counted apart from Cmd",
 		  "{\"Entrypoint\":[\"sh\",\"-c\"],\"Cmd\":[\"echo hi\"]}", NULL, 2 },
 	};
@@ -331,6 +333,11 @@ static void test_sdk_container_bodies(void)
 		"unknown field \"a\"");
 	refused("SDK 5 form holding a string", container_decode,
 		"{\"HostConfig\":{\"NetworkMode\":\"a\"},\"NetworkingConfig\":{\"a\":\"x\"}}", "unknown field \"a\"");
+	refused("aliases on the default network", container_decode,
+		"{\"NetworkingConfig\":{\"EndpointsConfig\":{\"bridge\":{\"Aliases\":[\"x\"]}}}}", "user-defined networks");
+	refused("aliases without a network", container_decode,
+		"{\"HostConfig\":{\"NetworkMode\":\"default\"},\"NetworkingConfig\":{\"EndpointsConfig\":{\"default\":{\"Aliases\":[\"x\"]}}}}",
+		"user-defined networks");
 	refused("EndpointsConfig default against NetworkMode a", container_decode,
 		"{\"HostConfig\":{\"NetworkMode\":\"a\"},\"NetworkingConfig\":{\"EndpointsConfig\":{\"default\":null}}}",
 		"NetworkMode");
