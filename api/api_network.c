@@ -68,7 +68,7 @@ static const struct http_field endpoint_fields[] = {
 };
 static const struct http_field connect_fields[] = {
 	{ "Container", JSON_STRING, NULL },
-	{ "EndpointConfig", JSON_OBJECT, NULL },  /* endpoint_fields, by api_endpoint_settings_decode */
+	{ "EndpointConfig", JSON_OBJECT, NULL },  /* endpoint_fields, by api_endpoint_decode */
 	{ NULL, 0, NULL },
 };
 static const struct http_field disconnect_fields[] = {
