@@ -286,6 +286,7 @@ static int decode_cmd(json_t *entrypoint, json_t *list, struct api_container_cre
 	json_t *a;
 
 	c->n_cmd = n_entry + json_array_size(list);
+	c->n_entrypoint = n_entry;
 	c->cmd = calloc(c->n_cmd + 1, sizeof(*c->cmd));
 	if (!c->cmd)
 		return berr_set(err, -ENOMEM, "out of memory");
@@ -437,12 +438,13 @@ static int parse_address(const char *s, struct in_addr *ret, struct berr *err)
 }
 
 /* NetworkingConfig.EndpointsConfig: berth attaches a container to one network when it is
- * created (others with network connect), so at most one entry, naming NetworkMode's network. */
-static int endpoints_config(json_t *map, struct api_container_create *c, struct berr *err)
+ * created (others with network connect), so at most one entry, naming NetworkMode's network
+ * when NetworkMode is given (mode_given), and giving it otherwise. */
+static int endpoints_config(json_t *map, bool mode_given, struct api_container_create *c, struct berr *err)
 {
-	struct in_addr ip = { 0 };
+	struct api_endpoint ep = { 0 };
 	const char *net;
-	json_t *ep;
+	json_t *v;
 	int r;
 
 	if (json_object_size(map) == 0)
@@ -450,19 +452,49 @@ static int endpoints_config(json_t *map, struct api_container_create *c, struct 
 	if (json_object_size(map) > 1)
 		return berr_set(err, -EINVAL,
 				"NetworkingConfig: a container is created on one network (connect it to others with network connect)");
-	json_object_foreach(map, net, ep) {
-		r = api_endpoint_settings_decode(ep, "the request.NetworkingConfig.EndpointsConfig[]", &ip, err);
+	json_object_foreach(map, net, v) {
+		r = api_endpoint_decode(v, "the request.NetworkingConfig.EndpointsConfig[]", &ep, err);
 		if (r < 0)
 			return r;
-		if (c->network_mode && strcmp(c->network_mode, net) != 0)
-			return berr_set(err, -EINVAL, "NetworkingConfig names network \"%.64s\", HostConfig.NetworkMode \"%.64s\"", net,
-					c->network_mode);
+		/* "default" is the default network, as in NetworkMode (dockerd's runconfig.DefaultDaemonNetworkMode) */
+		if (strcmp(net, "default") == 0)
+			net = NULL;
+		if (mode_given && (c->network_mode || net) && (!c->network_mode || !net || strcmp(c->network_mode, net) != 0))
+			return berr_set(err, -EINVAL, "NetworkingConfig names network \"%.64s\", HostConfig.NetworkMode \"%.64s\"",
+					net ? net : "default", c->network_mode ? c->network_mode : "default");
 		c->network_mode = net;
 	}
-	if (ip.s_addr && c->ipv4_address.s_addr && ip.s_addr != c->ipv4_address.s_addr)
+	if (ep.ipv4_address.s_addr && c->ipv4_address.s_addr && ep.ipv4_address.s_addr != c->ipv4_address.s_addr)
 		return berr_set(err, -EINVAL, "IPv4Address and NetworkingConfig's IPv4Address differ");
-	if (ip.s_addr)
-		c->ipv4_address = ip;
+	if (ep.ipv4_address.s_addr)
+		c->ipv4_address = ep.ipv4_address;
+	/* dockerd's rule: the default bridge has no network-scoped names */
+	if (ep.n_aliases && (!c->network_mode || strcmp(c->network_mode, "bridge") == 0))
+		return berr_set(err, -EINVAL, "network-scoped aliases are only supported for user-defined networks");
+	memcpy(c->aliases, ep.aliases, sizeof(c->aliases));
+	c->n_aliases = ep.n_aliases;
+	return 0;
+}
+
+/*
+ * The Docker SDK for Python 5 (Debian 12's python3-docker) sends containers.run(network=N) as
+ * "NetworkingConfig": {"N": null}, without the EndpointsConfig level, next to
+ * "HostConfig": {"NetworkMode": "N"}. dockerd ignores the unknown key (the container joins N
+ * through NetworkMode); berth refuses unknown keys, so this one form is read as the
+ * EndpointsConfig it means: a key naming NetworkMode's network, holding null or endpoint
+ * settings, and no EndpointsConfig beside it. Any other stray key stays an unknown field.
+ */
+static int sdk5_endpoints(json_t *j, json_t *hc, struct berr *err)
+{
+	json_t *nc = json_object_get(j, "NetworkingConfig"), *v, *eps;
+	const char *mode = json_string_value(json_object_get(hc, "NetworkMode"));
+
+	if (!json_is_object(nc) || json_object_size(nc) != 1 || json_object_get(nc, "EndpointsConfig") || !mode ||
+	    !(v = json_object_get(nc, mode)) || !(json_is_null(v) || json_is_object(v)))
+		return 0;
+	eps = json_pack("{s:O}", mode, v);
+	if (!eps || json_object_set_new(nc, "EndpointsConfig", eps) < 0 || json_object_del(nc, mode) < 0)
+		return berr_set(err, -ENOMEM, "out of memory");
 	return 0;
 }
 
@@ -475,6 +507,8 @@ static int decode_fields(json_t *j, struct api_container_create *c, struct berr 
 	if (!json_is_object(j))
 		return berr_set(err, -EINVAL, "the request must be a JSON object");
 	r = refuse_attach(j, err);
+	if (r >= 0)
+		r = sdk5_endpoints(j, hc, err);
 	if (r >= 0)
 		r = drop_unhonoured(j, unhonoured_top, err);
 	if (r >= 0)
@@ -507,7 +541,8 @@ static int decode_fields(json_t *j, struct api_container_create *c, struct berr 
 	if (r >= 0)
 		r = add_port_bindings(json_object_get(hc, "PortBindings"), c, err);
 	if (r >= 0)
-		r = endpoints_config(json_object_get(json_object_get(j, "NetworkingConfig"), "EndpointsConfig"), c, err);
+		r = endpoints_config(json_object_get(json_object_get(j, "NetworkingConfig"), "EndpointsConfig"), net && *net, c,
+				     err);
 	return r;
 }
 

@@ -11,7 +11,8 @@
  *    "HostConfig": {"AutoRemove": false, "PublishAllPorts": false, "NetworkMode": "bridge",
  *                   "PortSpecs": ["127.0.0.1:8080:80", "9000-9009:6379-6388/udp"],   berth: -p values
  *                   "PortBindings": {"80/tcp": [{"HostIp": "", "HostPort": "8080"}]}},
- *    "NetworkingConfig": {"EndpointsConfig": {"bridge": {"IPAMConfig": {"IPv4Address": "172.17.0.9"}}}},
+ *    "NetworkingConfig": {"EndpointsConfig": {"n1": {"IPAMConfig": {"IPv4Address": "10.1.0.9"},
+ *                                                   "Aliases": ["db"]}}},    aliases: user-defined networks only
  *    "IPv4Address": "172.17.0.9"}                   berth: --ip, the same as the IPAMConfig above
  *
  * PortSpecs and PortBindings say the same thing two ways, and both are read (PortSpecs first):
@@ -29,6 +30,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "api_network.h"
 #include "model/portspec.h"
 #include "util/err.h"
 
@@ -36,12 +38,16 @@
  * from the caller who fills the struct to encode it. The arrays are the struct's own. */
 /* berth's one image: the command runs on the host's file system. */
 #define API_HOST_IMAGE "host"
+/* Its id, where clients want a digest (inspect's Image, ps's ImageID, docker images): there is
+ * no image content to hash, so it is the SHA-256 of the name "host", fixed for every berthd. */
+#define API_HOST_IMAGE_ID "sha256:4740ae6347b0172c01254ff55bae5aff5199f4446e7f6d643d40185b3f475145"
 #define API_NO_IMAGES_MSG \
 	"berth has no images: use the image \"host\" (the command runs on the host's file system)"
 
 struct api_container_create {
-	const char **cmd;                /* n_cmd strings */
+	const char **cmd;                /* n_cmd strings: Entrypoint's, then Cmd's */
 	size_t n_cmd;
+	size_t n_entrypoint;             /* how many of cmd came from Entrypoint (decoded only) */
 	const char **env;                /* Env: n_env "KEY=VALUE" strings */
 	size_t n_env;
 	const char **labels;             /* Labels: key, value, ... (2 * n_labels) */
@@ -55,6 +61,8 @@ struct api_container_create {
 	struct port_binding *ports;      /* PortSpecs, then PortBindings */
 	size_t n_ports;
 	struct in_addr ipv4_address;     /* 0.0.0.0: the next free address */
+	const char *aliases[API_ENDPOINT_ALIASES_MAX];   /* EndpointsConfig's Aliases (--network-alias) */
+	size_t n_aliases;
 };
 
 int api_container_create_encode(const struct api_container_create *c, json_t **ret, struct berr *err);

@@ -68,7 +68,7 @@ static const struct http_field endpoint_fields[] = {
 };
 static const struct http_field connect_fields[] = {
 	{ "Container", JSON_STRING, NULL },
-	{ "EndpointConfig", JSON_OBJECT, NULL },  /* endpoint_fields, by api_endpoint_settings_decode */
+	{ "EndpointConfig", JSON_OBJECT, NULL },  /* endpoint_fields, by api_endpoint_decode */
 	{ NULL, 0, NULL },
 };
 static const struct http_field disconnect_fields[] = {
@@ -312,17 +312,6 @@ int api_endpoint_decode(json_t *j, const char *where, struct api_endpoint *ret, 
 			return r;
 	}
 	*ret = ep;
-	return 0;
-}
-
-int api_endpoint_settings_decode(json_t *j, const char *where, struct in_addr *ret_ipv4, struct berr *err)
-{
-	struct api_endpoint ep;
-	int r = api_endpoint_decode(j, where, &ep, err);
-
-	if (r < 0)
-		return r;
-	*ret_ipv4 = ep.ipv4_address;
 	return 0;
 }
 

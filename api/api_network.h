@@ -79,6 +79,3 @@ struct api_endpoint {
 };
 int api_endpoint_decode(json_t *j, const char *where, struct api_endpoint *ret, struct berr *err);
 
-/* An EndpointSettings object ({"IPAMConfig": {"IPv4Address": ...}}), in connect's EndpointConfig
- * and in a container's NetworkingConfig; where names it in messages. */
-int api_endpoint_settings_decode(json_t *j, const char *where, struct in_addr *ret_ipv4, struct berr *err);

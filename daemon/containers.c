@@ -201,7 +201,9 @@ static int fill_record(struct container *c, const struct create_request *req, co
 	if (req->n_exposed)
 		memcpy(c->exposed, req->exposed, req->n_exposed * sizeof(*c->exposed));
 	c->n_exposed = req->n_exposed;
+	c->n_entrypoint = req->n_entrypoint <= req->argc ? req->n_entrypoint : 0;
 	c->auto_remove = req->auto_remove;
+	c->publish_all = req->publish_all;
 	c->detached = req->detached;
 	c->state = CONTAINER_CREATED;
 	c->created_at = time(NULL);

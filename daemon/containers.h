@@ -19,6 +19,7 @@ struct create_request {
 	struct in_addr fixed_ip;     /* --ip (0.0.0.0: the next free address) */
 	char **argv;
 	size_t argc;
+	size_t n_entrypoint;         /* the first n_entrypoint of argv came from Entrypoint */
 	char **env;                  /* -e "KEY=VALUE", n_env of them */
 	size_t n_env;
 	const char *const *labels;   /* -l: key, value, ... (2 * n_labels) */

@@ -192,10 +192,49 @@ static bool path_matches(const char *pattern, const char *path)
 	return *pattern == '\0' && *path == '\0';
 }
 
+/*
+ * Routes whose clients send query names the handler never reads, with the names it does read
+ * (space-separated): dockerode repeats a create's whole body in the query, one "Cmd=" per
+ * argument. A repeated name of these is refused; others are ignored, as dockerd ignores them.
+ * Every other route refuses any repeated name.
+ */
+static const struct { const char *method, *path, *reads; } query_readers[] = {
+	{ "POST", "/containers/create", "name" },
+};
+
+/* The query names the handler of method and path (with or without a version prefix) reads, or
+ * NULL when the route does not say (then no name may repeat). */
+static const char *query_reads(const char *method, const char *path)
+{
+	const char *end;
+
+	if (strncmp(path, "/v", 2) == 0 && (end = strchr(path + 2, '/')) &&
+	    api_version_number(path + 2, (size_t)(end - path - 2)) >= 0)
+		path = end;
+	for (size_t i = 0; i < sizeof(query_readers) / sizeof(query_readers[0]); i++)
+		if (strcmp(query_readers[i].method, method) == 0 && path_matches(query_readers[i].path, path))
+			return query_readers[i].reads;
+	return NULL;
+}
+
+/* A query name given twice that the request's handler reads (any, for a route that does not
+ * say which it reads) is refused with the other framing refusals. */
+static int check_repeated_query(const char *method, const struct http_target *t, struct berr *err)
+{
+	const char *key = http_target_repeated(t, query_reads(method, t->path));
+	char shown[80];
+
+	if (!key)
+		return 0;
+	return berr_set(err, -EINVAL, "request target: query parameter \"%s\" given more than once",
+			http_printable(key, strlen(key), shown, sizeof(shown)));
+}
+
 static void dispatch(struct engine *e, struct http_request *req, struct http_response *resp)
 {
 	static const struct http_route *const tables[] = { http_routes, http_container_routes, http_network_routes,
-							    http_attachment_routes, http_event_routes };
+							    http_attachment_routes, http_event_routes, http_image_routes,
+							    http_refused_routes };
 	bool path_known = false;
 
 	req->path = strip_api_version(req->path, resp);
@@ -347,6 +386,8 @@ static unsigned check_request(struct http_server *s, struct MHD_Connection *conn
 	r = http_method_check(method, strlen(method), err);
 	if (r == 0)
 		r = http_target_parse(up->raw_target, strlen(up->raw_target), &up->target, err);
+	if (r == 0)
+		r = check_repeated_query(method, up->target, err);
 	if (r < 0)
 		return refusal_status(r);
 	MHD_get_connection_values_n(conn, MHD_HEADER_KIND, collect_header, &hl);

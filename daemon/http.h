@@ -78,6 +78,8 @@ extern const struct http_route http_container_routes[];
 extern const struct http_route http_network_routes[];
 extern const struct http_route http_attachment_routes[];
 extern const struct http_route http_event_routes[];
+extern const struct http_route http_image_routes[];   /* routes_images.c: images, build, volumes */
+extern const struct http_route http_refused_routes[]; /* routes_refused.c: docker commands berth does not do */
 
 struct http_server;
 /* Claims the unix socket, before anything on the host changes: binds it (mode 0660) and listens,

@@ -442,6 +442,30 @@ json_t *network_doc_load(struct engine *e, const char *id)
 	return doc ? doc : json_object();
 }
 
+int networks_set_aliases(struct engine *e, const char *network_id, const char *container_id, const char *const *aliases,
+			 size_t n, struct berr *err)
+{
+	json_t *doc = network_doc_load(e, network_id), *map, *list;
+	int r;
+
+	map = json_object_get(doc, "Aliases");
+	if (!json_is_object(map)) {
+		map = json_object();
+		json_object_set_new(doc, "Aliases", map);
+	}
+	if (n) {
+		list = json_array();
+		for (size_t i = 0; i < n; i++)
+			json_array_append_new(list, json_string(aliases[i]));
+		json_object_set_new(map, container_id, list);
+	} else {
+		json_object_del(map, container_id);
+	}
+	r = network_doc_save(e, network_id, doc, err);
+	json_decref(doc);
+	return r;
+}
+
 /* At start, before the API serves: a network without a document (the default bridge, or one
  * made before they were kept) gets one, so it has a Created from now on and a read never writes. */
 void networks_docs_ensure(struct engine *e)

@@ -50,3 +50,7 @@ json_t *network_doc_new(void);
 json_t *network_doc_load(struct engine *e, const char *id);
 int network_doc_save(struct engine *e, const char *id, json_t *doc, struct berr *err);
 void networks_docs_ensure(struct engine *e);
+/* The aliases of container_id on network_id (n == 0: forgets them), by ids, in the network's
+ * document: what network connect --alias and run --network-alias record and inspect shows. */
+int networks_set_aliases(struct engine *e, const char *network_id, const char *container_id, const char *const *aliases,
+			 size_t n, struct berr *err);

@@ -106,8 +106,9 @@ static void os_pretty_name(char *buf, size_t len)
 	fclose(f);
 }
 
-/* The fields dockerd's /info has and `docker info` prints, with berth's answers: no images, no
- * storage or logging driver of Docker's kind, no swarm; the one network plugin is bridge. */
+/* The fields dockerd's /info has and `docker info` prints, with berth's answers: one image
+ * ("host", the host's file system), no storage or logging driver of Docker's kind, no swarm;
+ * the one network plugin is bridge. */
 static json_t *docker_info_fields(struct engine *e, size_t n_cs, size_t running, const struct utsname *u)
 {
 	char id[128], os[256], host[256], driver[32];
@@ -127,7 +128,7 @@ static json_t *docker_info_fields(struct engine *e, size_t n_cs, size_t running,
 			 " s:{s:[], s:[s], s:n, s:[s]}, s:b, s:b, s:b, s:[], s:s, s:s}",
 			 "FirewallBackend", "Driver", driver, "Info", "Backend", backend,
 			 "ID", id, "ContainersPaused", (json_int_t)0, "ContainersStopped", (json_int_t)(n_cs - running),
-			 "Images", (json_int_t)0, "NEventsListener", (json_int_t)0, "OperatingSystem", os, "OSType",
+			 "Images", (json_int_t)1, "NEventsListener", (json_int_t)0, "OperatingSystem", os, "OSType",
 			 "linux", "Architecture", u->machine, "Name", host, "DockerRootDir", e->config.data_root,
 			 "Driver", "none", "NCPU", (json_int_t)(cpus > 0 ? cpus : 1), "MemTotal",
 			 (json_int_t)(pages > 0 && page > 0 ? (long long)pages * page : 0), "LoggingDriver", "berth",

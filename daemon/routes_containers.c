@@ -17,6 +17,8 @@
 #include "containers.h"
 #include "api_error.h"
 #include "http.h"
+#include "log.h"
+#include "networks.h"
 #include "routes_containers.h"
 
 #define LOG_FOLLOW_WAIT_MS 30000     /* a follower with nothing new is answered after this */
@@ -48,6 +50,21 @@ static bool load(struct engine *e, const struct http_request *req, struct http_r
 	return true;
 }
 
+/* run --network-alias: the aliases of the container's one network, recorded once it exists; if
+ * they cannot be, the container goes again (the request leaves nothing behind). */
+static int record_create_aliases(struct engine *e, const char *id, const char *const *aliases, size_t n, struct berr *err)
+{
+	struct container c = { 0 };
+	int r = containers_get(e, id, &c, err);
+
+	if (r >= 0 && c.n_eps)
+		r = networks_set_aliases(e, c.eps[0].network_id, c.id, aliases, n, err);
+	container_release(&c);
+	if (r < 0 && containers_remove(e, id, true, NULL) < 0)
+		log_error("container %s: removal after its aliases could not be recorded failed", id);
+	return r;
+}
+
 /* The body's shape is api/api_container.h's; what it asks for is containers_create's to judge. */
 static void create(struct engine *e, const struct http_request *req, struct http_response *resp)
 {
@@ -59,6 +76,11 @@ static void create(struct engine *e, const struct http_request *req, struct http
 	int r;
 
 	doc = http_json_body(req, NULL, &err);
+	/* dockerode sends its create options as the body and as the query, so the body also holds
+	 * the query's name: that copy is dropped, any other "name" stays an unknown field. */
+	if (doc && name && json_is_string(json_object_get(doc, "name")) &&
+	    strcmp(json_string_value(json_object_get(doc, "name")), name) == 0)
+		json_object_del(doc, "name");
 	r = doc ? api_container_create_decode(doc, &body, &err) : err.code;
 	if (r >= 0) {
 		const struct create_request cr = {
@@ -68,6 +90,7 @@ static void create(struct engine *e, const struct http_request *req, struct http
 			.fixed_ip = body.ipv4_address,
 			.argv = (char **)body.cmd,   /* containers_create copies, never writes */
 			.argc = body.n_cmd,
+			.n_entrypoint = body.n_entrypoint,
 			.env = (char **)body.env,
 			.n_env = body.n_env,
 			.labels = body.labels,
@@ -82,6 +105,8 @@ static void create(struct engine *e, const struct http_request *req, struct http
 		};
 
 		r = containers_create(e, &cr, id, &err);
+		if (r >= 0 && body.n_aliases)
+			r = record_create_aliases(e, id, body.aliases, body.n_aliases, &err);
 	}
 	if (r < 0)
 		http_error(resp, r, err.msg);
@@ -166,7 +191,7 @@ static void list(struct engine *e, const struct http_request *req, struct http_r
 							       "Type", proto_name(c->exposed[k].proto)));
 		for (size_t k = 0; k < c->n_eps; k++) {
 			struct network net;
-			json_t *ep = container_endpoint_json(e, &c->eps[k], c->state == CONTAINER_RUNNING, &net);
+			json_t *ep = container_endpoint_json(e, c, &c->eps[k], &net);
 
 			if (k == 0)
 				snprintf(mode, sizeof(mode), "%s", net.name);
@@ -174,7 +199,7 @@ static void list(struct engine *e, const struct http_request *req, struct http_r
 		}
 		json_array_append_new(resp->json,
 				      json_pack("{s:s, s:[s], s:s, s:s, s:s, s:I, s:s, s:s, s:o, s:o, s:{s:s}, s:{s:o}, s:[]}",
-						"Id", c->id, "Names", name, "Image", API_HOST_IMAGE, "ImageID", "", "Command", cmd,
+						"Id", c->id, "Names", name, "Image", API_HOST_IMAGE, "ImageID", API_HOST_IMAGE_ID, "Command", cmd,
 						"Created", (json_int_t)c->created_at, "State", container_state_name(c->state),
 						"Status", status, "Ports", ports, "Labels", container_labels_json(c), "HostConfig", "NetworkMode", mode,
 						"NetworkSettings", "Networks", nets, "Mounts"));
@@ -372,38 +397,6 @@ static void logs(struct engine *e, const struct http_request *req, struct http_r
 	container_release(&c);
 }
 
-/* berth has no images: pulling is refused with the message a create of another image gets,
- * and "host", its one image, is described as an empty image for clients that ask. */
-static void image_pull(struct engine *e, const struct http_request *req, struct http_response *resp)
-{
-	const char *image = http_query(req, "fromImage"), *tag = http_query(req, "tag");
-
-	(void)e;
-	/* The CLI pulls when a create answers 404 (for any reason: a missing network too) and then
-	 * creates again: "pulling" host succeeds, so the user sees the create's real error. */
-	if (image && (strcmp(image, API_HOST_IMAGE) == 0 || strcmp(image, "docker.io/library/" API_HOST_IMAGE) == 0) &&
-	    (!tag || !*tag || strcmp(tag, "latest") == 0)) {
-		resp->text = strdup("{\"status\":\"host: the host's file system, nothing to pull\"}\n");
-		return;
-	}
-	http_error(resp, -EINVAL, API_NO_IMAGES_MSG);
-}
-
-static void image_inspect(struct engine *e, const struct http_request *req, struct http_response *resp)
-{
-	char ref[64];
-
-	(void)e;
-	if (!http_path_part(req->path, 1, ref, sizeof(ref)) ||
-	    (strcmp(ref, API_HOST_IMAGE) != 0 && strcmp(ref, API_HOST_IMAGE ":latest") != 0)) {
-		http_error(resp, -ENOENT, API_NO_IMAGES_MSG);
-		return;
-	}
-	resp->json = json_pack("{s:s, s:[s], s:[], s:s, s:s, s:s, s:I, s:{s:n, s:n}}", "Id", "", "RepoTags",
-			       API_HOST_IMAGE ":latest", "RepoDigests", "Created", "0001-01-01T00:00:00Z", "Os", "linux",
-			       "Architecture", "", "Size", (json_int_t)0, "Config", "Cmd", "Entrypoint");
-}
-
 /* What berthd does not do yet, refused by name rather than with "page not found". */
 static void exec_create(struct engine *e, const struct http_request *req, struct http_response *resp)
 {
@@ -438,8 +431,6 @@ const struct http_route http_container_routes[] = {
 	{ "POST", "/containers/{}/exec", exec_create },
 	{ "POST", "/containers/{}/rename", rename_container },
 	{ "POST", "/containers/{}/attach", attach },
-	{ "POST", "/images/create", image_pull },
-	{ "GET", "/images/{}/json", image_inspect },
 	{ "POST", "/containers/create", create },
 	{ "GET", "/containers/json", list },
 	{ "POST", "/containers/{}/start", start },

@@ -17,7 +17,8 @@
 /* routes_container_json.c */
 void container_status_text(const struct container *c, char *buf, size_t len);
 json_t *container_labels_json(const struct container *c);
-json_t *container_endpoint_json(struct engine *e, const struct endpoint *ep, bool running, struct network *ret_net);
+json_t *container_endpoint_json(struct engine *e, const struct container *c, const struct endpoint *ep,
+				struct network *ret_net);
 json_t *container_inspect_json(struct engine *e, const struct container *c);
 /* Is exposed port x also published (while running, when docker shows it with its binding)? */
 bool container_is_published(const struct container *c, const struct port_binding *x);

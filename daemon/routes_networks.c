@@ -380,30 +380,13 @@ static int record_aliases(struct engine *e, const char *net_ref, const char *con
 {
 	struct network net;
 	struct container c = { 0 };
-	json_t *doc, *map, *list;
 	int r;
 
 	r = networks_get(e, net_ref, &net, err);
 	if (r >= 0)
 		r = containers_get(e, container_ref, &c, err);
-	if (r < 0)
-		return r;
-	doc = network_doc_load(e, net.id);
-	map = json_object_get(doc, "Aliases");
-	if (!json_is_object(map)) {
-		map = json_object();
-		json_object_set_new(doc, "Aliases", map);
-	}
-	if (n) {
-		list = json_array();
-		for (size_t i = 0; i < n; i++)
-			json_array_append_new(list, json_string(aliases[i]));
-		json_object_set_new(map, c.id, list);
-	} else {
-		json_object_del(map, c.id);
-	}
-	r = network_doc_save(e, net.id, doc, err);
-	json_decref(doc);
+	if (r >= 0)
+		r = networks_set_aliases(e, net.id, c.id, aliases, n, err);
 	container_release(&c);
 	return r;
 }

@@ -9,8 +9,10 @@ build_pkgs=(gcc make pkg-config libmnl-dev libsqlite3-dev libjansson-dev libmicr
 # Run: the firewall tools berth drives and the namespace tools of the sandbox.
 run_pkgs=(iptables iproute2 procps)
 # Tests: sanitizer runtimes come with gcc; socat carries test traffic, curl speaks to the socket,
-# nft checks the nftables renderer's scripts in a sandbox, setpriv plays a non-root client.
-test_pkgs=(socat curl diffutils python3 nftables util-linux)
+# nft checks the nftables renderer's scripts in a sandbox, setpriv plays a non-root client,
+# python3-docker (the Docker SDK for Python) is a real client driven against berthd.
+# (dockerode, the other, comes from npm: scripts/install-test-clients.sh.)
+test_pkgs=(socat curl diffutils python3 nftables util-linux python3-docker)
 # tests/net/test_podman.sh: real podman (Debian's 4.3, CNI backend; conmon and containers-common
 # come with it), runc as its OCI runtime (podman depends on crun | runc, the test names runc), and
 # busybox-static for the image it imports (it conflicts with the dynamic busybox, which apt

@@ -165,7 +165,6 @@ static int add_param(struct http_target *t, const char *raw, size_t len, struct 
 	const char *eq = memchr(raw, '=', len);
 	size_t key_len = eq ? (size_t)(eq - raw) : len;
 	struct http_param p = { NULL, NULL }, *v;
-	char shown[80];
 	int r;
 
 	if (key_len == 0)
@@ -180,13 +179,6 @@ static int add_param(struct http_target *t, const char *raw, size_t len, struct 
 		if (r < 0)
 			goto fail;
 	}
-	/* Which of two values counts is a guess another reader may make the other way. */
-	for (size_t i = 0; i < t->n_params; i++)
-		if (strcmp(t->params[i].key, p.key) == 0) {
-			r = berr_set(err, -EINVAL, "request target: query parameter \"%s\" given more than once",
-				     http_printable(p.key, strlen(p.key), shown, sizeof(shown)));
-			goto fail;
-		}
 	v = realloc(t->params, (t->n_params + 1) * sizeof(*v));
 	if (!v) {
 		r = berr_set(err, -ENOMEM, "request target: out of memory");
@@ -236,6 +228,34 @@ const char *http_target_param(const struct http_target *t, const char *key)
 	for (size_t i = 0; i < t->n_params; i++)
 		if (strcmp(t->params[i].key, key) == 0)
 			return t->params[i].value;
+	return NULL;
+}
+
+/* Is key one of the space-separated names? */
+static bool listed(const char *names, const char *key)
+{
+	size_t n = strlen(key);
+
+	for (const char *p = names; *p;) {
+		size_t w = strcspn(p, " ");
+
+		if (w == n && strncmp(p, key, n) == 0)
+			return true;
+		p += w;
+		p += strspn(p, " ");
+	}
+	return false;
+}
+
+const char *http_target_repeated(const struct http_target *t, const char *names)
+{
+	for (size_t i = 0; i < t->n_params; i++) {
+		if (names && !listed(names, t->params[i].key))
+			continue;
+		for (size_t j = i + 1; j < t->n_params; j++)
+			if (strcmp(t->params[i].key, t->params[j].key) == 0)
+				return t->params[i].key;
+	}
 	return NULL;
 }
 

@@ -18,7 +18,9 @@
 #include "util/err.h"
 
 #define HTTP_METHOD_MAX 16          /* longer than any method berthd answers */
-#define HTTP_QUERY_PARAMS_MAX 32    /* berthd's endpoints take at most three */
+/* berthd's endpoints read at most three, but dockerode sends a create's whole body as query
+ * parameters too (one per element of Cmd and Env), which dockerd ignores. */
+#define HTTP_QUERY_PARAMS_MAX 256
 
 /* A method is a token (RFC 9110 §9.1) of at most HTTP_METHOD_MAX bytes. */
 int http_method_check(const char *method, size_t len, struct berr *err);
@@ -30,7 +32,7 @@ struct http_param {
 
 struct http_target {
 	char *path;                 /* percent-decoded: "/containers/a%2Fb" is "/containers/a/b" */
-	struct http_param *params;
+	struct http_param *params;  /* in the target's order; a name may repeat (see http_target_repeated) */
 	size_t n_params;
 };
 
@@ -39,7 +41,8 @@ struct http_target {
  * a target that does not start with "/"; raw bytes other than visible ASCII (controls, spaces,
  * bytes >= 0x80, which a client must percent-encode) and "#"; a "%" not followed by two hex
  * digits; a percent-encoded control character (%00-%1F, %7F) anywhere; in the query, an empty
- * name, a name given twice and more than HTTP_QUERY_PARAMS_MAX parameters. Query names and
+ * name and more than HTTP_QUERY_PARAMS_MAX parameters. A name given twice is kept: whether it is
+ * ambiguous depends on who reads it (http_target_repeated). Query names and
  * values are split at "&" and "=" before decoding, and "+" in them is a space (HTML forms,
  * as libmicrohttpd and Docker's Go server read them); "+" in the path stays "+".
  * Messages never contain the raw bytes they refuse (see http_printable()).
@@ -48,6 +51,13 @@ int http_target_parse(const char *raw, size_t len, struct http_target **ret, str
 void http_target_free(struct http_target *t);
 /* The decoded value of query parameter key; NULL when absent or given without "=". */
 const char *http_target_param(const struct http_target *t, const char *key);
+/*
+ * The first name given more than once (after decoding) among names, a space-separated list of
+ * the names a reader reads, or among all names when names is NULL; NULL when there is none.
+ * Which of two values counts is a guess another reader may make the other way, so a repeated
+ * name that is read is refused; one nobody reads is ignored, as dockerd ignores it.
+ */
+const char *http_target_repeated(const struct http_target *t, const char *names);
 
 /* One header field as the HTTP parser split it: name before the colon, value after it with the
  * leading whitespace removed. Neither needs a NUL terminator. */

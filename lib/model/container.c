@@ -185,6 +185,11 @@ char *container_to_json(const struct container *c)
 		json_decref(env);
 		json_decref(labels);
 	}
+	/* Absent in older records, and in records where they are 0/false. */
+	if (o && c->n_entrypoint)
+		json_object_set_new(o, "entrypoint_len", json_integer((json_int_t)c->n_entrypoint));
+	if (o && c->publish_all)
+		json_object_set_new(o, "publish_all", json_true());
 	if (o && container_is_external(c)) {
 		json_object_set_new(o, "external_netns", json_string(c->external_netns));
 		json_object_set_new(o, "external_id", json_string(c->external_id));
@@ -285,6 +290,7 @@ static void lifecycle_from_json(json_t *o, struct container *c)
 	const char *state = json_string_value(json_object_get(o, "state"));
 
 	c->auto_remove = json_is_true(json_object_get(o, "auto_remove"));
+	c->publish_all = json_is_true(json_object_get(o, "publish_all"));
 	c->detached = json_is_true(json_object_get(o, "detached"));
 	c->state = state && strcmp(state, "running") == 0 ? CONTAINER_RUNNING :
 		   state && strcmp(state, "exited") == 0   ? CONTAINER_EXITED :
@@ -330,6 +336,11 @@ int container_from_json(const char *doc, struct container *ret, struct berr *err
 		r = endpoints_from_json(json_object_get(o, "endpoints"), &c);
 	if (r >= 0)
 		r = argv_from_json(json_object_get(o, "argv"), &c);
+	if (r >= 0) {
+		json_int_t n = json_integer_value(json_object_get(o, "entrypoint_len"));
+
+		c.n_entrypoint = n > 0 && (size_t)n <= c.argc ? (size_t)n : 0;
+	}
 	if (r >= 0)   /* env and labels are absent in records older than -e and -l */
 		r = env_from_json(json_object_get(o, "env"), &c);
 	if (r >= 0)

@@ -45,11 +45,13 @@ struct container {
 	size_t n_eps;
 	char **argv;                     /* NULL-terminated, owned */
 	size_t argc;
+	size_t n_entrypoint;             /* the first n_entrypoint of argv are Docker's Entrypoint, the rest its Cmd */
 	char **env;                      /* "KEY=VALUE" set for the command (-e); NULL-terminated, owned, may be NULL */
 	size_t n_env;
 	char **labels;                   /* -l: key, value, key, value, ... (2 * n_labels); owned, may be NULL */
 	size_t n_labels;
 	bool auto_remove;                /* --rm */
+	bool publish_all;                /* -P: every exposed port was published (shown by inspect) */
 	bool detached;                   /* -d */
 	enum container_state state;
 	pid_t pid;

@@ -111,11 +111,23 @@ static void check_target(const struct http_target *t)
 	FUZZ_ASSERT(t->path[0] == '/' && !has_control(t->path));
 	FUZZ_ASSERT(t->n_params <= HTTP_QUERY_PARAMS_MAX);
 	for (size_t i = 0; i < t->n_params; i++) {
+		size_t first = i;
+		const char *rep;
+
 		FUZZ_ASSERT(t->params[i].key[0] != '\0' && !has_control(t->params[i].key));
 		FUZZ_ASSERT(!t->params[i].value || !has_control(t->params[i].value));
 		for (size_t j = 0; j < i; j++)
-			FUZZ_ASSERT(strcmp(t->params[i].key, t->params[j].key) != 0);
-		FUZZ_ASSERT(http_target_param(t, t->params[i].key) == t->params[i].value);
+			if (strcmp(t->params[i].key, t->params[j].key) == 0 && first == i)
+				first = j;
+		/* A repeated name is kept; http_target_param gives its first value and
+		 * http_target_repeated names it to any reader, and to a reader of it. */
+		FUZZ_ASSERT(http_target_param(t, t->params[i].key) == t->params[first].value);
+		if (first != i) {
+			rep = http_target_repeated(t, NULL);
+			FUZZ_ASSERT(rep != NULL);
+			if (!strchr(t->params[i].key, ' '))
+				FUZZ_ASSERT(http_target_repeated(t, t->params[i].key) != NULL);
+		}
 		len += 3 * strlen(t->params[i].key) + 2 + (t->params[i].value ? 3 * strlen(t->params[i].value) : 0);
 	}
 

@@ -55,8 +55,8 @@ out_is "docker version: server version, API versions, platform" "0.1.0 1.47 1.24
 check "docker version prints no error and no blank server field" bash -c \
 	"'$DOCKER' version >$DIR/version.txt 2>&1 && ! grep -qE '^  +[A-Za-z ]+:\s*$' $DIR/version.txt"
 berth run -d --name sleeper sleep 300 >/dev/null
-out_is "docker info: counts, driver, swarm, kernel, OS type" \
-	"1 1 0 0 bridge inactive $(uname -r) linux $(nproc)" \
+out_is "docker info: counts (Images: the one image host), driver, swarm, kernel, OS type" \
+	"1 1 0 1 bridge inactive $(uname -r) linux $(nproc)" \
 	docker info --format "{{.Containers}} {{.ContainersRunning}} {{.ContainersStopped}} {{.Images}} {{index .Plugins.Network 0}} {{.Swarm.LocalNodeState}} {{.KernelVersion}} {{.OSType}} {{.NCPU}}"
 out_is "docker info: the firewall backend berthd runs" "$BERTH_BACKEND" docker info --format '{{.FirewallBackend.Driver}}'
 check "docker info prints without an error" bash -c "'$DOCKER' info >$DIR/info.txt 2>&1 && grep -q 'Server Version: 0.1.0' $DIR/info.txt && ! grep -qi error $DIR/info.txt"

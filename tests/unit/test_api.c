@@ -282,6 +282,67 @@ static void test_docker_cli_container_body(void)
 	json_decref(j);
 }
 
+/* What the SDKs send for a container's network: the Docker SDK for Python 5's
+ * NetworkingConfig {"N": null} (no EndpointsConfig level), EndpointsConfig {"N": null}, and the
+ * network named "default"; and Entrypoint counted apart from Cmd. */
+static void test_sdk_container_bodies(void)
+{
+	static const struct { const char *what, *body, *network; size_t n_entry; } ok[] = {
+		{ "SDK 5: NetworkingConfig {N: null} beside NetworkMode N",
+		  "{\"Cmd\":[\"true\"],\"HostConfig\":{\"NetworkMode\":\"N\"},\"NetworkingConfig\":{\"N\":null}}", "N", 0 },
+		{ "SDK 5: NetworkingConfig {N: {IPAMConfig}} beside NetworkMode N",
+		  "{\"Cmd\":[\"true\"],\"HostConfig\":{\"NetworkMode\":\"N\"},"
+		  "\"NetworkingConfig\":{\"N\":{\"IPAMConfig\":{\"IPv4Address\":\"10.1.0.9\"}}}}", "N", 0 },
+		{ "EndpointsConfig {N: null}",
+		  "{\"Cmd\":[\"true\"],\"HostConfig\":{\"NetworkMode\":\"N\"},\"NetworkingConfig\":{\"EndpointsConfig\":{\"N\":null}}}",
+		  "N", 0 },
+		{ "EndpointsConfig {N: null} without NetworkMode",
+		  "{\"Cmd\":[\"true\"],\"NetworkingConfig\":{\"EndpointsConfig\":{\"N\":null}}}", "N", 0 },
+		{ "NetworkMode default: the default network",
+		  "{\"Cmd\":[\"true\"],\"HostConfig\":{\"NetworkMode\":\"default\"}}", NULL, 0 },
+		{ "SDK 5 with network=\"default\"",
+		  "{\"Cmd\":[\"true\"],\"HostConfig\":{\"NetworkMode\":\"default\"},\"NetworkingConfig\":{\"default\":null}}", NULL, 0 },
+		{ "EndpointsConfig aliases on a user-defined network",
+		  "{\"Cmd\":[\"true\"],\"NetworkingConfig\":{\"EndpointsConfig\":{\"N\":{\"Aliases\":[\"db\",\"cache\"]}}}}", "N", 0 },
+		{ "Entrypoint counted apart from Cmd",
+		  "{\"Entrypoint\":[\"sh\",\"-c\"],\"Cmd\":[\"echo hi\"]}", NULL, 2 },
+	};
+	char name[160];
+
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		struct api_container_create c = { 0 };
+		struct berr err = { 0 };
+		json_t *j = parse(ok[i].body);
+		int r = api_container_create_decode(j, &c, &err);
+
+		snprintf(name, sizeof(name), "%s: accepted", ok[i].what);
+		CHECK(name, r == 0);
+		if (r < 0)
+			printf("  message was: %s\n", err.msg);
+		snprintf(name, sizeof(name), "%s: the network", ok[i].what);
+		CHECK(name, ok[i].network ? c.network_mode && strcmp(c.network_mode, ok[i].network) == 0 : !c.network_mode);
+		snprintf(name, sizeof(name), "%s: Entrypoint's share of the command", ok[i].what);
+		CHECK(name, c.n_entrypoint == ok[i].n_entry);
+		api_container_create_free(&c);
+		json_decref(j);
+	}
+	refused("SDK 5 form naming another network than NetworkMode", container_decode,
+		"{\"HostConfig\":{\"NetworkMode\":\"a\"},\"NetworkingConfig\":{\"b\":null}}", "unknown field \"b\"");
+	refused("SDK 5 form beside EndpointsConfig", container_decode,
+		"{\"HostConfig\":{\"NetworkMode\":\"a\"},\"NetworkingConfig\":{\"a\":null,\"EndpointsConfig\":{}}}",
+		"unknown field \"a\"");
+	refused("SDK 5 form holding a string", container_decode,
+		"{\"HostConfig\":{\"NetworkMode\":\"a\"},\"NetworkingConfig\":{\"a\":\"x\"}}", "unknown field \"a\"");
+	refused("aliases on the default network", container_decode,
+		"{\"NetworkingConfig\":{\"EndpointsConfig\":{\"bridge\":{\"Aliases\":[\"x\"]}}}}", "user-defined networks");
+	refused("aliases without a network", container_decode,
+		"{\"HostConfig\":{\"NetworkMode\":\"default\"},\"NetworkingConfig\":{\"EndpointsConfig\":{\"default\":{\"Aliases\":[\"x\"]}}}}",
+		"user-defined networks");
+	refused("EndpointsConfig default against NetworkMode a", container_decode,
+		"{\"HostConfig\":{\"NetworkMode\":\"a\"},\"NetworkingConfig\":{\"EndpointsConfig\":{\"default\":null}}}",
+		"NetworkMode");
+}
+
 static void test_docker_cli_bodies(void)
 {
 	static const char create[] =
@@ -417,6 +478,7 @@ int main(void)
 	test_network_round_trip();
 	test_docker_cli_bodies();
 	test_docker_cli_container_body();
+	test_sdk_container_bodies();
 	test_error_reply();
 	CHECK_DONE();
 }

@@ -62,6 +62,10 @@ int main(void)
 		snprintf(c.name, sizeof(c.name), "c1");
 		c.ports = v;
 		c.n_ports = n;
+		c.argv = (char *[]){ "sh", "-c", "true", NULL };
+		c.argc = 3;
+		c.n_entrypoint = 2;
+		c.publish_all = true;
 		doc = container_to_json(&c);
 		CHECK("record written", doc != NULL);
 		CHECK("record read back", doc && container_from_json(doc, &back, NULL) == 0);
@@ -70,6 +74,8 @@ int main(void)
 		      back.n_ports == 6 && back.ports[0].host_ip_default && !back.ports[1].host_ip_default &&
 			      !back.ports[2].host_ip_default && back.ports[5].host_ip_default);
 		CHECK_STR("read back: the resolved address", back.n_ports ? fmt(back.ports[0].host_ip) : "", "198.18.0.1");
+		CHECK("read back: Entrypoint's share of argv, PublishAllPorts",
+		      back.argc == 3 && back.n_entrypoint == 2 && back.publish_all);
 		container_release(&back);
 		old = doc ? strdup(doc) : NULL;
 		/* an older record: the key left out */
@@ -81,6 +87,18 @@ int main(void)
 		CHECK("older record: read", old && container_from_json(old, &back, NULL) == 0);
 		CHECK("older record: every address as recorded, none re-derived",
 		      back.n_ports == 6 && !back.ports[0].host_ip_default && !back.ports[5].host_ip_default);
+		free(old);
+		old = doc ? strdup(doc) : NULL;
+		/* a record written before Entrypoint and PublishAllPorts were kept */
+		if (old && (p = strstr(old, ",\"entrypoint_len\":2")))
+			memmove(p, p + strlen(",\"entrypoint_len\":2"), strlen(p + strlen(",\"entrypoint_len\":2")) + 1);
+		if (old && (p = strstr(old, ",\"publish_all\":true")))
+			memmove(p, p + strlen(",\"publish_all\":true"), strlen(p + strlen(",\"publish_all\":true")) + 1);
+		container_release(&back);
+		CHECK("older record without entrypoint_len and publish_all: read",
+		      old && !strstr(old, "entrypoint_len") && container_from_json(old, &back, NULL) == 0);
+		CHECK("older record: the whole argv is Cmd, PublishAllPorts false", back.argc == 3 && back.n_entrypoint == 0 &&
+		      !back.publish_all);
 		container_release(&back);
 		free(doc);
 		free(old);
