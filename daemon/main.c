@@ -62,7 +62,8 @@ static int serve(int ep, int sfd, struct http_server *http, struct engine *engin
 			} else if (got[i].data.fd == engine_watch_fd(engine)) {
 				engine_on_watch(engine);
 			} else if (got[i].data.fd != http_fd(http) &&
-				   !proxy_on_event(engine->proxy, got[i].data.fd, got[i].events)) {
+				   !proxy_on_event(engine->proxy, got[i].data.fd, got[i].events) &&
+				   !http_on_event(http, got[i].data.fd, got[i].events)) {
 				supervise_on_event(engine, got[i].data.fd);
 			}
 		}

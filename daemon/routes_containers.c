@@ -283,21 +283,6 @@ static void restart(struct engine *e, const struct http_request *req, struct htt
 	start(e, req, resp);
 }
 
-static void wait_container(struct engine *e, const struct http_request *req, struct http_response *resp)
-{
-	struct container c;
-
-	if (!load(e, req, resp, &c))
-		return;
-	if (c.state == CONTAINER_RUNNING) {
-		memcpy(resp->wait_on, c.id, sizeof(c.id));
-		resp->wait_ms = -1;
-	} else {
-		resp->json = json_pack("{s:i, s:n}", "StatusCode", c.exit_code, "Error");
-	}
-	container_release(&c);
-}
-
 static void remove_container(struct engine *e, const struct http_request *req, struct http_response *resp)
 {
 	char ref[CONTAINER_NAME_MAX + 1];
@@ -412,17 +397,10 @@ static void rename_container(struct engine *e, const struct http_request *req, s
 	http_error(resp, -EINVAL, "berth: docker rename is not supported yet (a container keeps its name)");
 }
 
-static void attach(struct engine *e, const struct http_request *req, struct http_response *resp)
-{
-	(void)e, (void)req;
-	http_error(resp, -EINVAL, "berth: docker attach and start -a are not supported yet (read the output with docker logs)");
-}
-
 const struct http_route http_container_routes[] = {
 	{ "POST", "/containers/{}/restart", restart },
 	{ "POST", "/containers/{}/exec", exec_create },
 	{ "POST", "/containers/{}/rename", rename_container },
-	{ "POST", "/containers/{}/attach", attach },
 	{ "POST", "/images/create", image_pull },
 	{ "GET", "/images/{}/json", image_inspect },
 	{ "POST", "/containers/create", create },
@@ -430,7 +408,6 @@ const struct http_route http_container_routes[] = {
 	{ "POST", "/containers/{}/start", start },
 	{ "POST", "/containers/{}/stop", stop },
 	{ "POST", "/containers/{}/kill", kill_container },
-	{ "POST", "/containers/{}/wait", wait_container },
 	{ "GET", "/containers/{}/json", inspect },
 	{ "GET", "/containers/{}/logs", logs },
 	{ "DELETE", "/containers/{}", remove_container },

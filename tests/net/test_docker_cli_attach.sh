@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# The real docker CLI in the foreground against berthd in a sandbox: docker run without -d
+# (attach over the upgraded connection, wait before start), its output and exit status, stdout
+# and stderr apart, --rm leaving nothing behind (container, rules), start -a, and docker exec
+# (output, exit status, the container's network namespace, 126/127, a stopped container); then a
+# flood of attach requests past berthd's cap answered 503 while berthd keeps answering.
+source "$(dirname "$0")/lib.sh"
+
+DOCKER=${DOCKER:-/usr/local/bin/docker}
+if [ ! -x "$DOCKER" ]; then skip "no docker CLI at $DOCKER"; exit 0; fi
+
+sandbox dockerattach
+berthd_start || { fail "berthd starts" "$(tail -3 "$DIR/berthd.log")"; exit 1; }
+S="$DIR/berth.sock"
+export DOCKER_HOST="unix://$S" DOCKER_CONFIG="$DIR/docker-config"
+mkdir -p "$DOCKER_CONFIG"
+docker() { timeout 20 "$DOCKER" "$@"; }
+
+# runs NAME WANT_RC WANT_OUT WANT_ERR COMMAND...: exit status, stdout and stderr, exactly.
+runs() {
+	local name=$1 want_rc=$2 want_out=$3 want_err=$4 rc=0; shift 4
+	"$@" >"$DIR/out" 2>"$DIR/err" </dev/null || rc=$?
+	if [ "$rc" = "$want_rc" ] && [ "$(cat "$DIR/out")" = "$want_out" ] && [ "$(cat "$DIR/err")" = "$want_err" ]; then
+		pass "$name"
+	else
+		fail "$name" "exit $rc (want $want_rc), stdout [$(cat "$DIR/out")], stderr [$(cat "$DIR/err")]"
+	fi
+}
+containers() { docker ps -aq | wc -l; }
+
+saved >"$DIR/before.rules"
+# --- docker run in the foreground ---------------------------------------------------------------
+runs "docker run --rm host echo hi: prints hi, exits 0" 0 "hi" "" docker run --rm host echo hi
+runs "docker run --rm: exits with the command's status (3)" 3 "" "" docker run --rm host sh -c 'exit 3'
+runs "docker run: stdout on stdout, stderr on stderr" 0 "out" "err" docker run --rm host sh -c 'echo out; echo err >&2'
+runs "docker run: a signal's death is 128+N" 137 "" "" docker run --rm host sh -c 'kill -9 $$'
+runs "docker run: output larger than the buffers arrives whole" 0 "200000" "" \
+	bash -c "'$DOCKER' run --rm host sh -c 'head -c 200000 /dev/zero' | wc -c"
+out=$(docker run --rm -p 8081:80 host sh -c 'ip -br addr show eth0 | cut -d" " -f1; echo done' 2>&1)
+check "docker run -p: the command ran in its own namespace (eth0)" [ "$out" = "eth0@if${out#eth0@if}" ]
+check "docker run --rm: no container left" [ "$(containers)" = 0 ]
+saved >"$DIR/after.rules"
+same "docker run --rm -p: the ruleset is byte-identical to before" "$DIR/before.rules" "$DIR/after.rules"
+runs "docker run --rm of a missing command: 127, and gone" 127 "" \
+	"docker: Error response from daemon: exec: \"nosuch\": executable file not found in \$PATH." \
+	docker run --rm host nosuch
+check "docker run --rm of a missing command: no container left" [ "$(containers)" = 0 ]
+runs "docker run (no --rm): exit status 5, container kept as exited" 0 "exited 5" "" \
+	bash -c "'$DOCKER' run --name keep host sh -c 'exit 5'; '$DOCKER' inspect --format '{{.State.Status}} {{.State.ExitCode}}' keep"
+runs "docker start -a: the output of the new run, its status" 5 "again" "" \
+	bash -c "'$DOCKER' rm keep >/dev/null; '$DOCKER' create --name keep host sh -c 'echo again; exit 5' >/dev/null; '$DOCKER' start -a keep"
+docker rm keep >/dev/null
+
+# --- docker exec ---------------------------------------------------------------------------------
+docker network create --subnet 172.31.0.0/24 N >/dev/null || fail "network create"
+docker run -d --name web --network N host sleep 1000 >/dev/null || fail "docker run -d"
+runs "docker exec: output and status 0" 0 "hi" "" docker exec web echo hi
+runs "docker exec: stderr apart, the command's status" 4 "o" "e" docker exec web sh -c 'echo o; echo e >&2; exit 4'
+runs "docker exec: runs in the container's network namespace" 0 "172.31.0.2/24" "" \
+	docker exec web sh -c "ip -br -4 addr show eth0 | awk '{print \$3}'"
+runs "docker exec: and its UTS namespace (hostname)" 0 "$(docker inspect --format '{{.Config.Hostname}}' web)" "" docker exec web hostname
+runs "docker exec of a missing command: 127" 127 "" "OCI runtime exec failed: exec failed: unable to start container process: exec: \"nosuch\": executable file not found in \$PATH: unknown" docker exec web nosuch
+runs "docker exec of a non-executable file: 126" 126 "" "OCI runtime exec failed: exec failed: unable to start container process: exec: \"/etc/hostname\": permission denied: unknown" docker exec web /etc/hostname
+runs "docker exec -t: refused naming the flag" 1 "" "Error response from daemon: berth cannot honour -t/--tty: docker exec runs without a terminal" docker exec -t web true
+runs "docker exec -i: refused naming the flag" 1 "" "Error response from daemon: berth cannot honour -i/--interactive: it attaches no stdin" docker exec -i web true
+docker stop -t 0 web >/dev/null
+runs "docker exec on a stopped container: docker's error" 1 "" "Error response from daemon: container $(docker inspect --format '{{.Id}}' web) is not running" docker exec web true
+docker rm web >/dev/null
+
+berthd_stop && pass "berthd exits cleanly (no sanitizer report)"
