@@ -172,7 +172,10 @@ void hijacks_adopt(struct hijacks *h, struct hijack_source *src, int sock, void 
 	*s = (struct stream){ .src = src, .sock = sock, .close_fn = close_fn, .close_ctx = close_ctx, .buf = s->buf,
 			      .input_open = true, .sock_events = EPOLLIN, .armed = { -1, -1, -1 } };
 	h->v[h->n++] = s;
-	pump(h, h->n - 1);
+	/* The first pump waits for the socket's first event (it is writable at once): this runs
+	 * inside libmicrohttpd's upgrade callback, where the stream must not end (and close). */
+	s->want_out = true;
+	sync_epoll(h, s);
 }
 
 void hijacks_wake(struct hijacks *h, const char *key)

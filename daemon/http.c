@@ -209,7 +209,8 @@ static bool path_matches(const char *pattern, const char *path)
 static void dispatch(struct engine *e, struct http_request *req, struct http_response *resp)
 {
 	static const struct http_route *const tables[] = { http_routes, http_container_routes, http_network_routes,
-							    http_attachment_routes, http_container_attach_routes };
+							    http_attachment_routes, http_container_attach_routes,
+							    http_exec_routes };
 	bool path_known = false;
 
 	req->path = strip_api_version(req->path, resp);

@@ -80,6 +80,7 @@ struct http_route {
 extern const struct http_route http_routes[];
 extern const struct http_route http_container_routes[];
 extern const struct http_route http_container_attach_routes[];
+extern const struct http_route http_exec_routes[];
 extern const struct http_route http_network_routes[];
 extern const struct http_route http_attachment_routes[];
 

@@ -19,6 +19,7 @@
 #include "claim.h"
 #include "containers.h"
 #include "engine.h"
+#include "execs.h"
 #include "flags.h"
 #include "http.h"
 #include "networks.h"
@@ -190,6 +191,7 @@ int main(int argc, char **argv)
 	r = serve(ep, sfd, http, &engine);
 	engine.wake = NULL;
 	http_stop(http);
+	execs_free(&engine);
 	engine_stop(&engine);
 	close(ep);
 	close(sfd);

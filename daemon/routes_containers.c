@@ -385,12 +385,6 @@ static void image_inspect(struct engine *e, const struct http_request *req, stru
 }
 
 /* What berthd does not do yet, refused by name rather than with "page not found". */
-static void exec_create(struct engine *e, const struct http_request *req, struct http_response *resp)
-{
-	(void)e, (void)req;
-	http_error(resp, -EINVAL, "berth: docker exec is not supported yet (use berth exec)");
-}
-
 static void rename_container(struct engine *e, const struct http_request *req, struct http_response *resp)
 {
 	(void)e, (void)req;
@@ -399,7 +393,6 @@ static void rename_container(struct engine *e, const struct http_request *req, s
 
 const struct http_route http_container_routes[] = {
 	{ "POST", "/containers/{}/restart", restart },
-	{ "POST", "/containers/{}/exec", exec_create },
 	{ "POST", "/containers/{}/rename", rename_container },
 	{ "POST", "/images/create", image_pull },
 	{ "GET", "/images/{}/json", image_inspect },

@@ -42,7 +42,7 @@ check "docker run --rm: no container left" [ "$(containers)" = 0 ]
 saved >"$DIR/after.rules"
 same "docker run --rm -p: the ruleset is byte-identical to before" "$DIR/before.rules" "$DIR/after.rules"
 runs "docker run --rm of a missing command: 127, and gone" 127 "" \
-	"docker: Error response from daemon: exec: \"nosuch\": executable file not found in \$PATH." \
+	"docker: Error response from daemon: exec: \"nosuch\": executable file not found in \$PATH"$'\n\n'"Run 'docker run --help' for more information" \
 	docker run --rm host nosuch
 check "docker run --rm of a missing command: no container left" [ "$(containers)" = 0 ]
 runs "docker run (no --rm): exit status 5, container kept as exited" 0 "exited 5" "" \
@@ -59,8 +59,8 @@ runs "docker exec: stderr apart, the command's status" 4 "o" "e" docker exec web
 runs "docker exec: runs in the container's network namespace" 0 "172.31.0.2/24" "" \
 	docker exec web sh -c "ip -br -4 addr show eth0 | awk '{print \$3}'"
 runs "docker exec: and its UTS namespace (hostname)" 0 "$(docker inspect --format '{{.Config.Hostname}}' web)" "" docker exec web hostname
-runs "docker exec of a missing command: 127" 127 "" "OCI runtime exec failed: exec failed: unable to start container process: exec: \"nosuch\": executable file not found in \$PATH: unknown" docker exec web nosuch
-runs "docker exec of a non-executable file: 126" 126 "" "OCI runtime exec failed: exec failed: unable to start container process: exec: \"/etc/hostname\": permission denied: unknown" docker exec web /etc/hostname
+runs "docker exec of a missing command: 127" 127 "" "exec: \"nosuch\": executable file not found in \$PATH" docker exec web nosuch
+runs "docker exec of something not executable: 126" 126 "" "exec: \"/etc\": permission denied" docker exec web /etc
 runs "docker exec -t: refused naming the flag" 1 "" "Error response from daemon: berth cannot honour -t/--tty: docker exec runs without a terminal" docker exec -t web true
 runs "docker exec -i: refused naming the flag" 1 "" "Error response from daemon: berth cannot honour -i/--interactive: it attaches no stdin" docker exec -i web true
 docker stop -t 0 web >/dev/null
