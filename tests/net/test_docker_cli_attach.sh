@@ -63,6 +63,34 @@ runs "docker exec of a missing command: 127" 127 "" "exec: \"nosuch\": executabl
 runs "docker exec of something not executable: 126" 126 "" "exec: \"/etc\": permission denied" docker exec web /etc
 runs "docker exec -t: refused naming the flag" 1 "" "Error response from daemon: berth cannot honour -t/--tty: docker exec runs without a terminal" docker exec -t web true
 runs "docker exec -i: refused naming the flag" 1 "" "Error response from daemon: berth cannot honour -i/--interactive: it attaches no stdin" docker exec -i web true
+# --- a flood of hijack attempts past the cap ------------------------------------------------------
+# HIJACK_MAX (64) attaches held open at once, one more, then the API and the streams afterwards.
+flood() {
+	python3 - "$S" "$(docker inspect --format '{{.Id}}' web)" <<'PY'
+import socket, sys
+path, cid = sys.argv[1], sys.argv[2]
+req = ("POST /v1.47/containers/%s/attach?stream=1&stdout=1&stderr=1 HTTP/1.1\r\nHost: x\r\n"
+       "Connection: Upgrade\r\nUpgrade: tcp\r\nContent-Length: 0\r\n\r\n" % cid).encode()
+def attach():
+    s = socket.socket(socket.AF_UNIX); s.settimeout(5); s.connect(path); s.sendall(req)
+    head = b""
+    while b"\r\n\r\n" not in head:
+        b = s.recv(1)
+        if not b: break
+        head += b
+    return s, head.split(b" ")[1].decode() if head else "none"
+held = [attach() for _ in range(64)]
+codes = [c for _, c in held]
+extra, code = attach()
+extra.close()
+print("held", sorted(set(codes)), "extra", code)
+for s, _ in held: s.close()
+PY
+}
+runs "64 attaches held open, the 65th answered 503" 0 "held ['101'] extra 503" "" flood
+check "berthd answers while and after the flood" bash -c "curl -sf --unix-socket '$S' http://localhost/_ping >/dev/null"
+runs "after the flood, exec streams again" 0 "again" "" docker exec web echo again
+
 docker stop -t 0 web >/dev/null
 runs "docker exec on a stopped container: docker's error" 1 "" "Error response from daemon: container $(docker inspect --format '{{.Id}}' web) is not running" docker exec web true
 docker rm web >/dev/null

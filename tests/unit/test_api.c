@@ -194,7 +194,7 @@ static void test_refusals(void)
 	refused("Env without =", container_decode, "{\"Env\":[\"JUSTKEY\"]}", "KEY=VALUE");
 	refused("Env with an empty key", container_decode, "{\"Env\":[\"=v\"]}", "KEY=VALUE");
 	refused("Labels not strings", container_decode, "{\"Labels\":{\"a\":1}}", "Labels must map names to strings");
-	refused("attach", container_decode, "{\"AttachStdout\":true}", "docker run needs -d");
+	refused("attach: not a boolean", container_decode, "{\"AttachStdout\":1}", "AttachStdout: expected a boolean");
 	refused("Cmd a string", container_decode, "{\"Cmd\":\"ls\"}", "field \"Cmd\" in the request must be a list");
 	refused("Cmd of numbers", container_decode, "{\"Cmd\":[1,2]}", "Cmd must be a list of strings");
 	refused("Detach a string", container_decode, "{\"Detach\":\"yes\"}", "true or false");
