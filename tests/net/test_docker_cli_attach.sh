@@ -10,7 +10,9 @@ DOCKER=${DOCKER:-/usr/local/bin/docker}
 if [ ! -x "$DOCKER" ]; then skip "no docker CLI at $DOCKER"; exit 0; fi
 
 sandbox dockerattach
-berthd_start || { fail "berthd starts" "$(tail -3 "$DIR/berthd.log")"; exit 1; }
+# At debug level berthd logs each request: the attach's "-> upgrade" is the event the docker
+# attach check below waits for.
+berthd_start -l debug || { fail "berthd starts" "$(tail -3 "$DIR/berthd.log")"; exit 1; }
 S="$DIR/berth.sock"
 export DOCKER_HOST="unix://$S" DOCKER_CONFIG="$DIR/docker-config"
 mkdir -p "$DOCKER_CONFIG"
@@ -50,6 +52,30 @@ runs "docker run (no --rm): exit status 5, container kept as exited" 0 "exited 5
 runs "docker start -a: the output of the new run, its status" 5 "again" "" \
 	bash -c "'$DOCKER' rm keep >/dev/null; '$DOCKER' create --name keep host sh -c 'echo again; exit 5' >/dev/null; '$DOCKER' start -a keep"
 docker rm keep >/dev/null
+
+# docker attach to a running container: what it writes from then on, and its exit status. The
+# container writes once the attach is established (berthd's log shows the upgrade).
+docker run -d --name att host sh -c "echo before; while [ ! -e '$DIR/go' ]; do sleep 0.02; done; echo late; echo late-err >&2; exit 6" >/dev/null
+"$DOCKER" attach att >"$DIR/att.out" 2>"$DIR/att.err" &
+att_pid=$!
+deadline=$((SECONDS + 10))
+until grep -q '/containers/att/attach -> upgrade' "$DIR/berthd.log" || [ $SECONDS -ge $deadline ]; do sleep 0.02; done
+touch "$DIR/go"
+rc=0; wait $att_pid || rc=$?
+check "docker attach: the later output only, stdout and stderr apart, the exit status (6)" \
+	[ "$rc:$(cat "$DIR/att.out"):$(cat "$DIR/att.err")" = "6:late:late-err" ]
+docker rm att >/dev/null
+
+# A foreground run whose container is removed under it (rm -f): the stream ends, status 137.
+# (docker run starts the container only once its attach is established.)
+"$DOCKER" run --name fg host sleep 1000 >"$DIR/fg.out" 2>"$DIR/fg.err" &
+fg_pid=$!
+deadline=$((SECONDS + 10))
+until [ "$(docker inspect --format '{{.State.Status}}' fg 2>/dev/null)" = running ] || [ $SECONDS -ge $deadline ]; do sleep 0.02; done
+docker rm -f fg >/dev/null
+rc=0; wait $fg_pid || rc=$?
+check "docker run in the foreground, its container removed with rm -f: exits 137" [ "$rc" = 137 ]
+check "berthd still answers" bash -c "curl -sf --unix-socket '$S' http://localhost/_ping >/dev/null"
 
 # --- docker exec ---------------------------------------------------------------------------------
 docker network create --subnet 172.31.0.0/24 N >/dev/null || fail "network create"
