@@ -117,6 +117,38 @@ runs "64 attaches held open, the 65th answered 503" 0 "held ['101'] extra 503" "
 check "berthd answers while and after the flood" bash -c "curl -sf --unix-socket '$S' http://localhost/_ping >/dev/null"
 runs "after the flood, exec streams again" 0 "again" "" docker exec web echo again
 
+# The exec records are bounded (256): 300 creates, the oldest replaced, the newest inspectable.
+execs() {
+	python3 - "$S" <<'PY'
+import json, socket, sys
+def call(method, path, body=None):
+    s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
+    data = json.dumps(body).encode() if body is not None else b""
+    s.sendall(b"%s %s HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s"
+              % (method.encode(), path.encode(), len(data), data))
+    reply = b""
+    while True:
+        b = s.recv(65536)
+        if not b: break
+        reply += b
+    s.close()
+    return int(reply.split(b" ")[1])
+ids = []
+for _ in range(300):
+    s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
+    body = json.dumps({"Cmd": ["true"], "AttachStdout": True, "AttachStderr": True}).encode()
+    s.sendall(b"POST /containers/web/exec HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s" % (len(body), body))
+    reply = b""
+    while True:
+        b = s.recv(65536)
+        if not b: break
+        reply += b
+    ids.append(json.loads(reply.split(b"\r\n\r\n", 1)[1].split(b"\r\n")[1] if b"chunked" in reply else reply.split(b"\r\n\r\n", 1)[1])["Id"])
+print(call("GET", "/exec/%s/json" % ids[0]), call("GET", "/exec/%s/json" % ids[-1]))
+PY
+}
+runs "300 exec creates: the oldest record replaced (404), the newest kept (200)" 0 "404 200" "" execs
+
 docker stop -t 0 web >/dev/null
 runs "docker exec on a stopped container: docker's error" 1 "" "Error response from daemon: container $(docker inspect --format '{{.Id}}' web) is not running" docker exec web true
 docker rm web >/dev/null
