@@ -257,15 +257,20 @@ static int drop_unhonoured(json_t *obj, const struct unhonoured *table, struct b
 	return 0;
 }
 
-/* Attaching (docker run without -d, docker start -a) needs a hijacked connection berthd does
- * not serve: a create that asks to attach is refused before anything exists. */
-static int refuse_attach(json_t *j, struct berr *err)
+/* AttachStdout/AttachStderr say what docker run (without -d) will attach to: the output is
+ * always kept (in the log files), and an attach may read it, so either value is accepted. A
+ * value that is not a boolean is refused. */
+static int accept_attach(json_t *j, struct berr *err)
 {
-	if (json_is_true(json_object_get(j, "AttachStdout")) || json_is_true(json_object_get(j, "AttachStderr")))
-		return berr_set(err, -EINVAL, "berth: docker run needs -d for now (berthd cannot attach to a container's "
-				"output; read it with docker logs)");
-	json_object_del(j, "AttachStdout");
-	json_object_del(j, "AttachStderr");
+	static const char *const keys[] = { "AttachStdout", "AttachStderr" };
+
+	for (size_t i = 0; i < 2; i++) {
+		json_t *v = json_object_get(j, keys[i]);
+
+		if (v && !json_is_boolean(v))
+			return berr_set(err, -EINVAL, "%s: expected a boolean", keys[i]);
+		json_object_del(j, keys[i]);
+	}
 	return 0;
 }
 
@@ -506,7 +511,7 @@ static int decode_fields(json_t *j, struct api_container_create *c, struct berr 
 
 	if (!json_is_object(j))
 		return berr_set(err, -EINVAL, "the request must be a JSON object");
-	r = refuse_attach(j, err);
+	r = accept_attach(j, err);
 	if (r >= 0)
 		r = sdk5_endpoints(j, hc, err);
 	if (r >= 0)

@@ -348,7 +348,18 @@ int containers_start(struct engine *e, const char *ref, int *ret_exec_error, str
 		r = record_and_release(e, &c, &h, err);
 	*ret_exec_error = h.exec_error;
 	if (r < 0) {
-		supervise_settle_exited(e, &c, r == -ENOENT ? 127 : r == -EACCES ? 126 : 125);
+		int code = r == -ENOENT ? 127 : r == -EACCES ? 126 : 125;
+
+		supervise_settle_exited(e, &c, code);
+		supervise_note(e, c.id, code, false);
+		/* docker run --rm waits for the removal of a container that failed to start. */
+		if (c.auto_remove) {
+			container_files_remove(e, &c);
+			if (store_container_delete(e->store, c.id, NULL) == 0)
+				supervise_note(e, c.id, code, true);
+		}
+		if (e->wake)
+			e->wake(e->wake_ctx, c.id);
 		goto out;
 	}
 	r = supervise_watch(e, &c, err);
@@ -425,8 +436,10 @@ int containers_remove(struct engine *e, const char *ref, bool force, struct berr
 	endpoints_delete(e, &c);
 	container_files_remove(e, &c);
 	r = store_container_delete(e->store, c.id, err);
-	if (r >= 0)
+	if (r >= 0) {
 		events_container(e, &c, "destroy", NULL, 0);
+		supervise_note(e, c.id, c.exit_code, true);
+	}
 	if (e->wake)
 		e->wake(e->wake_ctx, c.id);
 out:

@@ -49,6 +49,30 @@ int container_open_logs(const struct engine *e, const struct container *c, int *
 	return 0;
 }
 
+int container_open_logs_read(const struct engine *e, const char *id, int fds[2], struct berr *err)
+{
+	static const char *const streams[2] = { "stdout", "stderr" };
+	char path[PATH_MAX];
+
+	fds[0] = fds[1] = -1;
+	container_log_path(e, id, NULL, path, sizeof(path));
+	if (mkdir(path, 0700) < 0 && errno != EEXIST)
+		return berr_errno(err, -errno, "logs %s", path);
+	for (int i = 0; i < 2; i++) {
+		container_log_path(e, id, streams[i], path, sizeof(path));
+		fds[i] = open(path, O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
+		if (fds[i] < 0) {
+			int r = berr_errno(err, -errno, "logs %s", path);
+
+			if (i)
+				close(fds[0]);
+			fds[0] = -1;
+			return r;
+		}
+	}
+	return 0;
+}
+
 void container_files_remove(const struct engine *e, const struct container *c)
 {
 	char path[PATH_MAX];

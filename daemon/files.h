@@ -11,5 +11,8 @@ void container_netns_path(const struct engine *e, const char *id, char *buf, siz
 void container_log_path(const struct engine *e, const char *id, const char *stream, char *buf, size_t len);
 /* Opens (creates) the two log files for appending; on failure neither is left open. */
 int container_open_logs(const struct engine *e, const struct container *c, int *out, int *errfd, struct berr *err);
+/* Opens the two log files for reading (creating them, as a start would, when they do not exist
+ * yet), for an attach: kept open, they outlive a --rm removal. */
+int container_open_logs_read(const struct engine *e, const char *id, int fds[2], struct berr *err);
 /* Deletes the namespace and the logs (`berth rm`, --rm). */
 void container_files_remove(const struct engine *e, const struct container *c);

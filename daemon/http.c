@@ -30,6 +30,7 @@ struct upload {
 	size_t len;
 	bool too_large;
 	struct http_state state;
+	struct hijack_source *hijack;   /* a 101 queued: the stream's source, until it is adopted */
 };
 
 /* A request suspended until its container changes or its deadline passes. */
@@ -49,6 +50,20 @@ struct http_server {
 	struct waiter *waiters;
 	size_t n_waiters;
 	struct http_streams *streams;   /* docker events, logs -f */
+	struct hijacks *hijacks;
+};
+
+/* A reply sent headers first (http_response.headers_first): its headers went out, its body waits. */
+struct deferred_body {
+	struct http_server *s;
+	struct MHD_Connection *conn;
+	struct upload *up;
+	char wait_on[65];
+	int wait_ms;
+	bool started;    /* the first call of the reader, right after the headers: only wait */
+	bool done;       /* the body was produced */
+	char *body;
+	size_t len, off;
 };
 
 
@@ -233,8 +248,8 @@ static int check_repeated_query(const char *method, const struct http_target *t,
 static void dispatch(struct engine *e, struct http_request *req, struct http_response *resp)
 {
 	static const struct http_route *const tables[] = { http_routes, http_container_routes, http_network_routes,
-							    http_attachment_routes, http_event_routes, http_image_routes,
-							    http_refused_routes };
+							    http_attachment_routes, http_container_attach_routes, http_exec_routes,
+							    http_event_routes, http_image_routes, http_refused_routes };
 	bool path_known = false;
 
 	req->path = strip_api_version(req->path, resp);
@@ -321,6 +336,8 @@ static void upload_free(struct upload *up)
 {
 	if (!up)
 		return;
+	if (up->hijack)
+		up->hijack->free(up->hijack);
 	http_target_free(up->target);
 	free(up->raw_target);
 	free(up->buf);
@@ -438,6 +455,156 @@ static enum MHD_Result open_stream(struct http_server *s, struct MHD_Connection 
 	return MHD_YES;
 }
 
+/* Suspends the request until the container id changes or wait_ms pass (-1: no deadline). */
+static int add_waiter(struct http_server *s, struct MHD_Connection *conn, struct upload *up, const char *id, int wait_ms)
+{
+	struct waiter *w = realloc(s->waiters, (s->n_waiters + 1) * sizeof(*w));
+
+	if (!w)
+		return -ENOMEM;
+	s->waiters = w;
+	w = &s->waiters[s->n_waiters++];
+	w->conn = conn;
+	w->up = up;
+	snprintf(w->id, sizeof(w->id), "%s", id);
+	w->deadline_ms = wait_ms < 0 ? -1 : http_now_ms() + wait_ms;
+	MHD_suspend_connection(conn);
+	return 0;
+}
+
+/* libmicrohttpd's content reader of a streamed reply. It is first called right after the
+ * headers went out: the request then waits as any other. Each later call (the container
+ * changed, or the deadline) runs the handler again, until it sets a body, the last chunk. */
+static ssize_t deferred_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct deferred_body *sb = cls;
+
+	(void)pos;
+	if (sb->started && !sb->done && sb->off == sb->len) {
+		struct http_response resp = { .status = 200, .wait_ms = -1 };
+		/* Only POST routes stream (wait): the method is not kept past the first call. */
+		struct http_request req = { "POST", sb->up->target->path, sb->up->buf ? sb->up->buf : "", sb->up->len,
+					    sb->up->target, &sb->up->state };
+		const char *type;
+
+		dispatch(sb->s->engine, &req, &resp);
+		sb->up->state.timed_out = false;
+		if (resp.wait_on[0]) {
+			memcpy(sb->wait_on, resp.wait_on, sizeof(sb->wait_on));
+			sb->wait_ms = resp.wait_ms;
+		} else {
+			sb->body = response_body(&resp, &type);
+			sb->len = sb->body ? strlen(sb->body) : 0;
+			sb->done = true;
+		}
+	}
+	if (sb->off < sb->len) {
+		size_t n = sb->len - sb->off < max ? sb->len - sb->off : max;
+
+		memcpy(buf, sb->body + sb->off, n);
+		sb->off += n;
+		return (ssize_t)n;
+	}
+	if (sb->done)
+		return MHD_CONTENT_READER_END_OF_STREAM;
+	sb->started = true;
+	if (add_waiter(sb->s, sb->conn, sb->up, sb->wait_on, sb->wait_ms) < 0)
+		return MHD_CONTENT_READER_END_WITH_ERROR;
+	return 0;
+}
+
+static void deferred_free(void *cls)
+{
+	struct deferred_body *sb = cls;
+
+	free(sb->body);
+	free(sb);
+}
+
+/* A reply whose status and headers go now and whose body comes later (http_response.headers_first). */
+static enum MHD_Result send_headers_first(struct http_server *s, struct MHD_Connection *conn, struct upload *up,
+				   struct http_response *resp)
+{
+	struct deferred_body *sb = calloc(1, sizeof(*sb));
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	if (!sb)
+		return MHD_NO;
+	*sb = (struct deferred_body){ .s = s, .conn = conn, .up = up, .wait_ms = resp->wait_ms };
+	memcpy(sb->wait_on, resp->wait_on, sizeof(sb->wait_on));
+	r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, deferred_read, sb, deferred_free);
+	if (!r) {
+		free(sb);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, "Content-Type", "application/json");
+	MHD_add_response_header(r, "Api-Version", API_VERSION);
+	MHD_add_response_header(r, "Server", "berthd/" BERTH_VERSION);
+	ret = MHD_queue_response(conn, resp->status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static void close_upgraded(void *urh)
+{
+	MHD_upgrade_action(urh, MHD_UPGRADE_ACTION_CLOSE);
+}
+
+/* The 101 went out: the socket is the stream's. Bytes the client sent early are its stdin,
+ * dropped as the rest of it. */
+static void on_upgrade(void *cls, struct MHD_Connection *conn, void *con_cls, const char *extra_in, size_t extra_in_size,
+		       MHD_socket sock, struct MHD_UpgradeResponseHandle *urh)
+{
+	struct http_server *s = cls;
+	struct upload *up = con_cls;
+	struct hijack_source *src = up->hijack;
+
+	(void)conn, (void)extra_in, (void)extra_in_size;
+	up->hijack = NULL;
+	hijacks_adopt(s->hijacks, src, sock, close_upgraded, urh);
+}
+
+/* docker attach and exec start: 101 Switching Protocols, then docker's multiplexed frames on
+ * the same socket. The request must ask for the upgrade; past HIJACK_MAX streams, 503. */
+static enum MHD_Result send_upgrade(struct http_server *s, struct MHD_Connection *conn, struct upload *up,
+				    struct http_response *resp)
+{
+	const char *upgrade = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Upgrade");
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	if (!upgrade || !hijacks_reserve(s->hijacks)) {
+		resp->hijack->free(resp->hijack);
+		resp->hijack = NULL;
+		if (upgrade) {
+			resp->status = 503;
+			resp->json = http_message_json("berthd serves at most " HIJACK_MAX_TEXT " attached streams at once: "
+						       "try again when one ends", API_REASON_NONE);
+		} else {
+			resp->status = 400;
+			resp->json = http_message_json("this endpoint streams over an upgraded connection: send "
+						       "\"Connection: Upgrade\" and \"Upgrade: tcp\"", API_REASON_NONE);
+		}
+		return send_response(conn, resp);
+	}
+	up->hijack = resp->hijack;
+	r = MHD_create_response_for_upgrade(on_upgrade, s);
+	if (!r) {
+		hijacks_unreserve(s->hijacks);
+		return MHD_NO;   /* up->hijack is freed with the request */
+	}
+	MHD_add_response_header(r, "Content-Type", "application/vnd.docker.multiplexed-stream");
+	MHD_add_response_header(r, "Upgrade", "tcp");
+	MHD_add_response_header(r, "Api-Version", API_VERSION);
+	MHD_add_response_header(r, "Server", "berthd/" BERTH_VERSION);
+	ret = MHD_queue_response(conn, MHD_HTTP_SWITCHING_PROTOCOLS, r);
+	MHD_destroy_response(r);
+	if (ret != MHD_YES)
+		hijacks_unreserve(s->hijacks);
+	return ret;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
 				  const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
 {
@@ -483,20 +650,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 
 		dispatch(s->engine, &req, &resp);
 		up->state.timed_out = false;
-		if (resp.wait_on[0]) {
-			struct waiter *w = realloc(s->waiters, (s->n_waiters + 1) * sizeof(*w));
-
-			if (!w)
-				return MHD_NO;
-			s->waiters = w;
-			w = &s->waiters[s->n_waiters++];
-			w->conn = conn;
-			w->up = up;
-			memcpy(w->id, resp.wait_on, sizeof(w->id));
-			w->deadline_ms = resp.wait_ms < 0 ? -1 : http_now_ms() + resp.wait_ms;
-			MHD_suspend_connection(conn);
-			return MHD_YES;
+		if (resp.hijack) {
+			log_debug("%s %s -> upgrade", method, up->target->path);
+			return send_upgrade(s, conn, up, &resp);
 		}
+		if (resp.wait_on[0] && resp.headers_first)
+			return send_headers_first(s, conn, up, &resp);
+		if (resp.wait_on[0])
+			return add_waiter(s, conn, up, resp.wait_on, resp.wait_ms) < 0 ? MHD_NO : MHD_YES;
 	}
 	if (resp.stream.ops)
 		return open_stream(s, conn, &resp);
@@ -510,6 +671,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	struct http_server *s = cls;
 
 	(void)toe;
+	if (*con_cls && ((struct upload *)*con_cls)->hijack)
+		hijacks_unreserve(s->hijacks);   /* a 101 that never went out */
 	for (size_t i = 0; i < s->n_waiters; i++)
 		if (s->waiters[i].conn == conn)
 			s->waiters[i--] = s->waiters[--s->n_waiters];
@@ -539,13 +702,19 @@ int http_start(struct http_server **ret, struct engine *e, int listen_fd, const 
 			s->group = g->gr_gid;
 	}
 	memcpy(s->path, socket_path, strlen(socket_path) + 1);
+	if (hijacks_new(&s->hijacks, e) < 0) {
+		http_streams_free(s->streams);
+		free(s);
+		return berr_set(err, -ENOMEM, "http: out of memory");
+	}
 	/* MHD_USE_EPOLL without an internal thread: berthd's single event loop drives it, so
 	 * handlers run one at a time and share the engine without locks. */
-	s->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME, 0, NULL, NULL, on_request, s, MHD_OPTION_LISTEN_SOCKET, listen_fd,
+	s->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_ALLOW_UPGRADE, 0, NULL, NULL, on_request, s, MHD_OPTION_LISTEN_SOCKET, listen_fd,
 				  MHD_OPTION_URI_LOG_CALLBACK, on_request_line, s, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
 				  s, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_END);
 	if (!s->mhd) {
 		http_streams_free(s->streams);
+		hijacks_free(s->hijacks);
 		free(s);
 		return berr_set(err, -EIO, "socket %s: cannot start the HTTP server", socket_path);
 	}
@@ -594,6 +763,12 @@ void http_wake(void *server, const char *id)
 		else
 			i++;
 	http_streams_wake(s->streams, id);
+	hijacks_wake(s->hijacks, id);
+}
+
+bool http_on_event(struct http_server *s, int fd, unsigned events)
+{
+	return hijacks_on_event(s->hijacks, fd, events);
 }
 
 void http_run(struct http_server *s)
@@ -616,6 +791,7 @@ void http_stop(struct http_server *s)
 	for (size_t i = 0; i < s->n_waiters;)
 		resume(s, i, true);
 	http_streams_stop(s->streams);
+	hijacks_free(s->hijacks);   /* before the daemon: each stream hands its socket back to it */
 	MHD_stop_daemon(s->mhd);
 	http_streams_free(s->streams);
 	close(s->listen_fd);

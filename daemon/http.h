@@ -7,6 +7,7 @@
 #include "api_error.h"
 #include "engine.h"
 #include "http_stream.h"
+#include "hijack.h"
 #include "http/body.h"
 #include "http/request.h"
 #include "util/err.h"
@@ -16,6 +17,7 @@ struct http_state {
 	int phase;              /* the handler's own progress marker, 0 at first */
 	long long since_ms;     /* monotonic time of the first call */
 	bool timed_out;         /* this call is the wait's deadline, not an event */
+	unsigned long long mark;   /* the handler's own: where in a sequence it started waiting */
 };
 
 struct http_request {
@@ -42,6 +44,11 @@ struct http_response {
 	int wait_ms;
 	/* Set (with no body) to answer with a stream (http_stream.h): status 200, chunked. */
 	struct http_stream_spec stream;
+	/* With wait_on: the status and headers are sent at once and the body later (chunked), from
+	 * the handler's next call that sets one (dockerd's wait flushes its headers first). */
+	bool headers_first;
+	/* Status 101: the connection becomes this source's stream (hijack.h); owned from here. */
+	struct hijack_source *hijack;
 };
 
 long long http_now_ms(void);
@@ -75,6 +82,8 @@ struct http_route {
 };
 extern const struct http_route http_routes[];
 extern const struct http_route http_container_routes[];
+extern const struct http_route http_container_attach_routes[];
+extern const struct http_route http_exec_routes[];
 extern const struct http_route http_network_routes[];
 extern const struct http_route http_attachment_routes[];
 extern const struct http_route http_event_routes[];
@@ -96,6 +105,9 @@ int http_start(struct http_server **ret, struct engine *e, int listen_fd, const 
 int http_fd(struct http_server *s);
 int http_timeout_ms(struct http_server *s);
 void http_run(struct http_server *s);
-/* Answers the suspended requests waiting on container id (engine.wake). */
+/* Answers the suspended requests waiting on container id, pumps the hijacked streams keyed by
+ * it (engine.wake). */
 void http_wake(void *server, const char *id);
+/* An fd of the event loop that may be a hijacked stream's: true when it was. */
+bool http_on_event(struct http_server *s, int fd, unsigned events);
 void http_stop(struct http_server *s);   /* accepts NULL; removes the socket file */

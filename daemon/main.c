@@ -19,6 +19,7 @@
 #include "claim.h"
 #include "containers.h"
 #include "engine.h"
+#include "execs.h"
 #include "flags.h"
 #include "http.h"
 #include "networks.h"
@@ -62,7 +63,8 @@ static int serve(int ep, int sfd, struct http_server *http, struct engine *engin
 			} else if (got[i].data.fd == engine_watch_fd(engine)) {
 				engine_on_watch(engine);
 			} else if (got[i].data.fd != http_fd(http) &&
-				   !proxy_on_event(engine->proxy, got[i].data.fd, got[i].events)) {
+				   !proxy_on_event(engine->proxy, got[i].data.fd, got[i].events) &&
+				   !http_on_event(http, got[i].data.fd, got[i].events)) {
 				supervise_on_event(engine, got[i].data.fd);
 			}
 		}
@@ -189,6 +191,7 @@ int main(int argc, char **argv)
 	r = serve(ep, sfd, http, &engine);
 	engine.wake = NULL;
 	http_stop(http);
+	execs_free(&engine);
 	engine_stop(&engine);
 	close(ep);
 	close(sfd);

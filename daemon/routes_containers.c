@@ -308,21 +308,6 @@ static void restart(struct engine *e, const struct http_request *req, struct htt
 	start(e, req, resp);
 }
 
-static void wait_container(struct engine *e, const struct http_request *req, struct http_response *resp)
-{
-	struct container c;
-
-	if (!load(e, req, resp, &c))
-		return;
-	if (c.state == CONTAINER_RUNNING) {
-		memcpy(resp->wait_on, c.id, sizeof(c.id));
-		resp->wait_ms = -1;
-	} else {
-		resp->json = json_pack("{s:i, s:n}", "StatusCode", c.exit_code, "Error");
-	}
-	container_release(&c);
-}
-
 static void remove_container(struct engine *e, const struct http_request *req, struct http_response *resp)
 {
 	char ref[CONTAINER_NAME_MAX + 1];
@@ -397,13 +382,6 @@ static void logs(struct engine *e, const struct http_request *req, struct http_r
 	container_release(&c);
 }
 
-/* What berthd does not do yet, refused by name rather than with "page not found". */
-static void exec_create(struct engine *e, const struct http_request *req, struct http_response *resp)
-{
-	(void)e, (void)req;
-	http_error(resp, -EINVAL, "berth: docker exec is not supported yet (use berth exec)");
-}
-
 /* docker rename: POST /containers/{id}/rename?name=NEW, 204 as dockerd. */
 static void rename_container(struct engine *e, const struct http_request *req, struct http_response *resp)
 {
@@ -420,23 +398,14 @@ static void rename_container(struct engine *e, const struct http_request *req, s
 	resp->status = 204;
 }
 
-static void attach(struct engine *e, const struct http_request *req, struct http_response *resp)
-{
-	(void)e, (void)req;
-	http_error(resp, -EINVAL, "berth: docker attach and start -a are not supported yet (read the output with docker logs)");
-}
-
 const struct http_route http_container_routes[] = {
 	{ "POST", "/containers/{}/restart", restart },
-	{ "POST", "/containers/{}/exec", exec_create },
 	{ "POST", "/containers/{}/rename", rename_container },
-	{ "POST", "/containers/{}/attach", attach },
 	{ "POST", "/containers/create", create },
 	{ "GET", "/containers/json", list },
 	{ "POST", "/containers/{}/start", start },
 	{ "POST", "/containers/{}/stop", stop },
 	{ "POST", "/containers/{}/kill", kill_container },
-	{ "POST", "/containers/{}/wait", wait_container },
 	{ "GET", "/containers/{}/json", inspect },
 	{ "GET", "/containers/{}/logs", logs },
 	{ "DELETE", "/containers/{}", remove_container },

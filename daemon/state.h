@@ -16,6 +16,7 @@
 #define DEFAULT_NETWORK_NAME "bridge"   /* Docker's name for the docker0 network */
 
 struct event_ring;
+struct exec_table;
 struct proxy;
 struct supervisor;
 
@@ -35,6 +36,7 @@ struct engine {
 	long long drift_check_ms;   /* monotonic time of the next firewall check, -1: none due */
 	struct fw_plan *applied;    /* the last plan applied: what conntrack_follow compares with */
 	struct supervisor *sup;     /* the watched processes (supervise.h) */
+	struct exec_table *execs;   /* docker exec's records (execs.h), made at the first exec */
 	/* Called when something about a container changed (exit, new log output), so requests
 	 * waiting on it are answered. */
 	void (*wake)(void *ctx, const char *id);

@@ -28,11 +28,55 @@ struct proc_watch {
 	int inotify_wd;              /* its log directory, so log followers are woken */
 };
 
+struct exit_note {
+	char id[CONTAINER_ID_LEN + 1];
+	int exit_code;
+	bool removed;
+	unsigned long long seq;    /* 0: an empty slot */
+};
+
 struct supervisor {
 	int inotify_fd;
 	struct proc_watch *watches;
 	size_t n_watches;
+	struct exit_note notes[EXIT_NOTES];
+	unsigned long long note_seq;
 };
+
+void supervise_note(struct engine *e, const char *id, int exit_code, bool removed)
+{
+	struct supervisor *s = e->sup;
+	struct exit_note *n;
+
+	if (!s)
+		return;
+	n = &s->notes[++s->note_seq % EXIT_NOTES];
+	snprintf(n->id, sizeof(n->id), "%s", id);
+	n->exit_code = exit_code;
+	n->removed = removed;
+	n->seq = s->note_seq;
+}
+
+unsigned long long supervise_note_seq(const struct engine *e)
+{
+	return e->sup ? e->sup->note_seq : 0;
+}
+
+bool supervise_find_note(const struct engine *e, const char *id, unsigned long long after, bool removed, int *ret_code)
+{
+	const struct supervisor *s = e->sup;
+
+	/* Oldest first: the first such note after "after" is the one the waiter missed. */
+	for (unsigned long long q = after + 1; s && q <= s->note_seq; q++) {
+		const struct exit_note *n = &s->notes[q % EXIT_NOTES];
+
+		if (n->seq == q && n->removed == removed && strcmp(n->id, id) == 0) {
+			*ret_code = n->exit_code;
+			return true;
+		}
+	}
+	return false;
+}
 
 int supervise_open(struct engine *e, struct berr *err)
 {
@@ -163,12 +207,14 @@ void supervise_exited(struct engine *e, const char *id, int exit_code)
 	log_info("container %s (%.12s) exited with status %d", c.name, c.id, exit_code);
 	supervise_settle_exited(e, &c, exit_code);
 	exited_events(e, &c);
+	supervise_note(e, c.id, exit_code, false);
 	if (c.auto_remove) {
 		container_files_remove(e, &c);
 		if (store_container_delete(e->store, c.id, &err) < 0)
 			log_error("container %s: %s", c.name, err.msg);
 		else
 			events_container(e, &c, "destroy", NULL, 0);
+		supervise_note(e, c.id, exit_code, true);
 	}
 	if (e->wake)
 		e->wake(e->wake_ctx, id);

@@ -28,3 +28,14 @@ void supervise_settle_exited(struct engine *e, struct container *c, int exit_cod
 void supervise_exited(struct engine *e, const char *id, int exit_code);
 /* The exit code Docker reports for a wait status: the code, or 128 + the signal. */
 int supervise_exit_code(int status);
+
+/* What became of recently ended containers, for the requests that wait on them (docker run
+ * asks for a --rm container's exit code after it is gone): a ring of the last EXIT_NOTES exits
+ * and removals, each with a sequence number. */
+#define EXIT_NOTES 256
+void supervise_note(struct engine *e, const char *id, int exit_code, bool removed);
+/* The sequence number of the latest note (0: none yet). */
+unsigned long long supervise_note_seq(const struct engine *e);
+/* The first note about id after seq that is an exit (removed false) or a removal (true): its
+ * exit code in *ret_code, true; false when there is none in the ring. */
+bool supervise_find_note(const struct engine *e, const char *id, unsigned long long after, bool removed, int *ret_code);

@@ -26,6 +26,7 @@ int netns_run(const char *path, netns_fn fn, void *arg, struct berr *err);
 struct spawn_opts {
 	const char *netns_path;      /* join this network namespace */
 	const char *hostname;        /* NULL/"": keep the host's UTS namespace */
+	const char *utsns_path;      /* join this UTS namespace (an exec in a container); excludes hostname */
 	char *const *argv;
 	char *const *env;            /* "KEY=VALUE" added to the environment the command gets; NULL: none */
 	int stdin_fd, stdout_fd, stderr_fd;

@@ -32,7 +32,7 @@ static int restore_nofile(unsigned long long soft)
 
 /* In the child: everything up to exec. A failure is written as -errno and a step name to the
  * close-on-exec status pipe; a successful exec closes it with nothing written. */
-static void child(const struct spawn_opts *o, int nsfd, int go_fd, int wfd)
+static void child(const struct spawn_opts *o, int nsfd, int utsfd, int go_fd, int wfd)
 {
 	struct { int code; char step[32]; } fail = { 0 };
 	sigset_t none;
@@ -41,6 +41,8 @@ static void child(const struct spawn_opts *o, int nsfd, int go_fd, int wfd)
 
 #define STEP(cond, name) do { if (!(cond)) { fail.code = -errno; snprintf(fail.step, sizeof(fail.step), "%s", name); goto out; } } while (0)
 	STEP(setns(nsfd, CLONE_NEWNET) == 0, "join network namespace");
+	if (utsfd >= 0)
+		STEP(setns(utsfd, CLONE_NEWUTS) == 0, "join UTS namespace");
 	if (o->hostname && o->hostname[0]) {
 		STEP(unshare(CLONE_NEWUTS) == 0, "new UTS namespace");
 		STEP(sethostname(o->hostname, strlen(o->hostname)) == 0, "set hostname");
@@ -71,12 +73,16 @@ out:
 
 int spawn_prepare(const struct spawn_opts *o, struct spawn_handle *ret, struct berr *err)
 {
-	int nsfd, go[2] = { -1, -1 }, st[2] = { -1, -1 }, r;
+	int nsfd, utsfd = -1, go[2] = { -1, -1 }, st[2] = { -1, -1 }, r;
 	pid_t pid;
 
 	nsfd = open(o->netns_path, O_RDONLY | O_CLOEXEC);
 	if (nsfd < 0)
 		return berr_errno(err, -errno, "netns %s: open", o->netns_path);
+	if (o->utsns_path && (utsfd = open(o->utsns_path, O_RDONLY | O_CLOEXEC)) < 0) {
+		r = berr_errno(err, -errno, "UTS namespace %s: open", o->utsns_path);
+		goto fail;
+	}
 	if (pipe2(go, O_CLOEXEC) < 0 || pipe2(st, O_CLOEXEC) < 0) {
 		r = berr_errno(err, -errno, "spawn: pipe");
 		goto fail;
@@ -89,15 +95,19 @@ int spawn_prepare(const struct spawn_opts *o, struct spawn_handle *ret, struct b
 	if (pid == 0) {
 		close(go[1]);
 		close(st[0]);
-		child(o, nsfd, go[0], st[1]);
+		child(o, nsfd, utsfd, go[0], st[1]);
 	}
 	close(nsfd);
+	if (utsfd >= 0)
+		close(utsfd);
 	close(go[0]);
 	close(st[1]);
 	*ret = (struct spawn_handle){ .pid = pid, .go_fd = go[1], .status_fd = st[0], .argv0 = o->argv[0] };
 	return 0;
 fail:
 	close(nsfd);
+	if (utsfd >= 0)
+		close(utsfd);
 	for (int i = 0; i < 2; i++) {
 		if (go[i] >= 0)
 			close(go[i]);

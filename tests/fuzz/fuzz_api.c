@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Fuzz target: the request decoders of api/ (api_container.h, api_network.h, api_error.h), the
- * code that checks every body berthd accepts.
+ * Fuzz target: the request decoders of api/ (api_container.h, api_network.h, api_error.h,
+ * api_exec.h), the code that checks every body berthd accepts.
  *
  * Input: a request body, as berthd reads it (http_body_json without a field table), given to
  * every decoder in turn. Checked, besides memory safety and leaks:
@@ -16,6 +16,7 @@
 
 #include "api_container.h"
 #include "api_error.h"
+#include "api_exec.h"
 #include "api_network.h"
 #include "fuzz.h"
 #include "http/body.h"
@@ -118,6 +119,25 @@ static void error_reply(json_t *doc)
 	json_decref(wire);
 }
 
+/* docker exec's bodies: a refusal has a message; an accepted command is non-empty and whole. */
+static void exec_bodies(json_t *doc)
+{
+	struct api_exec_create c;
+	struct berr err = { 0 };
+
+	if (api_exec_create_decode(doc, &c, &err) < 0) {
+		FUZZ_ASSERT(err.code < 0 && err.msg[0]);
+	} else {
+		FUZZ_ASSERT(c.n_cmd >= 1 && c.cmd[c.n_cmd] == NULL && (!c.env || c.env[c.n_env] == NULL));
+		for (size_t i = 0; i < c.n_env; i++)
+			FUZZ_ASSERT(strchr(c.env[i], '=') && c.env[i][0] != '=');
+		api_exec_create_free(&c);
+	}
+	err = (struct berr){ 0 };
+	if (api_exec_start_decode(doc, &err) < 0)
+		FUZZ_ASSERT(err.code < 0 && err.msg[0]);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	json_t *doc;
@@ -128,6 +148,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	network_create(doc);
 	network_connect(doc);
 	error_reply(doc);
+	exec_bodies(doc);
 	json_decref(doc);
 	return 0;
 }

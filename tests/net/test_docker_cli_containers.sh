@@ -78,7 +78,7 @@ check "docker logs: the command's stderr on stderr" grep -qx oops "$DIR/logs.err
 out_is "docker logs --tail 1: the last line of each stream" "started" bash -c "'$DOCKER' logs --tail 1 web 2>/dev/null"
 out_is "docker logs --tail 0: nothing" "" docker logs --tail 0 web
 refused "docker logs -t: refused by name" "berth cannot honour -t/--timestamps" docker logs -t web
-refused "docker exec: refused clearly" "docker exec is not supported yet" docker exec web true
+refused "docker exec -t: refused naming the flag" "berth cannot honour -t/--tty" docker exec -t web true
 
 PID1=$(docker inspect --format '{{.State.Pid}}' web)
 out_is "docker restart" "web" docker restart -t 1 web
@@ -159,6 +159,6 @@ refused "docker run -d -t: the flag named" "berth cannot honour -t/--tty" docker
 refused "docker run -d -v: the flag named" "berth cannot honour -v/--volume" docker run -d -v /tmp:/tmp host sleep 1
 refused "docker run -d --cpus: the flag named" "berth cannot honour --cpus" docker run -d --cpus 1 host sleep 1
 refused "docker run -d --privileged: the flag named" "berth cannot honour --privileged" docker run -d --privileged host sleep 1
-refused "docker run without -d: refused clearly" "docker run needs -d" docker run host echo hi
+refused "docker run -i: refused naming the flag" "berth cannot honour -i/--interactive" docker run -i host echo hi
 
 berthd_stop && pass "berthd exits cleanly (no sanitizer report)"

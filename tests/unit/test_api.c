@@ -7,6 +7,7 @@
 
 #include "api_container.h"
 #include "api_error.h"
+#include "api_exec.h"
 #include "api_network.h"
 #include "check.h"
 
@@ -194,7 +195,7 @@ static void test_refusals(void)
 	refused("Env without =", container_decode, "{\"Env\":[\"JUSTKEY\"]}", "KEY=VALUE");
 	refused("Env with an empty key", container_decode, "{\"Env\":[\"=v\"]}", "KEY=VALUE");
 	refused("Labels not strings", container_decode, "{\"Labels\":{\"a\":1}}", "Labels must map names to strings");
-	refused("attach", container_decode, "{\"AttachStdout\":true}", "docker run needs -d");
+	refused("attach: not a boolean", container_decode, "{\"AttachStdout\":1}", "AttachStdout: expected a boolean");
 	refused("Cmd a string", container_decode, "{\"Cmd\":\"ls\"}", "field \"Cmd\" in the request must be a list");
 	refused("Cmd of numbers", container_decode, "{\"Cmd\":[1,2]}", "Cmd must be a list of strings");
 	refused("Detach a string", container_decode, "{\"Detach\":\"yes\"}", "true or false");
@@ -470,8 +471,79 @@ static void test_error_reply(void)
 	json_decref(j);
 }
 
+/* docker exec's bodies (docker CLI 28, captured through a logging relay): accepted as sent; each
+ * flag berth cannot honour refused by name. */
+static void exec_refused(const char *name, const char *body, const char *words)
+{
+	struct api_exec_create c;
+	struct berr err = { 0 };
+	json_t *j = parse(body);
+	char what[256];
+	int r = api_exec_create_decode(j, &c, &err);
+
+	snprintf(what, sizeof(what), "exec refused: %s", name);
+	CHECK(what, r == -EINVAL && strstr(err.msg, words));
+	if (r == -EINVAL && !strstr(err.msg, words))
+		printf("  message was: %s\n", err.msg);
+	if (r == 0)
+		api_exec_create_free(&c);
+	json_decref(j);
+}
+
+static void test_exec_bodies(void)
+{
+	static const char create[] = "{\"User\":\"\",\"Privileged\":false,\"Tty\":false,\"AttachStdin\":false,\"AttachStderr\":true,"
+				     "\"AttachStdout\":true,\"Detach\":false,\"DetachKeys\":\"\",\"Env\":[\"A=1\"],"
+				     "\"WorkingDir\":\"\",\"Cmd\":[\"ip\",\"-br\",\"addr\"]}";
+	struct api_exec_create c;
+	struct berr err = { 0 };
+	json_t *j = parse(create), *start = parse("{\"Detach\":false,\"Tty\":false}");
+
+	CHECK("docker CLI exec body: accepted", api_exec_create_decode(j, &c, &err) == 0);
+	if (!err.code) {
+		CHECK("exec body: Cmd", c.n_cmd == 3 && strcmp(c.cmd[0], "ip") == 0 && strcmp(c.cmd[2], "addr") == 0 && !c.cmd[3]);
+		CHECK("exec body: Env", c.n_env == 1 && strcmp(c.env[0], "A=1") == 0 && !c.env[1]);
+		api_exec_create_free(&c);
+	}
+	json_decref(j);
+	CHECK("docker CLI exec start body: accepted", api_exec_start_decode(start, &err) == 0);
+	CHECK("exec start: an empty body is accepted", api_exec_start_decode(NULL, &err) == 0);
+	json_decref(start);
+	start = parse("{\"Detach\":true}");
+	CHECK("exec start: Detach refused by name",
+	      api_exec_start_decode(start, &err) == -EINVAL && strstr(err.msg, "-d/--detach"));
+	json_decref(start);
+	exec_refused("-t", "{\"Cmd\":[\"true\"],\"Tty\":true}", "berth cannot honour -t/--tty");
+	exec_refused("-i", "{\"Cmd\":[\"true\"],\"AttachStdin\":true}", "berth cannot honour -i/--interactive");
+	exec_refused("-u", "{\"Cmd\":[\"true\"],\"User\":\"nobody\"}", "berth cannot honour -u/--user");
+	exec_refused("-w", "{\"Cmd\":[\"true\"],\"WorkingDir\":\"/tmp\"}", "berth cannot honour -w/--workdir");
+	exec_refused("--privileged", "{\"Cmd\":[\"true\"],\"Privileged\":true}", "berth cannot honour --privileged");
+	exec_refused("no command", "{\"Cmd\":[]}", "Cmd: expected a list of 1 to");
+	exec_refused("Cmd absent", "{}", "Cmd: needs a command");
+	exec_refused("Cmd of numbers", "{\"Cmd\":[1]}", "Cmd: expected a list of strings");
+	exec_refused("Env without =", "{\"Cmd\":[\"true\"],\"Env\":[\"A\"]}", "is not KEY=VALUE");
+	exec_refused("unknown field", "{\"Cmd\":[\"true\"],\"Bogus\":1}", "unknown field \"Bogus\" in the exec request");
+	exec_refused("not an object", "[]", "must be a JSON object");
+}
+
+/* docker run without --network names the network "default" in EndpointsConfig: the default bridge. */
+static void test_default_network(void)
+{
+	struct api_container_create c;
+	struct berr err = { 0 };
+	json_t *j = parse("{\"Cmd\":[\"true\"],\"HostConfig\":{\"NetworkMode\":\"default\"},"
+			  "\"NetworkingConfig\":{\"EndpointsConfig\":{\"default\":{}}}}");
+
+	CHECK("EndpointsConfig \"default\": the default network", api_container_create_decode(j, &c, &err) == 0 && !c.network_mode);
+	if (!err.code)
+		api_container_create_free(&c);
+	json_decref(j);
+}
+
 int main(void)
 {
+	test_exec_bodies();
+	test_default_network();
 	test_container_round_trip();
 	test_docker_fields();
 	test_refusals();
