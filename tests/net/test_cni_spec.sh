@@ -38,7 +38,7 @@ NETNS=/run/netns/$CTR
 berthd_start || { fail "berthd starts" "$(tail -3 "$DIR/berthd.log")"; exit 1; }
 saved >"$DIR/fresh"
 
-check_out "VERSION lists 0.4.0, 1.0.0 and 1.1.0" '{"cniVersion":"1.1.0","supportedVersions":["0.4.0","1.0.0","1.1.0"]}' \
+check_out "VERSION lists 0.4.0, 1.0.0 and 1.1.0" '{"cniVersion":"1.0.0","supportedVersions":["0.4.0","1.0.0","1.1.0"]}' \
 	plugin VERSION 1.0.0 ""
 
 # Refusals first: berthd changes nothing for them.
