@@ -24,6 +24,7 @@
 #include "ports.h"
 #include "reconcile.h"
 #include "stored.h"
+#include "unplug.h"
 #include "util/random.h"
 
 #ifndef NSFS_MAGIC
@@ -245,6 +246,7 @@ int attachment_add(struct engine *e, const struct attach_request *req, struct co
 	size_t n_all = 0;
 	int r, nsfd = -1;
 
+	unplug_wait();   /* an interface being deleted may still hold the name asked for */
 	r = check_request(req, err);
 	if (r >= 0)
 		r = open_netns(req->netns, &nsfd, err);
@@ -313,8 +315,10 @@ int attachment_remove(struct engine *e, const char *external_id, const char *ifn
 	if (r < 0)
 		return r;
 	/* The host end of the veth takes the namespace's end with it, or is gone with the
-	 * namespace already: either way nothing of it is left. */
-	endpoints_delete(e, &c);
+	 * namespace already: either way nothing of it is left. Its deletion runs beside the
+	 * record's and the firewall's (unplug.h); the next ADD or CHECK waits for it. */
+	for (size_t i = 0; i < c.n_eps; i++)
+		unplug_start(c.eps[i].veth);
 	r = store_container_delete(e->store, c.id, err);
 	if (r >= 0)
 		r = reconcile(e, err);
@@ -383,6 +387,7 @@ int attachment_check(struct engine *e, const char *external_id, const char *ifna
 	bool differ = false;
 	int r, nsfd = -1, bridge;
 
+	unplug_wait();
 	r = attachment_get(e, external_id, ifname, &c, err);
 	if (r < 0)
 		return r;
