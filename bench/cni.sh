@@ -15,6 +15,7 @@
 #   REPS_BIG=1      repetitions of the reference at N >= BIG (one 1000-mapping ADD takes ~50 s)
 #   BIG=1000;  NS="1 100 1000";  TOOLS="berth-iptables berth-nftables cni"
 #   SKIP_INSTALL=1  skip the package check and `make`
+#   BERTHD_FLAGS    more berthd flags (e.g. --userland-proxy=false: no listening socket per port)
 #
 # Each tool gets its own fresh sandbox; nothing is linked to the root network namespace, and
 # every invocation (berth-cni too) goes through `ip netns exec HOST`, so all carry the same
@@ -48,7 +49,7 @@ peers_begin "$(echo $NS | tr ' ' ',')" || exit 1
 berth_sandbox_up() { # berth_sandbox_up BACKEND
 	BACKEND=$1 HOSTNS=$PFX-$1-host CLIENTNS=$PFX-$1-client CTRNS=$PFX-$1-ctr
 	netns_pair "$HOSTNS" "$CLIENTNS" && netns_add "$CTRNS" &&
-		berthd_start "$BACKEND" "$HOSTNS" --firewall-backend="$BACKEND"
+		berthd_start "$BACKEND" "$HOSTNS" --firewall-backend="$BACKEND" ${BERTHD_FLAGS:-}
 }
 berth_sandbox_down() {
 	berthd_stop "$BACKEND"
