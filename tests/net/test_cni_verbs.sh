@@ -5,7 +5,8 @@
 # and a generated MAC (the result, the namespace, `berth inspect`, `network inspect`, `berth ps`);
 # CHECK at every version, and failing once the address was removed by hand inside the namespace;
 # DEL twice; GC; 32 parallel ADDs then 32 parallel DELs with nothing left (rules, elements,
-# addresses, veths, port reservations); STATUS; DEL after berthd lost its state; berthd down.
+# addresses, veths, port reservations); 8 parallel ADDs making one network; STATUS; DEL after
+# berthd lost its state; berthd down.
 #
 #   client 198.18.0.2 --- 198.18.0.1 sandbox host (berthd) br-cni 10.77.0.1/24 --- ctr 10.77.0.x
 source "$(dirname "$0")/lib.sh"
@@ -16,9 +17,10 @@ jq_() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 can_bind() { ip netns exec "$HOST" python3 -c "import socket; s=socket.socket(); s.bind(('$1', $2))" 2>/dev/null; }
 # conf VERSION [RUNTIMECONFIG] [EXTRA]: the plugin's stdin
 conf() {
-	printf '{"cniVersion":"%s","name":"cninet","type":"berth","socket":"unix://%s","subnet":"10.77.0.0/24",'`
-		`'"gateway":"10.77.0.1","options":{"com.docker.network.bridge.name":"br-cni"}%s%s}' \
-		"$1" "$DIR/berth.sock" "${2:+,\"runtimeConfig\":$2}" "${3:+,$3}"
+	printf '{"cniVersion":"%s","name":"%s","type":"berth","socket":"unix://%s","subnet":"%s",'`
+		`'"gateway":"%s","options":{"com.docker.network.bridge.name":"%s"}%s%s}' \
+		"$1" "${NET:-cninet}" "$DIR/berth.sock" "${SUBNET:-10.77.0.0/24}" "${GW:-10.77.0.1}" "${BR:-br-cni}" \
+		"${2:+,\"runtimeConfig\":$2}" "${3:+,$3}"
 }
 # plugin COMMAND VERSION NETNS [RUNTIMECONFIG] [EXTRA]: berth-cni in the sandbox host with only
 # the CNI environment; prints its stdout, its exit status is the plugin's.
@@ -187,6 +189,21 @@ check_out "after the parallel DELs no address is left inside the namespaces" "0"
 result=$(ID=again plugin ADD 1.1.0 "/run/netns/berth-t-$$-p1")
 check_out "the addresses were released: the next ADD gets the first one" "10.77.0.2/24" jq_ 'd["ips"][0]["address"]' <<<"$result"
 ID=again plugin DEL 1.1.0 "" >/dev/null
+
+# A network made on first use by 8 parallel ADDs: made once, all 8 on it.
+for i in $(seq 1 8); do newns "n$i" >/dev/null; done
+pids=()
+for i in $(seq 1 8); do
+	NET=second SUBNET=10.78.0.0/24 GW=10.78.0.1 BR=br-second ID=n$i plugin ADD 1.1.0 "/run/netns/berth-t-$$-n$i" >"$DIR/n-$i.json" &
+	pids+=($!)
+done
+fails=0
+for p in "${pids[@]}"; do wait "$p" || fails=$((fails + 1)); done
+check_out "8 parallel ADDs on a network not made yet: all exit 0, 8 addresses of 10.78.0.0/24" "0 8" \
+	echo "$fails $(cat "$DIR"/n-*.json | grep -o '"address":"10\.78\.0\.[0-9]*/24"' | sort -u | wc -l)"
+check_out "one network 'second' was made" "1" bash -c "$(declare -f berth); BERTH=$BERTH DIR=$DIR; berth network ls | grep -cw second"
+for i in $(seq 1 8); do NET=second ID=n$i plugin DEL 1.1.0 "" >/dev/null; done
+check_out "their DELs: no record" "0" records
 
 # DEL after berthd lost its state (its data directory gone): the runtime's DEL still succeeds.
 NSL=$(newns lost)
