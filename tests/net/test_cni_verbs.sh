@@ -207,7 +207,7 @@ check_out "their DELs: no record" "0" records
 
 # DEL after berthd lost its state (its data directory gone): the runtime's DEL still succeeds.
 NSL=$(newns lost)
-ID=lost plugin ADD 1.1.0 "$NSL" >/dev/null
+ID=lost plugin ADD 1.1.0 "$NSL" '{"portMappings":[{"hostPort":7070,"containerPort":80}]}' >/dev/null
 berthd_stop
 rm -rf "$DIR/data"
 berthd_start || fail "berthd starts with no state" "$(tail -3 "$DIR/berthd.log")"
@@ -215,6 +215,10 @@ out=$(ID=lost plugin DEL 1.1.0 "$NSL")
 check "DEL after berthd lost its state: exit 0, no output" test $? -eq 0 -a -z "$out"
 out=$(ID=lost plugin DEL 1.1.0 "")
 check "DEL again without CNI_NETNS: exit 0" test $? -eq 0 -a -z "$out"
+check "after berthd lost its state, berth rules --diff is clean (its firewall is what it plans)" \
+	eval 'berth rules --diff >"$DIR/diff" 2>&1'
+check_out "after berthd lost its state, no DNAT of the lost attachment's port 7070 is left" "0" \
+	bash -c "$(declare -f saved nft_mode nft_canon in_host); HOST=$HOST BERTH_BACKEND=$BERTH_BACKEND; saved | grep -cE 'dport 7070 .*(DNAT|dnat)|tcp \. 7070 :'"
 
 berthd_stop
 out=$(plugin STATUS 1.1.0 "")
