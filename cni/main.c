@@ -6,6 +6,7 @@
  * It reads nothing else of its caller's environment (conmon calls DEL with almost none).
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,9 +119,9 @@ static int print_result(const struct cni_request *req, const struct httpc_reply 
 	return print_json(res);
 }
 
-static int attachment_path(const struct cni_request *req, char *buf, size_t len)
+static int attachment_path(const struct cni_request *req, const char *suffix, char *buf, size_t len)
 {
-	int n = snprintf(buf, len, "/cni/attachments/%s/%s", req->container_id, req->ifname);
+	int n = snprintf(buf, len, "/cni/attachments/%s/%s%s", req->container_id, req->ifname, suffix);
 
 	/* The id and the name go in the path: only characters that need no escaping. */
 	for (const char *p = req->container_id; *p; p++)
@@ -139,12 +140,12 @@ static int cmd_add(const struct cni_request *req)
 	char *text;
 	int r;
 
-	if (req->mac && *req->mac)
-		return report(req, CNI_ERR_UNSUPPORTED_FIELD, "a requested MAC address is not supported yet",
-			      "berth derives the MAC from the address (02:42:...)");
-	body = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o}", "ContainerID", req->container_id, "IfName", req->ifname,
-			 "Netns", req->netns, "Network", req->network, "IP", req->ip ? req->ip : "", "PortMappings",
+	body = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "ContainerID", req->container_id, "IfName", req->ifname,
+			 "Netns", req->netns, "Network", req->network, "IP", req->ip ? req->ip : "", "Mac",
+			 req->mac ? req->mac : "", "PortMappings",
 			 req->port_mappings ? json_incref(req->port_mappings) : json_array());
+	if (body && req->create)
+		json_object_set(body, "Create", req->create);
 	text = body ? json_dumps(body, JSON_COMPACT) : NULL;
 	json_decref(body);
 	if (!text)
@@ -157,16 +158,44 @@ static int cmd_add(const struct cni_request *req)
 	return r;
 }
 
+/* DEL: DELETE the attachment. CHECK: berthd compares the namespace, the host veth and the
+ * firewall with its record; a difference is a 409 whose message says what differs. */
 static int cmd_del_or_check(const struct cni_request *req)
 {
 	struct httpc_reply reply = { 0 };
+	bool del = req->command == CNI_CMD_DEL;
 	char path[512];
 	int r;
 
-	if (attachment_path(req, path, sizeof(path)) < 0)
+	if (attachment_path(req, del ? "" : "/check", path, sizeof(path)) < 0)
 		return report(req, CNI_ERR_INVALID_ENV, "CNI_CONTAINERID or CNI_IFNAME: invalid characters", NULL);
-	r = call(req, req->command == CNI_CMD_DEL ? "DELETE" : "GET", path, NULL, &reply);
-	if (r == 0 && reply.status != (req->command == CNI_CMD_DEL ? 204 : 200))
+	r = call(req, del ? "DELETE" : "GET", path, NULL, &reply);
+	if (r == 0 && reply.status != (del ? 204 : 200))
+		r = refused(req, &reply);
+	httpc_reply_free(&reply);
+	return r;
+}
+
+/* GC: berthd detaches every attachment of the network that the runtime no longer lists. */
+static int cmd_gc(const struct cni_request *req)
+{
+	struct httpc_reply reply = { 0 };
+	json_t *valid = json_array(), *a, *body;
+	char *text;
+	size_t i;
+	int r;
+
+	json_array_foreach(req->valid_attachments, i, a)
+		json_array_append_new(valid, json_pack("{s:O, s:O}", "ContainerID", json_object_get(a, "containerID"),
+						       "IfName", json_object_get(a, "ifname")));
+	body = json_pack("{s:s, s:o}", "Network", req->network, "Valid", valid);
+	text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+	json_decref(body);
+	if (!text)
+		return report(req, CNI_ERR_IO, "out of memory", NULL);
+	r = call(req, "POST", "/cni/gc", text, &reply);
+	free(text);
+	if (r == 0 && reply.status != 200 && reply.status != 204)
 		r = refused(req, &reply);
 	httpc_reply_free(&reply);
 	return r;
@@ -208,7 +237,7 @@ int main(void)
 	if (r < 0) {
 		r = report(&req, code, err.msg, NULL);
 	} else if (req.command == CNI_CMD_VERSION) {
-		r = print_json(cni_version_reply());
+		r = print_json(cni_version_reply(req.version));
 	} else if (req.command == CNI_CMD_ADD) {
 		r = cmd_add(&req);
 	} else if (req.command == CNI_CMD_DEL || req.command == CNI_CMD_CHECK) {
@@ -216,7 +245,7 @@ int main(void)
 	} else if (req.command == CNI_CMD_STATUS) {
 		r = cmd_status(&req);
 	} else {
-		r = report(&req, CNI_ERR_INVALID_ENV, "GC is not implemented yet", NULL);
+		r = cmd_gc(&req);
 	}
 	cni_request_release(&req);
 	return r ? 1 : 0;

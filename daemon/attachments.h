@@ -8,6 +8,7 @@
  * address allocator and reconcile treat it exactly like a running container.
  */
 #include "model/container.h"
+#include "networks.h"
 #include "state.h"
 
 struct attach_request {
@@ -16,8 +17,19 @@ struct attach_request {
 	const char *netns;             /* CNI_NETNS: a bind-mounted netns file, not a symlink */
 	const char *network;           /* berth network name or id */
 	struct in_addr ip;             /* 0.0.0.0: the next free address */
+	bool has_mac;                  /* mac asked for; else 02:42 + the address, as Docker */
+	unsigned char mac[6];
 	const struct port_binding *ports;
 	size_t n_ports;
+	/* The network to create when `network` does not exist (labelled io.berth.cni.created);
+	 * NULL: it must exist. */
+	const struct network_request *create;
+};
+
+/* One attachment the runtime still has (GC). */
+struct attachment_key {
+	const char *external_id;
+	const char *ifname;
 };
 
 /* A runtime's container id: 1..128 of [A-Za-z0-9_.-], starting alphanumeric (the CNI spec). */
@@ -31,5 +43,12 @@ int attachment_add(struct engine *e, const struct attach_request *req, struct co
 /* -ENOENT when (id, ifname) is not attached. */
 int attachment_get(struct engine *e, const char *external_id, const char *ifname, struct container *ret,
 		   struct berr *err);
+/* CHECK: the container interface in the namespace with the recorded address, MAC and default
+ * route, the host veth up in the network's bridge, and the firewall as planned. -ENOENT when
+ * not attached; -EPROTO with what differs. */
+int attachment_check(struct engine *e, const char *external_id, const char *ifname, struct berr *err);
+/* GC: detaches every attachment of network that is not one of valid[n]; *ret_removed: how many. */
+int attachment_gc(struct engine *e, const char *network, const struct attachment_key *valid, size_t n,
+		  size_t *ret_removed, struct berr *err);
 /* Detaches: veth, record, rules, ports. 0 too when nothing was attached (idempotent). */
 int attachment_remove(struct engine *e, const char *external_id, const char *ifname, struct berr *err);

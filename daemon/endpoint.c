@@ -164,7 +164,8 @@ static int endpoint_plumb(struct engine *e, const char *ns, struct endpoint *ep,
 	if (nsfd < 0)
 		return berr_errno(err, -errno, "netns %s", ns);
 	endpoint_delete(e, ep);   /* a leftover of a crash */
-	container_mac_from_ip(ep->ip, ep->mac);
+	if (!ep->fixed_mac)
+		container_mac_from_ip(ep->ip, ep->mac);
 	r = nl_veth_create(e->nl, ep->veth, ep->ifname, nsfd, ep->mac, net->mtu, err);
 	close(nsfd);
 	if (r >= 0)

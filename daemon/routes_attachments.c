@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "attachments.h"
+#include "cni/cni.h"
 #include "http.h"
 #include "networks.h"
 #include "stored.h"
@@ -18,8 +19,16 @@
 static const struct http_field attach_fields[] = {
 	{ "ContainerID", JSON_STRING, NULL }, { "IfName", JSON_STRING, NULL }, { "Netns", JSON_STRING, NULL },
 	{ "Network", JSON_STRING, NULL },     { "IP", JSON_STRING, NULL },     { "PortMappings", JSON_ARRAY, NULL },
+	{ "Mac", JSON_STRING, NULL },         { "Create", JSON_OBJECT, NULL }, { NULL, 0, NULL },
+};
+
+static const struct http_field gc_fields[] = {
+	{ "Network", JSON_STRING, NULL },
+	{ "Valid", JSON_ARRAY, NULL },
 	{ NULL, 0, NULL },
 };
+
+#define GC_VALID_MAX 65536   /* attachments a runtime may list as still in use */
 
 static int port_of(json_t *m, const char *key, size_t i, uint16_t *ret, struct berr *err)
 {
@@ -75,10 +84,43 @@ static const char *string_field(json_t *doc, const char *key, struct berr *err)
 	return s;
 }
 
-static int decode(json_t *doc, struct attach_request *req, struct port_binding **ports, struct berr *err)
+/* Create: {"Subnet", "Gateway", "Options"}, what networks_create judges (as POST /networks/create). */
+static int decode_create(json_t *o, struct network_request *nr, struct berr *err)
 {
-	json_t *maps = json_object_get(doc, "PortMappings"), *m;
-	const char *ip;
+	const char *subnet = json_string_value(json_object_get(o, "Subnet"));
+	const char *gw = json_string_value(json_object_get(o, "Gateway"));
+	json_t *opts = json_object_get(o, "Options"), *v;
+	const char *k;
+
+	*nr = (struct network_request){ .driver = "bridge" };
+	if (!subnet || cidr4_parse(subnet, &nr->subnet, err) < 0)
+		return berr_set(err, -EINVAL, "Create.Subnet: not an IPv4 CIDR: %.40s", subnet ? subnet : "");
+	nr->has_subnet = true;
+	if (gw && *gw) {
+		if (ip4_parse(gw, &nr->gateway, err) < 0)
+			return berr_set(err, -EINVAL, "Create.Gateway: not an IPv4 address: %.40s", gw);
+		nr->has_gateway = true;
+	}
+	if (opts && !json_is_object(opts))
+		return berr_set(err, -EINVAL, "Create.Options: must be an object");
+	if (json_object_size(opts) > NETWORK_MAX_OPTIONS)
+		return berr_set(err, -E2BIG, "Create.Options: more than %d", NETWORK_MAX_OPTIONS);
+	json_object_foreach(opts, k, v) {
+		if (!json_is_string(v))
+			return berr_set(err, -EINVAL, "Create.Options.%.60s: must be a string", k);
+		nr->options[nr->n_options][0] = k;
+		nr->options[nr->n_options][1] = json_string_value(v);
+		nr->n_options++;
+	}
+	return 0;
+}
+
+static int decode(json_t *doc, struct attach_request *req, struct port_binding **ports, struct network_request *nr,
+		  struct berr *err)
+{
+	json_t *maps = json_object_get(doc, "PortMappings"), *m, *create = json_object_get(doc, "Create");
+	const char *ip, *mac;
+	char canon[18];
 	size_t i;
 
 	if (!(req->external_id = string_field(doc, "ContainerID", err)) || !(req->ifname = string_field(doc, "IfName", err)) ||
@@ -87,6 +129,19 @@ static int decode(json_t *doc, struct attach_request *req, struct port_binding *
 	ip = json_string_value(json_object_get(doc, "IP"));
 	if (ip && *ip && inet_pton(AF_INET, ip, &req->ip) != 1)
 		return berr_set(err, -EINVAL, "IP: not an IPv4 address: %.40s", ip);
+	mac = json_string_value(json_object_get(doc, "Mac"));
+	if (mac && *mac) {
+		if (cni_mac_parse(mac, canon, req->mac) < 0)
+			return berr_set(err, -EINVAL, "Mac: not a unicast MAC address: %.40s", mac);
+		req->has_mac = true;
+	}
+	if (create) {
+		int r = decode_create(create, nr, err);
+
+		if (r < 0)
+			return r;
+		req->create = nr;
+	}
 	if (json_array_size(maps) > PORTSPEC_MAX)
 		return berr_set(err, -E2BIG, "PortMappings: more than %d", PORTSPEC_MAX);
 	if (json_array_size(maps) == 0)
@@ -135,10 +190,11 @@ static void add(struct engine *e, const struct http_request *req, struct http_re
 {
 	struct attach_request ar = { 0 };
 	struct port_binding *ports = NULL;
+	struct network_request nr;
 	struct container c = { 0 };
 	struct berr err = { 0 };
 	json_t *doc = http_json_body(req, attach_fields, &err);
-	int r = doc ? decode(doc, &ar, &ports, &err) : err.code;
+	int r = doc ? decode(doc, &ar, &ports, &nr, &err) : err.code;
 
 	if (r >= 0)
 		r = attachment_add(e, &ar, &c, &err);
@@ -201,8 +257,63 @@ static void remove_attachment(struct engine *e, const struct http_request *req, 
 		resp->status = 204;
 }
 
+/* 200 when the attachment is as recorded; 409 with what differs; 404 when not attached. */
+static void check(struct engine *e, const struct http_request *req, struct http_response *resp)
+{
+	char id[CONTAINER_EXTERNAL_ID_MAX + 1], ifname[IFNAMSIZ];
+	struct berr err = { 0 };
+	int r;
+
+	if (!path_key(req, id, sizeof(id), ifname, sizeof(ifname), resp))
+		return;
+	r = attachment_check(e, id, ifname, &err);
+	if (r == -EPROTO)
+		r = -EBUSY;   /* a state conflict (409), not a malformed request */
+	if (r < 0)
+		http_error(resp, r, err.msg);
+	else
+		resp->json = json_pack("{s:b}", "Ok", 1);
+}
+
+/* {"Network", "Valid": [{"ContainerID","IfName"}]}: detaches the network's attachments not listed. */
+static void gc(struct engine *e, const struct http_request *req, struct http_response *resp)
+{
+	struct attachment_key *keys = NULL;
+	struct berr err = { 0 };
+	json_t *doc = http_json_body(req, gc_fields, &err), *valid, *k;
+	size_t i, removed = 0;
+	int r = doc ? 0 : err.code;
+
+	valid = json_object_get(doc, "Valid");
+	if (r >= 0 && (!json_is_string(json_object_get(doc, "Network")) || !valid))
+		r = berr_set(&err, -EINVAL, "Network and Valid: required");
+	if (r >= 0 && json_array_size(valid) > GC_VALID_MAX)
+		r = berr_set(&err, -E2BIG, "Valid: more than %d", GC_VALID_MAX);
+	if (r >= 0 && !(keys = calloc(json_array_size(valid) + 1, sizeof(*keys))))
+		r = berr_set(&err, -ENOMEM, "out of memory");
+	json_array_foreach(valid, i, k) {
+		if (r < 0)
+			break;
+		keys[i].external_id = json_string_value(json_object_get(k, "ContainerID"));
+		keys[i].ifname = json_string_value(json_object_get(k, "IfName"));
+		if (!keys[i].external_id || !keys[i].ifname)
+			r = berr_set(&err, -EINVAL, "Valid[%zu]: ContainerID and IfName: required strings", i);
+	}
+	if (r >= 0)
+		r = attachment_gc(e, json_string_value(json_object_get(doc, "Network")), keys, json_array_size(valid),
+				  &removed, &err);
+	if (r < 0)
+		http_error(resp, r, err.msg);
+	else
+		resp->json = json_pack("{s:I}", "Removed", (json_int_t)removed);
+	free(keys);
+	json_decref(doc);
+}
+
 const struct http_route http_attachment_routes[] = {
 	{ "POST", "/cni/attachments", add },
+	{ "POST", "/cni/gc", gc },
+	{ "GET", "/cni/attachments/{}/{}/check", check },
 	{ "GET", "/cni/attachments/{}/{}", get },
 	{ "DELETE", "/cni/attachments/{}/{}", remove_attachment },
 	{ NULL, NULL, NULL },

@@ -16,13 +16,47 @@ bool cni_version_supported(const char *version)
 	return false;
 }
 
-json_t *cni_version_reply(void)
+/* The reply's cniVersion is the one asked (a plugin answers in its caller's version). */
+json_t *cni_version_reply(const char *version)
 {
 	json_t *v = json_array();
 
 	for (size_t i = 0; v && i < sizeof(supported) / sizeof(supported[0]); i++)
 		json_array_append_new(v, json_string(supported[i]));
-	return json_pack("{s:s, s:o}", "cniVersion", "1.1.0", "supportedVersions", v);
+	return json_pack("{s:s, s:o}", "cniVersion", version, "supportedVersions", v);
+}
+
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int cni_mac_parse(const char *s, char buf[18], unsigned char ret[6])
+{
+	unsigned char m[6];
+
+	if (!s || strlen(s) != 17)
+		return -EINVAL;
+	for (int i = 0; i < 6; i++) {
+		int hi = hex_digit(s[3 * i]), lo = hex_digit(s[3 * i + 1]);
+
+		if (hi < 0 || lo < 0 || (i < 5 && s[3 * i + 2] != ':'))
+			return -EINVAL;
+		m[i] = (unsigned char)(hi << 4 | lo);
+	}
+	/* A multicast or all-zero address cannot be an interface's (the kernel refuses it). */
+	if ((m[0] & 1) || !(m[0] | m[1] | m[2] | m[3] | m[4] | m[5]))
+		return -EINVAL;
+	snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+	if (ret)
+		memcpy(ret, m, 6);
+	return 0;
 }
 
 static int fail(int *ret_code, int code, struct berr *err, const char *msg, const char *what)
@@ -119,6 +153,50 @@ static int runtime_ip(json_t *ips, struct cni_request *req, int *ret_code, struc
 	return 0;
 }
 
+/* GC: the attachments the runtime still has; every one {"containerID","ifname"}. */
+static int gc_config(struct cni_request *req, int *ret_code, struct berr *err)
+{
+	json_t *v = json_object_get(req->config, "cni.dev/valid-attachments"), *a;
+	size_t i;
+
+	/* Absent, it would mean "none is valid": refused rather than read as "remove them all". */
+	if (!json_is_array(v))
+		return fail(ret_code, CNI_ERR_INVALID_CONFIG, err, "cni.dev/valid-attachments: required, an array", NULL);
+	json_array_foreach(v, i, a)
+		if (!json_is_string(json_object_get(a, "containerID")) || !json_is_string(json_object_get(a, "ifname")))
+			return fail(ret_code, CNI_ERR_INVALID_CONFIG, err,
+				    "cni.dev/valid-attachments: each an object with containerID and ifname", NULL);
+	req->valid_attachments = v;
+	return 0;
+}
+
+/* Docker's bridge options of a network created on first use: an object of string values. */
+static int create_config(struct cni_request *req, int *ret_code, struct berr *err)
+{
+	json_t *subnet = json_object_get(req->config, "subnet"), *gw = json_object_get(req->config, "gateway");
+	json_t *opts = json_object_get(req->config, "options"), *v;
+	const char *k;
+
+	if (!subnet && !gw && !opts)
+		return 0;
+	if (!json_is_string(subnet))
+		return fail(ret_code, CNI_ERR_INVALID_CONFIG, err, "subnet: required (a CIDR) with gateway or options", NULL);
+	if (gw && !json_is_string(gw))
+		return fail(ret_code, CNI_ERR_INVALID_CONFIG, err, "gateway: must be a string", NULL);
+	if (opts && !json_is_object(opts))
+		return fail(ret_code, CNI_ERR_INVALID_CONFIG, err, "options: must be an object of strings", NULL);
+	json_object_foreach(opts, k, v)
+		if (!json_is_string(v))
+			return fail(ret_code, CNI_ERR_INVALID_CONFIG, err, "options: not a string: ", k);
+	req->create = json_pack("{s:O, s:s, s:o}", "Subnet", subnet, "Gateway", gw ? json_string_value(gw) : "",
+				"Options", opts ? json_incref(opts) : json_object());
+	if (!req->create) {
+		*ret_code = CNI_ERR_IO;
+		return berr_set(err, -ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
 int cni_parse_config(const char *text, size_t len, struct cni_request *req, int *ret_code, struct berr *err)
 {
 	json_error_t jerr;
@@ -134,10 +212,11 @@ int cni_parse_config(const char *text, size_t len, struct cni_request *req, int 
 	req->version = string_or(req->config, "cniVersion", NULL);
 	if (!req->version)
 		return fail(ret_code, CNI_ERR_INVALID_CONFIG, err, "cniVersion: required", NULL);
+	if (!cni_version_supported(req->version))
+		return fail(ret_code, CNI_ERR_INCOMPATIBLE_VERSION, err,
+			    "incompatible CNI versions: berth-cni supports 0.4.0, 1.0.0 and 1.1.0, not ", req->version);
 	if (req->command == CNI_CMD_VERSION)
 		return 0;
-	if (!cni_version_supported(req->version))
-		return fail(ret_code, CNI_ERR_INCOMPATIBLE_VERSION, err, "unsupported cniVersion ", req->version);
 	req->name = string_or(req->config, "name", NULL);
 	if (!req->name || !*req->name)
 		return fail(ret_code, CNI_ERR_INVALID_CONFIG, err, "name: required", NULL);
@@ -165,7 +244,13 @@ int cni_parse_config(const char *text, size_t len, struct cni_request *req, int 
 	if (req->ip && inet_pton(AF_INET, req->ip, &a) != 1)
 		return fail(ret_code, CNI_ERR_INVALID_CONFIG, err, "not an IPv4 address: ", req->ip);
 	req->mac = string_or(rc, "mac", req->arg_mac[0] ? req->arg_mac : NULL);
-	return 0;
+	if (req->mac && cni_mac_parse(req->mac, req->mac_buf, NULL) < 0)
+		return fail(ret_code, CNI_ERR_INVALID_CONFIG, err, "not a unicast MAC address: ", req->mac);
+	if (req->mac)
+		req->mac = req->mac_buf;
+	if (req->command == CNI_CMD_GC)
+		return gc_config(req, ret_code, err);
+	return create_config(req, ret_code, err);
 }
 
 void cni_request_release(struct cni_request *req)
@@ -173,7 +258,9 @@ void cni_request_release(struct cni_request *req)
 	if (!req)
 		return;
 	json_decref(req->config);
+	json_decref(req->create);
 	req->config = NULL;
+	req->create = NULL;
 }
 
 /* 0.4.0's ips carry "version":"4"; 1.0.0 dropped it. */

@@ -43,13 +43,23 @@ struct cni_request {
 	const char *socket;          /* path of berthd's socket */
 	json_t *port_mappings;       /* runtimeConfig.portMappings, an array, or NULL */
 	const char *ip;              /* runtimeConfig.ips[0] without its prefix, or CNI_ARGS IP= */
-	const char *mac;             /* runtimeConfig.mac, or CNI_ARGS MAC= */
+	const char *mac;             /* runtimeConfig.mac, or CNI_ARGS MAC=: canonical lower case */
 	char ip_buf[16];
+	char mac_buf[18];
+	/* GC: cni.dev/valid-attachments, an array of {"containerID","ifname"} (owned by config). */
+	json_t *valid_attachments;
+	/* ADD: the network berthd creates when `network` does not exist yet: subnet, gateway and
+	 * Docker's bridge options from the configuration ({"Subnet","Gateway","Options"}), or NULL
+	 * when the configuration has no subnet. Owned. */
+	json_t *create;
 };
 
 /* The verbs, versions and the answer to VERSION. */
 bool cni_version_supported(const char *version);
-json_t *cni_version_reply(void);
+/* The answer to VERSION asked at version (one of the supported ones). */
+json_t *cni_version_reply(const char *version);
+/* "02:42:AC:11:00:09" -> canonical "02:42:ac:11:00:09" in buf[18]; a unicast, non-zero MAC only. */
+int cni_mac_parse(const char *s, char buf[18], unsigned char ret[6]);
 /* CNI_* from getenv-like lookup. err->code is then a negative errno; *ret_code the CNI code. */
 int cni_parse_env(const char *(*get)(const char *name), struct cni_request *req, int *ret_code, struct berr *err);
 /* The configuration on stdin (len bytes). VERSION only needs cniVersion. */

@@ -165,11 +165,21 @@ char *container_to_json(const struct container *c)
 		json_array_append_new(env, json_string(c->env[i]));
 	for (size_t i = 0; labels && i < c->n_labels; i++)
 		json_object_set_new(labels, c->labels[2 * i], json_string(c->labels[2 * i + 1]));
-	for (size_t i = 0; eps && i < c->n_eps; i++)
-		json_array_append_new(eps, json_pack("{s:s, s:s, s:s, s:s, s:s}", "network_id", c->eps[i].network_id,
-						     "ifname", c->eps[i].ifname, "veth", c->eps[i].veth, "ip",
-						     ip4_format(c->eps[i].ip, ip, sizeof(ip)), "fixed_ip",
-						     ip4_format(c->eps[i].fixed_ip, fixed, sizeof(fixed))));
+	for (size_t i = 0; eps && i < c->n_eps; i++) {
+		const unsigned char *m = c->eps[i].mac;
+		json_t *ep = json_pack("{s:s, s:s, s:s, s:s, s:s}", "network_id", c->eps[i].network_id, "ifname",
+				       c->eps[i].ifname, "veth", c->eps[i].veth, "ip", ip4_format(c->eps[i].ip, ip, sizeof(ip)),
+				       "fixed_ip", ip4_format(c->eps[i].fixed_ip, fixed, sizeof(fixed)));
+		char mac[18];
+
+		/* Only an asked-for MAC is stored: the others follow the address (records stay as
+		 * they were before). */
+		if (ep && c->eps[i].fixed_mac) {
+			snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+			json_object_set_new(ep, "mac", json_string(mac));
+		}
+		json_array_append_new(eps, ep);
+	}
 	o = json_pack("{s:s, s:s, s:s, s:o, s:o, s:b, s:b, s:s, s:i, s:I, s:i, s:I, s:I, s:I, s:I, s:o, s:o}",
 		      "id", c->id, "name", c->name, "hostname", c->hostname, "endpoints", eps, "argv", argv,
 		      "auto_remove", c->auto_remove, "detached",
@@ -243,6 +253,18 @@ static int copy_field(char *dst, size_t size, json_t *o, const char *key)
 	return 0;
 }
 
+static int mac_parse(const char *s, unsigned char ret[6])
+{
+	unsigned v[6];
+	char end;
+
+	if (!s || sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &end) != 6)
+		return -EINVAL;
+	for (int i = 0; i < 6; i++)
+		ret[i] = (unsigned char)v[i];
+	return 0;
+}
+
 /* The endpoints of a record into c (at most CONTAINER_MAX_ENDPOINTS, each complete). */
 static int endpoints_from_json(json_t *eps, struct container *c)
 {
@@ -260,7 +282,13 @@ static int endpoints_from_json(json_t *eps, struct container *c)
 		    copy_field(ep->ifname, sizeof(ep->ifname), a, "ifname") || copy_field(ep->veth, sizeof(ep->veth), a, "veth") ||
 		    !ip || ip4_parse(ip, &ep->ip, NULL) < 0 || !fixed || ip4_parse(fixed, &ep->fixed_ip, NULL) < 0)
 			return -EINVAL;
-		container_mac_from_ip(ep->ip, ep->mac);
+		if (json_object_get(a, "mac")) {
+			if (mac_parse(json_string_value(json_object_get(a, "mac")), ep->mac) < 0)
+				return -EINVAL;
+			ep->fixed_mac = true;
+		} else {
+			container_mac_from_ip(ep->ip, ep->mac);
+		}
 		c->n_eps++;
 	}
 	return 0;

@@ -35,6 +35,7 @@ struct endpoint {
 	struct in_addr ip;               /* while running */
 	struct in_addr fixed_ip;         /* --ip; 0.0.0.0: the next free address */
 	unsigned char mac[6];
+	bool fixed_mac;                  /* mac was asked for (berth-cni), not derived from ip */
 };
 
 struct container {

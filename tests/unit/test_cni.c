@@ -3,6 +3,7 @@
  * lib/cni: the CNI_* environment and the configuration on stdin as berth-cni reads them, with
  * the spec's error codes, and the result shapes of 0.4.0 and 1.x.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -135,11 +136,104 @@ static void test_result(void)
 	json_decref(a);
 }
 
+static void test_version(void)
+{
+	const char *ver[] = { "CNI_COMMAND", "VERSION", NULL };
+	struct cni_request req;
+	json_t *reply;
+	char *s;
+	int code;
+
+	for (int i = 0; i < 3; i++) {
+		const char *v = (const char *[]){ "0.4.0", "1.0.0", "1.1.0" }[i];
+		char conf[64], want[128];
+
+		snprintf(conf, sizeof(conf), "{\"cniVersion\":\"%s\"}", v);
+		snprintf(want, sizeof(want), "{\"cniVersion\":\"%s\",\"supportedVersions\":[\"0.4.0\",\"1.0.0\",\"1.1.0\"]}", v);
+		CHECK("VERSION at a supported version parses", parse(ver, conf, &req, &code) == 0);
+		reply = cni_version_reply(req.version);
+		s = json_dumps(reply, JSON_COMPACT);
+		CHECK_STR("VERSION answers in the version asked, with the supported ones", s, want);
+		free(s);
+		json_decref(reply);
+		cni_request_release(&req);
+	}
+	CHECK("VERSION at 0.3.1: code 1", parse(ver, "{\"cniVersion\":\"0.3.1\"}", &req, &code) < 0 && code == 1);
+	cni_request_release(&req);
+	CHECK("VERSION at 9.9.9: code 1", parse(ver, "{\"cniVersion\":\"9.9.9\"}", &req, &code) < 0 && code == 1);
+	cni_request_release(&req);
+}
+
+static void test_mac_gc_create(void)
+{
+	const char *mac_arg[] = ADD_ENV("MAC=02:AA:bb:CC:00:01");
+	const char *mcast[] = ADD_ENV("MAC=03:00:00:00:00:01");
+	const char *gc[] = { "CNI_COMMAND", "GC", NULL };
+	const char *add[] = ADD_ENV("");
+	struct cni_request req;
+	unsigned char m[6];
+	char buf[18];
+	char *s;
+	int code;
+
+	CHECK("CNI_ARGS MAC= in upper case: canonical lower case",
+	      parse(mac_arg, "{\"cniVersion\":\"1.0.0\",\"name\":\"n\",\"type\":\"berth\"}", &req, &code) == 0);
+	CHECK_STR("the MAC", req.mac, "02:aa:bb:cc:00:01");
+	cni_request_release(&req);
+	CHECK("runtimeConfig.mac wins over CNI_ARGS",
+	      parse(mac_arg, "{\"cniVersion\":\"1.0.0\",\"name\":\"n\",\"type\":\"berth\",\"runtimeConfig\":{\"mac\":\"0a:00:00:00:00:02\"}}",
+		    &req, &code) == 0);
+	CHECK_STR("the runtimeConfig MAC", req.mac, "0a:00:00:00:00:02");
+	cni_request_release(&req);
+	CHECK("a multicast MAC: code 7",
+	      parse(mcast, "{\"cniVersion\":\"1.0.0\",\"name\":\"n\",\"type\":\"berth\"}", &req, &code) < 0 && code == 7);
+	cni_request_release(&req);
+	CHECK("mac parse: all zero refused", cni_mac_parse("00:00:00:00:00:00", buf, m) < 0);
+	CHECK("mac parse: short refused", cni_mac_parse("02:00:00:00:00:0", buf, m) < 0);
+	CHECK("mac parse: '-' separators refused", cni_mac_parse("02-00-00-00-00-01", buf, m) < 0);
+	CHECK("mac parse: bytes", cni_mac_parse("02:42:ac:11:00:09", buf, m) == 0 && m[0] == 2 && m[5] == 9);
+
+	CHECK("GC with valid-attachments parses",
+	      parse(gc, "{\"cniVersion\":\"1.1.0\",\"name\":\"n\",\"type\":\"berth\",\"cni.dev/valid-attachments\":"
+			"[{\"containerID\":\"a\",\"ifname\":\"eth0\"}]}", &req, &code) == 0);
+	CHECK("GC: one valid attachment", json_array_size(req.valid_attachments) == 1);
+	cni_request_release(&req);
+	CHECK("GC without valid-attachments: code 7",
+	      parse(gc, "{\"cniVersion\":\"1.1.0\",\"name\":\"n\",\"type\":\"berth\"}", &req, &code) < 0 && code == 7);
+	cni_request_release(&req);
+	CHECK("GC with an entry without ifname: code 7",
+	      parse(gc, "{\"cniVersion\":\"1.1.0\",\"name\":\"n\",\"type\":\"berth\",\"cni.dev/valid-attachments\":"
+			"[{\"containerID\":\"a\"}]}", &req, &code) < 0 && code == 7);
+	cni_request_release(&req);
+
+	CHECK("subnet, gateway and options parse",
+	      parse(add, "{\"cniVersion\":\"1.1.0\",\"name\":\"n\",\"type\":\"berth\",\"subnet\":\"10.9.0.0/24\","
+			 "\"gateway\":\"10.9.0.1\",\"options\":{\"com.docker.network.bridge.name\":\"br9\"}}", &req, &code) == 0);
+	s = json_dumps(req.create, JSON_COMPACT | JSON_SORT_KEYS);
+	CHECK_STR("the network to create",
+		  s, "{\"Gateway\":\"10.9.0.1\",\"Options\":{\"com.docker.network.bridge.name\":\"br9\"},\"Subnet\":\"10.9.0.0/24\"}");
+	free(s);
+	cni_request_release(&req);
+	CHECK("no subnet: nothing to create",
+	      parse(add, "{\"cniVersion\":\"1.1.0\",\"name\":\"n\",\"type\":\"berth\"}", &req, &code) == 0 && !req.create);
+	cni_request_release(&req);
+	CHECK("gateway without subnet: code 7",
+	      parse(add, "{\"cniVersion\":\"1.1.0\",\"name\":\"n\",\"type\":\"berth\",\"gateway\":\"10.9.0.1\"}", &req,
+		    &code) < 0 && code == 7);
+	cni_request_release(&req);
+	CHECK("an option that is no string: code 7",
+	      parse(add, "{\"cniVersion\":\"1.1.0\",\"name\":\"n\",\"type\":\"berth\",\"subnet\":\"10.9.0.0/24\","
+			 "\"options\":{\"k\":1}}", &req, &code) < 0 && code == 7);
+	cni_request_release(&req);
+}
+
 int main(void)
 {
 	test_env();
 	test_config();
 	test_result();
+	test_version();
+	test_mac_gc_create();
 	CHECK("VERSION reply names 1.1.0", cni_version_supported("1.1.0") && !cni_version_supported("0.3.1"));
 	CHECK_DONE();
 }
