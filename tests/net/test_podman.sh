@@ -43,6 +43,16 @@ can_bind() { # can_bind tcp|udp ADDR PORT: nobody holds it in the sandbox host
 }
 ports_free() { can_bind stream 0.0.0.0 8080 && can_bind stream 127.0.0.1 8081 && can_bind dgram 0.0.0.0 5353; }
 host_veths() { ip -n "$HOST" -o link show type veth | grep -vc ' outside0@' || true; }
+# berthd deletes a detached veth in the background after DEL's reply (the kernel's unregister
+# takes ~15 ms): the count, once it reaches 0 or 2 s have passed.
+host_veths_settled() {
+	local i
+	for i in $(seq 200); do
+		[ "$(host_veths)" = 0 ] && break
+		sleep 0.01
+	done
+	host_veths
+}
 diff_clean() { check "$1: berth rules --diff is clean" eval 'berth rules --diff >"$DIR/diff" 2>&1'; }
 # berth's own view of the attachment: "ADDRESS/PREFIX GATEWAY MAC"
 berth_view() {
@@ -70,7 +80,7 @@ nothing_left() {
 	check_out "$1: berth has no record of the attachment" "[]" state
 	saved >"$DIR/now"
 	same "$1: the ruleset is the one before the container (no rule, no element)" "$DIR/fresh" "$DIR/now"
-	check_out "$1: no veth is left in the host" 0 host_veths
+	check_out "$1: no veth is left in the host" 0 host_veths_settled
 	check_out "$1: the network holds no address" '{}' \
 		bash -c "$BERTH -H unix://$DIR/berth.sock network inspect $PODMAN_NET | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)[0][\"Containers\"]))'"
 	[ "${2:-}" = ports ] && check "$1: 8080/tcp, 127.0.0.1:8081/tcp and 5353/udp are free in the host" ports_free
