@@ -153,7 +153,7 @@ static json_t *packet_json(const struct tr_packet_result *pr)
 			    : s->matched == TR_DEPENDS ? json_string("depends") : json_boolean(s->matched == TR_YES);
 		json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:o, s:s, s:s, s:s, s:I}", "hook", tr_hook_name(s->hook),
 				      "table", tr_table_name(s->table), "chain", s->chain, "type",
-				      s->kind == TR_STEP_POLICY ? "policy" : "rule", (json_int_t)s->index, "rule",
+				      s->kind == TR_STEP_POLICY ? "policy" : "rule", "index", (json_int_t)s->index, "rule",
 				      s->rule ? s->rule->text : "", "matched", m, "reason", s->reason, "verdict",
 				      s->matched == TR_YES ? tr_verdict_name(s->verdict) : "", "target", s->target,
 				      "visit", (json_int_t)s->visit);

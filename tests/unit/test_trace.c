@@ -396,15 +396,19 @@ static bool has_note(const struct tr_packet_result *pr, const char *piece)
 	return false;
 }
 
+/* The last ruleset traced: a result borrows its chain names and rules, so it lives until the
+ * next trace_text() (or the end). */
+static struct tr_ruleset kept;
+
 static int trace_text(const char *rules_text, const char *snap_file, const struct tr_query *q, struct tr_result *res)
 {
-	struct tr_ruleset rs = { 0 };
 	struct tr_snapshot snap = { 0 };
 	struct berr err = { 0 };
 	char path[256], *text;
 	int r;
 
-	r = tr_ruleset_parse(rules_text, &rs, &err);
+	tr_ruleset_release(&kept);
+	r = tr_ruleset_parse(rules_text, &kept, &err);
 	if (r < 0) {
 		printf("# ruleset: %s\n", err.msg);
 		return r;
@@ -414,11 +418,10 @@ static int trace_text(const char *rules_text, const char *snap_file, const struc
 	r = text ? tr_snapshot_parse(text, &snap, &err) : -1;
 	free(text);
 	if (r == 0)
-		r = tr_trace(&rs, &snap, q, res, &err);
+		r = tr_trace(&kept, &snap, q, res, &err);
 	if (r < 0)
 		printf("# trace: %s\n", err.msg);
 	tr_snapshot_release(&snap);
-	tr_ruleset_release(&rs);
 	return r;
 }
 
@@ -588,18 +591,17 @@ static void model_edges(void)
 		static const char snap[] = "{\"interfaces\":[{\"name\":\"eth0\",\"addresses\":[\"198.18.0.1/24\"]},"
 					   "{\"name\":\"docker0\",\"addresses\":[\"172.17.0.1/16\"],\"bridge\":true}],"
 					   "\"sysctl\":{\"ip_forward\":0}}";
-		struct tr_ruleset rs = { 0 };
 		struct tr_snapshot s = { 0 };
 
-		CHECK("ip_forward=0: inputs parse", rules && tr_ruleset_parse(rules, &rs, NULL) == 0 &&
+		tr_ruleset_release(&kept);
+		CHECK("ip_forward=0: inputs parse", rules && tr_ruleset_parse(rules, &kept, NULL) == 0 &&
 							tr_snapshot_parse(snap, &s, NULL) == 0);
 		q = (struct tr_query){ .from = "198.18.0.2", .to = "198.18.0.1:8080" };
 		CHECK("ip_forward=0: the DNAT'd packet is dropped by routing, and it says why",
-		      tr_trace(&rs, &s, &q, &res, NULL) == 0 && res.packets[0].fate == TR_FATE_ROUTING_DROP &&
+		      tr_trace(&kept, &s, &q, &res, NULL) == 0 && res.packets[0].fate == TR_FATE_ROUTING_DROP &&
 		      strstr(res.packets[0].fate_text, "ip_forward=0"));
 		tr_result_release(&res);
 		tr_snapshot_release(&s);
-		tr_ruleset_release(&rs);
 	}
 	/* the JSON answer has the spec's fields */
 	q = (struct tr_query){ .from = "198.18.0.2", .to = "198.18.0.1:8080" };
@@ -637,33 +639,30 @@ static void parser(void)
 		{ "*filter\n:FOO ACCEPT\nCOMMIT\n", "a policy is for built-in chains only" },
 		{ "*filter\n:INPUT ACCEPT\n:INPUT ACCEPT\nCOMMIT\n", "chain INPUT twice" },
 	};
-	struct tr_ruleset rs;
 	struct berr err;
 	char name[200];
 
+	tr_ruleset_release(&kept);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		berr_clear(&err);
 		snprintf(name, sizeof(name), "parser refuses: %s", bad[i].want_err);
-		CHECK(name, tr_ruleset_parse(bad[i].text, &rs, &err) == -EINVAL && strstr(err.msg, bad[i].want_err));
+		CHECK(name, tr_ruleset_parse(bad[i].text, &kept, &err) == -EINVAL && strstr(err.msg, bad[i].want_err));
 		if (!strstr(err.msg, bad[i].want_err))
 			printf("# got: %s\n", err.msg);
 	}
 	/* every sample parses, with its rule count */
 	{
 		static const struct { const char *file; size_t rules; } good[] = {
-			{ R04C, 24 }, { RUFW, 24 + 0 }, { "goto-return-mark-log-reject.rules", 8 },
-			{ "ufw-0.36.2-default-plus-rules.rules", 0 },
+			{ R04C, 24 }, { RUFW, 92 }, { "goto-return-mark-log-reject.rules", 8 },
+			{ "ufw-0.36.2-default-plus-rules.rules", 72 },
 		};
 		for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
 			char *t = rules_file(good[i].file);
 
-			snprintf(name, sizeof(name), "parser reads %s", good[i].file);
-			CHECK(name, t && tr_ruleset_parse(t, &rs, &err) == 0 &&
-				    (!good[i].rules || rs.n_rules == good[i].rules || i == 1) && rs.n_rules > 0);
-			if (t && rs.n_rules == 0)
-				printf("# %s\n", err.msg);
+			snprintf(name, sizeof(name), "parser reads all %zu rules of %s", good[i].rules, good[i].file);
+			CHECK(name, t && tr_ruleset_parse(t, &kept, &err) == 0 && kept.n_rules == good[i].rules);
 			if (t)
-				tr_ruleset_release(&rs);
+				tr_ruleset_release(&kept);
 			free(t);
 		}
 	}
@@ -674,19 +673,19 @@ static void parser(void)
 				"-m comment --comment \"a \\\"quoted\\\" -j DROP\" -m hashlimit --hashlimit-above 5/sec "
 				"--hashlimit-name x -j MARK --set-xmark 0x2/0xff\nCOMMIT\n";
 		CHECK("parser: negation, wildcard, multiport ranges, quoted comment, hashlimit, MARK",
-		      tr_ruleset_parse(t, &rs, &err) == 0 && rs.n_rules == 1 && rs.tables[TR_MANGLE].present);
-		if (rs.n_rules == 1) {
-			const struct tr_chain *c = tr_chain_find(&rs, TR_MANGLE, "PREROUTING");
+		      tr_ruleset_parse(t, &kept, &err) == 0 && kept.n_rules == 1 && kept.tables[TR_MANGLE].present);
+		if (kept.n_rules == 1) {
+			const struct tr_chain *c = tr_chain_find(&kept, TR_MANGLE, "PREROUTING");
 
 			CHECK("parser: keeps the rule text as written",
 			      c && c->n == 1 && strncmp(tr_rule_text(c->rules[0]), "! -s 10.0.0.0/8 -i veth+", 24) == 0);
-			tr_ruleset_release(&rs);
+			tr_ruleset_release(&kept);
 		}
 	}
 	/* nft's own tables in iptables-save are not ours to know: skipped */
 	CHECK("parser: an unknown table is skipped",
-	      tr_ruleset_parse("*broute\n:BROUTING ACCEPT\n-A BROUTING -j ACCEPT\nCOMMIT\n", &rs, &err) == 0 && rs.n_rules == 0);
-	tr_ruleset_release(&rs);
+	      tr_ruleset_parse("*broute\n:BROUTING ACCEPT\n-A BROUTING -j ACCEPT\nCOMMIT\n", &kept, &err) == 0 && kept.n_rules == 0);
+	tr_ruleset_release(&kept);
 }
 
 int main(void)
@@ -699,5 +698,6 @@ int main(void)
 	headline_docker_user();
 	model_edges();
 	parser();
+	tr_ruleset_release(&kept);
 	CHECK_DONE();
 }
