@@ -22,7 +22,8 @@
 #include "util/strbuf.h"
 
 #define TR_IFNAME_MAX 16
-#define TR_NAME_MAX 64
+#define TR_NAME_MAX 64            /* chain names (xtables allows 28) */
+#define TR_CNAME_MAX 130          /* container names (berth allows 128) */
 /* Hostile-input caps: a ruleset berth reads may be anyone's. */
 #define TR_TEXT_MAX (64u << 20)
 #define TR_RULE_TOKENS_MAX 256
@@ -94,14 +95,14 @@ struct tr_route {
 
 /* A container, for the answer's words ("container web") and for --from NAME. */
 struct tr_container {
-	char name[TR_NAME_MAX];
+	char name[TR_CNAME_MAX];
 	uint32_t ip;
 	char bridge[TR_IFNAME_MAX];
 };
 
 /* A published port: host_ip (0: every address) host_port -> container's ip:port. */
 struct tr_publish {
-	char container[TR_NAME_MAX];
+	char container[TR_CNAME_MAX];
 	uint32_t host_ip, container_ip;
 	uint16_t host_port, container_port;
 	uint8_t proto;
@@ -135,6 +136,8 @@ int tr_snapshot_add_iface(struct tr_snapshot *s, const struct tr_iface *ifc);   
 int tr_snapshot_add_route(struct tr_snapshot *s, const struct tr_route *r);
 int tr_snapshot_add_container(struct tr_snapshot *s, const struct tr_container *c);
 int tr_snapshot_add_publish(struct tr_snapshot *s, const struct tr_publish *p);
+/* Adds the interfaces of `ip -d -j addr show` and the routes of `ip -j -4 route show table main`. */
+int tr_snapshot_add_iproute(struct tr_snapshot *s, const char *addr_json, const char *route_json, struct berr *err);
 
 /* ---- the question --------------------------------------------------------------------------- */
 
