@@ -23,6 +23,7 @@
 #include "util/exec.h"
 #include "util/strbuf.h"
 #include "util/sysctl.h"
+#include "util/utf8.h"
 
 static bool sysctl_bool(const char *path, bool absent)
 {
@@ -186,6 +187,12 @@ void trace_route(struct engine *e, const struct http_request *req, struct http_r
 	split_brain(variant, warnings);
 	tr_render_text(&res, verbose, &text);
 	t = strbuf_steal(&text);
+	if (t && !utf8_valid(t, strlen(t))) {   /* a name cut at a buffer's end: JSON needs UTF-8 */
+		char *fixed = utf8_repair(t);
+
+		free(t);
+		t = fixed;
+	}
 	trace = json_loads(json, 0, NULL);
 	resp->json = t && trace ? json_pack("{s:s, s:s, s:O, s:O}", "Backend", backend, "Text", t, "Trace", trace,
 					    "Warnings", warnings)

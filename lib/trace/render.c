@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 
 #include "trace/rule.h"
+#include "util/utf8.h"
 
 /* Runs of rules that did not match longer than this are summarised (a DOCKER chain of 10,000
  * published ports), unless verbose. */
@@ -125,13 +126,28 @@ void tr_render_text(const struct tr_result *r, bool verbose, struct strbuf *out)
 	}
 }
 
+/* A JSON string of text the answer built from the ruleset's bytes: a name or a reason cut at a
+ * buffer's end may end inside a UTF-8 sequence, which JSON cannot carry: repaired (U+FFFD). */
+static json_t *jstr(const char *s)
+{
+	json_t *j = json_string(s);
+	char *fixed;
+
+	if (j)
+		return j;
+	fixed = utf8_repair(s);
+	j = fixed ? json_string(fixed) : NULL;
+	free(fixed);
+	return j;
+}
+
 static json_t *pkt_json(const struct tr_pkt *p)
 {
 	char s[20], d[20];
 
-	return json_pack("{s:s, s:s, s:i, s:s, s:i, s:s, s:s}", "proto", proto_str(p->proto), "src",
+	return json_pack("{s:s, s:s, s:i, s:s, s:i, s:o, s:o}", "proto", proto_str(p->proto), "src",
 			 tr_ip_str(p->src, s, sizeof(s)), "sport", p->sport, "dst", tr_ip_str(p->dst, d, sizeof(d)), "dport",
-			 p->dport, "in", p->in, "out", p->out);
+			 p->dport, "in", jstr(p->in), "out", jstr(p->out));
 }
 
 static const char *fate_name(enum tr_fate f)
@@ -151,11 +167,11 @@ static json_t *packet_json(const struct tr_packet_result *pr)
 		const struct tr_step *s = &pr->steps[i];
 		json_t *m = s->kind == TR_STEP_POLICY ? json_true()
 			    : s->matched == TR_DEPENDS ? json_string("depends") : json_boolean(s->matched == TR_YES);
-		json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:o, s:s, s:s, s:s, s:I}", "hook", tr_hook_name(s->hook),
-				      "table", tr_table_name(s->table), "chain", s->chain, "type",
+		json_t *j = json_pack("{s:s, s:s, s:o, s:s, s:I, s:o, s:o, s:o, s:s, s:o, s:I}", "hook", tr_hook_name(s->hook),
+				      "table", tr_table_name(s->table), "chain", jstr(s->chain), "type",
 				      s->kind == TR_STEP_POLICY ? "policy" : "rule", "index", (json_int_t)s->index, "rule",
-				      s->rule ? s->rule->text : "", "matched", m, "reason", s->reason, "verdict",
-				      s->matched == TR_YES ? tr_verdict_name(s->verdict) : "", "target", s->target,
+				      jstr(s->rule ? s->rule->text : ""), "matched", m, "reason", jstr(s->reason), "verdict",
+				      s->matched == TR_YES ? tr_verdict_name(s->verdict) : "", "target", jstr(s->target),
 				      "visit", (json_int_t)s->visit);
 
 		if (!j || json_array_append_new(steps, j) < 0)
@@ -170,14 +186,14 @@ static json_t *packet_json(const struct tr_packet_result *pr)
 			goto fail;
 	}
 	for (size_t i = 0; i < pr->n_notes; i++)
-		if (json_array_append_new(notes, json_string(pr->notes[i])) < 0)
+		if (json_array_append_new(notes, jstr(pr->notes[i])) < 0)
 			goto fail;
-	verdict = json_pack("{s:s, s:s}", "fate", fate_name(pr->fate), "text", pr->fate_text);
+	verdict = json_pack("{s:s, s:o}", "fate", fate_name(pr->fate), "text", jstr(pr->fate_text));
 	if (!verdict)
 		goto fail;
 	if (pr->fate_step) {
 		json_object_set_new(verdict, "table", json_string(tr_table_name(pr->fate_step->table)));
-		json_object_set_new(verdict, "chain", json_string(pr->fate_step->chain));
+		json_object_set_new(verdict, "chain", jstr(pr->fate_step->chain));
 		json_object_set_new(verdict, "index", json_integer((json_int_t)pr->fate_step->index));
 	}
 	if (json_object_set_new(o, "title", json_string(pr->title)) < 0 ||
@@ -186,11 +202,11 @@ static json_t *packet_json(const struct tr_packet_result *pr)
 	    json_object_set_new(o, "direction", json_string(pr->reply_dir ? "reply" : "original")) < 0 ||
 	    json_object_set_new(o, "local_out", json_boolean(pr->local_out)) < 0 ||
 	    json_object_set_new(o, "steps", steps) < 0 || json_object_set_new(o, "visits", visits) < 0 ||
-	    json_object_set_new(o, "route", json_string(pr->route)) < 0 ||
+	    json_object_set_new(o, "route", jstr(pr->route)) < 0 ||
 	    json_object_set_new(o, "nat", json_pack("{s:o, s:o}", "orig", pkt_json(&pr->start), "translated",
 						    pkt_json(&pr->final))) < 0 ||
 	    json_object_set_new(o, "verdict", verdict) < 0 ||
-	    json_object_set_new(o, "depends", pr->depends[0] ? json_string(pr->depends) : json_null()) < 0 ||
+	    json_object_set_new(o, "depends", pr->depends[0] ? jstr(pr->depends) : json_null()) < 0 ||
 	    json_object_set_new(o, "notes", notes) < 0) {
 		json_decref(o);
 		return NULL;

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "trace/rule.h"
+#include "util/utf8.h"
 
 static const char *const table_names[TR_N_TABLES] = { "raw", "mangle", "nat", "filter", "security" };
 static const char *const hook_names[TR_N_HOOKS] = { "PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING" };
@@ -206,7 +207,10 @@ int tr_ruleset_parse(const char *text, struct tr_ruleset *ret, struct berr *err)
 
 	if (len > TR_TEXT_MAX)
 		return berr_set(err, -E2BIG, "ruleset larger than %u bytes", TR_TEXT_MAX);
-	copy = strdup(text);
+	/* A comment may hold any byte; the answer is JSON, which must be UTF-8: a byte that does
+	 * not begin a valid sequence becomes U+FFFD (it can only be in a comment or a name that no
+	 * packet field can match anyway). */
+	copy = utf8_valid(text, len) ? strdup(text) : utf8_repair(text);
 	if (!copy)
 		return berr_set(err, -ENOMEM, "out of memory");
 	for (line = copy; line; line = next) {
