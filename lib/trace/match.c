@@ -82,57 +82,66 @@ static bool has_ports(uint8_t proto)
 }
 
 /* The raw truth of the condition (before its "!"), and the packet's side in buf. */
+/* The packet's side of a condition, written only when someone reads it. */
+#define SAY(...)                                         \
+	do {                                             \
+		if (buf)                                 \
+			snprintf(buf, len, __VA_ARGS__); \
+	} while (0)
+
 static enum tr_match_result eval_plain(const struct tr_ctx *c, const struct tr_match *m, char *buf, size_t len)
 {
 	const struct tr_pkt *p = &c->p;
 	char a[20];
 
+	(void)a;
+
 	switch (m->kind) {
 	case TR_M_SRC:
-		snprintf(buf, len, "src=%s", tr_ip_str(p->src, a, sizeof(a)));
+		SAY( "src=%s", tr_ip_str(p->src, a, sizeof(a)));
 		return tr_in_net(p->src, m->u.net.addr, m->u.net.plen) ? TR_YES : TR_NO;
 	case TR_M_DST:
-		snprintf(buf, len, "dst=%s", tr_ip_str(p->dst, a, sizeof(a)));
+		SAY( "dst=%s", tr_ip_str(p->dst, a, sizeof(a)));
 		return tr_in_net(p->dst, m->u.net.addr, m->u.net.plen) ? TR_YES : TR_NO;
 	case TR_M_IN:
-		snprintf(buf, len, "in=%s", p->in[0] ? p->in : "(none)");
+		SAY( "in=%s", p->in[0] ? p->in : "(none)");
 		return ifname_match(m->u.ifname, p->in) ? TR_YES : TR_NO;
 	case TR_M_OUT:
-		snprintf(buf, len, "out=%s", p->out[0] ? p->out : "(none)");
+		SAY( "out=%s", p->out[0] ? p->out : "(none)");
 		return ifname_match(m->u.ifname, p->out) ? TR_YES : TR_NO;
 	case TR_M_PROTO:
-		snprintf(buf, len, "proto=%s", proto_name(p->proto, a, sizeof(a)));
+		SAY( "proto=%s", proto_name(p->proto, a, sizeof(a)));
 		return !m->u.proto || m->u.proto == p->proto ? TR_YES : TR_NO;
 	case TR_M_SPORT: case TR_M_DPORT: {
 		uint16_t port = m->kind == TR_M_SPORT ? p->sport : p->dport;
 
-		snprintf(buf, len, "%s=%u", m->kind == TR_M_SPORT ? "sport" : "dport", port);
+		SAY( "%s=%u", m->kind == TR_M_SPORT ? "sport" : "dport", port);
 		return has_ports(p->proto) && port >= m->u.range.lo && port <= m->u.range.hi ? TR_YES : TR_NO;
 	}
 	case TR_M_MPORT_S: case TR_M_MPORT_D: case TR_M_MPORT_ANY:
 		if (m->kind == TR_M_MPORT_S)
-			snprintf(buf, len, "sport=%u", p->sport);
+			SAY( "sport=%u", p->sport);
 		else
-			snprintf(buf, len, "dport=%u", p->dport);
+			SAY( "dport=%u", p->dport);
 		if (!has_ports(p->proto))
 			return TR_NO;
 		if (m->kind == TR_M_MPORT_ANY)
 			return in_ports(m, p->sport) || in_ports(m, p->dport) ? TR_YES : TR_NO;
 		return in_ports(m, m->kind == TR_M_MPORT_S ? p->sport : p->dport) ? TR_YES : TR_NO;
 	case TR_M_TCPFLAGS:
-		snprintf(buf, len, "tcp flags=0x%02x", p->tcp_flags);
+		SAY( "tcp flags=0x%02x", p->tcp_flags);
 		return p->proto == IPPROTO_TCP && (p->tcp_flags & m->u.flags.mask) == m->u.flags.cmp ? TR_YES : TR_NO;
 	case TR_M_CTSTATE: {
 		unsigned b = ct_bits(c);
 
-		snprintf(buf, len, "ctstate=%s%s%s", ct_bits_name(b), b & TR_CS_DNAT ? ",DNAT" : "",
+		SAY( "ctstate=%s%s%s", ct_bits_name(b), b & TR_CS_DNAT ? ",DNAT" : "",
 			 b & TR_CS_SNAT ? ",SNAT" : "");
 		return b & m->u.bits ? TR_YES : TR_NO;
 	}
 	case TR_M_CTORIGSRC: case TR_M_CTORIGDST: {
 		uint32_t v = m->kind == TR_M_CTORIGSRC ? c->flow->orig.src : c->flow->orig.dst;
 
-		snprintf(buf, len, "%s=%s", m->kind == TR_M_CTORIGSRC ? "ctorigsrc" : "ctorigdst", tr_ip_str(v, a, sizeof(a)));
+		SAY( "%s=%s", m->kind == TR_M_CTORIGSRC ? "ctorigsrc" : "ctorigdst", tr_ip_str(v, a, sizeof(a)));
 		if (c->flow->untracked)
 			return TR_NO;
 		return tr_in_net(v, m->u.net.addr, m->u.net.plen) ? TR_YES : TR_NO;
@@ -140,13 +149,13 @@ static enum tr_match_result eval_plain(const struct tr_ctx *c, const struct tr_m
 	case TR_M_CTORIGSRCPORT: case TR_M_CTORIGDSTPORT: {
 		uint16_t v = m->kind == TR_M_CTORIGSRCPORT ? c->flow->orig.sport : c->flow->orig.dport;
 
-		snprintf(buf, len, "%s=%u", m->kind == TR_M_CTORIGSRCPORT ? "ctorigsrcport" : "ctorigdstport", v);
+		SAY( "%s=%u", m->kind == TR_M_CTORIGSRCPORT ? "ctorigsrcport" : "ctorigdstport", v);
 		if (c->flow->untracked)
 			return TR_NO;
 		return v >= m->u.range.lo && v <= m->u.range.hi ? TR_YES : TR_NO;
 	}
 	case TR_M_CTDIR:
-		snprintf(buf, len, "ctdir=%s", c->reply ? "REPLY" : "ORIGINAL");
+		SAY( "ctdir=%s", c->reply ? "REPLY" : "ORIGINAL");
 		if (c->flow->untracked)
 			return TR_NO;
 		return c->reply == m->u.reply ? TR_YES : TR_NO;
@@ -155,11 +164,11 @@ static enum tr_match_result eval_plain(const struct tr_ctx *c, const struct tr_m
 		const char *dev = (m->u.bits & TR_AT_LIMIT_IN) ? p->in : (m->u.bits & TR_AT_LIMIT_OUT) ? p->out : NULL;
 		unsigned t = tr_addr_type(c->snap, v, dev);
 
-		snprintf(buf, len, "%s is %s", tr_ip_str(v, a, sizeof(a)), at_name(t));
+		SAY( "%s is %s", tr_ip_str(v, a, sizeof(a)), at_name(t));
 		return t & m->u.bits & 0xff ? TR_YES : TR_NO;
 	}
 	case TR_M_ICMPTYPE:
-		snprintf(buf, len, "icmp type=%u", p->icmp_type);
+		SAY( "icmp type=%u", p->icmp_type);
 		if (p->proto != IPPROTO_ICMP)
 			return TR_NO;
 		if (m->u.icmp.type < 0)
@@ -167,7 +176,7 @@ static enum tr_match_result eval_plain(const struct tr_ctx *c, const struct tr_m
 		return m->u.icmp.type == p->icmp_type && (m->u.icmp.code < 0 || m->u.icmp.code == p->icmp_code) ? TR_YES
 														      : TR_NO;
 	case TR_M_MARK:
-		snprintf(buf, len, "mark=0x%x", p->mark);
+		SAY( "mark=0x%x", p->mark);
 		return (p->mark & m->u.mark.mask) == m->u.mark.value ? TR_YES : TR_NO;
 	case TR_M_PHYSIN: case TR_M_PHYSOUT: {
 		const char *v = m->kind == TR_M_PHYSIN ? p->physin : p->physout;
@@ -175,20 +184,20 @@ static enum tr_match_result eval_plain(const struct tr_ctx *c, const struct tr_m
 		const struct tr_iface *ifc = dev[0] ? tr_iface_find(c->snap, dev) : NULL;
 
 		if (!v[0] && ifc && ifc->bridge) {
-			snprintf(buf, len, "the bridge port of %s", dev);
+			SAY( "the bridge port of %s", dev);
 			return TR_DEPENDS;
 		}
-		snprintf(buf, len, "%s=%s", m->kind == TR_M_PHYSIN ? "physdev-in" : "physdev-out", v[0] ? v : "(none)");
+		SAY( "%s=%s", m->kind == TR_M_PHYSIN ? "physdev-in" : "physdev-out", v[0] ? v : "(none)");
 		return v[0] && ifname_match(m->u.ifname, v) ? TR_YES : TR_NO;
 	}
 	case TR_M_PHYS_BRIDGED:
-		snprintf(buf, len, "%s", c->bridged ? "bridged" : "not bridged");
+		SAY( "%s", c->bridged ? "bridged" : "not bridged");
 		return c->bridged ? TR_YES : TR_NO;
 	case TR_M_DEPENDS:
-		snprintf(buf, len, "%s", m->u.what);
+		SAY( "%s", m->u.what);
 		return TR_DEPENDS;
 	}
-	snprintf(buf, len, "?");
+	SAY( "?");
 	return TR_DEPENDS;
 }
 
@@ -201,28 +210,38 @@ enum tr_match_result tr_match_eval(const struct tr_ctx *c, const struct tr_match
 	return r == TR_YES ? TR_NO : TR_YES;
 }
 
-enum tr_match_result tr_rule_eval(const struct tr_ctx *c, const struct tr_rule *r, char *reason, size_t len)
+enum tr_match_result tr_rule_eval(const struct tr_ctx *c, const struct tr_rule *r, int *ret_failed, char *reason,
+				  size_t len)
 {
 	enum tr_match_result res = TR_YES;
 	char why[100], cond[100];
+	int failed = -1;
 
-	reason[0] = '\0';
+	if (reason)
+		reason[0] = '\0';
 	for (size_t i = 0; i < r->n_m; i++) {
-		enum tr_match_result x = tr_match_eval(c, &r->m[i], why, sizeof(why));
+		enum tr_match_result x = tr_match_eval(c, &r->m[i], reason ? why : NULL, sizeof(why));
 
 		if (x == TR_NO) {
-			tr_match_describe(&r->m[i], cond, sizeof(cond));
-			snprintf(reason, len, "%s: %s", cond, why);
+			if (reason) {
+				tr_match_describe(&r->m[i], cond, sizeof(cond));
+				snprintf(reason, len, "%s: %s", cond, why);
+			}
+			*ret_failed = (int)i;
 			return TR_NO;
 		}
 		if (x == TR_DEPENDS && res == TR_YES) {
-			snprintf(reason, len, "depends on %s", why);
+			if (reason)
+				snprintf(reason, len, "depends on %s", why);
+			failed = (int)i;
 			res = TR_DEPENDS;
 		}
 	}
 	if (res == TR_YES && r->target_unknown) {
-		snprintf(reason, len, "depends on target %s", r->jump);
+		if (reason)
+			snprintf(reason, len, "depends on target %s", r->jump);
 		res = TR_DEPENDS;
 	}
+	*ret_failed = failed;
 	return res;
 }

@@ -161,7 +161,8 @@ static void note_step(struct tr_ctx *c, const struct tr_step *s)
 			orig ? "; --ctorigdst/--ctorigdstport see the published address and port from before DNAT" : "");
 	}
 	/* A published port's DNAT that did not apply because it is bound to another address. */
-	if (s->matched == TR_NO && s->table == TR_NAT && r->target == TR_V_DNAT && strncmp(s->reason, "-d ", 3) == 0) {
+	if (s->matched == TR_NO && s->table == TR_NAT && r->target == TR_V_DNAT && s->failed >= 0 &&
+	    r->m[s->failed].kind == TR_M_DST && !r->m[s->failed].neg) {
 		bool port_ok = true;
 		uint32_t bound = 0;
 

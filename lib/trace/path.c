@@ -323,6 +323,7 @@ static int run_packet(const struct tr_ruleset *rs, const struct tr_snapshot *s, 
 			    .reply = st->reply };
 	const struct tr_iface *in = st->p.in[0] ? tr_iface_find(s, st->p.in) : NULL;
 
+	pr->snap = s;
 	snprintf(pr->title, sizeof(pr->title), "%s", st->title);
 	pr->start = st->p;
 	pr->state = st->state;

@@ -31,23 +31,22 @@ static void endpoint(const struct tr_pkt *p, bool src, char *buf, size_t len)
 		snprintf(buf, len, "%s:%u", tr_ip_str(ip, a, sizeof(a)), port);
 }
 
-static void step_outcome(const struct tr_step *s, char *buf, size_t len)
+static void step_outcome(const struct tr_packet_result *pr, const struct tr_step *s, char *buf, size_t len)
 {
+	char why[200];
+
 	if (s->kind == TR_STEP_POLICY) {
 		snprintf(buf, len, "policy %s", tr_verdict_name(s->verdict));
 		return;
 	}
-	if (s->matched == TR_NO) {
-		snprintf(buf, len, "no: %s", s->reason);
-		return;
-	}
-	if (s->matched == TR_DEPENDS) {
-		snprintf(buf, len, "%s", s->reason);
+	if (s->matched != TR_YES) {
+		tr_step_reason(pr, s, why, sizeof(why));
+		snprintf(buf, len, "%s%s", s->matched == TR_NO ? "no: " : "", why);
 		return;
 	}
 	switch (s->verdict) {
-	case TR_V_JUMP: snprintf(buf, len, "match -> %s", s->target); return;
-	case TR_V_GOTO: snprintf(buf, len, "match -> goto %s", s->target); return;
+	case TR_V_JUMP: snprintf(buf, len, "match -> %s", tr_step_target(s)); return;
+	case TR_V_GOTO: snprintf(buf, len, "match -> goto %s", tr_step_target(s)); return;
 	default:
 		snprintf(buf, len, "match: %s", tr_verdict_name(s->verdict));
 	}
@@ -95,7 +94,7 @@ static void render_packet(const struct tr_packet_result *pr, bool verbose, struc
 			snprintf(where, sizeof(where), "%s", s->chain);
 		else
 			snprintf(where, sizeof(where), "%s #%zu", s->chain, s->index);
-		step_outcome(s, outcome, sizeof(outcome));
+		step_outcome(pr, s, outcome, sizeof(outcome));
 		strbuf_addf(out, "%-11s %-7s %-22s %-60s %s\n", hook, tr_table_name(s->table), where,
 			    s->rule ? s->rule->text : "", outcome);
 	}
@@ -165,13 +164,17 @@ static json_t *packet_json(const struct tr_packet_result *pr)
 		goto fail;
 	for (size_t i = 0; i < pr->n_steps; i++) {
 		const struct tr_step *s = &pr->steps[i];
+		char why[200];
 		json_t *m = s->kind == TR_STEP_POLICY ? json_true()
 			    : s->matched == TR_DEPENDS ? json_string("depends") : json_boolean(s->matched == TR_YES);
-		json_t *j = json_pack("{s:s, s:s, s:o, s:s, s:I, s:o, s:o, s:o, s:s, s:o, s:I}", "hook", tr_hook_name(s->hook),
+		json_t *j;
+
+		tr_step_reason(pr, s, why, sizeof(why));
+		j = json_pack("{s:s, s:s, s:o, s:s, s:I, s:o, s:o, s:o, s:s, s:o, s:I}", "hook", tr_hook_name(s->hook),
 				      "table", tr_table_name(s->table), "chain", jstr(s->chain), "type",
 				      s->kind == TR_STEP_POLICY ? "policy" : "rule", "index", (json_int_t)s->index, "rule",
-				      jstr(s->rule ? s->rule->text : ""), "matched", m, "reason", jstr(s->reason), "verdict",
-				      s->matched == TR_YES ? tr_verdict_name(s->verdict) : "", "target", jstr(s->target),
+				      jstr(s->rule ? s->rule->text : ""), "matched", m, "reason", jstr(why), "verdict",
+				      s->matched == TR_YES ? tr_verdict_name(s->verdict) : "", "target", jstr(tr_step_target(s)),
 				      "visit", (json_int_t)s->visit);
 
 		if (!j || json_array_append_new(steps, j) < 0)

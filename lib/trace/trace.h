@@ -182,25 +182,33 @@ struct tr_pkt {
 #define TR_TCP_ACK 0x10
 #define TR_TCP_URG 0x20
 
+/* One rule met (or a base chain's policy). Small on purpose: a packet for the last of 10,000
+ * published ports meets 30,000 rules, so the reason a rule failed is written only when asked
+ * for (tr_step_reason), from what the step and its visit keep. */
 struct tr_step {
 	enum tr_step_kind kind;
 	enum tr_hook hook;
 	enum tr_table table;
+	enum tr_match_result matched;
+	enum tr_verdict verdict;
+	int16_t failed;            /* the condition that failed or depends (index in the rule), -1: none */
+	bool untracked;            /* the packet as the rule saw it: NOTRACK'd, */
+	uint32_t mark;             /* and its mark */
 	const char *chain;         /* borrowed from the ruleset */
 	size_t index;              /* 1-based rule number in the chain */
 	const struct tr_rule *rule;
-	enum tr_match_result matched;
-	char reason[160];          /* the first failing condition, or what a match depends on */
-	enum tr_verdict verdict;
-	char target[TR_NAME_MAX];  /* JUMP/GOTO's chain */
 	size_t visit;              /* which hook visit (base chain evaluation) this belongs to */
 };
 
-/* One base chain evaluation at one hook: the packet as the kernel's trace header shows it. */
+/* One base chain evaluation at one hook: the packet as the kernel's trace header shows it, and
+ * the connection as the visit's rules see it. */
 struct tr_visit {
 	enum tr_hook hook;
 	enum tr_table table;
 	struct tr_pkt pkt;
+	struct tr_pkt orig;        /* the connection's original tuple (--ctorig*) */
+	enum tr_ct state;
+	bool reply, bridged, dnat, snat;
 };
 
 enum tr_fate {
@@ -213,6 +221,7 @@ enum tr_fate {
 };
 
 struct tr_packet_result {
+	const struct tr_snapshot *snap;   /* borrowed, like the ruleset: keep both while using this */
 	char title[32];            /* "packet", "reply", "next" */
 	struct tr_pkt start;       /* as it arrives (or leaves the socket) */
 	enum tr_ct state;
@@ -243,6 +252,10 @@ struct tr_result {
 int tr_trace(const struct tr_ruleset *rs, const struct tr_snapshot *snap, const struct tr_query *q,
 	     struct tr_result *ret, struct berr *err);
 void tr_result_release(struct tr_result *r);
+/* Why a step's rule did not match ("! -i docker0: in=docker0") or what it depends on; "" for a
+ * match or a policy. The target chain of a JUMP/GOTO step is tr_step_target(). */
+void tr_step_reason(const struct tr_packet_result *pr, const struct tr_step *s, char *buf, size_t len);
+const char *tr_step_target(const struct tr_step *s);
 
 /* Renderers: text for humans (one line per step) and the JSON document. */
 void tr_render_text(const struct tr_result *r, bool verbose, struct strbuf *out);

@@ -42,10 +42,8 @@ static struct tr_step *add_step(struct tr_ctx *c)
 		pr->cap_steps = cap;
 	}
 	s = &pr->steps[pr->n_steps++];
-	memset(s, 0, sizeof(*s));
-	s->hook = c->hook;
-	s->table = c->table;
-	s->visit = c->visit;
+	*s = (struct tr_step){ .hook = c->hook, .table = c->table, .visit = c->visit, .failed = -1,
+			       .mark = c->p.mark, .untracked = c->flow->untracked };
 	return s;
 }
 
@@ -62,7 +60,9 @@ static int add_visit(struct tr_ctx *c)
 		pr->visits = v;
 		pr->cap_visits = cap;
 	}
-	pr->visits[pr->n_visits] = (struct tr_visit){ .hook = c->hook, .table = c->table, .pkt = c->p };
+	pr->visits[pr->n_visits] = (struct tr_visit){ .hook = c->hook, .table = c->table, .pkt = c->p,
+						      .orig = c->flow->orig, .state = c->state, .reply = c->reply,
+						      .bridged = c->bridged, .dnat = c->flow->dnat, .snat = c->flow->snat };
 	c->visit = pr->n_visits++;
 	return 0;
 }
@@ -90,7 +90,7 @@ int tr_note(struct tr_packet_result *pr, const char *fmt, ...)
 
 /* The translation a NAT target binds, applied to the packet at once (the kernel's nf_nat
  * mangles the packet when the nat hook returns). */
-static void apply_nat(struct tr_ctx *c, const struct tr_rule *r, struct tr_step *s, const char *chain)
+static void apply_nat(struct tr_ctx *c, const struct tr_rule *r, const char *chain)
 {
 	struct tr_flow *f = c->flow;
 	char a[20], nh[20];
@@ -135,7 +135,6 @@ static void apply_nat(struct tr_ctx *c, const struct tr_rule *r, struct tr_step 
 	default:
 		break;
 	}
-	(void)s;
 }
 
 struct frame {
@@ -175,6 +174,7 @@ enum tr_verdict tr_walk_table(struct tr_ctx *c, enum tr_table t)
 		const struct tr_rule *r;
 		struct tr_step *s;
 		enum tr_match_result m;
+		int failed;
 
 		if (c->error)
 			return TR_V_DROP;
@@ -194,8 +194,9 @@ enum tr_verdict tr_walk_table(struct tr_ctx *c, enum tr_table t)
 		s->chain = cur->name;
 		s->index = i + 1;
 		s->rule = r;
-		m = tr_rule_eval(c, r, s->reason, sizeof(s->reason));
+		m = tr_rule_eval(c, r, &failed, NULL, 0);
 		s->matched = m;
+		s->failed = (int16_t)failed;
 		if (m == TR_NO) {
 			i++;
 			continue;
@@ -204,9 +205,13 @@ enum tr_verdict tr_walk_table(struct tr_ctx *c, enum tr_table t)
 			/* A rule that only logs changes nothing whichever way it goes. */
 			bool harmless = r->target == TR_V_CONTINUE && !r->sets_mark && !r->target_unknown;
 
-			if (!harmless && !c->pr->depends[0])
+			if (!harmless && !c->pr->depends[0]) {
+				char why[160];
+
+				tr_rule_eval(c, r, &failed, why, sizeof(why));
 				snprintf(c->pr->depends, sizeof(c->pr->depends), "%s %s #%zu (%s): %s; shown as if it did not match",
-					 tr_table_name(t), cur->name, i + 1, r->text, s->reason);
+					 tr_table_name(t), cur->name, i + 1, r->text, why);
+			}
 			i++;
 			continue;
 		}
@@ -226,12 +231,11 @@ enum tr_verdict tr_walk_table(struct tr_ctx *c, enum tr_table t)
 		case TR_V_REJECT:
 			return r->target;
 		case TR_V_DNAT: case TR_V_SNAT: case TR_V_MASQUERADE: case TR_V_REDIRECT:
-			if (t != TR_NAT) {
-				snprintf(s->reason, sizeof(s->reason), "a NAT target outside nat: ignored");
+			if (t != TR_NAT) {   /* iptables refuses this; were it there, it would do nothing */
 				i++;
 				continue;
 			}
-			apply_nat(c, r, s, cur->name);
+			apply_nat(c, r, cur->name);
 			return TR_V_ACCEPT;
 		case TR_V_RETURN:
 			if (depth == 0)   /* RETURN in the base chain (or one it went to): the policy */
@@ -244,7 +248,6 @@ enum tr_verdict tr_walk_table(struct tr_ctx *c, enum tr_table t)
 		case TR_V_GOTO: {
 			const struct tr_chain *to = tr_chain_find(c->rs, t, r->jump);
 
-			snprintf(s->target, sizeof(s->target), "%s", r->jump);
 			if (!to) {   /* the parser refuses this; a defensive end */
 				c->error = -EINVAL;
 				return TR_V_DROP;
@@ -267,4 +270,37 @@ enum tr_verdict tr_walk_table(struct tr_ctx *c, enum tr_table t)
 			continue;
 		}
 	}
+}
+
+const char *tr_step_target(const struct tr_step *s)
+{
+	return s->rule && (s->verdict == TR_V_JUMP || s->verdict == TR_V_GOTO) && s->matched == TR_YES ? s->rule->jump : "";
+}
+
+void tr_step_reason(const struct tr_packet_result *pr, const struct tr_step *s, char *buf, size_t len)
+{
+	const struct tr_visit *v;
+	struct tr_flow flow = { 0 };
+	struct tr_ctx c = { 0 };
+	int failed;
+
+	buf[0] = '\0';
+	if (s->kind != TR_STEP_RULE || s->matched == TR_YES || !s->rule || s->visit >= pr->n_visits)
+		return;
+	/* The rule again, on the packet as it was when the walk met it: the same answer, in words. */
+	v = &pr->visits[s->visit];
+	flow.orig = v->orig;
+	flow.dnat = v->dnat;
+	flow.snat = v->snat;
+	flow.untracked = s->untracked;
+	c.snap = pr->snap;
+	c.flow = &flow;
+	c.p = v->pkt;
+	c.p.mark = s->mark;
+	c.state = v->state;
+	c.reply = v->reply;
+	c.bridged = v->bridged;
+	c.hook = v->hook;
+	c.table = v->table;
+	tr_rule_eval(&c, s->rule, &failed, buf, len);
 }

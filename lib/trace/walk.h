@@ -30,10 +30,13 @@ struct tr_ctx {
 	int error;                   /* a negative errno met on the way (out of memory, a loop) */
 };
 
-/* One condition against the packet: YES, NO (with why in buf), or DEPENDS (with on what). */
+/* One condition against the packet: YES, NO (with why in buf), or DEPENDS (with on what).
+ * buf may be NULL: the walk evaluates without writing, the renderer asks for the words. */
 enum tr_match_result tr_match_eval(const struct tr_ctx *c, const struct tr_match *m, char *buf, size_t len);
-/* Whole rules: AND of the conditions; reason gets the first failing one, or what it depends on. */
-enum tr_match_result tr_rule_eval(const struct tr_ctx *c, const struct tr_rule *r, char *reason, size_t len);
+/* Whole rules: AND of the conditions. *ret_failed: the first failing condition, else the first
+ * one that depends, else -1; reason (may be NULL) gets it in words. */
+enum tr_match_result tr_rule_eval(const struct tr_ctx *c, const struct tr_rule *r, int *ret_failed, char *reason,
+				  size_t len);
 
 /* Evaluates table's base chain at c->hook, recording a visit and its steps. Returns the base
  * chain's verdict: TR_V_ACCEPT, TR_V_DROP or TR_V_REJECT; TR_V_NONE when the table has no base

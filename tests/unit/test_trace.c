@@ -209,7 +209,7 @@ static void berth_packet(const struct tr_packet_result *pr, struct kpacket *out)
 				char verdict[80];
 
 				if (s->verdict == TR_V_JUMP || s->verdict == TR_V_GOTO)
-					snprintf(verdict, sizeof(verdict), "%s:%s", tr_verdict_name(s->verdict), s->target);
+					snprintf(verdict, sizeof(verdict), "%s:%s", tr_verdict_name(s->verdict), tr_step_target(s));
 				else
 					snprintf(verdict, sizeof(verdict), "%s", tr_verdict_kernel(s->verdict));
 				strv_pushf(&kv.events, "%s:%s:%s:%s", tr_table_name(s->table), s->chain, verdict,
@@ -399,15 +399,16 @@ static bool has_note(const struct tr_packet_result *pr, const char *piece)
 /* The last ruleset traced: a result borrows its chain names and rules, so it lives until the
  * next trace_text() (or the end). */
 static struct tr_ruleset kept;
+static struct tr_snapshot kept_snap;
 
 static int trace_text(const char *rules_text, const char *snap_file, const struct tr_query *q, struct tr_result *res)
 {
-	struct tr_snapshot snap = { 0 };
 	struct berr err = { 0 };
 	char path[256], *text;
 	int r;
 
 	tr_ruleset_release(&kept);
+	tr_snapshot_release(&kept_snap);
 	r = tr_ruleset_parse(rules_text, &kept, &err);
 	if (r < 0) {
 		printf("# ruleset: %s\n", err.msg);
@@ -415,13 +416,12 @@ static int trace_text(const char *rules_text, const char *snap_file, const struc
 	}
 	snprintf(path, sizeof(path), DIR "%s", snap_file);
 	text = read_file(path);
-	r = text ? tr_snapshot_parse(text, &snap, &err) : -1;
+	r = text ? tr_snapshot_parse(text, &kept_snap, &err) : -1;
 	free(text);
 	if (r == 0)
-		r = tr_trace(&kept, &snap, q, res, &err);
+		r = tr_trace(&kept, &kept_snap, q, res, &err);
 	if (r < 0)
 		printf("# trace: %s\n", err.msg);
-	tr_snapshot_release(&snap);
 	return r;
 }
 
@@ -613,6 +613,21 @@ static void model_edges(void)
 		      json && strstr(json, "\"steps\"") && strstr(json, "\"nat\"") && strstr(json, "\"route\"") &&
 		      strstr(json, "\"verdict\"") && strstr(json, "\"notes\"") && strstr(json, "\"fate\": \"forwarded\""));
 		free(json);
+		{
+			struct strbuf out = { 0 };
+			char *text;
+
+			tr_render_text(&res, false, &out);
+			text = strbuf_steal(&out);
+			CHECK("text: a rule that failed says which condition, in the packet's terms",
+			      text && strstr(text, "no: -i docker0: in=eth0") &&
+			      strstr(text, "no: --ctstate ESTABLISHED,RELATED: ctstate=NEW,DNAT") &&
+			      strstr(text, "no: -s 172.17.0.0/16: src=198.18.0.2"));
+			CHECK("text: the jump, the DNAT and the routing decision",
+			      text && strstr(text, "match -> DOCKER") && strstr(text, "match: DNAT") &&
+			      strstr(text, "route       172.17.0.2 dev docker0 (connected) -> FORWARD"));
+			free(text);
+		}
 	}
 	tr_result_release(&res);
 	free(rules);
@@ -699,5 +714,6 @@ int main(void)
 	model_edges();
 	parser();
 	tr_ruleset_release(&kept);
+	tr_snapshot_release(&kept_snap);
 	CHECK_DONE();
 }
