@@ -236,6 +236,8 @@ static int live(const struct client *c, const struct opts *o)
 		add_param(&path, "follow", "1");
 	if (o->verbose)
 		add_param(&path, "verbose", "1");
+	if (o->json)
+		add_param(&path, "format", "json");
 	p = strbuf_steal(&path);
 	if (!p) {
 		fprintf(stderr, "Error: out of memory\n");

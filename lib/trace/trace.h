@@ -136,8 +136,6 @@ int tr_snapshot_add_iface(struct tr_snapshot *s, const struct tr_iface *ifc);   
 int tr_snapshot_add_route(struct tr_snapshot *s, const struct tr_route *r);
 int tr_snapshot_add_container(struct tr_snapshot *s, const struct tr_container *c);
 int tr_snapshot_add_publish(struct tr_snapshot *s, const struct tr_publish *p);
-/* Adds the interfaces of `ip -d -j addr show` and the routes of `ip -j -4 route show table main`. */
-int tr_snapshot_add_iproute(struct tr_snapshot *s, const char *addr_json, const char *route_json, struct berr *err);
 
 /* ---- the question --------------------------------------------------------------------------- */
 
