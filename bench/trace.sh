@@ -8,8 +8,10 @@
 #            median of 200;
 #   offline  `berth trace --ruleset FILE --snapshot FILE`: the whole command (exec, reading and
 #            parsing the 10,000-port iptables-save text, the trace, printing), median of REPS;
-#   live     `berth trace` through berthd: iptables-save, ip -j addr/route, the sysctls and the
-#            store read by berthd for this request, then the trace, median of REPS.
+#   live     `berth trace` through berthd (the client's exec included), and the daemon's answer
+#            alone (curl's time_total for GET /trace), median of REPS: the ruleset is re-read
+#            only when the nf_tables generation moved (the first request pays iptables-save),
+#            the links, addresses, routes, sysctls and berth's records are read every time.
 # nftables: berthd answers 501 (its native tables are not modelled), so there is no number.
 #
 #   sudo bench/trace.sh            N=10000 REPS=20 SKIP_INSTALL=1 (skip apt/make)
@@ -70,13 +72,15 @@ echo "berth trace on $N published ports ($(grep -c '^-A' "$TMP/rules") iptables 
 for port in "$last" 20000; do
 	to=$HOST_IP:$port
 	eng=$("$TMP/tracebench" "$TMP/rules" "$TMP/snap.json" "$to" "$CLIENT_IP" 200)
-	off=() live=()
+	off=() live=() daemon=()
 	for _ in $(seq "$REPS"); do
 		off+=("$(ms_of "$BERTH" trace --ruleset "$TMP/rules" --snapshot "$TMP/snap.json" --from "$CLIENT_IP" --to "$to")")
 		live+=("$(ms_of B trace --from "$CLIENT_IP" --to "$to")")
+		daemon+=("$(curl -s -o /dev/null -w '%{time_total}' --unix-socket "${SOCK[berth]}" \
+			"http://localhost/trace?from=$CLIENT_IP&to=$to" | awk '{ printf "%.2f\n", $1 * 1000 }')")
 	done
 	echo "port $port: engine: $(sed -n 's/^parse_ms \([^ ]*\).*/parse \1 ms/p' <<<"$eng"), trace $(awk '/^trace_us_median/ { printf "%.3f ms (max %.3f ms)", $2 / 1000, $4 / 1000 }' <<<"$eng");" \
-		"offline command $(median "${off[@]}") ms; live $(median "${live[@]}") ms (median of $REPS)"
+		"offline command $(median "${off[@]}") ms; live: berth trace $(median "${live[@]}") ms, berthd's answer $(median "${daemon[@]}") ms (medians of $REPS)"
 	echo "  verdict: $(B trace --from "$CLIENT_IP" --to "$to" | sed -n 's/^verdict *//p')"
 done
 
