@@ -152,9 +152,14 @@ static void delivered_local(struct tr_ctx *c)
 {
 	char a[20], buf[100];
 
+	if (c->p.proto == IPPROTO_ICMP) {
+		set_fate(c, TR_FATE_LOCAL, "DELIVERED to the host (%s): the kernel answers an echo request itself%s",
+			 tr_ip_str(c->p.dst, a, sizeof(a)), NULL);
+		return;
+	}
 	snprintf(buf, sizeof(buf), "%s:%u", tr_ip_str(c->p.dst, a, sizeof(a)), c->p.dport);
 	set_fate(c, TR_FATE_LOCAL, "DELIVERED to a local socket on %s%s", buf,
-		 c->p.proto == IPPROTO_ICMP ? "" : " (if one listens; else the host answers RST / port unreachable)");
+		 " (if one listens; else the host answers RST / port unreachable)");
 }
 
 /* A frame a bridge switches between two of its ports (br_netfilter runs the IP hooks). */
@@ -408,7 +413,13 @@ static int resolve_start(const struct tr_snapshot *s, const struct tr_query *q, 
 		else if (tr_route_lookup(s, st->p.src, &rt))
 			snprintf(st->p.in, sizeof(st->p.in), "%s", rt.dev);
 		else
-			return berr_set(err, -EINVAL, "no interface leads back to the source: give --in");
+		{
+			char a[20];
+
+			return berr_set(err, -EINVAL, "no route leads back to %s%s: give --in (or --from)",
+					tr_ip_str(st->p.src, a, sizeof(a)),
+					q->from && *q->from ? "" : " (the default source, an outside client)");
+		}
 	}
 	if (!tr_iface_find(s, st->p.in))
 		return berr_set(err, -ENODEV, "--in %s: no such interface in the snapshot", st->p.in);
