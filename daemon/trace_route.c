@@ -85,8 +85,19 @@ static int live_ruleset(const char *save, const struct tr_ruleset **ret, struct 
 	if (r >= 0)
 		r = tr_ruleset_parse(text, &cache.rs, err);
 	free(text);
-	if (r < 0)
+	text = NULL;
+	if (r >= 0 && nft) {   /* which built-in chains nf_tables really hooks */
+		static const char *const chains_argv[] = { "nft", "-j", "list", "chains", "ip", NULL };
+
+		/* without nft, every built-in chain iptables-save prints is taken as hooked */
+		if (capture(chains_argv, &text, NULL) >= 0)
+			r = tr_ruleset_set_hooks(&cache.rs, text, err);
+		free(text);
+	}
+	if (r < 0) {
+		tr_ruleset_release(&cache.rs);
 		return r;
+	}
 	/* kept only if nothing committed while the save ran */
 	cache.valid = have_before && read_gen(&after) && after == before;
 	cache.gen = before;
@@ -216,7 +227,11 @@ static int add_links_routes(struct engine *e, struct tr_snapshot *s, struct berr
 		struct tr_iface ifc = { .bridge = strcmp(links[i].kind, "bridge") == 0, .addrs = ta };
 		size_t n = 0;
 
+		char path[64];
+
 		snprintf(ifc.name, sizeof(ifc.name), "%s", links[i].name);
+		snprintf(path, sizeof(path), "net/ipv4/conf/%s/route_localnet", ifc.name);
+		ifc.route_localnet = sysctl_bool(path, false);
 		for (size_t j = 0; links[i].master && j < n_links; j++)
 			if (links[j].ifindex == links[i].master)
 				snprintf(ifc.master, sizeof(ifc.master), "%s", links[j].name);

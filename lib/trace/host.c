@@ -103,16 +103,28 @@ const struct tr_iface *tr_iface_find(const struct tr_snapshot *s, const char *na
 	return NULL;
 }
 
+/* 127/8 has host scope: never chosen for scope universe. */
+static bool universe(uint32_t a)
+{
+	return (a >> 24) != 127;
+}
+
 uint32_t tr_select_addr(const struct tr_snapshot *s, const char *dev, uint32_t nexthop)
 {
 	const struct tr_iface *ifc = tr_iface_find(s, dev);
 
-	if (!ifc || !ifc->n_addrs)
-		return 0;
-	for (size_t j = 0; j < ifc->n_addrs; j++)
-		if (tr_in_net(nexthop, ifc->addrs[j].addr, ifc->addrs[j].plen))
+	for (size_t j = 0; ifc && j < ifc->n_addrs; j++)
+		if (universe(ifc->addrs[j].addr) && tr_in_net(nexthop, ifc->addrs[j].addr, ifc->addrs[j].plen))
 			return ifc->addrs[j].addr;
-	return ifc->addrs[0].addr;
+	for (size_t j = 0; ifc && j < ifc->n_addrs; j++)
+		if (universe(ifc->addrs[j].addr))
+			return ifc->addrs[j].addr;
+	/* none on dev (lo, say): the kernel takes the first device, in ifindex order, that has one */
+	for (size_t i = 0; i < s->n_ifaces; i++)
+		for (size_t j = 0; j < s->ifaces[i].n_addrs; j++)
+			if (universe(s->ifaces[i].addrs[j].addr))
+				return s->ifaces[i].addrs[j].addr;
+	return 0;
 }
 
 const struct tr_container *tr_container_by_ip(const struct tr_snapshot *s, uint32_t ip)

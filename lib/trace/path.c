@@ -204,6 +204,14 @@ static void input_path(struct tr_ctx *c)
 	delivered_local(c);
 }
 
+/* IN_DEV_ROUTE_LOCALNET: conf/all OR conf/DEV. */
+static bool localnet(const struct tr_snapshot *s, const char *dev)
+{
+	const struct tr_iface *ifc = tr_iface_find(s, dev);
+
+	return s->route_localnet || (ifc && ifc->route_localnet);
+}
+
 /* A packet arriving on c->p.in (from another host, or routed from a container's bridge). */
 static void inbound_path(struct tr_ctx *c)
 {
@@ -211,13 +219,33 @@ static void inbound_path(struct tr_ctx *c)
 	enum tr_verdict v;
 	char a[20], nh[20];
 	bool from_lo = strcmp(c->p.in, "lo") == 0;
+	const struct tr_iface *in = tr_iface_find(c->snap, c->p.in);
+	uint32_t dst0 = c->p.dst;
 
 	c->p.out[0] = '\0';
 	v = run_hook(c, TR_PREROUTING);
 	if (v != TR_V_ACCEPT)
 		return dropped(c, v);
+	/* br_netfilter ran PREROUTING for a frame from a bridge port: when DNAT sends it back out
+	 * of the same bridge, br_nf_pre_routing_finish bridges it (FORWARD and POSTROUTING come
+	 * from the bridge, POSTROUTING without an input device) instead of routing it. */
+	if (c->snap->brnf && in && in->bridge && c->p.dst != dst0 && !tr_is_local(c->snap, c->p.dst, NULL) &&
+	    tr_route_lookup(c->snap, c->p.dst, &rt) && strcmp(rt.dev, in->name) == 0) {
+		snprintf(c->pr->route, sizeof(c->pr->route), "DNAT'd back to %s's own subnet: bridged (br_netfilter)",
+			 in->name);
+		snprintf(c->p.out, sizeof(c->p.out), "%s", in->name);
+		c->bridged = true;
+		v = run_hook(c, TR_FORWARD);
+		if (v != TR_V_ACCEPT)
+			return dropped(c, v);
+		c->p.in[0] = '\0';
+		v = run_hook(c, TR_POSTROUTING);
+		if (v != TR_V_ACCEPT)
+			return dropped(c, v);
+		return delivered_out(c, true);
+	}
 	/* ROUTE1, on the address PREROUTING left (after DNAT). */
-	if (!from_lo && !c->snap->route_localnet && ((c->p.dst >> 24) == 127 || (c->p.src >> 24) == 127))
+	if (!from_lo && !localnet(c->snap, c->p.in) && ((c->p.dst >> 24) == 127 || (c->p.src >> 24) == 127))
 		return routing_drop(c, "martian: a 127.0.0.0/8 address arriving on another interface than lo "
 				       "(route_localnet=0)");
 	if (!from_lo && tr_is_local(c->snap, c->p.src, NULL) && c->state == TR_CT_NEW)

@@ -114,6 +114,19 @@ static int name_of(json_t *v, char *buf, size_t len, bool optional)
 	return 0;
 }
 
+static int sysctl_of(json_t *o, const char *key, bool def, bool *ret)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (!v)
+		return *ret = def, 0;
+	if (json_is_integer(v) && (json_integer_value(v) == 0 || json_integer_value(v) == 1))
+		return *ret = json_integer_value(v) == 1, 0;
+	if (json_is_boolean(v))
+		return *ret = json_is_true(v), 0;
+	return -EINVAL;
+}
+
 static int parse_ifaces(struct tr_snapshot *s, json_t *arr, struct berr *err)
 {
 	size_t i, j;
@@ -130,6 +143,8 @@ static int parse_ifaces(struct tr_snapshot *s, json_t *arr, struct berr *err)
 			return berr_set(err, -EINVAL, "interfaces[%zu]: a name of at most %d bytes is required", i,
 					TR_IFNAME_MAX - 1);
 		ifc.bridge = json_is_true(json_object_get(o, "bridge"));
+		if (sysctl_of(o, "route_localnet", false, &ifc.route_localnet) < 0)
+			return berr_set(err, -EINVAL, "interfaces[%zu].route_localnet: 0 or 1", i);
 		if (list && (!json_is_array(list) || json_array_size(list) > 64))
 			return berr_set(err, -EINVAL, "interfaces[%zu].addresses: a list of at most 64", i);
 		json_array_foreach(list, j, a) {
@@ -239,19 +254,6 @@ static int parse_extra(struct tr_snapshot *s, json_t *cs, json_t *ps, struct ber
 			return berr_set(err, r, "published: too many");
 	}
 	return 0;
-}
-
-static int sysctl_of(json_t *o, const char *key, bool def, bool *ret)
-{
-	json_t *v = json_object_get(o, key);
-
-	if (!v)
-		return *ret = def, 0;
-	if (json_is_integer(v) && (json_integer_value(v) == 0 || json_integer_value(v) == 1))
-		return *ret = json_integer_value(v) == 1, 0;
-	if (json_is_boolean(v))
-		return *ret = json_is_true(v), 0;
-	return -EINVAL;
 }
 
 int tr_snapshot_parse(const char *text, struct tr_snapshot *ret, struct berr *err)

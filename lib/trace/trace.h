@@ -44,6 +44,7 @@ struct tr_rule;
 struct tr_chain {
 	char *name;
 	bool builtin;
+	bool unhooked;             /* a built-in chain iptables-save prints but nf_tables does not have */
 	int policy;                /* TR_V_ACCEPT or TR_V_DROP for built-in chains */
 	struct tr_rule **rules;
 	size_t n, cap;
@@ -65,6 +66,11 @@ struct tr_ruleset {
  * and evaluated as "depends"). -EINVAL with "line N: ..." for what is not iptables-save. */
 int tr_ruleset_parse(const char *text, struct tr_ruleset *ret, struct berr *err);
 void tr_ruleset_release(struct tr_ruleset *rs);
+/* iptables-nft creates a built-in chain, and its hook, only when a rule or a policy needs it,
+ * while iptables-save prints every built-in chain of a table it shows. `nft -j list chains ip`
+ * says which are base chains: the others run nothing (the kernel's trace shows no event for
+ * them). Without this call every built-in chain printed is taken as hooked (legacy, offline). */
+int tr_ruleset_set_hooks(struct tr_ruleset *rs, const char *nft_chains_json, struct berr *err);
 struct tr_chain *tr_chain_find(const struct tr_ruleset *rs, enum tr_table t, const char *name);
 /* The rule's text as iptables-save printed it, without "-A CHAIN ". */
 const char *tr_rule_text(const struct tr_rule *r);
@@ -81,6 +87,7 @@ struct tr_iface {
 	struct tr_addr *addrs;
 	size_t n_addrs;
 	bool bridge;
+	bool route_localnet;           /* net.ipv4.conf.NAME.route_localnet (OR'ed with conf.all) */
 	char master[TR_IFNAME_MAX];    /* a bridge port: its bridge */
 };
 
@@ -121,7 +128,7 @@ struct tr_snapshot {
 };
 
 /*
- * {"interfaces":[{"name":"eth0","addresses":["198.18.0.1/24"],"bridge":false,"master":""}],
+ * {"interfaces":[{"name":"eth0","addresses":["198.18.0.1/24"],"bridge":false,"master":"","route_localnet":0}],
  *  "routes":[{"dst":"default"|"A.B.C.D/N","via":"A.B.C.D","dev":"eth0","prefsrc":"...","metric":0}],
  *  "sysctl":{"ip_forward":1,"route_localnet":0,"bridge_nf_call_iptables":1},
  *  "containers":[{"name":"web","ip":"172.17.0.2","bridge":"docker0"}],

@@ -164,7 +164,7 @@ enum tr_verdict tr_walk_table(struct tr_ctx *c, enum tr_table t)
 	if (!c->rs->tables[t].present)
 		return TR_V_NONE;
 	base = tr_chain_find(c->rs, t, tr_hook_name(c->hook));
-	if (!base)
+	if (!base || base->unhooked)
 		return TR_V_NONE;
 	c->table = t;
 	if (add_visit(c) < 0)

@@ -42,15 +42,18 @@ table ip zz_tracer {
 EOF
 
 ip_of() { berth inspect "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["NetworkSettings"]["IPAddress"])'; }
+pid_of() { berth inspect "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["State"]["Pid"])'; }
 python3 - "$DIR/spec.json" <<EOF
 import json, sys
 json.dump({"berth": ["$BERTH", "-H", "unix://$DIR/berth.sock"], "host_ns": "$HOST", "client_ns": "$CLIENT",
-           "containers": {"web": {"netns": "$DIR/run/netns/$web", "ip": "$(ip_of web)"},
-                          "peer": {"netns": "$DIR/run/netns/$peer", "ip": "$(ip_of peer)"}},
+           "containers": {"web": {"netns": "/proc/$(pid_of web)/ns/net", "ip": "$(ip_of web)"},
+                          "peer": {"netns": "/proc/$(pid_of peer)/ns/net", "ip": "$(ip_of peer)"}},
            "host_addrs": ["198.18.0.1", "172.17.0.1"], "ports": [8080, 8081, 8083, 22, 2222, 9999],
            "count": ${TRACE_DIFF_PACKETS:-60}, "out": "$DIR"}, open(sys.argv[1], "w"))
 EOF
 python3 tests/net/trace_diff.py "$DIR/spec.json"
+# TRACE_DIFF_KEEP=FILE: keep the disagreements (the sandbox directory goes with the test)
+[ -z "${TRACE_DIFF_KEEP:-}" ] || cp "$DIR/disagreements.txt" "$TRACE_DIFF_KEEP" 2>/dev/null || true
 
 in_host nft delete table ip zz_tracer
 berth rm -f "$web" "$peer" >/dev/null
