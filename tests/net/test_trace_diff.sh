@@ -9,25 +9,27 @@
 #    client ns 198.18.0.2 ---veth--- outside0 198.18.0.1  [host: berthd]  docker0 172.17.0.1/16
 #                                                           web  -p 8080:80 -p 127.0.0.1:8081:80 -p 8083:80 -p 8082:53/udp
 #                                                           peer (no published port)
+#                                                          br-… 10.91.5.1/24: far (another network)
 #
-# TRACE_DIFF_PACKETS (default 60) packets, spread over every source, destination and protocol;
-# TRACE_DIFF_PACKETS=500 for the full run.
+# TRACE_DIFF_PACKETS (default 60) flows, spread over every source (the outside client, the host,
+# three containers on two networks), destination (every host address and port of the list,
+# published or not, every container, the outside client) and protocol (tcp, udp); for each
+# flow the first packet, the reply and the next packet are compared when the kernel has them.
+# TRACE_DIFF_PACKETS=1000 sends the whole cross product (about 240 flows, 500 packets).
 . "$(dirname "$0")/lib.sh"
 
-if [ "$BERTH_BACKEND" != iptables ]; then
-	echo "SKIP: trace diff runs with the iptables backend only"
-	exit 0
-fi
 for t in xtables-monitor nsenter socat nft python3; do
 	command -v "$t" >/dev/null || { fail "trace diff: $t is installed"; exit 1; }
 done
 
 sandbox tdiff
 client tdiff-cl
-berthd_start --userland-proxy=false || { fail "berthd starts"; exit 1; }
+berthd_start --firewall-backend iptables --userland-proxy=false || { fail "berthd starts"; exit 1; }
 web=$(berth run -d --name web -p 8080:80 -p 127.0.0.1:8081:80 -p 8083:80 -p 8082:53/udp -- \
 	sh -c 'socat TCP-LISTEN:80,fork,reuseaddr SYSTEM:"echo web" & exec socat UDP-RECVFROM:53,fork SYSTEM:"echo dns"')
 peer=$(berth run -d --name peer -- socat TCP-LISTEN:80,fork,reuseaddr SYSTEM:'echo peer')
+berth network create --subnet 10.91.5.0/24 other >/dev/null
+far=$(berth run -d --network other --name far -- socat TCP-LISTEN:80,fork,reuseaddr SYSTEM:'echo far')
 check_out "the published port answers before the test" web tcp_get "$CLIENT" 198.18.0.1 8080
 ip -n "$CLIENT" route add 172.17.0.0/16 via 198.18.0.1
 # ufw next to berth, and the user's DOCKER-USER rule
@@ -47,8 +49,10 @@ python3 - "$DIR/spec.json" <<EOF
 import json, sys
 json.dump({"berth": ["$BERTH", "-H", "unix://$DIR/berth.sock"], "host_ns": "$HOST", "client_ns": "$CLIENT",
            "containers": {"web": {"netns": "/proc/$(pid_of web)/ns/net", "ip": "$(ip_of web)"},
-                          "peer": {"netns": "/proc/$(pid_of peer)/ns/net", "ip": "$(ip_of peer)"}},
-           "host_addrs": ["198.18.0.1", "172.17.0.1"], "ports": [8080, 8081, 8083, 22, 2222, 9999],
+                          "peer": {"netns": "/proc/$(pid_of peer)/ns/net", "ip": "$(ip_of peer)"},
+                          "far": {"netns": "/proc/$(pid_of far)/ns/net", "ip": "$(berth inspect far | python3 -c 'import json,sys; n=json.load(sys.stdin)[0]["NetworkSettings"]["Networks"]; print(list(n.values())[0]["IPAddress"])')"}},
+           "host_addrs": ["198.18.0.1", "172.17.0.1", "10.91.5.1"],
+           "ports": [8080, 8081, 8082, 8083, 22, 2222, 5432, 9999, 80],
            "count": ${TRACE_DIFF_PACKETS:-60}, "out": "$DIR"}, open(sys.argv[1], "w"))
 EOF
 python3 tests/net/trace_diff.py "$DIR/spec.json"
@@ -56,5 +60,6 @@ python3 tests/net/trace_diff.py "$DIR/spec.json"
 [ -z "${TRACE_DIFF_KEEP:-}" ] || cp "$DIR/disagreements.txt" "$TRACE_DIFF_KEEP" 2>/dev/null || true
 
 in_host nft delete table ip zz_tracer
-berth rm -f "$web" "$peer" >/dev/null
+berth rm -f "$web" "$peer" "$far" >/dev/null
+berth network rm other >/dev/null
 berthd_stop
