@@ -124,8 +124,7 @@ static void dropped(struct tr_ctx *c, enum tr_verdict v)
 	else
 		snprintf(where, sizeof(where), "%s %s #%zu", tr_table_name(s->table), s->chain, s->index);
 	set_fate(c, v == TR_V_REJECT ? TR_FATE_REJECTED : TR_FATE_DROPPED,
-		 v == TR_V_REJECT ? "REJECTED by %s%s" : "DROPPED by %s%s", where,
-		 s->kind == TR_STEP_RULE ? "" : "");
+		 v == TR_V_REJECT ? "REJECTED by %s%s" : "DROPPED by %s%s", where, NULL);
 }
 
 static void routing_drop(struct tr_ctx *c, const char *why)
