@@ -251,7 +251,12 @@ static int live(const struct client *c, const struct opts *o)
 		json_dumpf(json_object_get(body, "Trace"), stdout, JSON_INDENT(2));
 		putchar('\n');
 	} else {
+		size_t i;
+		json_t *w;
+
 		fputs(json_string_value(json_object_get(body, "Text")) ?: "", stdout);
+		json_array_foreach(json_object_get(body, "Warnings"), i, w)
+			printf("%-11s %s\n", "warning", json_string_value(w) ?: "");
 	}
 	json_decref(body);
 	return 0;

@@ -56,6 +56,7 @@ static struct {
 	uint32_t gen;
 	char save[32];
 	struct tr_ruleset rs;
+	char *foreign;             /* native nft base chains next to iptables-nft's, or NULL */
 } cache;
 
 static bool read_gen(uint32_t *ret)
@@ -80,6 +81,8 @@ static int live_ruleset(const char *save, const struct tr_ruleset **ret, struct 
 		return 0;
 	}
 	tr_ruleset_release(&cache.rs);
+	free(cache.foreign);
+	cache.foreign = NULL;
 	cache.valid = false;
 	r = capture(argv, &text, err);
 	if (r >= 0)
@@ -87,11 +90,17 @@ static int live_ruleset(const char *save, const struct tr_ruleset **ret, struct 
 	free(text);
 	text = NULL;
 	if (r >= 0 && nft) {   /* which built-in chains nf_tables really hooks */
-		static const char *const chains_argv[] = { "nft", "-j", "list", "chains", "ip", NULL };
+		static const char *const chains_argv[] = { "nft", "-j", "list", "chains", NULL };
 
 		/* without nft, every built-in chain iptables-save prints is taken as hooked */
-		if (capture(chains_argv, &text, NULL) >= 0)
+		if (capture(chains_argv, &text, NULL) >= 0) {
+			struct strbuf f = { 0 };
+
 			r = tr_ruleset_set_hooks(&cache.rs, text, err);
+			if (r >= 0 && tr_nft_foreign_hooks(text, &f) > 0)
+				cache.foreign = strbuf_steal(&f);
+			strbuf_release(&f);
+		}
 		free(text);
 	}
 	if (r < 0) {
@@ -376,6 +385,13 @@ void trace_route(struct engine *e, const struct http_request *req, struct http_r
 		goto out;
 	}
 	split_brain(variant, warnings);
+	if (cache.foreign) {   /* read at this request or with the ruleset it keeps */
+		char msg[600];
+
+		snprintf(msg, sizeof(msg), "native nft base chains run on the same hooks and are not modelled, the "
+			 "answer may be incomplete: %s", cache.foreign);
+		json_array_append_new(warnings, json_string(msg));
+	}
 	tr_render_text(&res, verbose, &text);
 	t = strbuf_steal(&text);
 	if (t && !utf8_valid(t, strlen(t))) {   /* a name cut at a buffer's end: JSON needs UTF-8 */

@@ -71,6 +71,10 @@ void tr_ruleset_release(struct tr_ruleset *rs);
  * says which are base chains: the others run nothing (the kernel's trace shows no event for
  * them). Without this call every built-in chain printed is taken as hooked (legacy, offline). */
 int tr_ruleset_set_hooks(struct tr_ruleset *rs, const char *nft_chains_json, struct berr *err);
+/* Base chains of native nft tables (ip or inet, not iptables-nft's): they run on the same
+ * hooks and the model does not read them. Appends "inet firewalld filter_INPUT (input,
+ * priority 10); ..." to out; returns how many, or -EINVAL for what is not nft -j output. */
+int tr_nft_foreign_hooks(const char *nft_chains_json, struct strbuf *out);
 struct tr_chain *tr_chain_find(const struct tr_ruleset *rs, enum tr_table t, const char *name);
 /* The rule's text as iptables-save printed it, without "-A CHAIN ". */
 const char *tr_rule_text(const struct tr_rule *r);

@@ -67,6 +67,19 @@ check_out "DOCKER-USER drop: trace names the rule" "DROPPED by filter DOCKER-USE
 in_host iptables -D DOCKER-USER -i outside0 -p tcp -m conntrack --ctorigdstport 8080 --ctdir ORIGINAL -j DROP
 check_out "DOCKER-USER rule removed: a real client gets the answer again" web tcp_get "$CLIENT" 198.18.0.1 8080
 
+# a native nft table next to iptables-nft's: its base chains run on the same hooks, unread
+in_host nft -f - <<'EOF'
+table inet other_fw {
+	chain input { type filter hook input priority 10; policy accept; }
+}
+EOF
+check "native nft table: trace warns that its base chains are not modelled" \
+	grep -q "^warning  *native nft base chains run on the same hooks and are not modelled.*inet other_fw input (input, priority 10)" \
+	<<<"$(berth trace --from 198.18.0.2 --to 198.18.0.1:8080)"
+in_host nft delete table inet other_fw
+check "native nft table removed: no warning" \
+	bash -c "! '$BERTH' -H unix://$DIR/berth.sock trace --from 198.18.0.2 --to 198.18.0.1:8080 | grep -q '^warning'"
+
 # the JSON answer
 check_out "json: the fate and the translated destination port" "forwarded 80" bash -c \
 	"'$BERTH' -H unix://$DIR/berth.sock trace --from 198.18.0.2 --to 198.18.0.1:8080 --format json |
