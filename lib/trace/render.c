@@ -55,8 +55,20 @@ static void step_outcome(const struct tr_packet_result *pr, const struct tr_step
 static void render_packet(const struct tr_packet_result *pr, bool verbose, struct strbuf *out)
 {
 	char src[40], dst[40], outcome[300];
-	int last_hook = -1;
+	int last_hook = -1, wwhere = 10, wrule = 20;
 	size_t run = 0;
+
+	/* columns as wide as what they hold, within reason (a longer rule pushes its own line) */
+	for (size_t i = 0; i < pr->n_steps; i++) {
+		const struct tr_step *s = &pr->steps[i];
+		int w = (int)strlen(s->chain) + (s->kind == TR_STEP_RULE ? 6 : 0);
+		int r = s->rule ? (int)strlen(s->rule->text) : 0;
+
+		if (w > wwhere)
+			wwhere = w < 34 ? w : 34;
+		if (r > wrule)
+			wrule = r < 64 ? r : 64;
+	}
 
 	endpoint(&pr->start, true, src, sizeof(src));
 	endpoint(&pr->start, false, dst, sizeof(dst));
@@ -95,7 +107,7 @@ static void render_packet(const struct tr_packet_result *pr, bool verbose, struc
 		else
 			snprintf(where, sizeof(where), "%s #%zu", s->chain, s->index);
 		step_outcome(pr, s, outcome, sizeof(outcome));
-		strbuf_addf(out, "%-11s %-7s %-22s %-60s %s\n", hook, tr_table_name(s->table), where,
+		strbuf_addf(out, "%-11s %-7s %-*s %-*s  %s\n", hook, tr_table_name(s->table), wwhere, where, wrule,
 			    s->rule ? s->rule->text : "", outcome);
 	}
 	if (pr->route[0])

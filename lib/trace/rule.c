@@ -714,7 +714,14 @@ void tr_match_describe(const struct tr_match *m, char *buf, size_t len)
 	case TR_M_PHYSIN: snprintf(buf, len, "%s--physdev-in %s", neg, m->u.ifname); return;
 	case TR_M_PHYSOUT: snprintf(buf, len, "%s--physdev-out %s", neg, m->u.ifname); return;
 	case TR_M_PHYS_BRIDGED: snprintf(buf, len, "%s--physdev-is-bridged", neg); return;
-	case TR_M_PROTO: snprintf(buf, len, "%s-p %u", neg, m->u.proto); return;
+	case TR_M_PROTO:
+		switch (m->u.proto) {
+		case 0: snprintf(buf, len, "%s-p all", neg); return;
+		case IPPROTO_TCP: snprintf(buf, len, "%s-p tcp", neg); return;
+		case IPPROTO_UDP: snprintf(buf, len, "%s-p udp", neg); return;
+		case IPPROTO_ICMP: snprintf(buf, len, "%s-p icmp", neg); return;
+		default: snprintf(buf, len, "%s-p %u", neg, m->u.proto); return;
+		}
 	case TR_M_SPORT: case TR_M_DPORT: case TR_M_CTORIGSRCPORT: case TR_M_CTORIGDSTPORT: {
 		const char *o = m->kind == TR_M_SPORT ? "--sport" : m->kind == TR_M_DPORT ? "--dport"
 				: m->kind == TR_M_CTORIGSRCPORT ? "--ctorigsrcport" : "--ctorigdstport";
