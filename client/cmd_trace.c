@@ -16,7 +16,7 @@ static void usage(void)
 {
 	printf("Usage:\tberth trace [--from ADDR|CONTAINER|host] [--in IFACE] --to ADDR[:PORT]\n"
 	       "\t\t[--proto tcp|udp|icmp] [--state new|established] [--follow] [--format json]\n"
-	       "\t\t[--ruleset FILE --snapshot FILE] [--verbose]\n\n"
+	       "\t\t[--ruleset FILE --snapshot FILE [--nft-chains FILE]] [--verbose]\n\n"
 	       "Show what the firewall does to one packet: every hook, table and chain it enters, every\n"
 	       "rule it meets (matched, or the first condition that failed), the routing decision, the\n"
 	       "NAT result and its fate (delivered to which container or socket, forwarded out of which\n"
@@ -38,13 +38,15 @@ static void usage(void)
 	       "      --ruleset FILE   Offline: iptables-save text to evaluate instead of berthd's live one\n"
 	       "      --snapshot FILE  Offline: the host's interfaces, routes and sysctls as JSON\n"
 	       "                       (see README: berth trace)\n"
+	       "      --nft-chains FILE  Offline: `nft -j list chains` of the same host, so that\n"
+	       "                       built-in chains iptables-nft never hooked run nothing\n"
 	       "  -v, --verbose        Show every rule met, even long runs that did not match\n"
 	       "  -f, --format json    Print the answer as JSON\n");
 }
 
 struct opts {
 	struct tr_query q;
-	const char *ruleset, *snapshot, *proto, *state, *sport;
+	const char *ruleset, *snapshot, *nft_chains, *proto, *state, *sport;
 	bool json, verbose;
 };
 
@@ -93,6 +95,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		} else if (client_is_flag(a, "--ruleset", NULL)) {
 			if (!(o->ruleset = client_flag_value(argc, argv, &i, "--ruleset", NULL)))
 				goto bad_value;
+		} else if (client_is_flag(a, "--nft-chains", NULL)) {
+			if (!(o->nft_chains = client_flag_value(argc, argv, &i, "--nft-chains", NULL)))
+				goto bad_value;
 		} else if (client_is_flag(a, "--snapshot", NULL)) {
 			if (!(o->snapshot = client_flag_value(argc, argv, &i, "--snapshot", NULL)))
 				goto bad_value;
@@ -111,6 +116,10 @@ bad_value:
 	}
 	if (!o->ruleset != !o->snapshot) {
 		fprintf(stderr, "berth trace: --ruleset and --snapshot go together\n");
+		return -1;
+	}
+	if (o->nft_chains && !o->ruleset) {
+		fprintf(stderr, "berth trace: --nft-chains is for an offline trace (--ruleset, --snapshot)\n");
 		return -1;
 	}
 	return 0;
@@ -161,13 +170,18 @@ static int offline(const struct opts *o)
 	struct tr_result res = { 0 };
 	struct berr err = { 0 };
 	struct strbuf out = { 0 };
-	char *rtext = NULL, *stext = NULL, *json = NULL;
+	char *rtext = NULL, *stext = NULL, *ctext = NULL, *json = NULL;
 	int r = EXIT_REFUSED;
 
 	if (read_file(o->ruleset, &rtext) < 0 || read_file(o->snapshot, &stext) < 0)
 		goto out;
 	if (tr_ruleset_parse(rtext, &rs, &err) < 0) {
 		fprintf(stderr, "Error: %s: %s\n", o->ruleset, err.msg);
+		goto out;
+	}
+	if (o->nft_chains && (read_file(o->nft_chains, &ctext) < 0 || tr_ruleset_set_hooks(&rs, ctext, &err) < 0)) {
+		if (ctext)
+			fprintf(stderr, "Error: %s: %s\n", o->nft_chains, err.msg);
 		goto out;
 	}
 	if (tr_snapshot_parse(stext, &snap, &err) < 0) {
@@ -201,6 +215,7 @@ out:
 	free(json);
 	free(rtext);
 	free(stext);
+	free(ctext);
 	strbuf_release(&out);
 	tr_result_release(&res);
 	tr_snapshot_release(&snap);

@@ -697,6 +697,36 @@ static void parser(void)
 			tr_ruleset_release(&kept);
 		}
 	}
+	/* iptables-nft hooks only what something needs: the others run nothing */
+	{
+		static const char chains[] =
+			"{\"nftables\": [{\"metainfo\": {}}, "
+			"{\"chain\": {\"family\": \"ip\", \"table\": \"filter\", \"name\": \"FORWARD\", \"hook\": \"forward\", \"prio\": 0}}, "
+			"{\"chain\": {\"family\": \"ip\", \"table\": \"filter\", \"name\": \"DOCKER\"}}, "
+			"{\"chain\": {\"family\": \"ip\", \"table\": \"nat\", \"name\": \"PREROUTING\", \"hook\": \"prerouting\", \"prio\": -100}}, "
+			"{\"chain\": {\"family\": \"inet\", \"table\": \"firewalld\", \"name\": \"filter_INPUT\", \"hook\": \"input\", \"prio\": 10}}]}";
+		char *t = rules_file(R04C);
+		struct tr_query q = { .from = "198.18.0.2", .to = "198.18.0.1:22" };
+		struct tr_result res = { 0 };
+		struct strbuf foreign = { 0 };
+		char *f;
+
+		CHECK("hooks: nft -j list chains marks the built-in chains nf_tables does not have",
+		      t && trace_text(t, "bhost.json", &q, &res) == 0 && tr_ruleset_set_hooks(&kept, chains, &err) == 0 &&
+		      !tr_chain_find(&kept, TR_FILTER, "FORWARD")->unhooked && tr_chain_find(&kept, TR_FILTER, "INPUT")->unhooked &&
+		      tr_chain_find(&kept, TR_NAT, "INPUT")->unhooked && !tr_chain_find(&kept, TR_NAT, "PREROUTING")->unhooked);
+		tr_result_release(&res);
+		CHECK("hooks: an unhooked INPUT runs nothing (only nat PREROUTING is visited)",
+		      tr_trace(&kept, &kept_snap, &q, &res, NULL) == 0 && res.n == 1 && res.packets[0].n_visits == 1 &&
+		      res.packets[0].visits[0].table == TR_NAT && res.packets[0].fate == TR_FATE_LOCAL);
+		tr_result_release(&res);
+		CHECK("hooks: native nft base chains are named", tr_nft_foreign_hooks(chains, &foreign) == 1);
+		f = strbuf_steal(&foreign);
+		CHECK_STR("hooks: ... with family, table, chain, hook and priority", f, "inet firewalld filter_INPUT (input, priority 10)");
+		free(f);
+		CHECK("hooks: what is not nft -j output is refused", tr_ruleset_set_hooks(&kept, "[1]", &err) == -EINVAL);
+		free(t);
+	}
 	/* nft's own tables in iptables-save are not ours to know: skipped */
 	CHECK("parser: an unknown table is skipped",
 	      tr_ruleset_parse("*broute\n:BROUTING ACCEPT\n-A BROUTING -j ACCEPT\nCOMMIT\n", &kept, &err) == 0 && kept.n_rules == 0);
