@@ -726,6 +726,7 @@ static void parser(void)
 		free(f);
 		CHECK("hooks: what is not nft -j output is refused", tr_ruleset_set_hooks(&kept, "[1]", &err) == -EINVAL);
 		free(t);
+		tr_ruleset_release(&kept);
 	}
 	/* nft's own tables in iptables-save are not ours to know: skipped */
 	CHECK("parser: an unknown table is skipped",
