@@ -56,3 +56,4 @@ int cmd_rm(const struct client *c, int argc, char **argv);
 int cmd_logs(const struct client *c, int argc, char **argv);
 int cmd_exec(const struct client *c, int argc, char **argv);
 int cmd_network(const struct client *c, int argc, char **argv);
+int cmd_trace(const struct client *c, int argc, char **argv);

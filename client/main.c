@@ -23,6 +23,7 @@ static const struct {
 	{ "rules", cmd_rules, "Show the firewall rules berth owns (--live, --diff)" },
 	{ "run", cmd_run, "Run a command in a new container" },
 	{ "stop", cmd_stop, "Stop running containers" },
+	{ "trace", cmd_trace, "Show what the firewall does to a packet, and why" },
 	{ "version", cmd_version, "Show the berth version information" },
 };
 

@@ -12,6 +12,7 @@
 #include "http.h"
 #include "reconcile.h"
 #include "rlimits.h"
+#include "trace_route.h"
 
 static void ping(struct engine *e, const struct http_request *req, struct http_response *resp)
 {
@@ -223,5 +224,6 @@ const struct http_route http_routes[] = {
 	{ "GET", "/version", version },
 	{ "GET", "/info", info },
 	{ "GET", "/rules", rules },
+	{ "GET", "/trace", trace_route },
 	{ NULL, NULL, NULL },
 };

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <net/if.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <libmnl/libmnl.h>
@@ -146,6 +147,63 @@ int nl_link_get(struct nl_sock *nl, int ifindex, const char *name, struct nl_lin
 		return nl_fail(nl, err, r, "%s: get", label);
 	if (ret->ifindex <= 0)          /* ACKed without data: should not happen */
 		return berr_set(err, -EBADMSG, "%s: get: no reply", label);
+	return 0;
+}
+
+/* Every link of the namespace, for berth trace's snapshot. */
+struct link_list {
+	struct nl_link *v;
+	size_t n, cap;
+	bool oom;
+};
+
+static void link_list_reset(void *data)
+{
+	((struct link_list *)data)->n = 0;
+}
+
+static int link_list_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct link_list *l = data;
+	struct nl_link one;
+	int r;
+
+	if (nlh->nlmsg_type != RTM_NEWLINK)
+		return MNL_CB_OK;
+	r = link_msg_cb(nlh, &one);
+	if (r != MNL_CB_OK)
+		return r;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 16;
+		struct nl_link *v = realloc(l->v, cap * sizeof(*v));
+
+		if (!v) {
+			l->oom = true;
+			errno = ENOMEM;
+			return MNL_CB_ERROR;
+		}
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n++] = one;
+	return MNL_CB_OK;
+}
+
+int nl_link_list(struct nl_sock *nl, struct nl_link **ret, size_t *ret_n, struct berr *err)
+{
+	struct link_list l = { 0 };
+	union nl_req req;
+	struct nlmsghdr *nlh = link_msg(&req, RTM_GETLINK, 0, 0);
+	int r;
+
+	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+	r = nl_dump(nl, nlh, link_list_cb, link_list_reset, &l);
+	if (r < 0) {
+		free(l.v);
+		return l.oom ? berr_set(err, -ENOMEM, "links: out of memory") : nl_fail(nl, err, r, "links: list");
+	}
+	*ret = l.v;
+	*ret_n = l.n;
 	return 0;
 }
 

@@ -41,6 +41,8 @@ struct nl_link {
 
 /* Reads link IFINDEX, or link NAME when ifindex is 0. -ENODEV ("link NAME: not found") when absent. */
 int  nl_link_get(struct nl_sock *nl, int ifindex, const char *name, struct nl_link *ret, struct berr *err);
+/* Every link of the socket's namespace (a dump), malloc'ed into *ret (free()). */
+int  nl_link_list(struct nl_sock *nl, struct nl_link **ret, size_t *ret_n, struct berr *err);
 /* ifindex of NAME; -ENODEV (with message "link NAME: not found") when absent */
 int  nl_link_index(struct nl_sock *nl, const char *name, int *ret_ifindex, struct berr *err);
 /* kind of a link ("bridge", "veth", "" for none) into buf; -ERANGE if buf is too small */

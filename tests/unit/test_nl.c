@@ -271,6 +271,20 @@ int main(void)
 	CHECK("bridge_ensure again -> 0, same ifindex", r == 0 && idx == br);
 	r = nl_bridge_ensure(nl, "br-test", 0, NULL, &err);
 	CHECK("bridge_ensure NULL ret_ifindex", r == 0);
+	{
+		struct nl_link *links = NULL;
+		size_t n_links = 0;
+		bool have_lo = false, have_br = false;
+
+		r = nl_link_list(nl, &links, &n_links, &err);
+		for (size_t i = 0; r == 0 && i < n_links; i++) {
+			have_lo |= strcmp(links[i].name, "lo") == 0;
+			have_br |= links[i].ifindex == br && strcmp(links[i].name, "br-test") == 0 &&
+				   strcmp(links[i].kind, "bridge") == 0;
+		}
+		CHECK("link_list: lo and br-test (kind bridge)", r == 0 && have_lo && have_br);
+		free(links);
+	}
 
 	r = nl_link_is_up(nl, br, &up, &err);
 	CHECK("bridge starts down", r == 0 && !up);

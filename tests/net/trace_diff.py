@@ -1,0 +1,252 @@
+#!/usr/bin/env python3
+"""berth trace against the kernel, live (../shared/spec/trace.md section 4).
+
+Usage: trace_diff.py SPEC.json
+SPEC: {"berth": [argv of the berth client], "host_ns": NS, "client_ns": NS,
+       "containers": {"name": {"netns": PATH, "ip": A}}, "host_addrs": [...], "ports": [...],
+       "count": N, "out": DIR}
+
+Every packet is sent for real (socat from the outside client, from containers, from the host),
+each from a source port of its own, while `xtables-monitor --trace` records what the kernel
+does in the host namespace (an nft table zz_tracer, outside the ruleset under test, turns
+tracing on before raw). For each flow, the kernel's packets (the first one, and the reply and
+the next packet when there are some) are compared with `berth trace --follow --format json`:
+every hook visit's header (IN, OUT, SRC, DST, ports) and its matched rules and policies, with
+the kernel's verdict names. A packet whose answer depends on state the model does not have
+(berth's "depends") is counted apart, and the kernel's events for rules berth marked "depends"
+are left out of the comparison (the kernel resolved them; berth said it could not).
+Prints PASS:/FAIL: lines and a summary; exits 1 on any disagreement.
+"""
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+
+spec = json.load(open(sys.argv[1]))
+BERTH = spec["berth"]
+HOST, CLIENT = spec["host_ns"], spec["client_ns"]
+OUT = spec["out"]
+KV = {"0xfffffffb": "RETURN"}
+NATV = {"DNAT": "ACCEPT", "SNAT": "ACCEPT", "MASQUERADE": "ACCEPT", "REDIRECT": "ACCEPT", "REJECT": "DROP",
+        "NOTRACK": "CONTINUE"}
+
+
+def sources():
+    yield ("client", "198.18.0.2", ["ip", "netns", "exec", CLIENT])
+    yield ("host", "host", ["ip", "netns", "exec", HOST])
+    for name, c in sorted(spec["containers"].items()):
+        yield (name, name, ["nsenter", "--net=" + c["netns"]])
+
+
+def destinations(src):
+    addrs = list(spec["host_addrs"])
+    if src == "host":
+        addrs.append("127.0.0.1")
+    for a in addrs:
+        for p in spec["ports"]:
+            yield (a, p, "tcp")
+        for p in (8082, 9999, 53):
+            yield (a, p, "udp")
+    for name, c in sorted(spec["containers"].items()):
+        if name != src:
+            yield (c["ip"], 80, "tcp")
+            yield (c["ip"], 53, "udp")
+    if src != "client":
+        yield ("198.18.0.2", 7, "tcp")    # to the outside client (no listener: RST)
+        yield ("198.18.0.2", 7, "udp")
+
+
+def packets():
+    out = []
+    for s in sources():
+        for d in destinations(s[0]):
+            out.append((s, d))
+    n = spec["count"]
+    # a spread over the whole cross product when fewer are asked for
+    if n < len(out):
+        step = len(out) / n
+        out = [out[int(i * step)] for i in range(n)]
+    return out
+
+
+def send(i, pkt):
+    (sname, _, prefix), (addr, port, proto) = pkt
+    sport = 30000 + i
+    if proto == "tcp":
+        cmd = prefix + ["socat", "-T", "1", "-", "TCP:%s:%d,sourceport=%d,reuseaddr,connect-timeout=0.4" % (addr, port, sport)]
+        subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=10)
+    else:
+        cmd = prefix + ["socat", "-T", "0.2", "-", "UDP:%s:%d,sourceport=%d,reuseaddr" % (addr, port, sport)]
+        subprocess.run(cmd, input=b"x\n", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=10)
+    return sport
+
+
+def field(line, key):
+    m = re.search(r" %s=(\S+)" % key, line)
+    return m.group(1) if m else ""
+
+
+def kernel_flows(path):
+    """xtables-monitor text -> {sport: [packet, ...]}; a packet is a list of visits (header, events)."""
+    pkts, cur_pkt, cur, tracer = [], None, None, False
+
+    def close():
+        nonlocal cur, tracer, cur_pkt
+        if cur is None:
+            return
+        if tracer and cur["hdr"][0] == "lo" and cur_pkt is not None:
+            pass   # a packet looped back through lo: the same packet entering again
+        elif tracer:
+            cur_pkt = {"hdr": cur["hdr"], "visits": []}
+            pkts.append(cur_pkt)
+        elif cur["events"] and cur_pkt is not None:
+            cur_pkt["visits"].append(cur)
+        cur, tracer = None, False
+
+    for line in open(path, errors="replace"):
+        line = line.rstrip("\n")
+        if line.startswith("PACKET: "):
+            close()
+            hdr = tuple(field(line, k) for k in ("IN", "OUT", "SRC", "DST", "SPORT", "DPORT"))
+            cur = {"hdr": hdr, "events": []}
+            continue
+        if cur is None:
+            continue
+        if " zz_tracer:" in line:
+            tracer = True
+            continue
+        m = re.match(r"^ TRACE: \d+ [0-9a-f]+ ([^:]+):([^:]+):(rule|policy|return):?(\S*)\s*(.*)$", line)
+        if not m:
+            continue
+        table, chain, kind, rest, text = m.groups()
+        if kind == "policy":
+            cur["events"].append("%s:%s:policy:%s" % (table, chain, rest))
+        elif kind == "rule":
+            verdict = rest.split(":", 1)[1] if ":" in rest else rest
+            verdict = KV.get(verdict, verdict)
+            rule = re.sub(r"^-4 -t \S+ -A \S+ ", "", text.strip())
+            cur["events"].append("%s:%s:%s:%s" % (table, chain, verdict, rule))
+    close()
+    flows = {}
+    for p in pkts:
+        sp, dp = p["hdr"][4], p["hdr"][5]
+        for port in (sp, dp):
+            if port.isdigit() and 30000 <= int(port) < 40000:
+                flows.setdefault(int(port), []).append(p)
+                break
+    return flows
+
+
+def berth_packets(answer):
+    out, depends = [], []
+    for p in [answer] + answer.get("follow", []):
+        dep_rules = set()
+        visits = {}
+        for s in p["steps"]:
+            if s["matched"] == "depends":
+                dep_rules.add("%s:%s:%s" % (s["table"], s["chain"], s["rule"]))
+                continue
+            if s["type"] == "policy":
+                ev = "%s:%s:policy:%s" % (s["table"], s["chain"], s["verdict"])
+            elif s["matched"] is True:
+                v = s["verdict"]
+                if v in ("JUMP", "GOTO"):
+                    v = "%s:%s" % (v, s["target"])
+                ev = "%s:%s:%s:%s" % (s["table"], s["chain"], NATV.get(v, v), s["rule"])
+            else:
+                continue
+            visits.setdefault(s["visit"], []).append(ev)
+        vl = []
+        for i, v in enumerate(p["visits"]):
+            if i in visits:
+                sp = str(v["sport"]) if v["proto"] != "icmp" else ""
+                dp = str(v["dport"]) if v["proto"] != "icmp" else ""
+                vl.append({"hdr": (v["in"], v["out"], v["src"], v["dst"], sp, dp), "events": visits[i]})
+        out.append({"title": p["title"], "visits": vl, "depends": p["depends"], "fate": p["verdict"]["fate"]})
+        depends.append(dep_rules)
+    return out, depends
+
+
+def main():
+    plist = packets()
+    mon_path = os.path.join(OUT, "xtables-monitor.txt")
+    mon = subprocess.Popen(["ip", "netns", "exec", HOST, "xtables-monitor", "--trace"], stdout=open(mon_path, "w"),
+                           stderr=subprocess.STDOUT)
+    time.sleep(0.8)
+    sent = []
+    t0 = time.time()
+    for i, p in enumerate(plist):
+        sent.append((send(i, p), p))
+    time.sleep(1.0)
+    mon.terminate()
+    mon.wait()
+    send_s = time.time() - t0
+    flows = kernel_flows(mon_path)
+    agreed = wrong = dep = compared = 0
+    shown = 0
+    for sport, ((sname, sfrom, _), (addr, port, proto)) in sent:
+        q = BERTH + ["trace", "--from", sfrom, "--sport", str(sport), "--to", "%s:%d" % (addr, port), "--proto", proto,
+                     "--follow", "--format", "json"]
+        r = subprocess.run(q, capture_output=True, text=True)
+        label = "%s -> %s:%d/%s (sport %d)" % (sname, addr, port, proto, sport)
+        if r.returncode != 0:
+            wrong += 1
+            print("FAIL: trace diff: %s: berth trace failed: %s" % (label, r.stderr.strip()[:200]))
+            continue
+        bp, deps = berth_packets(json.loads(r.stdout))
+        kp = flows.get(sport, [])
+        if bp[0]["depends"]:
+            dep += 1
+            continue
+        # The first packet always; then every packet the kernel saw: the second is berth's reply
+        # (or a dropped SYN's retransmission), each later one berth's reply or next packet by
+        # its direction (conntrack: ESTABLISHED both ways, no nat).
+        pairs = [(0, 0)]
+        for k in range(1, len(kp)):
+            if len(bp) >= 3 and k >= 2:
+                b = 2 if kp[k]["hdr"][4] == str(sport) else 1
+            elif len(bp) >= 2:
+                b = 1
+            else:
+                break
+            pairs.append((k, b))
+        compared += len(pairs)
+        ok = True
+        detail = []
+        for k, bi in pairs:
+            b = bp[bi]
+            kv = kp[k]["visits"] if k < len(kp) else []
+            dr = deps[bi]
+            kv = [{"hdr": v["hdr"], "events": [e for e in v["events"] if e.split(":", 2)[0] + ":" + e.split(":", 2)[1] + ":" + e.split(":", 3)[-1] not in dr]}
+                  for v in kv]
+            kv = [v for v in kv if v["events"]]
+            bv = [{"hdr": v["hdr"], "events": v["events"]} for v in b["visits"]]
+            if kv != bv:
+                ok = False
+                detail.append((k, kv, bv))
+        if ok:
+            agreed += 1
+        else:
+            wrong += 1
+            print("FAIL: trace diff: %s: berth and the kernel disagree" % label)
+            with open(os.path.join(OUT, "disagreements.txt"), "a") as f:
+                f.write("%s\n" % label)
+                for k, kv, bv in detail:
+                    f.write("  packet %d kernel: %s\n  packet %d berth:  %s\n" % (k + 1, json.dumps(kv), k + 1, json.dumps(bv)))
+            if shown < 3:
+                shown += 1
+                for k, kv, bv in detail:
+                    print("#  packet %d kernel: %s" % (k + 1, json.dumps(kv)))
+                    print("#  packet %d berth:  %s" % (k + 1, json.dumps(bv)))
+    total = len(sent)
+    print("# trace diff: %d flows sent in %.1f s, %d packets compared; %d flows agree with the kernel, %d depend "
+          "on state the model does not have, %d disagree" % (total, send_s, compared, agreed, dep, wrong))
+    line = "trace diff: berth agrees with the kernel on every flow it claims (%d of %d flows, %d packets; %d depends)" % (
+        agreed, total, compared, dep)
+    print(("PASS: " if wrong == 0 and agreed > 0 else "FAIL: ") + line)
+    return 0 if wrong == 0 else 1
+
+
+sys.exit(main())
