@@ -38,7 +38,7 @@ static void put_user_rules(struct strbuf *b, const char *rules)
 }
 
 /* The table's head: create-then-delete, then the maps and sets the rules look up. */
-static void put_declarations(struct strbuf *b)
+static void put_declarations(struct strbuf *b, const struct fw_plan *p)
 {
 	/* create-then-delete: the delete never fails, so the restart is one atomic commit (nft 1.0.6 has
 	 * no "destroy"). raw_guard4 and raw-prerouting come last, with the raw guards (render.c, put_raw). */
@@ -66,10 +66,12 @@ static void put_declarations(struct strbuf *b)
 		      "\tmap pub4_host_range { type ipv4_addr . inet_proto . inet_service : ipv4_addr; flags interval; }\n"
 		      "\tmap pub4_any_range { type inet_proto . inet_service : ipv4_addr; flags interval; }\n"
 		      "\tset pub4_allow { type ipv4_addr . inet_proto . inet_service; }\n"
-		      "\tset pub4_allow_range { type ipv4_addr . inet_proto . inet_service; flags interval; }\n"
-		      "\t# ports their runtime holds (a CNI attachment's), with the proxy on: dnat-held\n"
-		      "\tmap pub4_held_any { type inet_proto . inet_service : ipv4_addr . inet_service; }\n"
-		      "\tmap pub4_held_host { type ipv4_addr . inet_proto . inet_service : ipv4_addr . inet_service; }\n");
+		      "\tset pub4_allow_range { type ipv4_addr . inet_proto . inet_service; flags interval; }\n");
+	/* Without the proxy dnat-ports serves every port: neither these maps nor dnat-held. */
+	if (p->userland_proxy)
+		strbuf_add(b, "\t# ports their runtime holds (a CNI attachment's), with the proxy on: dnat-held\n"
+			      "\tmap pub4_held_any { type inet_proto . inet_service : ipv4_addr . inet_service; }\n"
+			      "\tmap pub4_held_host { type ipv4_addr . inet_proto . inet_service : ipv4_addr . inet_service; }\n");
 }
 
 /* DNAT of published ports, for traffic from outside and from the host itself. */
@@ -181,7 +183,7 @@ static void put_bridge_table(struct strbuf *b, const struct fw_plan *p)
 
 void nft_put_start(struct strbuf *b, const struct fw_plan *p, const struct nft_admin *admin)
 {
-	put_declarations(b);
+	put_declarations(b, p);
 	if (p->firewall)
 		put_dnat_chains(b, p);
 	put_admin_objects(b, admin);
