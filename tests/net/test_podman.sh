@@ -70,8 +70,11 @@ serves() {
 	check "$1: the client cannot reach 198.18.0.1:8081 (published on loopback only)" \
 		bash -c "! ip netns exec $CLIENT curl -sf -m 1 http://198.18.0.1:8081/ >/dev/null"
 	hairpin "$1"
+	check_out "$1: route_localnet is on for the network's bridge" 1 route_localnet
 	diff_clean "$1"
 }
+# route_localnet of the network's bridge: on while it carries a port NAT serves from loopback.
+route_localnet() { in_host sh -c 'cat /proc/sys/net/ipv4/conf/br-*/route_localnet'; }
 # hairpin STEP: a second container on the network (berth's own, removed again) reaches the
 # podman container's 8080 through the host's address and through its gateway.
 hairpin() {
@@ -102,6 +105,8 @@ nothing_left() {
 	check_out "$1: the network holds no address" '{}' \
 		bash -c "$BERTH -H unix://$DIR/berth.sock network inspect $PODMAN_NET | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)[0][\"Containers\"]))'"
 	[ "${2:-}" = ports ] && check "$1: 8080/tcp, 127.0.0.1:8081/tcp and 5353/udp are free in the host" ports_free
+	# With the proxy, berth's own containers' loopback is the proxy's: off again with the last held port.
+	[ "$MODE" = true ] && check_out "$1: route_localnet is off again for the network's bridge" 0 route_localnet
 	diff_clean "$1"
 }
 
