@@ -24,7 +24,7 @@ struct plan_network {
 	bool icc;
 	bool masquerade;
 	/* Set by plan_build (any value given is ignored): the bridge carries a published port its
-	 * runtime holds (plan_port.runtime_held, not internal). See plan_nat_loopback. */
+	 * runtime holds (plan_port.runtime_held, not internal). See plan_network_nat_loopback. */
 	bool held_ports;
 };
 
