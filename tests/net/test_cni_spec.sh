@@ -107,8 +107,9 @@ check "CHECK after DEL fails with code 3" bash -c "[[ '$out' == *'\"code\":3'* ]
 # serves every port, exactly the same ruleset.
 id=$(berth run -d -p 8080:80 -- socat TCP-LISTEN:80,fork,reuseaddr SYSTEM:'echo run-80')
 saved >"$DIR/run-rules"
-# iptables: the OUTPUT DNAT of 127.0.0.0/8; nftables: 8080 in pub4_held_any too (lines with the element).
-loopback_dnat() { grep -cE '^-A OUTPUT -d 127.0.0.0/8 .*--dport 8080 -j DNAT|tcp \. 8080 : ' "$1"; }
+# iptables: the DNAT in BERTH-LOOPBACK (jumped to from OUTPUT for 127.0.0.0/8); nftables: 8080 in
+# pub4_held_any too (lines with the element).
+loopback_dnat() { grep -cE '^-A BERTH-LOOPBACK .*--dport 8080 -j DNAT|tcp \. 8080 : ' "$1"; }
 check_out "proxy on: the attachment's 8080 is DNATed from loopback too, the container's is not" \
 	"$(nft_mode && echo '2 1' || echo '1 0')" echo "$(loopback_dnat "$DIR/attached") $(loopback_dnat "$DIR/run-rules")"
 berth rm -f "$id" >/dev/null

@@ -147,10 +147,11 @@ static void runtime_held_ports(void)
 	      held && strstr(held, "--to-destination 172.17.0.3:53\n") &&
 		      strstr(held, "--to-destination 172.17.0.3:53\n") < strstr(held, "-A DOCKER -i docker0 -j RETURN"));
 	CHECK("runtime held: loopback DNAT on 127.0.0.0/8 and on 127.0.0.1 only, none for another address",
-	      held && strstr(held, "-A OUTPUT -d 127.0.0.0/8 -p tcp -m tcp --dport 8081 -j DNAT") &&
-		      strstr(held, "-A OUTPUT -d 127.0.0.1/32 -p tcp -m tcp --dport 8082 -j DNAT") &&
-		      !strstr(held, "--dport 8083 -j DNAT --to-destination 172.17.0.3:80\n-A OUTPUT") &&
-		      !strstr(held, "-A OUTPUT -d 198.18.0.1/32"));
+	      held && strstr(held, "-A OUTPUT -d 127.0.0.0/8 -j BERTH-LOOPBACK\n") &&
+		      strstr(held, "-A BERTH-LOOPBACK -p tcp -m tcp --dport 8081 -j DNAT --to-destination 172.17.0.3:80\n") &&
+		      strstr(held, "-A BERTH-LOOPBACK -d 127.0.0.1/32 -p tcp -m tcp --dport 8082 -j DNAT") &&
+		      !strstr(held, "-A BERTH-LOOPBACK -d 198.18.0.1/32"));
+	CHECK("runtime held: no BERTH-LOOPBACK chain without a held port", own && !strstr(own, "BERTH-LOOPBACK"));
 	CHECK("runtime held: 127.0.0.0/8 sources masqueraded out of docker0 only",
 	      held && strstr(held, "-A POSTROUTING -s 127.0.0.0/8 -o docker0 -j MASQUERADE\n") &&
 		      !strstr(held, "-s 127.0.0.0/8 -o br-aaaaaaaaaaaa"));

@@ -120,13 +120,17 @@ static const char *host_match(const struct plan_port *pp, char *buf, size_t len)
  *  - Its DNAT has no "! -i BR" and sits at the head of DOCKER, before the bridges' "-i BR -j
  *    RETURN", which would hand hairpin traffic to a proxy that is not there.
  *  - nat OUTPUT skips 127.0.0.0/8 for every port ("! -d 127.0.0.0/8" jump), so loopback gets a
- *    DNAT of its own there: on 127.0.0.0/8 for a port on all addresses, on the address for a port
- *    on a loopback address, none for a port on another address (the jump serves it).
+ *    DNAT of its own: in a chain of berth's, BERTH-LOOPBACK, jumped to for 127.0.0.0/8 (a port on
+ *    all addresses: any 127/8 address; on a loopback address: that one; on another address: none,
+ *    the DOCKER jump serves it). A chain, not rules in OUTPUT: berth removes a jump into its own
+ *    chain even when the record of what it wrote is lost, and the chain with it; per-port rules
+ *    in a built-in chain would stay behind.
  * The masquerade of 127.0.0.0/8 sources and route_localnet are the bridge's (render_nat, reconcile).
  */
 static void render_held_dnat(struct render *r, const struct fw_plan *p, struct ipt_chain *out, struct ipt_chain *docker)
 {
 	char ip[INET_ADDRSTRLEN], hip[INET_ADDRSTRLEN + 8];
+	struct ipt_chain *loop = NULL;
 
 	if (!p->userland_proxy)
 		return;
@@ -139,9 +143,16 @@ static void render_held_dnat(struct render *r, const struct fw_plan *p, struct i
 		ip4_format(pp->container_ip, ip, sizeof(ip));
 		rule(r, &docker->head, "%s-p %s -m %s --dport %u -j DNAT --to-destination %s:%u",
 		     host_match(pp, hip, sizeof(hip)), pp->proto, pp->proto, pp->host_port, ip, pp->container_port);
-		if (any || (ntohl(pp->host_ip.s_addr) >> 24) == 127)
-			rule(r, &out->head, "%s-p %s -m %s --dport %u -j DNAT --to-destination %s:%u",
-			     any ? "-d 127.0.0.0/8 " : hip, pp->proto, pp->proto, pp->host_port, ip, pp->container_port);
+		if (!any && (ntohl(pp->host_ip.s_addr) >> 24) != 127)
+			continue;
+		if (!loop) {
+			loop = chain(r, IPT_NAT, "BERTH-LOOPBACK", IPT_OWNED);
+			if (!loop)
+				return;
+			rule(r, &out->head, "-d 127.0.0.0/8 -j BERTH-LOOPBACK");
+		}
+		rule(r, &loop->head, "%s-p %s -m %s --dport %u -j DNAT --to-destination %s:%u", any ? "" : hip, pp->proto,
+		     pp->proto, pp->host_port, ip, pp->container_port);
 	}
 }
 
