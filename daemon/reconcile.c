@@ -15,6 +15,7 @@
 #include "reconcile.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,6 +24,7 @@
 #include "proxy.h"
 #include "stored.h"
 #include "util/strv.h"
+#include "util/sysctl.h"
 
 #define FW_RECORD "iptables"
 
@@ -154,6 +156,41 @@ static int sync_proxy(struct engine *e, const struct fw_plan *p, const struct in
 	return r;
 }
 
+static const struct plan_network *network_of(const struct fw_plan *p, const char *bridge)
+{
+	for (size_t i = 0; p && i < p->n_networks; i++)
+		if (strcmp(p->networks[i].bridge, bridge) == 0)
+			return &p->networks[i];
+	return NULL;
+}
+
+/*
+ * route_localnet on the bridges whose ports NAT serves from loopback (plan_network_nat_loopback):
+ * a packet from 127.0.0.1 DNATed to a container must be routable out of the bridge. Without the
+ * proxy engine_bridge_up sets it on every bridge; with it, only a bridge that carries a port its
+ * runtime holds needs it, from the first such port until the last goes (then it is switched off
+ * again, as berth found it). Written when it changes (every bridge at a start), before the rules
+ * that need it. A failure is logged: loopback access to those ports fails, nothing else does.
+ */
+static void sync_route_localnet(struct engine *e, const struct fw_plan *p)
+{
+	char path[64];
+	struct berr err = { 0 };
+
+	if (!p->firewall || !p->userland_proxy)
+		return;
+	for (size_t i = 0; i < p->n_networks; i++) {
+		const struct plan_network *n = &p->networks[i], *was = network_of(e->applied, n->bridge);
+		bool on = plan_network_nat_loopback(p, n);
+
+		if (n->internal || (was && e->applied->userland_proxy && was->held_ports == n->held_ports))
+			continue;
+		snprintf(path, sizeof(path), "net/ipv4/conf/%s/route_localnet", n->bridge);
+		if (sysctl_write(path, on ? "1" : "0", &err) < 0)
+			log_warn("bridge %s: route_localnet: %s", n->bridge, err.msg);
+	}
+}
+
 /* Deletes the stale UDP conntrack entries of the ports this change published or unpublished and
  * keeps the plan for the next change. At start there is nothing to compare with: a restart of
  * berthd does not cut the running flows of its containers. */
@@ -183,6 +220,8 @@ static int pipeline(struct engine *e, bool sockets_first, const struct in_addr *
 	r = reconcile_plan(e, e->forward_drop, &p, err);
 	if (r >= 0 && sockets_first)
 		r = sync_proxy(e, p, required, n_required, err);
+	if (r >= 0)
+		sync_route_localnet(e, p);
 	if (r >= 0)
 		r = changed = apply_firewall(e, p, err);
 	if (r >= 0 && !sockets_first)

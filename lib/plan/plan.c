@@ -59,6 +59,23 @@ static int mark_repeats(struct plan_port *ports, size_t n)
 	return 0;
 }
 
+/* plan_network.held_ports. Networks are few; ports may be tens of thousands, but only a CNI
+ * attachment's are held, so the inner walk runs for those alone. */
+static void mark_held_bridges(struct fw_plan *p)
+{
+	for (size_t i = 0; i < p->n_networks; i++)
+		p->networks[i].held_ports = false;
+	for (size_t i = 0; i < p->n_ports; i++) {
+		const struct plan_port *pp = &p->ports[i];
+
+		if (!pp->runtime_held || pp->internal)
+			continue;
+		for (size_t j = 0; j < p->n_networks; j++)
+			if (strcmp(p->networks[j].bridge, pp->bridge) == 0)
+				p->networks[j].held_ports = true;
+	}
+}
+
 int plan_build(const struct plan_input *in, struct fw_plan **ret, struct berr *err)
 {
 	const struct network **order = NULL;
@@ -101,6 +118,7 @@ int plan_build(const struct plan_input *in, struct fw_plan **ret, struct berr *e
 		p->n_ports = in->n_ports;
 		if (mark_repeats(p->ports, p->n_ports) < 0)
 			goto oom;
+		mark_held_bridges(p);
 	}
 	if (in->n_endpoints) {
 		p->endpoints = calloc(in->n_endpoints, sizeof(*p->endpoints));
@@ -171,7 +189,7 @@ bool fw_plan_same_shape(const struct fw_plan *a, const struct fw_plan *b)
 
 		if (strcmp(x->bridge, y->bridge) != 0 || x->subnet.addr.s_addr != y->subnet.addr.s_addr ||
 		    x->subnet.prefix != y->subnet.prefix || x->internal != y->internal || x->icc != y->icc ||
-		    x->masquerade != y->masquerade)
+		    x->masquerade != y->masquerade || x->held_ports != y->held_ports)
 			return false;
 	}
 	return true;

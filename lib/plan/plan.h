@@ -23,6 +23,9 @@ struct plan_network {
 	bool internal;
 	bool icc;
 	bool masquerade;
+	/* Set by plan_build (any value given is ignored): the bridge carries a published port its
+	 * runtime holds (plan_port.runtime_held, not internal). See plan_network_nat_loopback. */
+	bool held_ports;
 };
 
 /* One published port: one host port to one container port. */
@@ -84,6 +87,28 @@ struct plan_input {
 
 int plan_build(const struct plan_input *in, struct fw_plan **ret, struct berr *err);
 
+/*
+ * Whether NAT, not berthd's userland proxy, serves loopback (127.0.0.0/8 on the host) and
+ * hairpin (a container on the port's own bridge through a host address) access to a port: with
+ * --userland-proxy=false for every port (rules.md 5), and with the proxy on for a port its
+ * runtime holds. podman's conmon binds such a port itself and never answers on it, so a proxy
+ * mode rule that leaves loopback and hairpin to "the proxy" leaves them to nobody; these ports
+ * get rules.md 5's treatment instead: loopback DNAT in nat OUTPUT, DNAT of traffic from the
+ * bridge too, masquerading of 127.0.0.0/8 sources out of the bridge and route_localnet on it.
+ * That is what the reference CNI portmap plugin does for every port (it DNATs localhost, sets
+ * route_localnet and masquerades through a mark). berth's own containers keep their proxy mode
+ * rules exactly. The network form: the bridge needs the loopback masquerade and route_localnet.
+ */
+static inline bool plan_port_nat_loopback(const struct fw_plan *p, const struct plan_port *pp)
+{
+	return !p->userland_proxy || pp->runtime_held;
+}
+
+static inline bool plan_network_nat_loopback(const struct fw_plan *p, const struct plan_network *n)
+{
+	return !p->userland_proxy || n->held_ports;
+}
+
 /* The daemon's configuration and what its store holds: the input of plan_from_state. */
 struct plan_state {
 	bool iptables;
@@ -112,5 +137,6 @@ void fw_plan_free(struct fw_plan *p);
 /* A deep copy (the nftables backend keeps the plan it applied, to send only element changes). */
 struct fw_plan *fw_plan_dup(const struct fw_plan *p);
 /* Equal apart from the published ports, endpoints and set_forward_drop: the same networks and
- * flags, so going from one to the other changes only which ports are published. */
+ * flags (held_ports included: it changes a network's rules), so going from one to the other
+ * changes only which ports are published. */
 bool fw_plan_same_shape(const struct fw_plan *a, const struct fw_plan *b);

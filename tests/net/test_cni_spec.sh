@@ -79,6 +79,7 @@ check "ADD: the host veth exists in the sandbox host, in docker0" bash -c "ip -n
 check_out "inside: eth0 has 172.17.0.2/16" "172.17.0.2/16" \
 	bash -c "ip -n $CTR -4 -o addr show eth0 | awk '{print \$4}'"
 check_out "the client reaches the published port 198.18.0.1:8080" cni-80 tcp_get "$CLIENT" 198.18.0.1 8080
+check_out "the host reaches 127.0.0.1:8080 (NAT: no proxy serves a port its runtime holds)" cni-80 tcp_get "$HOST" 127.0.0.1 8080
 check "berthd leaves 0.0.0.0:8080 to the runtime (podman's conmon binds it after ADD)" can_bind 0.0.0.0 8080
 check "berth rules --diff: clean (exit 0)" eval 'berth rules --diff >"$DIR/diff" 2>&1'
 saved >"$DIR/attached"
@@ -111,11 +112,30 @@ check "after DEL 0.0.0.0:8080 is free" can_bind 0.0.0.0 8080
 out=$(plugin CHECK 1.1.0 "$NETNS")
 check "CHECK after DEL fails with code 3" bash -c "[[ '$out' == *'\"code\":3'* ]]"
 
-# The same port published by a berth container on the same network: the same ruleset.
+# The same port published by a berth container on the same network: with the proxy on, not the
+# same ruleset (the runtime holds an attachment's port and never answers on it, so NAT serves
+# its loopback and hairpin access: --userland-proxy=false's rules for that port); the
+# attachment's port has a loopback DNAT the container's has not. Without the proxy, where NAT
+# serves every port, exactly the same ruleset.
 id=$(berth run -d -p 8080:80 -- socat TCP-LISTEN:80,fork,reuseaddr SYSTEM:'echo run-80')
 saved >"$DIR/run-rules"
-same "the attachment's ruleset is exactly the one of berth run -p 8080:80" "$DIR/run-rules" "$DIR/attached"
+# iptables: the DNAT in BERTH-LOOPBACK (jumped to from OUTPUT for 127.0.0.0/8); nftables: 8080 in
+# pub4_held_any too (lines with the element).
+loopback_dnat() { grep -cE '^-A BERTH-LOOPBACK .*--dport 8080 -j DNAT|tcp \. 8080 : ' "$1"; }
+check_out "proxy on: the attachment's 8080 is DNATed from loopback too, the container's is not" \
+	"$(nft_mode && echo '2 1' || echo '1 0')" echo "$(loopback_dnat "$DIR/attached") $(loopback_dnat "$DIR/run-rules")"
 berth rm -f "$id" >/dev/null
+berthd_stop
+berthd_start --userland-proxy=false || fail "berthd starts with --userland-proxy=false" "$(tail -3 "$DIR/berthd.log")"
+plugin ADD 1.1.0 "$NETNS" '{"portMappings":[{"hostPort":8080,"containerPort":80,"protocol":"tcp"}]}' >/dev/null
+saved >"$DIR/attached-np"
+plugin DEL 1.1.0 "$NETNS" >/dev/null
+id=$(berth run -d -p 8080:80 -- socat TCP-LISTEN:80,fork,reuseaddr SYSTEM:'echo run-80')
+saved >"$DIR/run-rules-np"
+same "proxy off: the attachment's ruleset is exactly the one of berth run -p 8080:80" "$DIR/run-rules-np" "$DIR/attached-np"
+berth rm -f "$id" >/dev/null
+berthd_stop
+berthd_start || fail "berthd restarts with the proxy" "$(tail -3 "$DIR/berthd.log")"
 
 # ADD at 0.4.0: the ips carry "version":"4". DEL without CNI_NETNS (the namespace is gone).
 result=$(plugin ADD 0.4.0 "$NETNS")
@@ -138,7 +158,8 @@ pids=()
 addrs=$(for i in $(seq 1 $N); do jq_ 'd["ips"][0]["address"]' <"$DIR/par-$i.json" 2>/dev/null; done | sort -u | grep -c /16)
 check_out "$N parallel ADDs: $N distinct addresses" "$N" echo "$addrs"
 check "after the parallel ADDs berth rules --diff is clean" eval 'berth rules --diff >"$DIR/diff" 2>&1'
-check_out "after the parallel ADDs: $N DNATs of 90xx" "$N" bash -c "$(declare -f saved nft_mode nft_canon in_host); \
+# Twice each: from outside, and (a runtime-held port with the proxy on) from loopback.
+check_out "after the parallel ADDs: $N DNATs of 90xx, each twice" "$((2 * N))" bash -c "$(declare -f saved nft_mode nft_canon in_host); \
 	HOST=$HOST BERTH_BACKEND=$BERTH_BACKEND; saved | grep -cE 'dport 90[0-9][0-9] .*(DNAT|dnat)|tcp \. 90[0-9][0-9] :'"
 for i in $(seq 1 $N); do ID=par$i plugin DEL 1.1.0 "/run/netns/$CTR-$i" >"$DIR/pardel-$i.out" & pids+=($!); done
 wait "${pids[@]}"

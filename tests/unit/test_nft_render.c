@@ -323,6 +323,60 @@ int main(void)
 		free(off);
 	}
 
+	/*
+	 * Ports their runtime holds (a CNI attachment's), proxy on: rules.md 5's treatment for them
+	 * alone: elements of pub4_held_* too (dnat-held serves loopback and the bridges before the
+	 * proxy_bridges return), FROM HOST LOOPBACK on their bridge; a berth container's port on
+	 * the same bridge keeps its elements.
+	 */
+	{
+		struct plan_port ports[4] = { port("172.17.0.2", NULL, 8080, 80, "tcp"), port("172.17.0.3", NULL, 8081, 80, "tcp"),
+					      port("172.17.0.3", "127.0.0.1", 8082, 80, "tcp"),
+					      port("172.17.0.3", NULL, 5353, 53, "udp") };
+		struct plan_input in = base, own = base;
+		struct strv held = { 0 }, mine = { 0 };
+		char *s, *o, *d = NULL;
+		struct fw_plan *p, *q;
+
+		for (int i = 1; i < 4; i++)
+			ports[i].runtime_held = true;
+		in.ports = ports;
+		in.n_ports = 4;
+		own.ports = ports;
+		own.n_ports = 1;
+		golden("runtime-held.nft", &in, NULL);
+		s = full(&in, NULL);
+		o = full(&own, NULL);
+		CHECK("held: its ports in pub4_held_any and pub4_held_host, berth's not",
+		      s && strstr(s, "add element inet berth pub4_held_any { tcp . 8081 : 172.17.0.3 . 80, udp . 5353 : 172.17.0.3 . 53 }\n") &&
+			      strstr(s, "add element inet berth pub4_held_host { 127.0.0.1 . tcp . 8082 : 172.17.0.3 . 80 }\n") &&
+			      !strstr(s, "pub4_held_any { tcp . 8080"));
+		CHECK("held: dnat-held before the proxy's hairpin return, and for loopback",
+		      s && strstr(s, "\t\tfib daddr type local jump dnat-held\n\t\tiifname @proxy_bridges return") &&
+			      strstr(s, "\t\tip daddr 127.0.0.0/8 jump dnat-held\n"));
+		CHECK("held: host loopback masqueraded into its bridge", s && strstr(s, "post-in-docker0 ip saddr 127.0.0.0/8 masquerade"));
+		CHECK("held: without it no FROM HOST LOOPBACK", o && !strstr(o, "FROM HOST LOOPBACK"));
+		p = plan(&in);
+		q = plan(&own);
+		CHECK("held: berth's own port keeps its elements",
+		      p && q && nft_port_elements(p, &held, NULL) == 0 && nft_port_elements(q, &mine, NULL) == 0 &&
+			      strv_contains(&held, "add element inet berth pub4_any { tcp . 8080 : 172.17.0.2 . 80 }") &&
+			      strv_contains(&mine, "add element inet berth pub4_any { tcp . 8080 : 172.17.0.2 . 80 }"));
+		CHECK("held: the first held port on a bridge changes its rules: a whole replace",
+		      render_delta(&own, &in, &d) == -ENOTSUP && !d);
+		in.userland_proxy = false;
+		free(s);
+		s = full(&in, NULL);
+		CHECK("held, no proxy: no held elements (dnat-ports serves every port)",
+		      s && !strstr(s, "element inet berth pub4_held") && !strstr(s, "jump dnat-held"));
+		strv_release(&held);
+		strv_release(&mine);
+		fw_plan_free(p);
+		fw_plan_free(q);
+		free(s);
+		free(o);
+	}
+
 	/* The rule count does not depend on the number of ports: 1 vs 100 bindings. */
 	{
 		struct plan_port many[100];

@@ -60,6 +60,123 @@ static char *batch(const struct ipt_ruleset *want, const struct ipt_ruleset *liv
 	return b;
 }
 
+/* Every "-A" line of a is a line of b. */
+static bool rules_within(const char *a, const char *b)
+{
+	char *copy = a ? strdup(a) : NULL, *save = NULL;
+	bool ok = copy && b;
+
+	for (char *l = copy ? strtok_r(copy, "\n", &save) : NULL; ok && l; l = strtok_r(NULL, "\n", &save)) {
+		char want[600];
+
+		snprintf(want, sizeof(want), "\n%s\n", l);
+		ok = strncmp(l, "-A ", 3) != 0 || strstr(b, want);
+	}
+	free(copy);
+	return ok;
+}
+
+static char *view_of(const struct plan_input *in)
+{
+	struct ipt_ruleset rs = render(in);
+	char *t = view(&rs);
+
+	ipt_ruleset_release(&rs);
+	return t;
+}
+
+/*
+ * A port its runtime holds (a CNI attachment's: podman's conmon binds it and never answers) with
+ * the proxy on: rules.md 5's rules for that port and its bridge, berth's own ports untouched.
+ * docker0 has a berth container (172.17.0.2, 8080) and an attachment (172.17.0.3: 8081 on all
+ * addresses, 8082 on 127.0.0.1, 5353/udp, 8083 on another host address); br-aaaaaaaaaaaa only a
+ * berth container.
+ */
+static void runtime_held_ports(void)
+{
+	struct network nets[2] = { golden_network("docker0", "172.17.0.1/16", 0),
+				   golden_network("br-aaaaaaaaaaaa", "172.18.0.1/16", 1) };
+	struct plan_port ports[6] = {
+		{ .bridge = "docker0", .host_port = 8080, .container_port = 80, .proto = "tcp" },
+		{ .bridge = "docker0", .host_port = 8081, .container_port = 80, .proto = "tcp", .runtime_held = true },
+		{ .bridge = "docker0", .host_port = 8082, .container_port = 80, .proto = "tcp", .runtime_held = true },
+		{ .bridge = "docker0", .host_port = 5353, .container_port = 53, .proto = "udp", .runtime_held = true },
+		{ .bridge = "docker0", .host_port = 8083, .container_port = 80, .proto = "tcp", .runtime_held = true },
+		{ .bridge = "br-aaaaaaaaaaaa", .host_port = 9090, .container_port = 90, .proto = "tcp" },
+	};
+	struct plan_input in = { .iptables = true, .userland_proxy = true, .networks = nets, .n_networks = 2,
+				 .ports = ports, .n_ports = 6 };
+	struct plan_input berth_only = in, no_proxy = in;
+	struct plan_port berth_ports[2];
+	struct fw_plan *p = NULL;
+	char *held, *own, *np;
+
+	ip4_parse("172.17.0.2", &ports[0].container_ip, NULL);
+	for (int i = 1; i < 5; i++)
+		ip4_parse("172.17.0.3", &ports[i].container_ip, NULL);
+	ip4_parse("127.0.0.1", &ports[2].host_ip, NULL);
+	ip4_parse("198.18.0.1", &ports[4].host_ip, NULL);
+	ip4_parse("172.18.0.2", &ports[5].container_ip, NULL);
+	golden("runtime-held.rules", &in);
+
+	CHECK("runtime held: plan built", plan_build(&in, &p, NULL) == 0);
+	CHECK("runtime held: docker0 carries held ports, br-aaaaaaaaaaaa none",
+	      p && strcmp(p->networks[1].bridge, "docker0") == 0 && p->networks[1].held_ports &&
+		      !p->networks[0].held_ports);
+	CHECK("runtime held: NAT serves loopback for the held port only, and for its bridge",
+	      p && !plan_port_nat_loopback(p, &p->ports[0]) && plan_port_nat_loopback(p, &p->ports[1]) &&
+		      plan_network_nat_loopback(p, &p->networks[1]) && !plan_network_nat_loopback(p, &p->networks[0]));
+	fw_plan_free(p);
+
+	held = view_of(&in);
+	berth_ports[0] = ports[0];
+	berth_ports[1] = ports[5];
+	berth_only.ports = berth_ports;
+	berth_only.n_ports = 2;
+	own = view_of(&berth_only);
+	CHECK("runtime held: every rule of berth's own containers is still there", rules_within(own, held));
+	CHECK("runtime held: berth's own port keeps its proxy mode DNAT",
+	      held && strstr(held, "-A DOCKER ! -i docker0 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 172.17.0.2:80\n"));
+	/* The held ports' DNAT is rules.md 5's text: the same line as without the proxy. */
+	no_proxy.userland_proxy = false;
+	np = view_of(&no_proxy);
+	CHECK("runtime held: its DNAT is the --userland-proxy=false one",
+	      np && held && strstr(np, "-A DOCKER -p tcp -m tcp --dport 8081 -j DNAT --to-destination 172.17.0.3:80\n") &&
+		      strstr(held, "-A DOCKER -p tcp -m tcp --dport 8081 -j DNAT --to-destination 172.17.0.3:80\n"));
+	CHECK("runtime held: ... before the bridges' RETURN (hairpin is DNATed)",
+	      held && strstr(held, "--to-destination 172.17.0.3:53\n") &&
+		      strstr(held, "--to-destination 172.17.0.3:53\n") < strstr(held, "-A DOCKER -i docker0 -j RETURN"));
+	CHECK("runtime held: loopback DNAT on 127.0.0.0/8 and on 127.0.0.1 only, none for another address",
+	      held && strstr(held, "-A OUTPUT -d 127.0.0.0/8 -j BERTH-LOOPBACK\n") &&
+		      strstr(held, "-A BERTH-LOOPBACK -p tcp -m tcp --dport 8081 -j DNAT --to-destination 172.17.0.3:80\n") &&
+		      strstr(held, "-A BERTH-LOOPBACK -d 127.0.0.1/32 -p tcp -m tcp --dport 8082 -j DNAT") &&
+		      !strstr(held, "-A BERTH-LOOPBACK -d 198.18.0.1/32"));
+	CHECK("runtime held: no BERTH-LOOPBACK chain without a held port", own && !strstr(own, "BERTH-LOOPBACK"));
+	CHECK("runtime held: 127.0.0.0/8 sources masqueraded out of docker0 only",
+	      held && strstr(held, "-A POSTROUTING -s 127.0.0.0/8 -o docker0 -j MASQUERADE\n") &&
+		      !strstr(held, "-s 127.0.0.0/8 -o br-aaaaaaaaaaaa"));
+	/* Without the proxy every port is served by NAT already: a held port changes nothing. */
+	{
+		struct plan_input np_own = berth_only;
+		struct plan_port all[6];
+		char *a, *b;
+
+		memcpy(all, ports, sizeof(all));
+		for (int i = 0; i < 6; i++)
+			all[i].runtime_held = false;
+		np_own.userland_proxy = false;
+		np_own.ports = all;
+		np_own.n_ports = 6;
+		a = view_of(&np_own);
+		b = np;
+		CHECK("no proxy: a held port's rules are any port's", a && b && strcmp(a, b) == 0);
+		free(a);
+	}
+	free(np);
+	free(own);
+	free(held);
+}
+
 int main(void)
 {
 	struct network docker0 = golden_network("docker0", "172.17.0.1/16", 0);
@@ -228,5 +345,6 @@ int main(void)
 		CHECK("parse: undeclared chain refused",
 		      ipt_ruleset_parse("*filter\n-A NOPE -j ACCEPT\nCOMMIT\n", &rs, &err) == -EINVAL && strstr(err.msg, "NOPE"));
 	}
+	runtime_held_ports();
 	CHECK_DONE();
 }

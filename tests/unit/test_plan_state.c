@@ -190,7 +190,8 @@ static void same_container_port(void)
 
 /* A CNI attachment's ports are the runtime's to hold (podman's conmon binds them after ADD):
  * runtime_held, so berthd binds none of them; a berth container's on the same network are
- * berthd's. The rules are the same for both. */
+ * berthd's. Their bridge carries held ports (plan_network.held_ports): NAT, not the proxy,
+ * serves loopback and hairpin there (plan_port_nat_loopback). */
 static void attachment_ports_runtime_held(void)
 {
 	struct network docker0 = golden_network("docker0", "172.17.0.1/16", 0);
@@ -211,6 +212,9 @@ static void attachment_ports_runtime_held(void)
 	      p && p->n_ports == 3 && port_is(&p->ports[1], "docker0", "172.17.0.3", 8081, false) &&
 		      p->ports[1].runtime_held && port_is(&p->ports[2], "docker0", "172.17.0.3", 5353, false) &&
 		      p->ports[2].runtime_held);
+	CHECK("runtime held: docker0 carries held ports", p && p->n_networks == 1 && p->networks[0].held_ports);
+	CHECK("runtime held: NAT serves the attachment's loopback, the proxy the container's",
+	      p && p->n_ports == 3 && !plan_port_nat_loopback(p, &p->ports[0]) && plan_port_nat_loopback(p, &p->ports[1]));
 	fw_plan_free(p);
 	container_release(&two[0]);
 	container_release(&two[1]);

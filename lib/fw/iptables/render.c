@@ -103,6 +103,59 @@ static void render_filter(struct render *r, const struct fw_plan *p, struct ipt_
 	}
 }
 
+/* "-d HIP/32 " when the port is published on one host address, "" for all of them. */
+static const char *host_match(const struct plan_port *pp, char *buf, size_t len)
+{
+	char a[INET_ADDRSTRLEN];
+
+	buf[0] = '\0';
+	if (pp->host_ip.s_addr != INADDR_ANY)
+		snprintf(buf, len, "-d %s/32 ", ip4_format(pp->host_ip, a, sizeof(a)));
+	return buf;
+}
+
+/*
+ * A port whose runtime holds it while the proxy is on (plan_port_nat_loopback): rules.md 5's
+ * rules for it alone, so that berth's own ports keep their proxy mode rules exactly.
+ *  - Its DNAT has no "! -i BR" and sits at the head of DOCKER, before the bridges' "-i BR -j
+ *    RETURN", which would hand hairpin traffic to a proxy that is not there.
+ *  - nat OUTPUT skips 127.0.0.0/8 for every port ("! -d 127.0.0.0/8" jump), so loopback gets a
+ *    DNAT of its own: in a chain of berth's, BERTH-LOOPBACK, jumped to for 127.0.0.0/8 (a port on
+ *    all addresses: any 127/8 address; on a loopback address: that one; on another address: none,
+ *    the DOCKER jump serves it). A chain, not rules in OUTPUT: berth removes a jump into its own
+ *    chain even when the record of what it wrote is lost, and the chain with it; per-port rules
+ *    in a built-in chain would stay behind.
+ * The masquerade of 127.0.0.0/8 sources and route_localnet are the bridge's (render_nat, reconcile).
+ */
+static void render_held_dnat(struct render *r, const struct fw_plan *p, struct ipt_chain *out, struct ipt_chain *docker)
+{
+	char ip[INET_ADDRSTRLEN], hip[INET_ADDRSTRLEN + 8];
+	struct ipt_chain *loop = NULL;
+
+	if (!p->userland_proxy)
+		return;
+	for (size_t i = 0; i < p->n_ports; i++) {
+		const struct plan_port *pp = &p->ports[i];
+		bool any = pp->host_ip.s_addr == INADDR_ANY;
+
+		if (pp->internal || !pp->runtime_held)
+			continue;
+		ip4_format(pp->container_ip, ip, sizeof(ip));
+		rule(r, &docker->head, "%s-p %s -m %s --dport %u -j DNAT --to-destination %s:%u",
+		     host_match(pp, hip, sizeof(hip)), pp->proto, pp->proto, pp->host_port, ip, pp->container_port);
+		if (!any && (ntohl(pp->host_ip.s_addr) >> 24) != 127)
+			continue;
+		if (!loop) {
+			loop = chain(r, IPT_NAT, "BERTH-LOOPBACK", IPT_OWNED);
+			if (!loop)
+				return;
+			rule(r, &out->head, "-d 127.0.0.0/8 -j BERTH-LOOPBACK");
+		}
+		rule(r, &loop->head, "%s-p %s -m %s --dport %u -j DNAT --to-destination %s:%u", any ? "" : hip, pp->proto,
+		     pp->proto, pp->host_port, ip, pp->container_port);
+	}
+}
+
 static void render_nat(struct render *r, const struct fw_plan *p)
 {
 	struct ipt_chain *pre = chain(r, IPT_NAT, "PREROUTING", IPT_BUILTIN);
@@ -119,6 +172,7 @@ static void render_nat(struct render *r, const struct fw_plan *p)
 		rule(r, &out->head, "! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -j DOCKER");
 	else
 		rule(r, &out->head, "-m addrtype --dst-type LOCAL -j DOCKER");
+	render_held_dnat(r, p, out, docker);
 
 	for (size_t i = 0; i < p->n_networks; i++) {
 		const struct plan_network *n = &p->networks[i];
@@ -126,8 +180,14 @@ static void render_nat(struct render *r, const struct fw_plan *p)
 		if (n->internal || !n->masquerade)
 			continue;
 		cidr4_format(n->subnet, sub, sizeof(sub));
+		/* Loopback DNATed to the bridge leaves with a 127.0.0.0/8 source: masqueraded to the
+		 * bridge's address. With the proxy on only a bridge with a runtime-held port needs it,
+		 * and only for 127.0.0.0/8 sources: "--src-type LOCAL" would also rewrite the host's own
+		 * addresses on connections to berth's containers, which keep their rules. */
 		if (!p->userland_proxy)
 			rule(r, &post->head, "-o %s -m addrtype --src-type LOCAL -j MASQUERADE", n->bridge);
+		else if (plan_network_nat_loopback(p, n))
+			rule(r, &post->head, "-s 127.0.0.0/8 -o %s -j MASQUERADE", n->bridge);
 		rule(r, &post->head, "-s %s ! -o %s -j MASQUERADE", sub, n->bridge);
 		if (p->userland_proxy)
 			rule(r, &docker->head, "-i %s -j RETURN", n->bridge);
@@ -142,18 +202,13 @@ static void render_nat(struct render *r, const struct fw_plan *p)
 		if (!pp->repeat)
 			rule(r, &post->tail, "-s %s/32 -d %s/32 -p %s -m %s --dport %u -j MASQUERADE", ip, ip,
 			     pp->proto, pp->proto, pp->container_port);
-		hip[0] = '\0';
-		if (pp->host_ip.s_addr != INADDR_ANY) {
-			char a[INET_ADDRSTRLEN];
-
-			snprintf(hip, sizeof(hip), "-d %s/32 ", ip4_format(pp->host_ip, a, sizeof(a)));
-		}
-		if (p->userland_proxy)
-			rule(r, &docker->head, "%s! -i %s -p %s -m %s --dport %u -j DNAT --to-destination %s:%u", hip,
-			     pp->bridge, pp->proto, pp->proto, pp->host_port, ip, pp->container_port);
-		else
+		host_match(pp, hip, sizeof(hip));
+		if (!p->userland_proxy)
 			rule(r, &docker->head, "%s-p %s -m %s --dport %u -j DNAT --to-destination %s:%u", hip, pp->proto,
 			     pp->proto, pp->host_port, ip, pp->container_port);
+		else if (!pp->runtime_held)   /* render_held_dnat wrote it */
+			rule(r, &docker->head, "%s! -i %s -p %s -m %s --dport %u -j DNAT --to-destination %s:%u", hip,
+			     pp->bridge, pp->proto, pp->proto, pp->host_port, ip, pp->container_port);
 	}
 }
 

@@ -11,7 +11,8 @@ static const char *const filter_builtins[] = { "INPUT", "FORWARD", "OUTPUT", NUL
 static const char *const nat_builtins[] = { "PREROUTING", "INPUT", "OUTPUT", "POSTROUTING", NULL };
 static const char *const raw_builtins[] = { "PREROUTING", "OUTPUT", NULL };
 static const char *const filter_owned[] = { "DOCKER", "DOCKER-ISOLATION-STAGE-1", "DOCKER-ISOLATION-STAGE-2", NULL };
-static const char *const nat_owned[] = { "DOCKER", NULL };
+/* BERTH-LOOPBACK: the loopback DNATs of ports their runtime holds (render.c, render_held_dnat). */
+static const char *const nat_owned[] = { "DOCKER", "BERTH-LOOPBACK", NULL };
 static const char *const raw_owned[] = { NULL };
 
 const char *ipt_table_name(enum ipt_table_id t)

@@ -19,6 +19,7 @@ bool nft_is_berth_object(const char *name)
 	static const char *const names[] = {
 		"fwd_in", "fwd_out", "post_in", "post_out", "egress_bridges", "proxy_bridges", "raw_guard4",
 		"pub4_host", "pub4_any", "pub4_host_range", "pub4_any_range", "pub4_allow", "pub4_allow_range",
+		"pub4_held_any", "pub4_held_host", "dnat-held",
 		"nat-prerouting", "nat-output", "dnat-ports", "user-forward", "forward", "nat-postrouting",
 		"raw-prerouting",
 	};

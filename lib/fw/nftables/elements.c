@@ -19,6 +19,7 @@ const char *const nft_pub_name[NFT_PUB_N] = {
 	[NFT_PUB4_ANY] = "pub4_any",             [NFT_PUB4_HOST] = "pub4_host",
 	[NFT_PUB4_ANY_RANGE] = "pub4_any_range", [NFT_PUB4_HOST_RANGE] = "pub4_host_range",
 	[NFT_PUB4_ALLOW] = "pub4_allow",         [NFT_PUB4_ALLOW_RANGE] = "pub4_allow_range",
+	[NFT_PUB4_HELD_ANY] = "pub4_held_any",   [NFT_PUB4_HELD_HOST] = "pub4_held_host",
 };
 
 
@@ -180,6 +181,35 @@ static int merge_allow_ranges(struct nft_elems *e)
 	return 0;
 }
 
+/*
+ * With the proxy on, a port its runtime holds (plan_port_nat_loopback) is also an element of
+ * pub4_held_any or pub4_held_host, one per port even inside a range: the keys are those of
+ * pub4_any/pub4_host, looked up by dnat-held for loopback and hairpin, which the proxy serves
+ * for berth's own ports.
+ */
+static void held_elements(const struct fw_plan *p, size_t from, size_t to, struct nft_elems *e)
+{
+	char cip[INET_ADDRSTRLEN], hip[INET_ADDRSTRLEN];
+	struct nft_elem *x;
+
+	for (size_t i = from; p->userland_proxy && i <= to; i++) {
+		const struct plan_port *a = &p->ports[i];
+		bool any = a->host_ip.s_addr == htonl(INADDR_ANY);
+
+		if (a->internal || !a->runtime_held)
+			continue;
+		ip4_format(a->container_ip, cip, sizeof(cip));
+		ip4_format(a->host_ip, hip, sizeof(hip));
+		if (!(x = elem_push(e, any ? NFT_PUB4_HELD_ANY : NFT_PUB4_HELD_HOST)))
+			return;
+		if (any)
+			snprintf(x->key, sizeof(x->key), "%s . %u", a->proto, a->host_port);
+		else
+			snprintf(x->key, sizeof(x->key), "%s . %s . %u", hip, a->proto, a->host_port);
+		snprintf(x->val, sizeof(x->val), "%s . %u", cip, a->container_port);
+	}
+}
+
 /* Ports on internal networks have none (published, no rule: Docker); with the firewall off
  * nothing is published in nftables. */
 int nft_elems_of_plan(const struct fw_plan *p, struct nft_elems *e, struct berr *err)
@@ -230,6 +260,7 @@ int nft_elems_of_plan(const struct fw_plan *p, struct nft_elems *e, struct berr 
 			if ((x = elem_push(e, NFT_PUB4_ALLOW)))
 				snprintf(x->key, sizeof(x->key), "%s . %s . %u", cip, a->proto, a->container_port);
 		}
+		held_elements(p, i, j, e);
 	}
 	if (!e->err && merge_allow_ranges(e) < 0)
 		e->err = -ENOMEM;

@@ -12,7 +12,11 @@
 #include "util/err.h"
 #include "util/strbuf.h"
 
-enum nft_pub_set { NFT_PUB4_ANY, NFT_PUB4_HOST, NFT_PUB4_ANY_RANGE, NFT_PUB4_HOST_RANGE, NFT_PUB4_ALLOW, NFT_PUB4_ALLOW_RANGE, NFT_PUB_N };
+/* NFT_PUB4_HELD_*: a runtime-held port again, one element per port (render_start.c, dnat-held). */
+enum nft_pub_set {
+	NFT_PUB4_ANY, NFT_PUB4_HOST, NFT_PUB4_ANY_RANGE, NFT_PUB4_HOST_RANGE, NFT_PUB4_ALLOW, NFT_PUB4_ALLOW_RANGE,
+	NFT_PUB4_HELD_ANY, NFT_PUB4_HELD_HOST, NFT_PUB_N
+};
 
 /* The sets' names, in publish.nft's order. */
 extern const char *const nft_pub_name[NFT_PUB_N];

@@ -165,8 +165,9 @@ static void put_nat_rules(struct strbuf *b, const struct fw_plan *p, const struc
 	strbuf_addf(b, "add rule " T " post-in-%s ct status dnat ip saddr %s masquerade comment \"HAIRPIN (no iifname:"
 		       " br_netfilter bridged-DNAT has no indev here)\"\n", br, sub);
 	/* Without the proxy the host reaches 127.0.0.1:PORT through nat-output (rules.md 5:
-	 * "-o BR --src-type LOCAL -j MASQUERADE", on masquerading networks). */
-	if (!p->userland_proxy && n->masquerade)
+	 * "-o BR --src-type LOCAL -j MASQUERADE", on masquerading networks); with it, only a bridge
+	 * with a port its runtime holds needs it (plan_network_nat_loopback). */
+	if (plan_network_nat_loopback(p, n) && n->masquerade)
 		strbuf_addf(b, "add rule " T " post-in-%s ip saddr 127.0.0.0/8 masquerade comment \"FROM HOST LOOPBACK\"\n", br);
 }
 
@@ -265,7 +266,8 @@ static const struct plan_network *find_network(const struct fw_plan *p, const ch
 static bool same_network(const struct plan_network *a, const struct plan_network *b)
 {
 	return a->subnet.addr.s_addr == b->subnet.addr.s_addr && a->subnet.prefix == b->subnet.prefix &&
-	       a->internal == b->internal && a->icc == b->icc && a->masquerade == b->masquerade;
+	       a->internal == b->internal && a->icc == b->icc && a->masquerade == b->masquerade &&
+	       a->held_ports == b->held_ports;
 }
 
 /* Can going from before to after be written as a delta? The same flags, and every bridge in

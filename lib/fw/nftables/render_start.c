@@ -38,7 +38,7 @@ static void put_user_rules(struct strbuf *b, const char *rules)
 }
 
 /* The table's head: create-then-delete, then the maps and sets the rules look up. */
-static void put_declarations(struct strbuf *b)
+static void put_declarations(struct strbuf *b, const struct fw_plan *p)
 {
 	/* create-then-delete: the delete never fails, so the restart is one atomic commit (nft 1.0.6 has
 	 * no "destroy"). raw_guard4 and raw-prerouting come last, with the raw guards (render.c, put_raw). */
@@ -67,6 +67,11 @@ static void put_declarations(struct strbuf *b)
 		      "\tmap pub4_any_range { type inet_proto . inet_service : ipv4_addr; flags interval; }\n"
 		      "\tset pub4_allow { type ipv4_addr . inet_proto . inet_service; }\n"
 		      "\tset pub4_allow_range { type ipv4_addr . inet_proto . inet_service; flags interval; }\n");
+	/* Without the proxy dnat-ports serves every port: neither these maps nor dnat-held. */
+	if (p->userland_proxy)
+		strbuf_add(b, "\t# ports their runtime holds (a CNI attachment's), with the proxy on: dnat-held\n"
+			      "\tmap pub4_held_any { type inet_proto . inet_service : ipv4_addr . inet_service; }\n"
+			      "\tmap pub4_held_host { type ipv4_addr . inet_proto . inet_service : ipv4_addr . inet_service; }\n");
 }
 
 /* DNAT of published ports, for traffic from outside and from the host itself. */
@@ -78,8 +83,11 @@ static void put_dnat_chains(struct strbuf *b, const struct fw_plan *p)
 	 * hairpin (rules.md 5: "! -i BR" and "-i BR -j RETURN" exist only with the proxy). A set of
 	 * its own: looking post_in up as a set here makes the kernel check post-in-<br> (masquerade)
 	 * against the prerouting hook, and the load fails with "Operation not supported". */
+	/* A port its runtime holds has no proxy behind it (plan_port_nat_loopback): its DNAT comes
+	 * before that return, for traffic from every bridge, as rules.md 5 writes it. */
 	if (p->userland_proxy)
-		strbuf_add(b, "\t\tiifname @proxy_bridges return comment \"HAIRPIN BY THE USERLAND PROXY\"\n");
+		strbuf_add(b, "\t\tfib daddr type local jump dnat-held\n"
+			      "\t\tiifname @proxy_bridges return comment \"HAIRPIN BY THE USERLAND PROXY\"\n");
 	strbuf_add(b, "\t\tfib daddr type local jump dnat-ports\n"
 		      "\t}\n"
 		      /* nft 1.0.6 rejects the keyword dstnat on the output hook */
@@ -88,6 +96,10 @@ static void put_dnat_chains(struct strbuf *b, const struct fw_plan *p)
 	/* With the proxy, loopback access is the proxy's (rules.md 5: "! -d 127.0.0.0/8"). */
 	strbuf_add(b, p->userland_proxy ? "\t\tfib daddr type local ip daddr != 127.0.0.0/8 jump dnat-ports\n"
 					: "\t\tfib daddr type local jump dnat-ports\n");
+	/* ... but not for a port its runtime holds: loopback is DNATed as without the proxy. The
+	 * reference CNI portmap plugin does the same for every port (route_localnet, masquerade). */
+	if (p->userland_proxy)
+		strbuf_add(b, "\t\tip daddr 127.0.0.0/8 jump dnat-held\n");
 	strbuf_add(b, "\t}\n"
 		      "\tchain dnat-ports {\n"
 		      "\t\tmeta nfproto ipv4 dnat ip to ip daddr . meta l4proto . th dport map @pub4_host\n"
@@ -95,6 +107,11 @@ static void put_dnat_chains(struct strbuf *b, const struct fw_plan *p)
 		      "\t\tmeta nfproto ipv4 dnat ip to ip daddr . meta l4proto . th dport map @pub4_host_range\n"
 		      "\t\tmeta nfproto ipv4 dnat ip to meta l4proto . th dport map @pub4_any_range\n"
 		      "\t}\n");
+	if (p->userland_proxy)
+		strbuf_add(b, "\tchain dnat-held {\n"
+			      "\t\tmeta nfproto ipv4 dnat ip to ip daddr . meta l4proto . th dport map @pub4_held_host\n"
+			      "\t\tmeta nfproto ipv4 dnat ip to meta l4proto . th dport map @pub4_held_any\n"
+			      "\t}\n");
 }
 
 /* The admin's own chains, sets and maps, verbatim, in this block: nft creates a block's chains
@@ -166,7 +183,7 @@ static void put_bridge_table(struct strbuf *b, const struct fw_plan *p)
 
 void nft_put_start(struct strbuf *b, const struct fw_plan *p, const struct nft_admin *admin)
 {
-	put_declarations(b);
+	put_declarations(b, p);
 	if (p->firewall)
 		put_dnat_chains(b, p);
 	put_admin_objects(b, admin);
