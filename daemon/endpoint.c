@@ -139,6 +139,35 @@ void endpoints_delete(struct engine *e, const struct container *c)
 		endpoint_delete(e, &c->eps[i]);
 }
 
+/*
+ * The end of a berth container's endpoints without waiting for the kernel: a veth's delete
+ * waits for an RCU grace period (20-25 ms, most of a stop). Each host end is taken out of its
+ * bridge and down (one request, immediate: no frame reaches it or comes from it, and the
+ * bridge forgets the addresses it learnt there, so an address handed out again is never
+ * forwarded to it), then the namespace is unmounted. Its process is gone, so nothing holds the
+ * namespace any more and the kernel deletes it, and with it each veth pair, in the background
+ * (within milliseconds; tests wait for it). A process that escaped the container's process
+ * group keeps its namespace, and the detached veth, until it ends. The next start makes a new
+ * namespace; a veth still there then is deleted first (endpoint_plumb).
+ */
+void endpoints_release(struct engine *e, const struct container *c)
+{
+	char ns[PATH_MAX];
+	struct berr err = { 0 };
+	int ifindex;
+
+	if (container_is_external(c)) {
+		endpoints_delete(e, c);   /* another runtime's namespace: not ours to drop */
+		return;
+	}
+	for (size_t i = 0; i < c->n_eps; i++)
+		if (nl_link_index(e->nl, c->eps[i].veth, &ifindex, NULL) == 0 &&
+		    nl_link_detach(e->nl, ifindex, NULL) < 0)
+			nl_link_delete(e->nl, ifindex, NULL);
+	container_netns_path(e, c->id, ns, sizeof(ns));
+	netns_delete(ns, &err);
+}
+
 /* The namespace of a running container, through its process: the bind mount under exec_root
  * lives in berthd's mount namespace, and a berthd restarted into another one (under
  * `ip netns exec`, or a unit with private mounts) no longer sees it. */

@@ -95,3 +95,9 @@ int container_network_of(struct engine *e, const struct container *c, const stru
 
 	return r < 0 ? berr_wrap(err, r, "container %s: network", c->name) : 0;
 }
+
+void runtime_records(struct engine *e, bool on)
+{
+	/* A failure leaves the mode as it was: only slower, or durable a commit later. */
+	store_set_durability(e->store, on ? STORE_RUNTIME : STORE_DURABLE, NULL);
+}

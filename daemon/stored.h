@@ -20,3 +20,6 @@ int container_save(struct engine *e, const struct container *c, struct berr *err
 /* The stored network of one of c's endpoints. */
 int container_network_of(struct engine *e, const struct container *c, const struct endpoint *ep, struct network *ret,
 			 struct berr *err);
+/* The records of a start or a stop are written without a sync per commit, the rest durably
+ * (store_set_durability says why that is safe); runtime_records(e, false) goes back. */
+void runtime_records(struct engine *e, bool on);
