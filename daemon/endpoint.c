@@ -101,7 +101,8 @@ struct inside {
 	bool default_route;
 };
 
-/* Runs inside the container's namespace (netns_run child): lo, eth0's address, default route. */
+/* Runs inside the container's namespace (netns_run_here: berthd's own thread, no fork): lo,
+ * eth0's address, default route. */
 static int setup_inside(void *arg, struct berr *err)
 {
 	const struct inside *in = arg;
@@ -210,7 +211,7 @@ static int endpoint_plumb(struct engine *e, const char *ns, struct endpoint *ep,
 	if (r >= 0)
 		r = nl_link_set_up(e->nl, host, err);
 	if (r >= 0)
-		r = netns_run(ns, setup_inside,
+		r = netns_run_here(ns, setup_inside,
 			      &(struct inside){ .ifname = ep->ifname, .ip = ep->ip, .gw = net->gateway,
 						.prefix = net->subnet.prefix, .default_route = default_route },
 			      err);
@@ -236,7 +237,7 @@ int endpoints_plumb(struct engine *e, struct container *c, struct berr *err)
 			return r;
 	}
 	if (c->n_eps == 0)
-		return netns_run(ns, setup_inside, &(struct inside){ 0 }, err);
+		return netns_run_here(ns, setup_inside, &(struct inside){ 0 }, err);
 	for (size_t i = 0; r >= 0 && i < c->n_eps; i++) {
 		struct network net;
 
@@ -319,7 +320,7 @@ int endpoint_disconnect(struct engine *e, struct container *c, const struct netw
 	/* The gateway moves to the next endpoint, and the published ports with it (Docker). */
 	if (r >= 0 && i == 0 && c->n_eps && c->state == CONTAINER_RUNNING) {
 		running_netns_path(e, c, ns, sizeof(ns));
-		r = netns_run(ns, setup_inside, &(struct inside){ .gw = next.gateway, .default_route = true }, err);
+		r = netns_run_here(ns, setup_inside, &(struct inside){ .gw = next.gateway, .default_route = true }, err);
 	}
 	if (r >= 0)
 		r = reconcile(e, err);
