@@ -10,6 +10,8 @@
 /* All containers, oldest first. */
 int containers_list(struct engine *e, struct container **ret, size_t *ret_n, struct berr *err);
 void containers_list_free(struct container *v, size_t n);
+/* Frees the decoded records containers_list keeps (at exit, so a leak check sees none). */
+void containers_memo_free(void);
 /* The index in v of the container ref names: exact id, exact name, or unique id prefix.
  * -ENOENT "No such container: REF"; several ids of that prefix: -EINVAL. */
 int containers_find(const struct container *v, size_t n, const char *ref, size_t *ret, struct berr *err);
