@@ -24,6 +24,9 @@ PFX="berth-burst-$$"
 bench_begin
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
+# cpu_ms PID: the process's user + system CPU time so far, in ms (berthd's own work in a burst,
+# whatever else the machine runs; its containers are other processes and are not counted)
+cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{ sub(/.*\) /, ""); print int(($12 + $13) * 1000 / hz) }' "/proc/$1/stat"; }
 BASE=30000
 # burst_run K: N runs by P clients; client c starts the containers c, c+P, c+2P, ...
 burst_run() {
@@ -104,7 +107,7 @@ empty() {
 	echo "nothing left (fresh ruleset, no veth, namespace or process)"
 }
 
-declare -A UP DOWN CHECK
+declare -A UP DOWN CUP CDOWN CHECK
 log "$(nproc) cpus, kernel $(uname -r), $(others); N=$N P=$P REPS=$REPS; commit $(git_desc)"
 for be in $BACKENDS; do
 	host=$PFX-$be-host
@@ -113,30 +116,32 @@ for be in $BACKENDS; do
 	if [ "$be" = nftables ]; then ip netns exec "$host" nft -s list ruleset >"$d/fresh"; else ip netns exec "$host" iptables-save | grep -v '^#' | sed 's/ \[[0-9]*:[0-9]*\]$//' >"$d/fresh"; fi
 	# warm-up: the first rules
 	id=$("$BERTH" -H "unix://${SOCK[$be]}" run -d -p 29999:80 -- sleep 100000) && "$BERTH" -H "unix://${SOCK[$be]}" rm -f "$id" >/dev/null || exit 1
-	up=() down=() verdict=''
+	up=() down=() cpu_up=() cpu_down=() verdict=''
 	for r in $(seq "$REPS"); do
-		t0=$(now_ms)
+		c0=$(cpu_ms "${BERTHD_PID[$be]}") t0=$(now_ms)
 		burst_run "$be"
-		t1=$(now_ms)
-		up+=($((t1 - t0)))
+		t1=$(now_ms) c1=$(cpu_ms "${BERTHD_PID[$be]}")
+		up+=($((t1 - t0))) cpu_up+=($((c1 - c0)))
 		res=$(exact "$be" "$host") || verdict="$verdict rep $r: $res;"
 		while read -r _ _ pid; do CTR_PIDS+=("$pid"); done <"$d/map"
-		t0=$(now_ms)
+		c0=$(cpu_ms "${BERTHD_PID[$be]}") t0=$(now_ms)
 		burst_rm "$be"
-		t1=$(now_ms)
-		down+=($((t1 - t0)))
+		t1=$(now_ms) c1=$(cpu_ms "${BERTHD_PID[$be]}")
+		down+=($((t1 - t0))) cpu_down+=($((c1 - c0)))
 		res2=$(empty "$be" "$host") || verdict="$verdict rep $r: $res2;"
 		[ ! -s "$d/errors" ] || verdict="$verdict rep $r: $(sort -u "$d/errors" | head -3 | tr '\n' ' ');"
-		log "$be rep $r: $N runs ${up[-1]} ms, $N removals ${down[-1]} ms; $res; $res2"
+		log "$be rep $r: $N runs ${up[-1]} ms (berthd CPU ${cpu_up[-1]} ms), $N removals ${down[-1]} ms (berthd CPU ${cpu_down[-1]} ms); $res; $res2"
 	done
 	UP[$be]=$(median "${up[@]}") DOWN[$be]=$(median "${down[@]}") CHECK[$be]=${verdict:-"all exact, nothing left"}
+	CUP[$be]=$(median "${cpu_up[@]}") CDOWN[$be]=$(median "${cpu_down[@]}")
 	berthd_stop "$be"
 done
 
 echo
-echo "$N containers (one published port each) by $P parallel clients: median wall ms of $REPS bursts"
-fmt='%-9s %9s %9s %12s  %s\n'
-printf "$fmt" backend start_ms rm_ms per_start_ms checks
+echo "$N containers (one published port each) by $P parallel clients: median of $REPS bursts; wall ms, and berthd's"
+echo "own CPU ms (user+system, the clients and the containers not counted: the daemon's cost whatever the load)"
+fmt='%-9s %9s %9s %12s %13s %10s  %s\n'
+printf "$fmt" backend start_ms rm_ms per_start_ms berthd_cpu_up berthd_cpu_rm checks
 for be in $BACKENDS; do
-	printf "$fmt" "$be" "${UP[$be]}" "${DOWN[$be]}" "$(ratio "${UP[$be]}" "$N" 1)" "${CHECK[$be]}"
+	printf "$fmt" "$be" "${UP[$be]}" "${DOWN[$be]}" "$(ratio "${UP[$be]}" "$N" 1)" "${CUP[$be]}" "${CDOWN[$be]}" "${CHECK[$be]}"
 done
