@@ -24,6 +24,7 @@ void containers_list_free(struct container *v, size_t n)
  */
 struct decoded {
 	char *doc;
+	size_t len;
 	struct container c;
 };
 static struct decoded *memo;
@@ -49,7 +50,7 @@ static int decode_one(char **doc, struct decoded *old, size_t n_old, size_t hint
 	for (size_t k = 0; k < n_old; k++) {
 		struct decoded *d = &old[(hint + k) % n_old];
 
-		if (!d->doc || strlen(d->doc) != len || memcmp(d->doc, *doc, len) != 0)
+		if (!d->doc || d->len != len || memcmp(d->doc, *doc, len) != 0)
 			continue;
 		r = container_copy(&d->c, ret);
 		if (r < 0)
@@ -63,6 +64,7 @@ static int decode_one(char **doc, struct decoded *old, size_t n_old, size_t hint
 		return r;
 	if (container_copy(ret, &keep->c) == 0) {
 		keep->doc = *doc;   /* taken over from the list of texts */
+		keep->len = len;
 		*doc = NULL;
 	}
 	return 0;
