@@ -17,11 +17,13 @@
  *   finds no process of that pid and start time, so it records the container as exited (255),
  *   deletes its veth, and the start-up reconcile writes the firewall without its ports (their
  *   sockets died with the old berthd). A held child of step 4 exits on its own when its parent
- *   is gone (spawn_prepare), so no process runs unknown. The namespace stays for `berth rm`.
+ *   is gone (spawn_prepare), so no process runs unknown. The namespace stays until `berth rm`
+ *   or the next start.
  * - Crash after 5: the process runs and is recorded: the restart re-adopts it (same pid and start
  *   time) and watches its pidfd again; its rules and veth stay.
  * A failure (not a crash) in 2-5 runs the exit path at once (supervise_settle_exited), which is
- * what an exit of the process does later: record exited, reconcile, delete the veth.
+ * what an exit of the process does later: record exited, reconcile, release the endpoints (the
+ * veths detached, the namespace dropped: endpoints_release).
  */
 #include "containers.h"
 
@@ -336,6 +338,7 @@ int containers_start(struct engine *e, const char *ref, int *ret_exec_error, str
 		r = berr_set(err, -EBUSY, "container %s is already running", c.name);
 		goto out;
 	}
+	runtime_records(e, true);
 	r = record_intent(e, &c, others, n, err);
 	if (r < 0)
 		goto out;      /* nothing of the kernel was touched: the record stays as it was */
@@ -369,6 +372,7 @@ int containers_start(struct engine *e, const char *ref, int *ret_exec_error, str
 		log_info("container %s (%.12s) started, pid %d, %s", c.name, c.id, (int)c.pid,
 			 c.n_eps ? ip4_format(c.eps[0].ip, ip, sizeof(ip)) : "no network");
 out:
+	runtime_records(e, false);
 	containers_list_free(others, n);
 	container_release(&c);
 	return r;
@@ -433,7 +437,7 @@ int containers_remove(struct engine *e, const char *ref, bool force, struct berr
 		if (r != 0)
 			goto out;      /* an error, or 1: --rm removed it already */
 	}
-	endpoints_delete(e, &c);
+	endpoints_release(e, &c);
 	container_files_remove(e, &c);
 	r = store_container_delete(e->store, c.id, err);
 	if (r >= 0) {

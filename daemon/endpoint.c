@@ -101,7 +101,8 @@ struct inside {
 	bool default_route;
 };
 
-/* Runs inside the container's namespace (netns_run child): lo, eth0's address, default route. */
+/* Runs inside the container's namespace (netns_run_here: berthd's own thread, no fork): lo,
+ * eth0's address, default route. */
 static int setup_inside(void *arg, struct berr *err)
 {
 	const struct inside *in = arg;
@@ -137,6 +138,35 @@ void endpoints_delete(struct engine *e, const struct container *c)
 {
 	for (size_t i = 0; i < c->n_eps; i++)
 		endpoint_delete(e, &c->eps[i]);
+}
+
+/*
+ * The end of a berth container's endpoints without waiting for the kernel: a veth's delete
+ * waits for an RCU grace period (20-25 ms, most of a stop). Each host end is taken out of its
+ * bridge and down (one request, immediate: no frame reaches it or comes from it, and the
+ * bridge forgets the addresses it learnt there, so an address handed out again is never
+ * forwarded to it), then the namespace is unmounted. Its process is gone, so nothing holds the
+ * namespace any more and the kernel deletes it, and with it each veth pair, in the background
+ * (within milliseconds; tests wait for it). A process that escaped the container's process
+ * group keeps its namespace, and the detached veth, until it ends. The next start makes a new
+ * namespace; a veth still there then is deleted first (endpoint_plumb).
+ */
+void endpoints_release(struct engine *e, const struct container *c)
+{
+	char ns[PATH_MAX];
+	struct berr err = { 0 };
+	int ifindex;
+
+	if (container_is_external(c)) {
+		endpoints_delete(e, c);   /* another runtime's namespace: not ours to drop */
+		return;
+	}
+	for (size_t i = 0; i < c->n_eps; i++)
+		if (nl_link_index(e->nl, c->eps[i].veth, &ifindex, NULL) == 0 &&
+		    nl_link_detach(e->nl, ifindex, NULL) < 0)
+			nl_link_delete(e->nl, ifindex, NULL);
+	container_netns_path(e, c->id, ns, sizeof(ns));
+	netns_delete(ns, &err);
 }
 
 /* The namespace of a running container, through its process: the bind mount under exec_root
@@ -182,7 +212,7 @@ static int endpoint_plumb(struct engine *e, const char *ns, struct endpoint *ep,
 	if (r >= 0)
 		r = nl_link_set_up(e->nl, host, err);
 	if (r >= 0)
-		r = netns_run(ns, setup_inside,
+		r = netns_run_here(ns, setup_inside,
 			      &(struct inside){ .ifname = ep->ifname, .ip = ep->ip, .gw = net->gateway,
 						.prefix = net->subnet.prefix, .default_route = default_route },
 			      err);
@@ -208,7 +238,7 @@ int endpoints_plumb(struct engine *e, struct container *c, struct berr *err)
 			return r;
 	}
 	if (c->n_eps == 0)
-		return netns_run(ns, setup_inside, &(struct inside){ 0 }, err);
+		return netns_run_here(ns, setup_inside, &(struct inside){ 0 }, err);
 	for (size_t i = 0; r >= 0 && i < c->n_eps; i++) {
 		struct network net;
 
@@ -291,7 +321,7 @@ int endpoint_disconnect(struct engine *e, struct container *c, const struct netw
 	/* The gateway moves to the next endpoint, and the published ports with it (Docker). */
 	if (r >= 0 && i == 0 && c->n_eps && c->state == CONTAINER_RUNNING) {
 		running_netns_path(e, c, ns, sizeof(ns));
-		r = netns_run(ns, setup_inside, &(struct inside){ .gw = next.gateway, .default_route = true }, err);
+		r = netns_run_here(ns, setup_inside, &(struct inside){ .gw = next.gateway, .default_route = true }, err);
 	}
 	if (r >= 0)
 		r = reconcile(e, err);

@@ -27,6 +27,9 @@ int endpoints_claim(struct engine *e, struct container *c, const struct containe
 int endpoints_plumb(struct engine *e, struct container *c, struct berr *err);
 /* Deletes the host end of every veth of c (the other end goes with it); the namespace stays. */
 void endpoints_delete(struct engine *e, const struct container *c);
+/* After c's process ended: its veths out of their bridges at once, its namespace released; the
+ * kernel deletes the pairs in the background. An external attachment's veths are deleted. */
+void endpoints_release(struct engine *e, const struct container *c);
 /* network connect: c gets an endpoint on net, plumbed at once when c runs (then the firewall is
  * reconciled), else when it starts. Recorded in the store; on failure nothing is left. */
 int endpoint_connect(struct engine *e, struct container *c, const struct network *net, struct in_addr ip,

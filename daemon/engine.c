@@ -6,6 +6,7 @@
  * explains the crash-safety of the firewall's changes).
  */
 #include "engine.h"
+#include "stored.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -291,6 +292,7 @@ void engine_stop(struct engine *e)
 	e->watch = NULL;
 	nl_close(e->nl);
 	store_close(e->store);
+	containers_memo_free();
 	fw_free(e->fw);
 	fw_plan_free(e->applied);
 	e->applied = NULL;

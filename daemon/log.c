@@ -21,10 +21,12 @@ int log_set_level(const char *name)
 
 void log_msg(enum log_level level, const char *fmt, ...)
 {
-	char when[40], msg[2048];
+	char when[40], msg[2048], line[2 * sizeof(msg) + 128];
 	struct timespec ts;
 	struct tm tm;
 	va_list ap;
+	size_t n;
+	int k;
 
 	if (level < threshold)
 		return;
@@ -34,12 +36,17 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	/* Quotes inside the message are escaped so each line stays one parseable logfmt record. */
-	fprintf(stderr, "time=\"%s.%09ldZ\" level=%s msg=\"", when, ts.tv_nsec, names[level]);
-	for (const char *p = msg; *p; p++) {
+	k = snprintf(line, sizeof(line), "time=\"%s.%09ldZ\" level=%s msg=\"", when, ts.tv_nsec, names[level]);
+	n = k > 0 ? (size_t)k : 0;
+	/* Quotes inside the message are escaped so each line stays one parseable logfmt record.
+	 * The line is built whole and written with one call: stderr is unbuffered, and a write
+	 * per character cost a container start tens of system calls (and could interleave). */
+	for (const char *p = msg; *p && n + 4 < sizeof(line); p++) {
 		if (*p == '"' || *p == '\\')
-			fputc('\\', stderr);
-		fputc(*p == '\n' ? ' ' : *p, stderr);
+			line[n++] = '\\';
+		line[n++] = *p == '\n' ? ' ' : *p;
 	}
-	fputs("\"\n", stderr);
+	line[n++] = '"';
+	line[n++] = '\n';
+	fwrite(line, 1, n, stderr);
 }

@@ -165,11 +165,13 @@ void supervise_settle_exited(struct engine *e, struct container *c, int exit_cod
 	c->exit_code = exit_code;
 	c->finished_at = time(NULL);
 	c->pid = 0;
+	runtime_records(e, true);
 	if (container_save(e, c, &err) < 0)
 		log_error("container %s: %s", c->name, err.msg);
 	if (reconcile(e, &err) < 0)
 		log_error("container %s: firewall: %s", c->name, err.msg);
-	endpoints_delete(e, c);
+	runtime_records(e, false);
+	endpoints_release(e, c);
 }
 
 /* dockerd's order: the endpoints leave their networks (disconnect), then the container dies

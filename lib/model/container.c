@@ -27,6 +27,64 @@ void container_release(struct container *c)
 	c->argc = c->n_ports = c->n_exposed = 0;
 }
 
+/* A NULL-terminated copy of n strings (NULL stays NULL). */
+static int strv_copy(char **src, size_t n, char ***ret)
+{
+	char **v;
+
+	*ret = NULL;
+	if (!src)
+		return 0;
+	v = calloc(n + 1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	*ret = v;   /* the caller releases a partial copy */
+	for (size_t i = 0; i < n; i++)
+		if (src[i] && !(v[i] = strdup(src[i])))
+			return -ENOMEM;
+	return 0;
+}
+
+static int array_copy(const void *src, size_t n, size_t size, void **ret)
+{
+	*ret = NULL;
+	if (!src)
+		return 0;
+	*ret = calloc(n + 1, size);
+	if (!*ret)
+		return -ENOMEM;
+	if (n)
+		memcpy(*ret, src, n * size);
+	return 0;
+}
+
+int container_copy(const struct container *src, struct container *ret)
+{
+	struct container c = *src;
+	void *ports = NULL, *exposed = NULL;
+	int r;
+
+	c.argv = c.env = c.labels = NULL;
+	c.ports = c.exposed = NULL;
+	r = strv_copy(src->argv, src->argc, &c.argv);
+	if (r >= 0)
+		r = strv_copy(src->env, src->n_env, &c.env);
+	if (r >= 0)
+		r = strv_copy(src->labels, 2 * src->n_labels, &c.labels);
+	if (r >= 0)
+		r = array_copy(src->ports, src->n_ports, sizeof(*src->ports), &ports);
+	c.ports = ports;
+	if (r >= 0)
+		r = array_copy(src->exposed, src->n_exposed, sizeof(*src->exposed), &exposed);
+	c.exposed = exposed;
+	if (r < 0) {
+		container_release(&c);
+		return r;
+	}
+	*ret = c;
+	return 0;
+}
+
 const char *container_state_name(enum container_state s)
 {
 	return s == CONTAINER_RUNNING ? "running" : s == CONTAINER_EXITED ? "exited" : "created";

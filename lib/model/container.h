@@ -74,6 +74,8 @@ struct container {
 
 static inline bool container_is_external(const struct container *c) { return c->external_netns[0] != 0; }
 void container_release(struct container *c);   /* frees the owned arrays; accepts NULL */
+/* A deep copy of src into *ret (set only on success); -ENOMEM. */
+int container_copy(const struct container *src, struct container *ret);
 const char *container_state_name(enum container_state s);
 /* Docker's MAC for an IPv4 address: 02:42 followed by the address (02:42:ac:11:00:02). */
 void container_mac_from_ip(struct in_addr ip, unsigned char mac[6]);

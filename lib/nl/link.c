@@ -331,6 +331,26 @@ int nl_link_delete(struct nl_sock *nl, int ifindex, struct berr *err)
 	return 0;
 }
 
+int nl_link_detach(struct nl_sock *nl, int ifindex, struct berr *err)
+{
+	union nl_req req;
+	struct nlmsghdr *nlh;
+	struct ifinfomsg *ifi;
+	int r;
+
+	/* One request: out of its bridge (IFLA_MASTER 0, the port's forwarding entries go with it)
+	 * and down. */
+	nlh = link_msg(&req, RTM_SETLINK, 0, ifindex);
+	ifi = mnl_nlmsg_get_payload(nlh);
+	ifi->ifi_change = IFF_UP;
+	ifi->ifi_flags = 0;
+	mnl_attr_put_u32(nlh, IFLA_MASTER, 0);
+	r = nl_request(nl, nlh, NULL, NULL);
+	if (r < 0)
+		return nl_fail(nl, err, r, "link #%d: detach", ifindex);
+	return 0;
+}
+
 int nl_link_set_master(struct nl_sock *nl, int ifindex, int master_ifindex, struct berr *err)
 {
 	union nl_req req;

@@ -54,6 +54,9 @@ int  nl_bridge_ensure(struct nl_sock *nl, const char *name, unsigned mtu, int *r
 int  nl_link_set_up(struct nl_sock *nl, int ifindex, struct berr *err);
 /* Deletes the link (a veth takes its peer along). -ENODEV when already gone. */
 int  nl_link_delete(struct nl_sock *nl, int ifindex, struct berr *err);
+/* Takes the link out of its bridge and down, in one request: cheap, where a veth's delete waits
+   for the kernel (tens of ms). */
+int  nl_link_detach(struct nl_sock *nl, int ifindex, struct berr *err);
 /* Is the link administratively up? */
 int  nl_link_is_up(struct nl_sock *nl, int ifindex, bool *ret_up, struct berr *err);
 /* veth pair NAME <-> PEER_NAME in one request. The peer is created directly inside the netns given

@@ -11,7 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* The child's side of netns_run()/netns_create(): its result and message travel back through
+/* The child's side of netns_run(): its result and message travel back through
  * a pipe as one struct, so the parent reports exactly what failed inside the namespace. */
 struct child_result {
 	int code;
@@ -52,46 +52,6 @@ static void child_report(int wfd, int code, const struct berr *e)
 	if (write(wfd, &res, sizeof(res)) != (ssize_t)sizeof(res))
 		_exit(1);
 	_exit(0);
-}
-
-int netns_create(const char *path, struct berr *err)
-{
-	int fd, p[2], r;
-	pid_t pid;
-
-	fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
-	if (fd < 0)
-		return berr_errno(err, -errno, "netns %s: create mount point", path);
-	close(fd);
-	if (pipe2(p, O_CLOEXEC) < 0) {
-		r = berr_errno(err, -errno, "netns %s: pipe", path);
-		unlink(path);
-		return r;
-	}
-	pid = fork();
-	if (pid < 0) {
-		r = berr_errno(err, -errno, "netns %s: fork", path);
-		close(p[0]);
-		close(p[1]);
-		unlink(path);
-		return r;
-	}
-	if (pid == 0) {
-		struct berr e = { 0 };
-		int c = 0;
-
-		close(p[0]);
-		if (unshare(CLONE_NEWNET) < 0)
-			c = berr_errno(&e, -errno, "netns %s: unshare", path);
-		else if (mount("/proc/self/ns/net", path, "none", MS_BIND, NULL) < 0)
-			c = berr_errno(&e, -errno, "netns %s: bind mount", path);
-		child_report(p[1], c, &e);
-	}
-	close(p[1]);
-	r = wait_child(pid, p[0], err, "netns create");
-	if (r < 0)
-		unlink(path);
-	return r;
 }
 
 #ifndef NSFS_MAGIC

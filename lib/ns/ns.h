@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 /*
- * Network namespaces and the processes that live in them. Work inside another namespace is
- * always done by a short-lived child process (crun's and iproute2's habit): the daemon itself
- * never setns()es, so no thread of it can be left in the wrong namespace.
+ * Network namespaces and the processes that live in them. Work inside another namespace is done
+ * either by a short-lived child process (crun's and iproute2's habit: netns_run) or, for short
+ * steps on a start's path, by the calling thread itself, which saves a descriptor of its own
+ * namespace and returns to it (inplace.c: netns_create, netns_run_here); a thread that could not
+ * return ends the process rather than act in the wrong namespace.
  */
 #include <stdbool.h>
 #include <sys/types.h>
@@ -11,7 +13,8 @@
 #include "util/err.h"
 
 /* Creates a new network namespace that outlives every process, bind-mounted at path
- * (`ip netns add` does the same under /run/netns). -EEXIST if path exists. */
+ * (`ip netns add` does the same under /run/netns). -EEXIST if path exists. In the calling
+ * thread (inplace.c). */
 int netns_create(const char *path, struct berr *err);
 /* Is a namespace mounted at path (nsfs), rather than an empty mount point? */
 bool netns_is_mounted(const char *path);
@@ -22,6 +25,10 @@ int netns_delete(const char *path, struct berr *err);
  * the child's message carried back into err. */
 typedef int (*netns_fn)(void *arg, struct berr *err);
 int netns_run(const char *path, netns_fn fn, void *arg, struct berr *err);
+/* Runs fn(arg, err) in the calling thread, inside the namespace at path, and returns to the
+ * thread's own namespace (inplace.c). fn must be short and only do what needs the namespace,
+ * such as opening a netlink socket and a few requests on it. */
+int netns_run_here(const char *path, netns_fn fn, void *arg, struct berr *err);
 
 struct spawn_opts {
 	const char *netns_path;      /* join this network namespace */

@@ -233,7 +233,8 @@ static int set_wal(struct store *s, struct berr *err)
 	int r, rc;
 
 	/* WAL: readers don't block the writer, and a commit is one append. synchronous stays FULL
-	 * (the default): losing the last commit on power loss could forget rules berth wrote. */
+	 * (the default) for what users declare; starts and stops lower it for their own records
+	 * (store_set_durability says why that stays correct). */
 	r = store_prepare(s, "PRAGMA journal_mode = WAL", &st, err, "set journal mode");
 	if (r < 0)
 		return r;
@@ -361,6 +362,12 @@ void store_rollback(struct store *s)
 	 * flag of our own. Nothing to report: a failed ROLLBACK still ends the transaction. */
 	if (s && !sqlite3_get_autocommit(s->db))
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+int store_set_durability(struct store *s, enum store_durability d, struct berr *err)
+{
+	return store_exec(s, d == STORE_RUNTIME ? "PRAGMA synchronous = NORMAL" : "PRAGMA synchronous = FULL", err,
+			  "set durability");
 }
 
 int store_op_begin(struct store *s, bool *own_tx, struct berr *err)

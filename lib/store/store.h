@@ -34,6 +34,21 @@ int  store_begin(struct store *s, struct berr *err);
 int  store_commit(struct store *s, struct berr *err);
 void store_rollback(struct store *s);                    /* no-op if no transaction is open */
 
+/*
+ * How a commit survives. STORE_DURABLE (the default) syncs the log at every commit: what a
+ * user declared (a network, a container's creation or removal) outlives a power loss.
+ * STORE_RUNTIME does not sync at commit (synchronous = NORMAL in WAL mode): a commit still
+ * survives any crash of berthd itself, and the database stays consistent after a power loss,
+ * where it may lose the last commits. That is right for the records of a start or a stop (a
+ * container's state, pid, addresses, the owned-rules record): every kernel object they describe
+ * (the process, the namespace, the veth, the rules) is gone after a power loss too, and the
+ * next berthd finds the container's process gone and settles it as exited, as for a crash. The
+ * log is sequential, so the next durable commit makes every earlier runtime commit durable as
+ * well: nothing is ever durable out of order. Not inside a transaction.
+ */
+enum store_durability { STORE_DURABLE, STORE_RUNTIME };
+int  store_set_durability(struct store *s, enum store_durability d, struct berr *err);
+
 /* meta: small settings ("forward_policy_set" etc.). Absent key: returns 0 and *ret_value = NULL.
  * *ret_value is malloc'ed, caller frees. set with value NULL deletes the key. */
 int  store_meta_get(struct store *s, const char *key, char **ret_value, struct berr *err);

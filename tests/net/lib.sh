@@ -78,6 +78,17 @@ sweep_stale_sandboxes() {
 }
 sweep_stale_sandboxes
 
+# wait_until SECONDS COMMAND...: runs COMMAND every 10 ms until it succeeds, at most SECONDS;
+# returns COMMAND's last status. For what the kernel finishes after berth has answered: a stopped
+# container's veth pair goes with its namespace, in the background, milliseconds later.
+wait_until() {
+	local end=$((SECONDS + $1)); shift
+	until "$@"; do
+		[ $SECONDS -lt $end ] || return 1
+		sleep 0.01
+	done
+}
+
 pass() { echo "PASS: $1"; }
 fail() { echo "FAIL: $1${2:+: $2}"; }
 check() { # check NAME COMMAND...

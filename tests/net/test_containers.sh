@@ -82,7 +82,7 @@ check_out "rm -f of a running container" "$id" berth rm -f "$id"
 saved >"$DIR/after-rm"
 same "after stop/rm the ruleset is byte-identical to before any container ran" "$DIR/fresh" "$DIR/after-rm"
 check "after rm no container is left" bash -c "[ -z \"\$(\"$BERTH\" -H unix://$DIR/berth.sock ps -aq)\" ]"
-check "after rm no veth is left on the host" bash -c "! ip -n $HOST -o link show | grep -q veth"
+check "after rm no veth is left on the host" wait_until 5 bash -c "! ip -n $HOST -o link show | grep -q veth"
 
 # --- three containers: -p 8080:6379, -p 127.0.0.1:8081:6379, -p 8082:6379/udp --------------------------
 a=$(berth run -d -p 8080:6379 -- socat TCP-LISTEN:6379,fork,reuseaddr SYSTEM:'echo on-8080')

@@ -22,14 +22,11 @@ workload() { # runs until killed; failures are expected while berthd is down
 	done
 }
 
-# consistent ROUND: the invariants, each a check of its own so a failure says which broke.
-consistent() {
-	local round=$1 bad=""
-	berth rules --diff >"$DIR/diff" 2>&1 || bad="$bad ruleset-drift"
-	berth ps -a --format json >"$DIR/all.json" || bad="$bad ps"
-	# every veth on the host (but the client link) belongs to a running container
-	python3 - "$DIR/all.json" 2>>"$DIR/failures" "$(ip -n "$HOST" -o link show type veth | awk -F': ' '{print $2}' | cut -d@ -f1 | grep -v '^outside0$' | tr '\n' ' ')" \
-		"$(ls "$DIR/run/netns" 2>/dev/null | tr '\n' ' ')" <<'PY' || bad="$bad stale-veth-or-netns"
+# no_stale: every veth on the host (but the client link) belongs to a running container, every
+# namespace under the exec root to a known one ($DIR/all.json).
+no_stale() {
+	python3 - "$DIR/all.json" "$(ip -n "$HOST" -o link show type veth | awk -F': ' '{print $2}' | cut -d@ -f1 | grep -v '^outside0$' | tr '\n' ' ')" \
+		"$(ls "$DIR/run/netns" 2>/dev/null | tr '\n' ' ')" <<'PY'
 import json, sys
 cs = json.load(open(sys.argv[1]))
 running = [c["Id"] for c in cs if c["State"] == "running"]
@@ -41,6 +38,16 @@ if stale:
     print("stale:", " ".join(stale), file=sys.stderr)
 sys.exit(1 if stale else 0)
 PY
+}
+
+# consistent ROUND: the invariants, each a check of its own so a failure says which broke.
+consistent() {
+	local round=$1 bad=""
+	berth rules --diff >"$DIR/diff" 2>&1 || bad="$bad ruleset-drift"
+	berth ps -a --format json >"$DIR/all.json" || bad="$bad ps"
+	# every veth on the host (but the client link) belongs to a running container (a stopped
+	# one's pair goes with its namespace, in the background: waited for, at most 5 s)
+	wait_until 5 no_stale 2>/dev/null || no_stale 2>>"$DIR/failures" || bad="$bad stale-veth-or-netns"
 	# every running container's published port answers from the client
 	for port in $(python3 -c 'import json,sys; print(" ".join(str(p["PublicPort"]) for c in json.load(open(sys.argv[1])) if c["State"] == "running" for p in c["Ports"]))' "$DIR/all.json"); do
 		[ "$(tcp_get "$CLIENT" 198.18.0.1 "$port")" = alive ] || bad="$bad port-$port"

@@ -47,7 +47,7 @@ check "restart: berth rules --diff exit 0" eval 'berth rules --diff >/dev/null 2
 check_out "rm -f r" r berth rm -f r
 saved >"$DIR/after-rm"
 same "after rm -f the ruleset is the daemon's fresh one" "$DIR/fresh" "$DIR/after-rm"
-check "after rm -f no veth is left" bash -c "! ip -n $HOST -o link show | grep -q veth"
+check "after rm -f no veth is left" wait_until 5 bash -c "! ip -n $HOST -o link show | grep -q veth"
 check "after rm -f 0.0.0.0:8080 is free" can_bind 0.0.0.0 8080
 check "after rm -f 127.0.0.1:8081 is free" can_bind 127.0.0.1 8081
 check "after rm -f berth rules --diff exit 0" eval 'berth rules --diff >/dev/null 2>&1'
