@@ -182,11 +182,19 @@ static void running_netns_path(const struct engine *e, const struct container *c
 		container_netns_path(e, c->id, buf, len);
 }
 
+/* Whether c's bridge ports need hairpin mode: without the proxy every container's do; an external
+ * attachment's ports are its runtime's, served by NAT in either mode (the planner's runtime_held),
+ * so its bridge ports always do. */
+static bool needs_hairpin(const struct engine *e, const struct container *c)
+{
+	return !e->config.userland_proxy || container_is_external(c);
+}
+
 /* One endpoint: a veth pair with its inside end created directly in the container's namespace
  * under its final name, the host end in the bridge, the address (and for the first endpoint
  * the default route) set from inside. */
 static int endpoint_plumb(struct engine *e, const char *ns, struct endpoint *ep, const struct network *net,
-			  bool default_route, struct berr *err)
+			  bool default_route, bool hairpin, struct berr *err)
 {
 	int nsfd, host, bridge, r;
 
@@ -207,7 +215,7 @@ static int endpoint_plumb(struct engine *e, const char *ns, struct endpoint *ep,
 	/* Without the proxy a container reaches its own published port through NAT: with
 	 * br_netfilter (on by default) the DNATed frame must leave by the port it came in on. dockerd
 	 * sets hairpin mode in the same case (libnetwork bridge CreateEndpoint). */
-	if (r >= 0 && !e->config.userland_proxy)
+	if (r >= 0 && hairpin)
 		r = nl_link_set_hairpin(e->nl, host, true, err);
 	if (r >= 0)
 		r = nl_link_set_up(e->nl, host, err);
@@ -244,7 +252,7 @@ int endpoints_plumb(struct engine *e, struct container *c, struct berr *err)
 
 		r = container_network_of(e, c, &c->eps[i], &net, err);
 		if (r >= 0)
-			r = endpoint_plumb(e, ns, &c->eps[i], &net, i == 0, err);
+			r = endpoint_plumb(e, ns, &c->eps[i], &net, i == 0, needs_hairpin(e, c), err);
 	}
 	return r;
 }
@@ -263,7 +271,7 @@ static int connect_running(struct engine *e, struct container *c, const struct n
 	running_netns_path(e, c, ns, sizeof(ns));
 	/* The first endpoint of a container that had none gets the default route. */
 	if (r >= 0)
-		r = endpoint_plumb(e, ns, ep, net, c->n_eps == 1, err);
+		r = endpoint_plumb(e, ns, ep, net, c->n_eps == 1, needs_hairpin(e, c), err);
 	if (r >= 0)
 		r = reconcile(e, err);
 	if (r < 0) {

@@ -80,6 +80,7 @@ serves() {
 	check "$1: the client cannot reach 198.18.0.1:8081 (published on loopback only)" \
 		bash -c "! ip netns exec $CLIENT curl -sf -m 1 http://198.18.0.1:8081/ >/dev/null"
 	hairpin "$1"
+	check_out "$1: the podman container gets its own page from 198.18.0.1:8080 (hairpin)" podman-80 own_hairpin
 	check_out "$1: route_localnet is on for the network's bridge" 1 route_localnet
 	diff_clean "$1"
 }
@@ -94,6 +95,11 @@ hairpin() {
 		http_body_in "$peer" 198.18.0.1 8080
 	check_out "$1: ... and from its gateway 172.18.0.1:8080" podman-80 http_body_in "$peer" 172.18.0.1 8080
 	berth rm -f "$peer" >/dev/null
+}
+# own_hairpin: the page the podman container gets from its own published port, through the host.
+own_hairpin() {
+	podman exec web sh -c "printf 'GET / HTTP/1.0\r\n\r\n' | socat -T 3 - TCP:198.18.0.1:8080,connect-timeout=2" |
+		tail -1 | tr -d '\r'
 }
 # http_body_in CONTAINER ADDR PORT: the page GET / returns inside a berth container (its last line).
 http_body_in() {
