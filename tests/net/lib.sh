@@ -89,6 +89,19 @@ wait_until() {
 	done
 }
 
+# within NAME MS COMMAND...: the check NAME passes once COMMAND succeeds, at most MS ms from now
+# (for what the kernel finishes after berth answered, as wait_until).
+within() {
+	local name=$1 ms=$2 t0
+	shift 2
+	t0=$(date +%s%3N)
+	until "$@"; do
+		[ $(($(date +%s%3N) - t0)) -gt "$ms" ] && { fail "$name (within $ms ms)"; return 1; }
+		sleep 0.01
+	done
+	pass "$name (after $(($(date +%s%3N) - t0)) ms)"
+}
+
 pass() { echo "PASS: $1"; }
 fail() { echo "FAIL: $1${2:+: $2}"; }
 check() { # check NAME COMMAND...

@@ -25,18 +25,6 @@ plugin() {
 	conf "$2" "${4:-}" | in_host env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin CNI_COMMAND="$1" CNI_CONTAINERID="$ID" \
 		CNI_NETNS="$3" CNI_IFNAME=eth0 CNI_PATH=/opt/cni/bin CNI_ARGS="IgnoreUnknown=1;K8S_POD_NAME=p" "$CNI"
 }
-# within NAME MS COMMAND...: berthd deletes a detached veth in the background (the kernel's
-# unregister takes ~15 ms): waits (at most MS ms) for COMMAND to succeed.
-within() {
-	local name=$1 ms=$2 t0
-	shift 2
-	t0=$(date +%s%3N)
-	until "$@"; do
-		[ $(($(date +%s%3N) - t0)) -gt "$ms" ] && { fail "$name (within $ms ms)"; return 1; }
-		sleep 0.01
-	done
-	pass "$name (after $(($(date +%s%3N) - t0)) ms)"
-}
 jq_() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 stop_server() { [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null; SERVER_PID=""; }
 trap 'stop_server; cleanup' EXIT

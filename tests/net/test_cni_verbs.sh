@@ -32,18 +32,6 @@ code_of() { python3 -c "import json,sys; print(json.load(sys.stdin).get('code'))
 # newns NAME: a runtime's namespace, /run/netns/berth-t-PID-NAME
 newns() { ip netns add "berth-t-$$-$1" && SANDBOXES+=("berth-t-$$-$1") && echo "/run/netns/berth-t-$$-$1"; }
 host_veths() { ip -n "$HOST" -o link show type veth | grep -vc outside0; }
-# within NAME MS COMMAND...: berthd deletes a detached veth in the background (the kernel's
-# unregister takes ~15 ms): waits (at most MS ms) for COMMAND to succeed.
-within() {
-	local name=$1 ms=$2 t0
-	shift 2
-	t0=$(date +%s%3N)
-	until "$@"; do
-		[ $(($(date +%s%3N) - t0)) -gt "$ms" ] && { fail "$name (within $ms ms)"; return 1; }
-		sleep 0.01
-	done
-	pass "$name (after $(($(date +%s%3N) - t0)) ms)"
-}
 no_veth() { [ "$(host_veths)" = "${1:-0}" ]; }
 records() { berth ps -a --format json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'; }
 

@@ -6,16 +6,11 @@
 # flood of attach requests past berthd's cap answered 503 while berthd keeps answering.
 source "$(dirname "$0")/lib.sh"
 
-DOCKER=${DOCKER:-/usr/local/bin/docker}
-if [ ! -x "$DOCKER" ]; then skip "no docker CLI at $DOCKER"; exit 0; fi
+source "$(dirname "$0")/docker_lib.sh"
 
-sandbox dockerattach
 # At debug level berthd logs each request: the attach's "-> upgrade" is the event the docker
 # attach check below waits for.
-berthd_start -l debug || { fail "berthd starts" "$(tail -3 "$DIR/berthd.log")"; exit 1; }
-S="$DIR/berth.sock"
-export DOCKER_HOST="unix://$S" DOCKER_CONFIG="$DIR/docker-config"
-mkdir -p "$DOCKER_CONFIG"
+docker_sandbox dockerattach -l debug
 docker() { timeout 20 "$DOCKER" "$@"; }
 
 # runs NAME WANT_RC WANT_OUT WANT_ERR COMMAND...: exit status, stdout and stderr, exactly.

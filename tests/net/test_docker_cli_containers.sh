@@ -6,21 +6,11 @@
 # container; and the refusals (another image, a flag berth cannot honour, run without -d).
 source "$(dirname "$0")/lib.sh"
 
-DOCKER=${DOCKER:-/usr/local/bin/docker}
-if [ ! -x "$DOCKER" ]; then skip "no docker CLI at $DOCKER"; exit 0; fi
+source "$(dirname "$0")/docker_lib.sh"
 
-sandbox dockerctr
-berthd_start || { fail "berthd starts" "$(tail -3 "$DIR/berthd.log")"; exit 1; }
+docker_sandbox dockerctr
 client out
-S="$DIR/berth.sock"
-export DOCKER_HOST="unix://$S" DOCKER_CONFIG="$DIR/docker-config"
-mkdir -p "$DOCKER_CONFIG"
-docker() { "$DOCKER" "$@"; }
 
-out_is() {
-	local name=$1 want=$2 got; shift 2
-	if got=$("$@" 2>&1) && [ "$got" = "$want" ]; then pass "$name"; else fail "$name" "wanted [$want], got [$got]"; fi
-}
 # refused NAME WORDS COMMAND...: the command exits non-zero, prints WORDS on stderr, and
 # leaves the ruleset and the containers as they were.
 refused() {
@@ -30,11 +20,6 @@ refused() {
 	if [ "$rc" != 0 ] && grep -qF -- "$words" "$DIR/err" && [ "$(saved)" = "$before_rules" ] &&
 		[ "$(state)" = "$before_state" ]; then pass "$name"; else
 		fail "$name" "exit $rc, stderr: $(cat "$DIR/err")"; fi
-}
-# until_true SECONDS COMMAND...: waits (bounded) for the command to succeed.
-until_true() {
-	local deadline=$((SECONDS + $1)); shift
-	until "$@"; do [ $SECONDS -lt $deadline ] || return 1; sleep 0.05; done
 }
 
 CMD=(sh -c "echo started; echo oops >&2; exec socat TCP-LISTEN:80,fork,reuseaddr SYSTEM:'echo hi'")
@@ -112,7 +97,7 @@ out_is "--ip, --hostname, --entrypoint, --rm shown by inspect" "172.30.0.50 h1 s
 check "-P publishes the exposed port on a port of berthd's choice" bash -c \
 	"'$DOCKER' port opts 7000 | grep -qE '^0\.0\.0\.0:[0-9]+$'"
 docker kill -s TERM opts >/dev/null || fail "docker kill -s TERM"
-check "--rm: the container is gone once it exits" until_true 10 bash -c "[ -z \"\$('$DOCKER' ps -aq)\" ]"
+check "--rm: the container is gone once it exits" wait_until 10 bash -c "[ -z \"\$('$DOCKER' ps -aq)\" ]"
 same "after --rm: the ruleset as before" "$DIR/before.rules" <(saved)
 
 # --- -e: the command gets the variables, inspect shows them, a restart keeps them ----------------

@@ -11,25 +11,10 @@
 #    all 64 again once those clients are gone; berthd keeps answering and exits clean (ASan).
 source "$(dirname "$0")/lib.sh"
 
-DOCKER=${DOCKER:-/usr/local/bin/docker}
-if [ ! -x "$DOCKER" ]; then skip "no docker CLI at $DOCKER"; exit 0; fi
+source "$(dirname "$0")/docker_lib.sh"
 
-sandbox dockerev
-berthd_start || { fail "berthd starts" "$(tail -3 "$DIR/berthd.log")"; exit 1; }
-S="$DIR/berth.sock"
-export DOCKER_HOST="unix://$S" DOCKER_CONFIG="$DIR/docker-config"
-mkdir -p "$DOCKER_CONFIG"
-docker() { "$DOCKER" "$@"; }
+docker_sandbox dockerev
 
-out_is() {
-	local name=$1 want=$2 got; shift 2
-	if got=$("$@" 2>&1) && [ "$got" = "$want" ]; then pass "$name"; else fail "$name" "wanted [$want], got [$got]"; fi
-}
-# until_true SECONDS COMMAND...: waits (bounded) for the command to succeed.
-until_true() {
-	local deadline=$((SECONDS + $1)); shift
-	until "$@"; do [ $SECONDS -lt $deadline ] || return 1; sleep 0.05; done
-}
 # The events of a file of JSON lines as "Type Action name [exitCode]" (connect/disconnect: the
 # network's name), one per line.
 summary() {
@@ -51,7 +36,7 @@ synced() {
 	docker network create sync >/dev/null && docker network rm sync >/dev/null
 	[ -s "$DIR/follow.json" ]
 }
-check "the follower is subscribed (it sees a sync network)" until_true 10 synced
+check "the follower is subscribed (it sees a sync network)" wait_until 10 synced
 T0=$(date +%s.%N)
 
 GO="$DIR/go"
@@ -81,7 +66,7 @@ container destroy web2
 network destroy N2
 network destroy N"
 following() { [ "$(summary "$DIR/follow.json" | wc -l)" -ge 13 ]; }
-if until_true 10 following; then pass "the follower got 13 events"; else fail "the follower got 13 events" "$(cat "$DIR/follow.json" "$DIR/follow.err")"; fi
+if wait_until 10 following; then pass "the follower got 13 events"; else fail "the follower got 13 events" "$(cat "$DIR/follow.json" "$DIR/follow.err")"; fi
 out_is "docker events (following): dockerd's sequence of Type/Action, the exit code" "$WANT" summary "$DIR/follow.json"
 out_is "the follower sees the container's id, labels, image" "$ID host web tier=web" python3 -c '
 import json, sys
@@ -134,9 +119,9 @@ GO2="$DIR/go2"
 docker run -d --name lf --network bridge host sh -c "echo one; while [ ! -e '$GO2' ]; do sleep 0.02; done; echo two; echo err >&2" >/dev/null
 "$DOCKER" logs -f lf >"$DIR/lf.out" 2>"$DIR/lf.err" &
 LOGS=$!
-check "docker logs -f prints what was written before" until_true 10 grep -qx one "$DIR/lf.out"
+check "docker logs -f prints what was written before" wait_until 10 grep -qx one "$DIR/lf.out"
 touch "$GO2"
-if until_true 10 gone "$LOGS"; then pass "docker logs -f ends when the container exits"; else fail "docker logs -f ends when the container exits"; kill "$LOGS"; fi
+if wait_until 10 gone "$LOGS"; then pass "docker logs -f ends when the container exits"; else fail "docker logs -f ends when the container exits"; kill "$LOGS"; fi
 rc=0; wait "$LOGS" || rc=$?
 check "docker logs -f exits 0" [ "$rc" = 0 ]
 out_is "docker logs -f: the line written after it started, on stdout" "one
@@ -251,6 +236,6 @@ docker run -d --name tail --network bridge host sleep 300 >/dev/null
 "$DOCKER" logs -f tail >/dev/null 2>&1 &
 LAST_LOGS=$!
 subscribed() { docker network create last >/dev/null && docker network rm last >/dev/null && [ -s "$DIR/last.out" ]; }
-check "a follower is open at shutdown" until_true 10 subscribed
+check "a follower is open at shutdown" wait_until 10 subscribed
 berthd_stop && pass "berthd exits cleanly with streams open (no sanitizer report)"
-check "the followers' connections end with berthd" until_true 10 bash -c "! kill -0 $LAST 2>/dev/null && ! kill -0 $LAST_LOGS 2>/dev/null"
+check "the followers' connections end with berthd" wait_until 10 bash -c "! kill -0 $LAST 2>/dev/null && ! kill -0 $LAST_LOGS 2>/dev/null"

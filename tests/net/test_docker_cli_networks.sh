@@ -5,21 +5,10 @@
 # ruleset a `docker network create` gives, byte-identical to `berth network create`'s.
 source "$(dirname "$0")/lib.sh"
 
-DOCKER=${DOCKER:-/usr/local/bin/docker}
-if [ ! -x "$DOCKER" ]; then skip "no docker CLI at $DOCKER"; exit 0; fi
+source "$(dirname "$0")/docker_lib.sh"
 
-sandbox dockercli
-berthd_start || { fail "berthd starts" "$(tail -3 "$DIR/berthd.log")"; exit 1; }
-S="$DIR/berth.sock"
-export DOCKER_HOST="unix://$S" DOCKER_CONFIG="$DIR/docker-config"
-mkdir -p "$DOCKER_CONFIG"
-docker() { "$DOCKER" "$@"; }
+docker_sandbox dockercli
 
-# out_is NAME EXPECTED COMMAND...: the command succeeds and prints exactly EXPECTED.
-out_is() {
-	local name=$1 want=$2 got; shift 2
-	if got=$("$@" 2>&1) && [ "$got" = "$want" ]; then pass "$name"; else fail "$name" "wanted [$want], got [$got]"; fi
-}
 # refused NAME WORDS COMMAND...: the command exits 1 and prints WORDS on stderr.
 refused() {
 	local name=$1 words=$2 rc=0; shift 2

@@ -7,19 +7,10 @@
 # berth refuses (build, volume create, pull) says so, and volume ls answers empty.
 source "$(dirname "$0")/lib.sh"
 
-DOCKER=${DOCKER:-/usr/local/bin/docker}
-if [ ! -x "$DOCKER" ]; then skip "no docker CLI at $DOCKER"; exit 0; fi
+source "$(dirname "$0")/docker_lib.sh"
 
-sandbox shapes
-berthd_start || { fail "berthd starts" "$(tail -3 "$DIR/berthd.log")"; exit 1; }
-export DOCKER_HOST="unix://$DIR/berth.sock" DOCKER_CONFIG="$DIR/docker-config"
-mkdir -p "$DOCKER_CONFIG"
-docker() { "$DOCKER" "$@"; }
+docker_sandbox shapes
 
-out_is() {
-	local name=$1 want=$2 got; shift 2
-	if got=$("$@" 2>&1) && [ "$got" = "$want" ]; then pass "$name"; else fail "$name" "wanted [$want], got [$got]"; fi
-}
 # filled NAME FIELDS COMMAND...: the command succeeds and prints one line of "|"-separated
 # fields (FIELDS names them, "|"-separated too); none is empty, "<no value>", "<nil>" or "map[]".
 filled() {

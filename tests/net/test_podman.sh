@@ -50,12 +50,9 @@ ports_free() { can_bind stream 0.0.0.0 8080 && can_bind stream 127.0.0.1 8081 &&
 host_veths() { ip -n "$HOST" -o link show type veth | grep -vc ' outside0@' || true; }
 # berthd deletes a detached veth in the background after DEL's reply (the kernel's unregister
 # takes ~15 ms): the count, once it reaches 0 or 2 s have passed.
+no_host_veth() { [ "$(host_veths)" = 0 ]; }
 host_veths_settled() {
-	local i
-	for i in $(seq 200); do
-		[ "$(host_veths)" = 0 ] && break
-		sleep 0.01
-	done
+	wait_until 2 no_host_veth
 	host_veths
 }
 diff_clean() { check "$1: berth rules --diff is clean" eval 'berth rules --diff >"$DIR/diff" 2>&1'; }
