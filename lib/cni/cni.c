@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "cni/cni.h"
+#include "util/hex.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -24,17 +25,6 @@ json_t *cni_version_reply(const char *version)
 	for (size_t i = 0; v && i < sizeof(supported) / sizeof(supported[0]); i++)
 		json_array_append_new(v, json_string(supported[i]));
 	return json_pack("{s:s, s:o}", "cniVersion", version, "supportedVersions", v);
-}
-
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 int cni_mac_parse(const char *s, char buf[18], unsigned char ret[6])

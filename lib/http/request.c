@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "http/request.h"
+#include "util/hex.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -73,17 +74,6 @@ int http_method_check(const char *method, size_t len, struct berr *err)
 	return 0;
 }
 
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Decodes s[0..len) ("+" a space when plus_is_space) into a new string in *ret. what names the
  * part in messages ("the path", "a query parameter"). */
 static int percent_decode(const char *s, size_t len, bool plus_is_space, const char *what, char **ret,
@@ -105,8 +95,8 @@ static int percent_decode(const char *s, size_t len, bool plus_is_space, const c
 			out[o++] = s[i];
 			continue;
 		}
-		hi = i + 1 < len ? hex_value(s[i + 1]) : -1;
-		lo = i + 2 < len ? hex_value(s[i + 2]) : -1;
+		hi = i + 1 < len ? hex_digit(s[i + 1]) : -1;
+		lo = i + 2 < len ? hex_digit(s[i + 2]) : -1;
 		if (hi < 0 || lo < 0) {
 			char shown[16];
 
