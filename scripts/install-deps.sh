@@ -21,14 +21,9 @@ podman_pkgs=(podman runc busybox-static)
 # Fuzzing (make fuzz, tests/fuzz): clang, and libFuzzer's runtime, which clang's packages only
 # recommend (and recommends are not installed here).
 fuzz_pkgs=(clang libclang-rt-14-dev)
-# The docker CLI tests drive the docker client the machine image ships (/usr/local/bin/docker).
-# Where there is none, Debian's docker.io brings one; its dockerd and containerd are never
-# started (the policy-rc.d below denies every service start, and nothing here runs them).
-docker_pkgs=()
-[ -x /usr/local/bin/docker ] || command -v docker >/dev/null || docker_pkgs=(docker.io)
 
 missing=()
-for p in "${build_pkgs[@]}" "${run_pkgs[@]}" "${test_pkgs[@]}" "${podman_pkgs[@]}" "${fuzz_pkgs[@]}" "${docker_pkgs[@]}"; do
+for p in "${build_pkgs[@]}" "${run_pkgs[@]}" "${test_pkgs[@]}" "${podman_pkgs[@]}" "${fuzz_pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
 if [ "${#missing[@]}" -eq 0 ]; then

@@ -1,10 +1,6 @@
 # Set-up shared by the tests that drive the real docker CLI (the one the machine image ships;
 # no Docker daemon) against berthd in a sandbox. Sourced after lib.sh.
-# The machine image's client, or Debian's docker.io where it has none (scripts/install-deps.sh).
-if [ -z "${DOCKER:-}" ]; then
-	DOCKER=/usr/local/bin/docker
-	[ -x "$DOCKER" ] || DOCKER=$(command -v docker || echo /usr/local/bin/docker)
-fi
+DOCKER=${DOCKER:-/usr/local/bin/docker}
 if [ ! -x "$DOCKER" ]; then skip "no docker CLI at $DOCKER"; exit 0; fi
 
 # docker_sandbox NAME [BERTHD FLAGS...]: the sandbox and its berthd; the CLI speaks to its socket
