@@ -175,7 +175,9 @@ static int offline(const struct opts *o)
 
 	if (read_file(o->ruleset, &rtext) < 0 || read_file(o->snapshot, &stext) < 0)
 		goto out;
-	if (tr_ruleset_parse(rtext, &rs, &err) < 0) {
+	/* iptables-save text, or `nft -j list ruleset` (every table of it read natively) */
+	if (tr_ruleset_is_json(rtext) ? tr_ruleset_parse_nft(rtext, &rs, false, &err) < 0
+				      : tr_ruleset_parse(rtext, &rs, &err) < 0) {
 		fprintf(stderr, "Error: %s: %s\n", o->ruleset, err.msg);
 		goto out;
 	}

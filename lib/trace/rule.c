@@ -13,6 +13,7 @@
 #include <netinet/in.h>
 
 #include "model/cidr.h"
+#include "trace/nft.h"
 #include "trace/rule.h"
 
 struct toks {
@@ -673,6 +674,7 @@ void tr_rule_free(struct tr_rule *r)
 	free(r->text);
 	free(r->m);
 	free(r->jump);
+	tr_nrule_free(r->nft);
 	free(r);
 }
 

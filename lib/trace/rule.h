@@ -67,6 +67,8 @@ struct tr_rule {
 	bool sets_mark;
 	uint32_t mark_value, mark_mask;
 	size_t line;
+	/* a native nft rule: its conditions and its map lookup are evaluated by nft.c (m is empty) */
+	struct tr_nrule *nft;
 };
 
 /* Parses one rule spec (the text after "-A CHAIN"). */
