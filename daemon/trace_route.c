@@ -11,8 +11,10 @@
  * same (any commit by anyone in the namespace bumps it). The legacy variant has no such id and
  * saves every time.
  *
- * The nftables backend answers 501: its rules live in native nft tables that lib/trace does not
- * read yet (an `nft -j list ruleset` front end is the next step).
+ * Native nft tables (the nftables backend's `inet berth` and `bridge berth`, firewalld's, anyone's)
+ * come from `nft -j list ruleset`, read with the same save and kept with the same generation id;
+ * the ip tables iptables-nft owns are left to iptables-save's text, and the same JSON says which
+ * of their built-in chains nf_tables really hooks.
  */
 #include <errno.h>
 #include <jansson.h>
@@ -56,7 +58,6 @@ static struct {
 	uint32_t gen;
 	char save[32];
 	struct tr_ruleset rs;
-	char *foreign;             /* native nft base chains next to iptables-nft's, or NULL */
 } cache;
 
 static bool read_gen(uint32_t *ret)
@@ -81,25 +82,22 @@ static int live_ruleset(const char *save, const struct tr_ruleset **ret, struct 
 		return 0;
 	}
 	tr_ruleset_release(&cache.rs);
-	free(cache.foreign);
-	cache.foreign = NULL;
 	cache.valid = false;
 	r = capture(argv, &text, err);
 	if (r >= 0)
 		r = tr_ruleset_parse(text, &cache.rs, err);
 	free(text);
 	text = NULL;
-	if (r >= 0 && nft) {   /* which built-in chains nf_tables really hooks */
-		static const char *const chains_argv[] = { "nft", "-j", "list", "chains", NULL };
+	if (r >= 0) {   /* native nft tables, and which built-in chains nf_tables really hooks */
+		static const char *const ruleset_argv[] = { "nft", "-j", "list", "ruleset", NULL };
 
-		/* without nft, every built-in chain iptables-save prints is taken as hooked */
-		if (capture(chains_argv, &text, NULL) >= 0) {
-			struct strbuf f = { 0 };
-
-			r = tr_ruleset_set_hooks(&cache.rs, text, err);
-			if (r >= 0 && tr_nft_foreign_hooks(text, &f) > 0)
-				cache.foreign = strbuf_steal(&f);
-			strbuf_release(&f);
+		/* without nft: no native tables, and every built-in chain iptables-save prints is
+		 * taken as hooked */
+		if (capture(ruleset_argv, &text, NULL) >= 0) {
+			if (nft)
+				r = tr_ruleset_set_hooks(&cache.rs, text, err);
+			if (r >= 0)
+				r = tr_ruleset_parse_nft(text, &cache.rs, true, err);
 		}
 		free(text);
 	}
@@ -367,14 +365,6 @@ void trace_route(struct engine *e, const struct http_request *req, struct http_r
 	const char *format = http_query(req, "format");
 	bool verbose = false, want_json = format && strcmp(format, "json") == 0;
 
-	if (strncmp(backend, "iptables", 8) != 0) {
-		http_error(resp, -EOPNOTSUPP,
-			   "berth trace reads iptables rulesets; the nftables backend's native tables are not modelled "
-			   "yet: run berthd with the iptables backend, or trace offline with --ruleset (iptables-save "
-			   "text) and --snapshot");
-		resp->status = 501;
-		goto out;
-	}
 	if (!warnings || get_query(req, &q, &verbose, &err) < 0) {
 		http_error(resp, warnings ? err.code : -ENOMEM, warnings ? err.msg : "trace: out of memory");
 		goto out;
@@ -385,13 +375,6 @@ void trace_route(struct engine *e, const struct http_request *req, struct http_r
 		goto out;
 	}
 	split_brain(variant, warnings);
-	if (cache.foreign) {   /* read at this request or with the ruleset it keeps */
-		char msg[600];
-
-		snprintf(msg, sizeof(msg), "native nft base chains run on the same hooks and are not modelled, the "
-			 "answer may be incomplete: %s", cache.foreign);
-		json_array_append_new(warnings, json_string(msg));
-	}
 	tr_render_text(&res, verbose, &text);
 	t = strbuf_steal(&text);
 	if (t && !utf8_valid(t, strlen(t))) {   /* a name cut at a buffer's end: JSON needs UTF-8 */

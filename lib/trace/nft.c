@@ -1014,6 +1014,14 @@ static void unknown_statement(struct tr_rule *r, json_t *st, struct strbuf *text
 	strbuf_addf(text, "%s%s", text->len ? " " : "", k ? k : "?");
 }
 
+static bool is_nftrace_set(json_t *st)
+{
+	json_t *m = json_object_get(json_object_get(json_object_get(st, "mangle"), "key"), "meta");
+	const char *k = json_string_value(json_object_get(m, "key"));
+
+	return k && strcmp(k, "nftrace") == 0;
+}
+
 static const char *nft_verdict(enum tr_verdict v)
 {
 	switch (v) {
@@ -1048,8 +1056,8 @@ static int parse_rule(const struct tr_nft_table *t, json_t *rj, struct tr_rule *
 
 		if ((x = json_object_get(st, "match"))) {
 			rc = parse_match(t, x, r->nft, &text);
-		} else if (json_object_get(st, "counter") || json_object_get(st, "log")) {
-			continue;
+		} else if (json_object_get(st, "counter") || json_object_get(st, "log") || is_nftrace_set(st)) {
+			continue;   /* change nothing the packet's path depends on */
 		} else if (parse_verdict(st, &a, &target) == 0) {
 			r->target = a.verdict;
 			free(r->jump);
