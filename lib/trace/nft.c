@@ -1124,6 +1124,8 @@ static int parse_rule(const struct tr_nft_table *t, json_t *rj, struct tr_rule *
 		strbuf_addf(&text, " comment \"%s\"", comment);
 	if (rc == 0 && !(r->text = strbuf_steal(&text)))
 		rc = -ENOMEM;
+	if (rc == 0)
+		r->text_len = strlen(r->text);
 	strbuf_release(&text);
 	if (rc < 0) {
 		tr_rule_free(r);

@@ -157,7 +157,7 @@ static void note_step(struct tr_ctx *c, const struct tr_step *s)
 
 	if (!r)
 		return;
-	if (r->nft) {
+	if (s->tname) {   /* a native nft rule (the step says so: no cache miss on 30,000 rules) */
 		note_nft_step(c, s);
 		return;
 	}

@@ -63,7 +63,7 @@ static void render_packet(const struct tr_packet_result *pr, bool verbose, struc
 	for (size_t i = 0; i < pr->n_steps; i++) {
 		const struct tr_step *s = &pr->steps[i];
 		int w = (int)strlen(s->chain) + (s->kind == TR_STEP_RULE ? 6 : 0);
-		int r = s->rule ? (int)strlen(s->rule->text) : 0;
+		int r = s->rule ? (int)s->rule->text_len : 0;
 
 		if (w > wwhere)
 			wwhere = w < 34 ? w : 34;

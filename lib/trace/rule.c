@@ -528,6 +528,7 @@ int tr_rule_parse(const char *spec, struct tr_rule **ret, struct berr *err)
 		rc = berr_set(err, -ENOMEM, "out of memory");
 		goto fail;
 	}
+	r->text_len = strlen(r->text);
 	rc = tokenize(spec, &t, err);
 	if (rc < 0)
 		goto fail;

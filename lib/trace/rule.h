@@ -55,6 +55,7 @@ struct tr_match {
 
 struct tr_rule {
 	char *text;                  /* after "-A CHAIN " */
+	size_t text_len;             /* the renderer sizes its columns over 30,000 rules: no strlen each time */
 	struct tr_match *m;
 	size_t n_m;
 	enum tr_verdict target;      /* ACCEPT DROP REJECT RETURN JUMP GOTO CONTINUE DNAT SNAT ... */
