@@ -1241,6 +1241,15 @@ static int add_set(struct tr_nft_table *t, json_t *sj, bool map)
 	return fill_set(s, json_object_get(sj, "elem"), kinds, n);
 }
 
+/* A verdict map's element that jumps to a chain the table does not have, or NULL. */
+static const char *vmap_missing(const struct tr_nft_table *t, const struct tr_nft_set *s)
+{
+	for (size_t i = 0; s->verdict_map && i < s->n; i++)
+		if (s->e[i].target && !tr_nft_chain_find(t, s->e[i].target))
+			return s->e[i].target;
+	return NULL;
+}
+
 bool tr_ruleset_is_json(const char *text)
 {
 	while (*text == ' ' || *text == '\t' || *text == '\n' || *text == '\r')
@@ -1324,17 +1333,27 @@ int tr_ruleset_parse_nft(const char *json, struct tr_ruleset *rs, bool skip_xtab
 		return berr_set(err, r, "out of memory");
 	if (r == -EINVAL)
 		return berr_set(err, r, "nft JSON: a table, set, chain or rule the model cannot read");
-	/* jumps name chains of the same table: a missing one is not nft's output */
-	for (size_t t = 0; r >= 0 && t < rs->n_nft; t++)
-		for (size_t c = 0; c < rs->nft[t]->n; c++)
-			for (size_t k = 0; k < rs->nft[t]->chains[c]->n; k++) {
-				const struct tr_rule *ru = rs->nft[t]->chains[c]->rules[k];
+	/* jumps (in rules and in verdict maps) name chains of the same table: a missing one is not
+	 * nft's output (nft refuses it) */
+	for (size_t t = 0; r >= 0 && t < rs->n_nft; t++) {
+		const struct tr_nft_table *nt = rs->nft[t];
+		const char *missing = NULL;
+
+		for (size_t c = 0; !missing && c < nt->n; c++)
+			for (size_t k = 0; !missing && k < nt->chains[c]->n; k++) {
+				const struct tr_rule *ru = nt->chains[c]->rules[k];
 
 				if ((ru->target == TR_V_JUMP || ru->target == TR_V_GOTO) && ru->jump && !ru->nft->dyn &&
-				    !ru->target_unknown && !tr_nft_chain_find(rs->nft[t], ru->jump))
-					return berr_set(err, -EINVAL, "nft JSON: %s: a jump to %s, no such chain",
-							rs->nft[t]->name, ru->jump);
+				    !ru->target_unknown && !tr_nft_chain_find(nt, ru->jump))
+					missing = ru->jump;
+				if (!missing && ru->nft->danon)
+					missing = vmap_missing(nt, ru->nft->danon);
 			}
+		for (size_t k = 0; !missing && k < nt->n_sets; k++)
+			missing = vmap_missing(nt, nt->sets[k]);
+		if (missing)
+			return berr_set(err, -EINVAL, "nft JSON: %s: a jump to %s, no such chain", nt->name, missing);
+	}
 	return r;
 }
 

@@ -97,7 +97,7 @@ int tr_nft_foreign_hooks(const char *nft_chains_json, struct strbuf *out);
 /* Adds the native nft tables of `nft -j list ruleset` (inet, ip and bridge families; ip6, arp
  * and netdev tables are not read: the model is IPv4). With skip_xtables, the ip tables
  * iptables-nft owns (filter, nat, mangle, raw, security) are left to iptables-save's text.
- * -EINVAL for what is not nft JSON. */
+ * -EINVAL for what is not nft JSON; what was added before the refusal stays (release rs). */
 int tr_ruleset_parse_nft(const char *json, struct tr_ruleset *rs, bool skip_xtables, struct berr *err);
 /* Is text nft's JSON (rather than iptables-save)? */
 bool tr_ruleset_is_json(const char *text);

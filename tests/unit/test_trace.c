@@ -865,6 +865,12 @@ static void nft_backend(void)
 				   "{\"rule\": {\"family\": \"ip\", \"table\": \"t\", \"chain\": \"c\", \"expr\": [{\"jump\": {\"target\": \"x\"}}]}}]}",
 				   &kept, false, &err) == -EINVAL);
 	tr_ruleset_release(&kept);
+	CHECK("nft: a verdict map's jump to no chain is refused",
+	      tr_ruleset_parse_nft("{\"nftables\": [{\"table\": {\"family\": \"ip\", \"name\": \"t\"}},"
+				   "{\"map\": {\"family\": \"ip\", \"table\": \"t\", \"name\": \"m\", \"type\": \"ifname\", \"map\": \"verdict\","
+				   " \"elem\": [[\"eth0\", {\"jump\": {\"target\": \"x\"}}]]}}]}",
+				   &kept, false, &err) == -EINVAL);
+	tr_ruleset_release(&kept);
 	CHECK("nft: iptables-nft's own ip tables are left to iptables-save when asked",
 	      tr_ruleset_parse_nft("{\"nftables\": [{\"table\": {\"family\": \"ip\", \"name\": \"filter\"}},"
 				   "{\"table\": {\"family\": \"ip6\", \"name\": \"x\"}}]}", &kept, true, &err) == 0 &&
