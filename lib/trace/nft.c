@@ -309,6 +309,20 @@ static const struct nelem *set_lookup(const struct tr_ctx *c, const struct tr_nf
 
 /* ---- evaluation ------------------------------------------------------------------------------ */
 
+/* In the bridge family iif and oif are the bridge's ports (veth...), which the model does not
+ * know (it knows the bridge): a condition on them depends. */
+static bool port_unknown(const struct tr_ctx *c, const struct nkey *key)
+{
+	if (!c->nft || !c->nft->bridge)
+		return false;
+	for (unsigned i = 0; i < key->n; i++)
+		if (key->k[i] == NK_IIFNAME || key->k[i] == NK_OIFNAME)
+			return true;
+	return false;
+}
+
+#define PORT_WHY "a bridge port's name (the bridge family sees the port, the model knows only its bridge)"
+
 /* The reason, when asked for (a truncated reason is still a reason). */
 static void say(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void say(char *buf, size_t len, const char *fmt, ...)
@@ -333,9 +347,21 @@ static enum tr_match_result cond_eval(const struct tr_ctx *c, const struct ncond
 		SAY("%s", n->text);
 		return TR_DEPENDS;
 	}
+	if (port_unknown(c, &n->key)) {
+		SAY("%s", PORT_WHY);
+		return TR_DEPENDS;
+	}
 	if (n->kind == NC_SET) {
 		const struct tr_nft_set *s = n->set ? n->set : n->anon;
+		struct nval kv;
 
+		/* a field this packet does not have (ip6 saddr of an IPv4 packet): no match, whatever
+		 * the set holds */
+		for (unsigned i = 0; i < n->key.n; i++)
+			if (!key_val(c, &n->key, i, &kv)) {
+				SAY("the packet has no such field (IPv4, proto %u)", c->p.proto);
+				return TR_NO;
+			}
 		if (!s || s->unknown) {
 			SAY("set %s: %s", s ? s->name : "?", s ? s->why : "not found");
 			return TR_DEPENDS;
@@ -413,9 +439,10 @@ enum tr_match_result tr_nft_rule_eval(const struct tr_ctx *c, const struct tr_ru
 		const struct tr_nft_set *s = dyn_set(n);
 		bool absent = false;
 
-		if (!s || s->unknown) {
+		if (!s || s->unknown || port_unknown(c, &n->dkey)) {
 			if (reason)
-				snprintf(reason, len, "depends on map %s: %s", s ? s->name : "?", s ? s->why : "not found");
+				snprintf(reason, len, "depends on map %s: %s", s ? s->name : "?",
+					 s && !s->unknown ? PORT_WHY : s ? s->why : "not found");
 			*ret_failed = (int)n->n;
 			return TR_DEPENDS;
 		}
