@@ -130,6 +130,23 @@ static void note_nft_step(struct tr_ctx *c, const struct tr_step *s)
 		tr_note(c->pr, "dropped by the user's own rule in %s user-forward, consulted before berth's rules", s->tname);
 }
 
+/* The nftables backend next to iptables' FORWARD (ufw's policy DROP, an earlier iptables
+ * run's): each base chain at a hook must accept, and a drop in any of them is final. */
+static void note_other_tables_drop(struct tr_ctx *c)
+{
+	const struct tr_step *s = c->pr->fate_step;
+	bool berth = false;
+
+	for (size_t i = 0; i < c->rs->n_nft; i++)
+		berth |= strcmp(c->rs->nft[i]->name, "inet berth") == 0;
+	if (!berth || !s || s->tname || s->hook != TR_FORWARD ||
+	    (c->pr->fate != TR_FATE_DROPPED && c->pr->fate != TR_FATE_REJECTED))
+		return;
+	tr_note(c->pr, "%s %s%s dropped it: a drop in any table's base chain is final, whatever berth's own "
+		"inet berth forward chain says (berth's nftables backend does not open iptables' FORWARD)",
+		tr_table_name(s->table), s->chain, s->kind == TR_STEP_POLICY ? "'s policy" : "");
+}
+
 /* No DNAT happened, yet the port is published on another host address only. */
 static void note_other_address(struct tr_ctx *c)
 {
@@ -245,6 +262,7 @@ void tr_annotate(struct tr_ctx *c)
 	for (size_t i = 0; i < pr->n_steps; i++)
 		note_step(c, &pr->steps[i]);
 	note_ufw(c);
+	note_other_tables_drop(c);
 	if (pr->masq_note[0])
 		tr_note(pr, "%s", pr->masq_note);
 	if (c->state == TR_CT_NEW && !c->reply && (c->flow->dnat || c->flow->snat) &&

@@ -852,6 +852,27 @@ static void nft_backend(void)
 		tr_snapshot_release(&snap);
 		free(stext);
 	}
+	/* berth's nft tables next to an iptables FORWARD whose policy is DROP (ufw's) */
+	{
+		char *js = rules_file(NFT_BERTH), *stext = rules_file("nft-host.json");
+		struct tr_ruleset rs = { 0 };
+		struct tr_snapshot snap = { 0 };
+		bool ok = js && stext && tr_snapshot_parse(stext, &snap, NULL) == 0 &&
+			  tr_ruleset_parse("*filter\n:INPUT ACCEPT\n:FORWARD DROP\n:OUTPUT ACCEPT\nCOMMIT\n", &rs, NULL) == 0 &&
+			  tr_ruleset_parse_nft(js, &rs, true, NULL) == 0;
+
+		q = (struct tr_query){ .from = "198.18.0.2", .to = "198.18.0.1:8080" };
+		CHECK("nft merge: iptables' FORWARD policy DROP drops a published port berth accepts",
+		      ok && tr_trace(&rs, &snap, &q, &res, NULL) == 0 && res.packets[0].fate == TR_FATE_DROPPED &&
+		      strstr(res.packets[0].fate_text, "filter FORWARD policy DROP"));
+		CHECK("nft merge: ... and says a drop in any table is final",
+		      res.n && has_note(&res.packets[0], "a drop in any table's base chain is final"));
+		tr_result_release(&res);
+		tr_ruleset_release(&rs);
+		tr_snapshot_release(&snap);
+		free(js);
+		free(stext);
+	}
 	CHECK("nft: what is not nft JSON is refused", tr_ruleset_parse_nft("{\"nftables\": 3}", &kept, false, &err) == -EINVAL);
 	tr_ruleset_release(&kept);
 	CHECK("nft: a rule in no chain is refused",
