@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * tracebench RULESET SNAPSHOT TO [FROM] [N]: the cost of berth trace's engine (lib/trace), apart
+ * (RULESET: iptables-save text or `nft -j list ruleset`)
  * from the client and the daemon: parsing the ruleset once, then N traces of the same packet.
  * Prints "parse_ms P" and "trace_us_median T trace_us_max M fate F". Built by bench/trace.sh
  * against build/libberth.a.
@@ -49,8 +50,8 @@ static int cmp(const void *a, const void *b)
 
 int main(int argc, char **argv)
 {
-	struct tr_ruleset rs;
-	struct tr_snapshot snap;
+	struct tr_ruleset rs = { 0 };
+	struct tr_snapshot snap = { 0 };
 	struct berr err = { 0 };
 	struct tr_query q = { 0 };
 	char *rtext, *stext, fate[300] = "";
@@ -68,7 +69,9 @@ int main(int argc, char **argv)
 	q.to = argv[3];
 	q.from = argc > 4 ? argv[4] : "198.18.0.2";
 	t0 = now_us();
-	if (tr_ruleset_parse(rtext, &rs, &err) < 0 || tr_snapshot_parse(stext, &snap, &err) < 0)
+	if ((tr_ruleset_is_json(rtext) ? tr_ruleset_parse_nft(rtext, &rs, false, &err)
+				       : tr_ruleset_parse(rtext, &rs, &err)) < 0 ||
+	    tr_snapshot_parse(stext, &snap, &err) < 0)
 		return fprintf(stderr, "tracebench: %s\n", err.msg), 1;
 	printf("parse_ms %.2f rules %zu\n", (now_us() - t0) / 1e3, rs.n_rules);
 	v = calloc((size_t)n, sizeof(*v));

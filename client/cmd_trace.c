@@ -35,7 +35,8 @@ static void usage(void)
 	       "                       packet of the connection (later packets skip the nat table)\n"
 	       "      --follow         Also the reply and the next packet of the connection (or the\n"
 	       "                       retransmission of a dropped SYN)\n"
-	       "      --ruleset FILE   Offline: iptables-save text to evaluate instead of berthd's live one\n"
+	       "      --ruleset FILE   Offline: iptables-save text or `nft -j list ruleset` JSON to evaluate\n"
+	       "                       instead of berthd's live one\n"
 	       "      --snapshot FILE  Offline: the host's interfaces, routes and sysctls as JSON\n"
 	       "                       (see README: berth trace)\n"
 	       "      --nft-chains FILE  Offline: `nft -j list chains` of the same host, so that\n"
@@ -175,7 +176,9 @@ static int offline(const struct opts *o)
 
 	if (read_file(o->ruleset, &rtext) < 0 || read_file(o->snapshot, &stext) < 0)
 		goto out;
-	if (tr_ruleset_parse(rtext, &rs, &err) < 0) {
+	/* iptables-save text, or `nft -j list ruleset` (every table of it read natively) */
+	if (tr_ruleset_is_json(rtext) ? tr_ruleset_parse_nft(rtext, &rs, false, &err) < 0
+				      : tr_ruleset_parse(rtext, &rs, &err) < 0) {
 		fprintf(stderr, "Error: %s: %s\n", o->ruleset, err.msg);
 		goto out;
 	}

@@ -9,7 +9,7 @@
 #include <netinet/in.h>
 
 #include "trace/host.h"
-#include "trace/walk.h"
+#include "trace/nft.h"
 
 static bool ifname_match(const char *pattern, const char *name)
 {
@@ -217,6 +217,8 @@ enum tr_match_result tr_rule_eval(const struct tr_ctx *c, const struct tr_rule *
 	char why[100], cond[100];
 	int failed = -1;
 
+	if (r->nft)
+		return tr_nft_rule_eval(c, r, ret_failed, reason, len);
 	if (reason)
 		reason[0] = '\0';
 	for (size_t i = 0; i < r->n_m; i++) {

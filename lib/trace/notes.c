@@ -102,6 +102,70 @@ static void note_ufw(struct tr_ctx *c)
 	}
 }
 
+/* berth's nftables rules carry their purpose in their comments. */
+static void note_nft_step(struct tr_ctx *c, const struct tr_step *s)
+{
+	const char *t = s->rule->text;
+	char a[20];
+
+	if (s->matched != TR_YES || (s->verdict != TR_V_DROP && s->verdict != TR_V_REJECT))
+		return;
+	if (strstr(t, "comment \"REMOTE LOOPBACK"))
+		tr_note(c->pr, "berth's raw guard: a port published on %s is reachable from this host only; a "
+			"packet for it arriving on %s is dropped before NAT (even with route_localnet=1 or a "
+			"forged destination)", tr_ip_str(c->flow->orig.dst, a, sizeof(a)), c->p.in);
+	else if (strstr(t, "comment \"DIRECT ACCESS\"")) {
+		const struct tr_container *ct = tr_container_by_ip(c->snap, c->p.dst);
+
+		tr_note(c->pr, "berth's raw guard: %s%s's address is reachable only through its bridge "
+			"(direct routing to containers is off)", ct ? "container " : "", ct ? ct->name : tr_ip_str(c->p.dst, a, sizeof(a)));
+	} else if (strstr(t, "comment \"ICC OFF"))
+		tr_note(c->pr, "icc=false on %s: containers of that network cannot reach each other", c->p.in);
+	else if (strstr(t, "comment \"OTHER BRIDGE\""))
+		tr_note(c->pr, "network isolation: traffic between two berth networks is dropped");
+	else if (strstr(t, "comment \"UNPUBLISHED\""))
+		tr_note(c->pr, "port %u of %s is not published: berth's forward chain drops it", c->p.dport,
+			tr_ip_str(c->p.dst, a, sizeof(a)));
+	else if (strcmp(s->chain, "user-forward") == 0)
+		tr_note(c->pr, "dropped by the user's own rule in %s user-forward, consulted before berth's rules", s->tname);
+}
+
+/* The nftables backend next to iptables' FORWARD (ufw's policy DROP, an earlier iptables
+ * run's): each base chain at a hook must accept, and a drop in any of them is final. */
+static void note_other_tables_drop(struct tr_ctx *c)
+{
+	const struct tr_step *s = c->pr->fate_step;
+	bool berth = false;
+
+	for (size_t i = 0; i < c->rs->n_nft; i++)
+		berth |= strcmp(c->rs->nft[i]->name, "inet berth") == 0;
+	if (!berth || !s || s->tname || s->hook != TR_FORWARD ||
+	    (c->pr->fate != TR_FATE_DROPPED && c->pr->fate != TR_FATE_REJECTED))
+		return;
+	tr_note(c->pr, "%s %s%s dropped it: a drop in any table's base chain is final, whatever berth's own "
+		"inet berth forward chain says (berth's nftables backend does not open iptables' FORWARD)",
+		tr_table_name(s->table), s->chain, s->kind == TR_STEP_POLICY ? "'s policy" : "");
+}
+
+/* No DNAT happened, yet the port is published on another host address only. */
+static void note_other_address(struct tr_ctx *c)
+{
+	const struct tr_pkt *o = &c->flow->orig;
+	char a[20], d[20];
+
+	if (c->flow->dnat || c->reply)
+		return;
+	for (size_t i = 0; i < c->snap->n_published; i++) {
+		const struct tr_publish *p = &c->snap->published[i];
+
+		if (p->host_port == o->dport && p->proto == o->proto && p->host_ip && p->host_ip != o->dst) {
+			tr_note(c->pr, "port %u is published on %s only: a packet for %s does not match its DNAT rule",
+				o->dport, tr_ip_str(p->host_ip, a, sizeof(a)), tr_ip_str(o->dst, d, sizeof(d)));
+			return;
+		}
+	}
+}
+
 /* Rules berth writes whose purpose a user would not guess from their text. */
 static void note_step(struct tr_ctx *c, const struct tr_step *s)
 {
@@ -110,6 +174,10 @@ static void note_step(struct tr_ctx *c, const struct tr_step *s)
 
 	if (!r)
 		return;
+	if (s->tname) {   /* a native nft rule (the step says so: no cache miss on 30,000 rules) */
+		note_nft_step(c, s);
+		return;
+	}
 	if (s->matched == TR_YES && s->table == TR_RAW && s->verdict == TR_V_DROP) {
 		bool to_lo = false, not_lo = false;
 		const struct tr_container *ct = NULL;
@@ -189,9 +257,12 @@ void tr_annotate(struct tr_ctx *c)
 	struct tr_packet_result *pr = c->pr;
 
 	note_dnat(c);
+	if (c->rs->n_nft)
+		note_other_address(c);
 	for (size_t i = 0; i < pr->n_steps; i++)
 		note_step(c, &pr->steps[i]);
 	note_ufw(c);
+	note_other_tables_drop(c);
 	if (pr->masq_note[0])
 		tr_note(pr, "%s", pr->masq_note);
 	if (c->state == TR_CT_NEW && !c->reply && (c->flow->dnat || c->flow->snat) &&

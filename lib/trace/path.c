@@ -66,14 +66,56 @@ static void nat_slot(struct tr_ctx *c)
 	bool *done = dst_hook ? &c->flow->dst_manip_done : &c->flow->src_manip_done;
 
 	if (c->state == TR_CT_NEW && !c->reply && !c->flow->untracked && !*done) {
-		tr_walk_table(c, TR_NAT);   /* nat's own verdicts never drop: ACCEPT or a binding */
+		if (!(dst_hook ? c->flow->dnat : c->flow->snat))   /* an nft nat chain bound it first */
+			tr_walk_table(c, TR_NAT);   /* nat's own verdicts never drop: ACCEPT or a binding */
 		*done = true;
 		return;
 	}
 	apply_manip(c, dst_hook);
 }
 
-/* The tables at a hook in priority order; nat takes its dst (-100) or src (+100) slot. */
+/* iptables' tables' priorities (nat: -100 at PREROUTING/OUTPUT, +100 at INPUT/POSTROUTING). */
+static int table_prio(enum tr_table t, enum tr_hook h)
+{
+	switch (t) {
+	case TR_RAW: return -300;
+	case TR_MANGLE: return -150;
+	case TR_NAT: return is_nat_dst_hook(h) ? -100 : 100;
+	case TR_SECURITY: return 50;
+	default: return 0;
+	}
+}
+
+struct hook_entry {
+	int prio;
+	enum tr_table table;          /* iptables' table, when chain is NULL */
+	const struct tr_chain *chain; /* a native nft base chain */
+};
+
+static int entry_cmp(const void *a, const void *b)
+{
+	const struct hook_entry *x = a, *y = b;
+
+	if (x->prio != y->prio)
+		return x->prio < y->prio ? -1 : 1;
+	/* same priority: iptables' first (registered first at boot), then the nft tables in order */
+	return (x->chain != NULL) - (y->chain != NULL);
+}
+
+/* A native nft nat chain: consulted like iptables' nat (a NEW connection's first packet only),
+ * until one binds the translation at this hook. */
+static void nft_nat_slot(struct tr_ctx *c, const struct tr_chain *ch, bool open)
+{
+	bool dst_hook = is_nat_dst_hook(c->hook);
+	bool bound = dst_hook ? c->flow->dnat : c->flow->snat;
+
+	if (open && !bound)
+		tr_walk_nft(c, ch);
+}
+
+/* Everything at a hook in priority order: iptables' tables (nat takes its dst (-100) or src
+ * (+100) slot) and the base chains of native nft tables at the hook. A bridged frame also
+ * meets the bridge family's chains; br_netfilter runs the IPv4 hooks at the bridge's priority 0. */
 static enum tr_verdict run_hook(struct tr_ctx *c, enum tr_hook h)
 {
 	static const enum tr_table order[TR_N_HOOKS][6] = {
@@ -83,23 +125,74 @@ static enum tr_verdict run_hook(struct tr_ctx *c, enum tr_hook h)
 		[TR_OUTPUT] = { TR_RAW, TR_MANGLE, TR_NAT, TR_FILTER, TR_SECURITY, TR_N_TABLES },
 		[TR_POSTROUTING] = { TR_MANGLE, TR_NAT, TR_N_TABLES },
 	};
+	struct hook_entry fixed[16], *e = fixed;
+	size_t n = 0, cap = sizeof(fixed) / sizeof(fixed[0]);
+	bool dst_hook = is_nat_dst_hook(h);
+	bool nat_open = c->state == TR_CT_NEW && !c->reply && !c->flow->untracked &&
+			!(dst_hook ? c->flow->dst_manip_done : c->flow->src_manip_done);
+	enum tr_verdict ret = TR_V_ACCEPT;
 
 	c->hook = h;
-	for (int i = 0; order[h][i] != TR_N_TABLES; i++) {
-		enum tr_table t = order[h][i];
+	for (int i = 0; order[h][i] != TR_N_TABLES; i++)
+		e[n++] = (struct hook_entry){ .prio = table_prio(order[h][i], h), .table = order[h][i] };
+	for (size_t t = 0; t < c->rs->n_nft; t++) {
+		const struct tr_nft_table *nt = c->rs->nft[t];
+
+		if (nt->bridge && !c->bridged)
+			continue;
+		for (size_t k = 0; k < nt->n; k++) {
+			const struct tr_chain *ch = nt->chains[k];
+
+			if (ch->nft_hook != (int)h)
+				continue;
+			if (n == cap) {
+				struct hook_entry *v = malloc(cap * 2 * sizeof(*v));
+
+				if (!v) {
+					c->error = -ENOMEM;
+					goto out;
+				}
+				memcpy(v, e, n * sizeof(*v));
+				if (e != fixed)
+					free(e);
+				e = v;
+				cap *= 2;
+			}
+			/* the bridge family's chains run around br_netfilter's IPv4 hooks (its priority 0) */
+			e[n++] = (struct hook_entry){ .prio = nt->bridge ? (ch->nft_prio < 0 ? -100000 : 100000) + ch->nft_prio
+								     : ch->nft_prio, .chain = ch };
+		}
+	}
+	qsort(e, n, sizeof(*e), entry_cmp);
+	for (size_t i = 0; i < n; i++) {
 		enum tr_verdict v;
 
-		if (t == TR_NAT) {
+		if (e[i].chain && e[i].chain->nft_nat) {
+			nft_nat_slot(c, e[i].chain, nat_open);
+			if (c->error) {
+				ret = TR_V_DROP;
+				goto out;
+			}
+			continue;
+		}
+		if (!e[i].chain && e[i].table == TR_NAT) {
 			nat_slot(c);
 			continue;
 		}
-		v = tr_walk_table(c, t);
-		if (c->error)
-			return TR_V_DROP;
-		if (v == TR_V_DROP || v == TR_V_REJECT)
-			return v;
+		v = e[i].chain ? tr_walk_nft(c, e[i].chain) : tr_walk_table(c, e[i].table);
+		if (c->error) {
+			ret = TR_V_DROP;
+			goto out;
+		}
+		if (v == TR_V_DROP || v == TR_V_REJECT) {
+			ret = v;
+			goto out;
+		}
 	}
-	return TR_V_ACCEPT;
+out:
+	if (e != fixed)
+		free(e);
+	return ret;
 }
 
 static void set_fate(struct tr_ctx *c, enum tr_fate f, const char *fmt, const char *a, const char *b)
@@ -119,10 +212,10 @@ static void dropped(struct tr_ctx *c, enum tr_verdict v)
 		return;
 	}
 	if (s->kind == TR_STEP_POLICY)
-		snprintf(where, sizeof(where), "%s %s policy %s", tr_table_name(s->table), s->chain,
+		snprintf(where, sizeof(where), "%s %s policy %s", tr_step_table(s), s->chain,
 			 tr_verdict_name(s->verdict));
 	else
-		snprintf(where, sizeof(where), "%s %s #%zu", tr_table_name(s->table), s->chain, s->index);
+		snprintf(where, sizeof(where), "%s %s #%zu", tr_step_table(s), s->chain, s->index);
 	set_fate(c, v == TR_V_REJECT ? TR_FATE_REJECTED : TR_FATE_DROPPED,
 		 v == TR_V_REJECT ? "REJECTED by %s%s" : "DROPPED by %s%s", where, NULL);
 }

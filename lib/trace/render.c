@@ -44,11 +44,12 @@ static void step_outcome(const struct tr_packet_result *pr, const struct tr_step
 		snprintf(buf, len, "%s%s", s->matched == TR_NO ? "no: " : "", why);
 		return;
 	}
+	tr_step_reason(pr, s, why, sizeof(why));   /* a map's element, when one decided */
 	switch (s->verdict) {
-	case TR_V_JUMP: snprintf(buf, len, "match -> %s", tr_step_target(s)); return;
-	case TR_V_GOTO: snprintf(buf, len, "match -> goto %s", tr_step_target(s)); return;
+	case TR_V_JUMP: snprintf(buf, len, "match%s%s -> %s", why[0] ? " " : "", why, tr_step_target(s)); return;
+	case TR_V_GOTO: snprintf(buf, len, "match%s%s -> goto %s", why[0] ? " " : "", why, tr_step_target(s)); return;
 	default:
-		snprintf(buf, len, "match: %s", tr_verdict_name(s->verdict));
+		snprintf(buf, len, "match%s%s: %s", why[0] ? " " : "", why, tr_verdict_name(s->verdict));
 	}
 }
 
@@ -62,7 +63,7 @@ static void render_packet(const struct tr_packet_result *pr, bool verbose, struc
 	for (size_t i = 0; i < pr->n_steps; i++) {
 		const struct tr_step *s = &pr->steps[i];
 		int w = (int)strlen(s->chain) + (s->kind == TR_STEP_RULE ? 6 : 0);
-		int r = s->rule ? (int)strlen(s->rule->text) : 0;
+		int r = s->rule ? (int)s->rule->text_len : 0;
 
 		if (w > wwhere)
 			wwhere = w < 34 ? w : 34;
@@ -92,7 +93,7 @@ static void render_packet(const struct tr_packet_result *pr, bool verbose, struc
 					j++;
 				if (j - i > 1) {
 					strbuf_addf(out, "%-11s %-7s %s: %zu more rules did not match (--verbose shows them)\n",
-						    hook, tr_table_name(s->table), s->chain, j - i);
+						    hook, tr_step_table(s), s->chain, j - i);
 					last_hook = (int)s->hook;
 					i = j - 1;
 					continue;
@@ -107,7 +108,7 @@ static void render_packet(const struct tr_packet_result *pr, bool verbose, struc
 		else
 			snprintf(where, sizeof(where), "%s #%zu", s->chain, s->index);
 		step_outcome(pr, s, outcome, sizeof(outcome));
-		strbuf_addf(out, "%-11s %-7s %-*s %-*s  %s\n", hook, tr_table_name(s->table), wwhere, where, wrule,
+		strbuf_addf(out, "%-11s %-7s %-*s %-*s  %s\n", hook, tr_step_table(s), wwhere, where, wrule,
 			    s->rule ? s->rule->text : "", outcome);
 	}
 	if (pr->route[0])
@@ -183,7 +184,7 @@ static json_t *packet_json(const struct tr_packet_result *pr)
 
 		tr_step_reason(pr, s, why, sizeof(why));
 		j = json_pack("{s:s, s:s, s:o, s:s, s:I, s:o, s:o, s:o, s:s, s:o, s:I}", "hook", tr_hook_name(s->hook),
-				      "table", tr_table_name(s->table), "chain", jstr(s->chain), "type",
+				      "table", tr_step_table(s), "chain", jstr(s->chain), "type",
 				      s->kind == TR_STEP_POLICY ? "policy" : "rule", "index", (json_int_t)s->index, "rule",
 				      jstr(s->rule ? s->rule->text : ""), "matched", m, "reason", jstr(why), "verdict",
 				      s->matched == TR_YES ? tr_verdict_name(s->verdict) : "", "target", jstr(tr_step_target(s)),
@@ -196,7 +197,7 @@ static json_t *packet_json(const struct tr_packet_result *pr)
 		json_t *v = pkt_json(&pr->visits[i].pkt);
 
 		if (!v || json_object_set_new(v, "hook", json_string(tr_hook_name(pr->visits[i].hook))) < 0 ||
-		    json_object_set_new(v, "table", json_string(tr_table_name(pr->visits[i].table))) < 0 ||
+		    json_object_set_new(v, "table", json_string(pr->visits[i].tname ? pr->visits[i].tname : tr_table_name(pr->visits[i].table))) < 0 ||
 		    json_array_append_new(visits, v) < 0)
 			goto fail;
 	}
@@ -207,7 +208,7 @@ static json_t *packet_json(const struct tr_packet_result *pr)
 	if (!verdict)
 		goto fail;
 	if (pr->fate_step) {
-		json_object_set_new(verdict, "table", json_string(tr_table_name(pr->fate_step->table)));
+		json_object_set_new(verdict, "table", json_string(tr_step_table(pr->fate_step)));
 		json_object_set_new(verdict, "chain", jstr(pr->fate_step->chain));
 		json_object_set_new(verdict, "index", json_integer((json_int_t)pr->fate_step->index));
 	}

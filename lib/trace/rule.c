@@ -13,6 +13,7 @@
 #include <netinet/in.h>
 
 #include "model/cidr.h"
+#include "trace/nft.h"
 #include "trace/rule.h"
 
 struct toks {
@@ -527,6 +528,7 @@ int tr_rule_parse(const char *spec, struct tr_rule **ret, struct berr *err)
 		rc = berr_set(err, -ENOMEM, "out of memory");
 		goto fail;
 	}
+	r->text_len = strlen(r->text);
 	rc = tokenize(spec, &t, err);
 	if (rc < 0)
 		goto fail;
@@ -673,6 +675,7 @@ void tr_rule_free(struct tr_rule *r)
 	free(r->text);
 	free(r->m);
 	free(r->jump);
+	tr_nrule_free(r->nft);
 	free(r);
 }
 

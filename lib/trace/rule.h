@@ -55,6 +55,7 @@ struct tr_match {
 
 struct tr_rule {
 	char *text;                  /* after "-A CHAIN " */
+	size_t text_len;             /* the renderer sizes its columns over 30,000 rules: no strlen each time */
 	struct tr_match *m;
 	size_t n_m;
 	enum tr_verdict target;      /* ACCEPT DROP REJECT RETURN JUMP GOTO CONTINUE DNAT SNAT ... */
@@ -67,6 +68,8 @@ struct tr_rule {
 	bool sets_mark;
 	uint32_t mark_value, mark_mask;
 	size_t line;
+	/* a native nft rule: its conditions and its map lookup are evaluated by nft.c (m is empty) */
+	struct tr_nrule *nft;
 };
 
 /* Parses one rule spec (the text after "-A CHAIN"). */

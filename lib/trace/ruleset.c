@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "trace/rule.h"
+#include "trace/nft.h"
 #include "util/utf8.h"
 
 static const char *const table_names[TR_N_TABLES] = { "raw", "mangle", "nat", "filter", "security" };
@@ -253,5 +253,8 @@ void tr_ruleset_release(struct tr_ruleset *rs)
 		}
 		free(rs->tables[t].chains);
 	}
+	for (size_t i = 0; i < rs->n_nft; i++)
+		tr_nft_table_free(rs->nft[i]);
+	free(rs->nft);
 	memset(rs, 0, sizeof(*rs));
 }

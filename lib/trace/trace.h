@@ -49,6 +49,11 @@ struct tr_chain {
 	struct tr_rule **rules;
 	size_t n, cap;
 	size_t line;
+	/* a native nft chain: its table, and as a base chain its hook, priority and type */
+	const struct tr_nft_table *nft;
+	int nft_hook;              /* enum tr_hook, or -1: a regular chain (or a hook not modelled) */
+	int nft_prio;
+	bool nft_nat;
 };
 
 struct tr_table_rs {
@@ -57,9 +62,23 @@ struct tr_table_rs {
 	size_t n, cap;
 };
 
+struct tr_nft_set;
+/* A native nft table (inet, ip or bridge family): berth's own "inet berth" and "bridge berth",
+ * firewalld's, anyone's. Its base chains are merged with iptables' tables by hook priority. */
+struct tr_nft_table {
+	char name[80];             /* "inet berth" */
+	bool bridge;               /* the bridge family: runs for bridged frames only */
+	struct tr_chain **chains;
+	size_t n, cap;
+	struct tr_nft_set **sets;
+	size_t n_sets, cap_sets;
+};
+
 struct tr_ruleset {
 	struct tr_table_rs tables[TR_N_TABLES];
 	size_t n_rules;
+	struct tr_nft_table **nft;
+	size_t n_nft;
 };
 
 /* Parses iptables-save text (the grammar subset of the spec; an unknown match module is kept
@@ -75,6 +94,13 @@ int tr_ruleset_set_hooks(struct tr_ruleset *rs, const char *nft_chains_json, str
  * hooks and the model does not read them. Appends "inet firewalld filter_INPUT (input,
  * priority 10); ..." to out; returns how many, or -EINVAL for what is not nft -j output. */
 int tr_nft_foreign_hooks(const char *nft_chains_json, struct strbuf *out);
+/* Adds the native nft tables of `nft -j list ruleset` (inet, ip and bridge families; ip6, arp
+ * and netdev tables are not read: the model is IPv4). With skip_xtables, the ip tables
+ * iptables-nft owns (filter, nat, mangle, raw, security) are left to iptables-save's text.
+ * -EINVAL for what is not nft JSON; what was added before the refusal stays (release rs). */
+int tr_ruleset_parse_nft(const char *json, struct tr_ruleset *rs, bool skip_xtables, struct berr *err);
+/* Is text nft's JSON (rather than iptables-save)? */
+bool tr_ruleset_is_json(const char *text);
 struct tr_chain *tr_chain_find(const struct tr_ruleset *rs, enum tr_table t, const char *name);
 /* The rule's text as iptables-save printed it, without "-A CHAIN ". */
 const char *tr_rule_text(const struct tr_rule *r);
@@ -204,6 +230,8 @@ struct tr_step {
 	bool untracked;            /* the packet as the rule saw it: NOTRACK'd, */
 	uint32_t mark;             /* and its mark */
 	const char *chain;         /* borrowed from the ruleset */
+	const char *tname;         /* a native nft table's name ("inet berth"), NULL: iptables' table */
+	const char *target;        /* JUMP/GOTO: the chain (a verdict map's element names it) */
 	size_t index;              /* 1-based rule number in the chain */
 	const struct tr_rule *rule;
 	size_t visit;              /* which hook visit (base chain evaluation) this belongs to */
@@ -214,6 +242,8 @@ struct tr_step {
 struct tr_visit {
 	enum tr_hook hook;
 	enum tr_table table;
+	const char *tname;         /* as in tr_step */
+	const char *chain;         /* the base chain */
 	struct tr_pkt pkt;
 	struct tr_pkt orig;        /* the connection's original tuple (--ctorig*) */
 	enum tr_ct state;
@@ -265,6 +295,8 @@ void tr_result_release(struct tr_result *r);
  * match or a policy. The target chain of a JUMP/GOTO step is tr_step_target(). */
 void tr_step_reason(const struct tr_packet_result *pr, const struct tr_step *s, char *buf, size_t len);
 const char *tr_step_target(const struct tr_step *s);
+/* "filter" or "inet berth" */
+const char *tr_step_table(const struct tr_step *s);
 
 /* Renderers: text for humans (one line per step) and the JSON document. */
 void tr_render_text(const struct tr_result *r, bool verbose, struct strbuf *out);

@@ -19,7 +19,7 @@
 #include <string.h>
 
 #include "trace/host.h"
-#include "trace/walk.h"
+#include "trace/nft.h"
 
 static struct tr_step *add_step(struct tr_ctx *c)
 {
@@ -43,11 +43,12 @@ static struct tr_step *add_step(struct tr_ctx *c)
 	}
 	s = &pr->steps[pr->n_steps++];
 	*s = (struct tr_step){ .hook = c->hook, .table = c->table, .visit = c->visit, .failed = -1,
+			       .tname = c->nft ? c->nft->name : NULL,
 			       .mark = c->p.mark, .untracked = c->flow->untracked };
 	return s;
 }
 
-static int add_visit(struct tr_ctx *c)
+static int add_visit(struct tr_ctx *c, const struct tr_chain *base)
 {
 	struct tr_packet_result *pr = c->pr;
 
@@ -61,6 +62,7 @@ static int add_visit(struct tr_ctx *c)
 		pr->cap_visits = cap;
 	}
 	pr->visits[pr->n_visits] = (struct tr_visit){ .hook = c->hook, .table = c->table, .pkt = c->p,
+						      .tname = c->nft ? c->nft->name : NULL, .chain = base->name,
 						      .orig = c->flow->orig, .state = c->state, .reply = c->reply,
 						      .bridged = c->bridged, .dnat = c->flow->dnat, .snat = c->flow->snat };
 	c->visit = pr->n_visits++;
@@ -90,21 +92,21 @@ int tr_note(struct tr_packet_result *pr, const char *fmt, ...)
 
 /* The translation a NAT target binds, applied to the packet at once (the kernel's nf_nat
  * mangles the packet when the nat hook returns). */
-static void apply_nat(struct tr_ctx *c, const struct tr_rule *r, const char *chain)
+static void apply_nat(struct tr_ctx *c, const struct tr_nft_action *r, const char *chain)
 {
 	struct tr_flow *f = c->flow;
 	char a[20], nh[20];
 
-	switch (r->target) {
+	switch (r->verdict) {
 	case TR_V_DNAT:
 	case TR_V_REDIRECT: {
 		uint32_t to = r->to_addr;
 
-		if (r->target == TR_V_REDIRECT)
+		if (r->verdict == TR_V_REDIRECT)
 			to = c->hook == TR_OUTPUT ? 0x7f000001u : tr_select_addr(c->snap, c->p.in, c->p.dst);
 		f->dnat = true;
 		f->dnat_addr = to ? to : c->p.dst;
-		f->dnat_port = r->to_port_lo ? r->to_port_lo : c->p.dport;
+		f->dnat_port = r->to_port ? r->to_port : c->p.dport;
 		c->p.dst = f->dnat_addr;
 		c->p.dport = f->dnat_port;
 		snprintf(f->dnat_rule, sizeof(f->dnat_rule), "%s", chain);
@@ -114,7 +116,7 @@ static void apply_nat(struct tr_ctx *c, const struct tr_rule *r, const char *cha
 	case TR_V_MASQUERADE: {
 		uint32_t to = r->to_addr;
 
-		if (r->target == TR_V_MASQUERADE) {
+		if (r->verdict == TR_V_MASQUERADE) {
 			struct tr_route rt;
 			uint32_t nexthop = c->p.dst;
 
@@ -127,7 +129,7 @@ static void apply_nat(struct tr_ctx *c, const struct tr_rule *r, const char *cha
 		}
 		f->snat = true;
 		f->snat_addr = to ? to : c->p.src;
-		f->snat_port = r->to_port_lo ? r->to_port_lo : c->p.sport;
+		f->snat_port = r->to_port ? r->to_port : c->p.sport;
 		c->p.src = f->snat_addr;
 		c->p.sport = f->snat_port;
 		break;
@@ -155,11 +157,11 @@ static enum tr_verdict policy_step(struct tr_ctx *c, const struct tr_chain *base
 	return (enum tr_verdict)base->policy;
 }
 
+static enum tr_verdict walk_base(struct tr_ctx *c, enum tr_table t, const struct tr_chain *base, bool nat);
+
 enum tr_verdict tr_walk_table(struct tr_ctx *c, enum tr_table t)
 {
-	const struct tr_chain *base, *cur;
-	struct frame stack[TR_CALL_DEPTH_MAX];
-	size_t depth = 0, i = 0;
+	const struct tr_chain *base;
 
 	if (!c->rs->tables[t].present)
 		return TR_V_NONE;
@@ -167,13 +169,35 @@ enum tr_verdict tr_walk_table(struct tr_ctx *c, enum tr_table t)
 	if (!base || base->unhooked)
 		return TR_V_NONE;
 	c->table = t;
-	if (add_visit(c) < 0)
+	c->nft = NULL;
+	return walk_base(c, t, base, t == TR_NAT);
+}
+
+enum tr_verdict tr_walk_nft(struct tr_ctx *c, const struct tr_chain *base)
+{
+	enum tr_verdict v;
+
+	c->table = base->nft_nat ? TR_NAT : TR_FILTER;   /* only for the notes' sake; tname names it */
+	c->nft = base->nft;
+	v = walk_base(c, c->table, base, base->nft_nat);
+	c->nft = NULL;
+	return v;
+}
+
+static enum tr_verdict walk_base(struct tr_ctx *c, enum tr_table t, const struct tr_chain *base, bool nat)
+{
+	const struct tr_chain *cur;
+	struct frame stack[TR_CALL_DEPTH_MAX];
+	size_t depth = 0, i = 0;
+
+	if (add_visit(c, base) < 0)
 		return TR_V_DROP;
 	cur = base;
 	for (;;) {
 		const struct tr_rule *r;
 		struct tr_step *s;
 		enum tr_match_result m;
+		struct tr_nft_action act;
 		int failed;
 
 		if (c->error)
@@ -215,8 +239,11 @@ enum tr_verdict tr_walk_table(struct tr_ctx *c, enum tr_table t)
 			i++;
 			continue;
 		}
-		s->verdict = r->target;
-		switch (r->target) {
+		tr_nft_action(c, r, &act, NULL, 0);   /* the rule's target, or what its map says */
+		s->verdict = act.verdict;
+		if (act.verdict == TR_V_JUMP || act.verdict == TR_V_GOTO)
+			s->target = act.target;
+		switch (act.verdict) {
 		case TR_V_CONTINUE:
 			if (r->sets_mark)
 				c->p.mark = (c->p.mark & ~r->mark_mask) ^ r->mark_value;
@@ -229,13 +256,13 @@ enum tr_verdict tr_walk_table(struct tr_ctx *c, enum tr_table t)
 		case TR_V_ACCEPT:
 		case TR_V_DROP:
 		case TR_V_REJECT:
-			return r->target;
+			return act.verdict;
 		case TR_V_DNAT: case TR_V_SNAT: case TR_V_MASQUERADE: case TR_V_REDIRECT:
-			if (t != TR_NAT) {   /* iptables refuses this; were it there, it would do nothing */
+			if (!nat) {   /* iptables and nft refuse this; were it there, it would do nothing */
 				i++;
 				continue;
 			}
-			apply_nat(c, r, cur->name);
+			apply_nat(c, &act, cur->name);
 			return TR_V_ACCEPT;
 		case TR_V_RETURN:
 			if (depth == 0)   /* RETURN in the base chain (or one it went to): the policy */
@@ -246,13 +273,13 @@ enum tr_verdict tr_walk_table(struct tr_ctx *c, enum tr_table t)
 			continue;
 		case TR_V_JUMP:
 		case TR_V_GOTO: {
-			const struct tr_chain *to = tr_chain_find(c->rs, t, r->jump);
+			const struct tr_chain *to = c->nft ? tr_nft_chain_find(c->nft, act.target) : tr_chain_find(c->rs, t, act.target);
 
 			if (!to) {   /* the parser refuses this; a defensive end */
 				c->error = -EINVAL;
 				return TR_V_DROP;
 			}
-			if (r->target == TR_V_JUMP) {
+			if (act.verdict == TR_V_JUMP) {
 				if (depth == TR_CALL_DEPTH_MAX) {
 					c->error = -ELOOP;
 					return TR_V_DROP;
@@ -274,7 +301,12 @@ enum tr_verdict tr_walk_table(struct tr_ctx *c, enum tr_table t)
 
 const char *tr_step_target(const struct tr_step *s)
 {
-	return s->rule && (s->verdict == TR_V_JUMP || s->verdict == TR_V_GOTO) && s->matched == TR_YES ? s->rule->jump : "";
+	return s->target && (s->verdict == TR_V_JUMP || s->verdict == TR_V_GOTO) && s->matched == TR_YES ? s->target : "";
+}
+
+const char *tr_step_table(const struct tr_step *s)
+{
+	return s->tname ? s->tname : tr_table_name(s->table);
 }
 
 void tr_step_reason(const struct tr_packet_result *pr, const struct tr_step *s, char *buf, size_t len)
@@ -285,7 +317,9 @@ void tr_step_reason(const struct tr_packet_result *pr, const struct tr_step *s, 
 	int failed;
 
 	buf[0] = '\0';
-	if (s->kind != TR_STEP_RULE || s->matched == TR_YES || !s->rule || s->visit >= pr->n_visits)
+	if (s->kind != TR_STEP_RULE || !s->rule || s->visit >= pr->n_visits)
+		return;
+	if (s->matched == TR_YES && !tr_nft_has_map(s->rule))
 		return;
 	/* The rule again, on the packet as it was when the walk met it: the same answer, in words. */
 	v = &pr->visits[s->visit];
@@ -302,5 +336,11 @@ void tr_step_reason(const struct tr_packet_result *pr, const struct tr_step *s, 
 	c.bridged = v->bridged;
 	c.hook = v->hook;
 	c.table = v->table;
+	if (s->matched == TR_YES) {   /* a map decided: which element */
+		struct tr_nft_action act;
+
+		tr_nft_action(&c, s->rule, &act, buf, len);
+		return;
+	}
 	tr_rule_eval(&c, s->rule, &failed, buf, len);
 }

@@ -25,6 +25,7 @@ struct tr_ctx {
 	bool bridged;
 	enum tr_hook hook;
 	enum tr_table table;
+	const struct tr_nft_table *nft;   /* the native nft table being walked, NULL: iptables' */
 	size_t visit;
 	size_t total_steps;
 	int error;                   /* a negative errno met on the way (out of memory, a loop) */
@@ -42,6 +43,8 @@ enum tr_match_result tr_rule_eval(const struct tr_ctx *c, const struct tr_rule *
  * chain's verdict: TR_V_ACCEPT, TR_V_DROP or TR_V_REJECT; TR_V_NONE when the table has no base
  * chain at this hook (nothing ran). */
 enum tr_verdict tr_walk_table(struct tr_ctx *c, enum tr_table t);
+/* The same for a native nft base chain (its table's chains for jumps, NAT only in a nat chain). */
+enum tr_verdict tr_walk_nft(struct tr_ctx *c, const struct tr_chain *base);
 
 int tr_note(struct tr_packet_result *pr, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Adds the annotations in berth's terms once a packet's fate is known. */

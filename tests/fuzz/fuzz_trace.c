@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Fuzz target: berth trace's iptables-save parser (lib/trace/trace.h: tr_ruleset_parse) and the
- * engine that walks what it parsed (tr_trace, both renderers). The ruleset berthd reads is
+ * Fuzz target: berth trace's iptables-save parser (lib/trace/trace.h: tr_ruleset_parse), its
+ * `nft -j list ruleset` reader (tr_ruleset_parse_nft: an input starting with '{') and the engine
+ * that walks what they parsed (tr_trace, both renderers). The ruleset berthd reads is
  * anyone's: ufw's, firewalld's, a user's, so any text must be refused with a message or
  * answered without a crash, a hang or a leak.
  *
- * Input: iptables-save text. When it parses, a fixed host (eth0 198.18.0.1/24, the bridge docker0
+ * Input: iptables-save text or nft JSON. When it parses, a fixed host (eth0 198.18.0.1/24, the bridge docker0
  * 172.17.0.1/16 with two containers, one published port) answers six packets with --follow: an
  * outside client to a published port, to the host, to 127.0.0.1, a container to the outside and
  * to its neighbour (bridged), the host to itself.
@@ -48,6 +49,15 @@ static const struct tr_query queries[] = {
 static struct tr_snapshot snap;
 static bool have_snap;
 
+static bool nft_chain_exists(const struct tr_ruleset *rs, const char *table, const char *chain)
+{
+	for (size_t t = 0; t < rs->n_nft; t++)
+		for (size_t c = 0; strcmp(rs->nft[t]->name, table) == 0 && c < rs->nft[t]->n; c++)
+			if (strcmp(rs->nft[t]->chains[c]->name, chain) == 0)
+				return true;
+	return false;
+}
+
 static void check_result(const struct tr_ruleset *rs, const struct tr_result *res)
 {
 	char *json = NULL;
@@ -61,7 +71,8 @@ static void check_result(const struct tr_ruleset *rs, const struct tr_result *re
 		for (size_t j = 0; j < p->n_steps; j++) {
 			const struct tr_step *s = &p->steps[j];
 
-			FUZZ_ASSERT(s->chain && tr_chain_find(rs, s->table, s->chain));
+			FUZZ_ASSERT(s->chain && (s->tname ? nft_chain_exists(rs, s->tname, s->chain)
+							  : tr_chain_find(rs, s->table, s->chain) != NULL));
 			FUZZ_ASSERT(s->visit < p->n_visits);
 		}
 	}
@@ -82,16 +93,19 @@ static void check_result(const struct tr_ruleset *rs, const struct tr_result *re
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *text = fuzz_strdup(data, size);
-	struct tr_ruleset rs;
+	struct tr_ruleset rs = { 0 };
 	struct berr err;
+	int pr;
 
 	if (!have_snap) {
 		FUZZ_ASSERT(tr_snapshot_parse(snapshot_json, &snap, NULL) == 0);
 		have_snap = true;
 	}
 	berr_clear(&err);
-	if (tr_ruleset_parse(text, &rs, &err) < 0) {
+	pr = tr_ruleset_is_json(text) ? tr_ruleset_parse_nft(text, &rs, false, &err) : tr_ruleset_parse(text, &rs, &err);
+	if (pr < 0) {
 		FUZZ_ASSERT(err.msg[0] != '\0');
+		tr_ruleset_release(&rs);   /* what the nft reader added before it refused */
 		free(text);
 		return 0;
 	}

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# berth-backends: own (iptables only: berth trace does not model the nftables backend's tables)
 # berth trace against the kernel, live: packets sent for real from the outside client, from
-# containers and from the host, recorded by `xtables-monitor --trace`, compared hook visit by
-# hook visit with `berth trace --follow --format json` (tests/net/trace_diff.py). The ruleset is
-# berth's with a ufw ruleset loaded next to it (INPUT policy DROP, ufw's chains appended) and a
-# DOCKER-USER rule on a published port's original destination.
+# containers and from the host, recorded by `xtables-monitor --trace` (iptables backend) or
+# `nft monitor trace` (nftables backend: berth's native tables), compared hook visit by hook
+# visit with `berth trace --follow --format json` (tests/net/trace_diff.py). The ruleset is
+# berth's with a ufw ruleset loaded next to it (INPUT policy DROP, ufw's chains appended; with
+# the nftables backend in iptables-nft's tables, merged with berth's by hook priority) and, on
+# the iptables backend, a DOCKER-USER rule on a published port's original destination.
 #
 #    client ns 198.18.0.2 ---veth--- outside0 198.18.0.1  [host: berthd]  docker0 172.17.0.1/16
 #                                                           web  -p 8080:80 -p 127.0.0.1:8081:80 -p 8083:80 -p 8082:53/udp
@@ -24,7 +25,7 @@ done
 
 sandbox tdiff
 client tdiff-cl
-berthd_start --firewall-backend iptables --userland-proxy=false || { fail "berthd starts"; exit 1; }
+berthd_start --userland-proxy=false || { fail "berthd starts"; exit 1; }
 web=$(berth run -d --name web -p 8080:80 -p 127.0.0.1:8081:80 -p 8083:80 -p 8082:53/udp -- \
 	sh -c 'socat TCP-LISTEN:80,fork,reuseaddr SYSTEM:"echo web" & exec socat UDP-RECVFROM:53,fork SYSTEM:"echo dns"')
 peer=$(berth run -d --name peer -- socat TCP-LISTEN:80,fork,reuseaddr SYSTEM:'echo peer')
@@ -34,7 +35,7 @@ check_out "the published port answers before the test" web tcp_get "$CLIENT" 198
 ip -n "$CLIENT" route add 172.17.0.0/16 via 198.18.0.1
 # ufw next to berth, and the user's DOCKER-USER rule
 in_host iptables-restore --noflush < tests/trace/ufw-0.36.2-default-plus-rules.rules
-in_host iptables -I DOCKER-USER -i outside0 -p tcp -m conntrack --ctorigdstport 8083 --ctdir ORIGINAL -j DROP
+nft_mode || in_host iptables -I DOCKER-USER -i outside0 -p tcp -m conntrack --ctorigdstport 8083 --ctdir ORIGINAL -j DROP
 # the tracer: base chains before raw, outside the ruleset under test
 in_host nft -f - <<'EOF'
 table ip zz_tracer {
@@ -53,7 +54,8 @@ json.dump({"berth": ["$BERTH", "-H", "unix://$DIR/berth.sock"], "host_ns": "$HOS
                           "far": {"netns": "/proc/$(pid_of far)/ns/net", "ip": "$(berth inspect far | python3 -c 'import json,sys; n=json.load(sys.stdin)[0]["NetworkSettings"]["Networks"]; print(list(n.values())[0]["IPAddress"])')"}},
            "host_addrs": ["198.18.0.1", "172.17.0.1", "10.91.5.1"],
            "ports": [8080, 8081, 8082, 8083, 22, 2222, 5432, 9999, 80],
-           "count": ${TRACE_DIFF_PACKETS:-60}, "out": "$DIR"}, open(sys.argv[1], "w"))
+           "count": ${TRACE_DIFF_PACKETS:-60}, "out": "$DIR",
+           "monitor": "$(nft_mode && echo nft || echo xtables)"}, open(sys.argv[1], "w"))
 EOF
 python3 tests/net/trace_diff.py "$DIR/spec.json"
 # TRACE_DIFF_KEEP=FILE: keep the disagreements (the sandbox directory goes with the test)

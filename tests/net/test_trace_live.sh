@@ -8,8 +8,12 @@
 #  - 8080: trace says DNAT to container web, published by -p 8080:80; the connection answers;
 #  - 8081 (published on 127.0.0.1 only): trace says no DNAT, a local socket would be needed; the
 #    connection is refused;
-#  - a DOCKER-USER --ctorigdstport 8080 DROP: trace names the rule; the connection times out;
-#  - the JSON answer, and the nftables backend's 501.
+#  - icc=false: trace says a neighbour's packet is dropped; the connection times out;
+#  - a native nft table's forward chain dropping the port (merged with berth's by priority): trace
+#    names the rule; the connection times out;
+#  - iptables: a DOCKER-USER --ctorigdstport 8080 DROP: trace names the rule; the connection times out;
+#  - the JSON answer.
+# The same verdicts on both backends: iptables' chains, or berth's own inet/bridge nft tables.
 . "$(dirname "$0")/lib.sh"
 
 refused() { # refused NS ADDR PORT: the connection is actively refused (RST), not timed out
@@ -20,23 +24,20 @@ timed_out() { # timed_out NS ADDR PORT: no answer at all within 2 s
 	out=$(ip netns exec "$1" socat -T 2 - "TCP:$2:$3,connect-timeout=2" </dev/null 2>&1)
 	[ $? -ne 0 ] && ! grep -q "Connection refused" <<<"$out"
 }
+timed_out_in() { # timed_out_in CONTAINER ADDR PORT: the same from inside a container
+	local out
+	out=$(berth exec "$1" socat -T 2 - "TCP:$2:$3,connect-timeout=2" </dev/null 2>&1)
+	[ $? -ne 0 ] && ! grep -q "Connection refused" <<<"$out"
+}
 verdict() { berth trace "$@" | sed -n 's/^verdict *//p' | head -1; }
 
 sandbox trace
 client trace-cl
-berthd_start --userland-proxy=false || { fail "berthd starts"; exit 1; }
-
-if nft_mode; then
-	out=$(berth trace --from 198.18.0.2 --to 198.18.0.1:8080 2>&1)
-	rc=$?
-	check "nftables: berth trace refuses with exit status 1" [ "$rc" = 1 ]
-	check "nftables: and says the nftables backend is not modelled yet" grep -q "nftables backend's native tables are not modelled yet" <<<"$out"
-	check "nftables: the status is 501" bash -c "curl -s -o /dev/null -w '%{http_code}' --unix-socket '$DIR/berth.sock' 'http://localhost/trace?to=198.18.0.1:8080' | grep -qx 501"
-	berthd_stop
-	exit 0
-fi
+berthd_start --userland-proxy=false --icc=false || { fail "berthd starts"; exit 1; }
 
 berth run -d --name web -p 8080:80 -p 127.0.0.1:8081:80 -- socat TCP-LISTEN:80,fork,reuseaddr SYSTEM:'echo web' >/dev/null
+berth run -d --name db -- sleep 600 >/dev/null
+WEB_IP=$(berth inspect web | grep -o '"IPAddress": "172[0-9.]*"' | head -1 | grep -o '172[0-9.]*')
 
 # 8080: exposed
 check_out "8080: a real client gets the container's answer" web tcp_get "$CLIENT" 198.18.0.1 8080
@@ -44,6 +45,9 @@ out=$(berth trace --from 198.18.0.2 --to 198.18.0.1:8080)
 check "8080: trace says the packet is delivered to container web" grep -q "^verdict  *FORWARDED to container web (172.17.0.[0-9]*:80) out docker0" <<<"$out"
 check "8080: trace names the -p that published it" grep -q "^note  *DNAT to container web (172.17.0.[0-9]*:80), published by -p 8080:80" <<<"$out"
 check "8080: trace shows the routing decision after DNAT" grep -q "^route  *172.17.0.[0-9]* dev docker0 (connected) -> FORWARD" <<<"$out"
+if nft_mode; then
+	check "8080: the DNAT map's element is one step" grep -q "dnat-ports #2 .* match element tcp . 8080 of map pub4_any: 172.17.0.[0-9]* . 80: DNAT" <<<"$out"
+fi
 check "8080: --follow shows the reply and the next packet" \
 	bash -c "'$BERTH' -H unix://$DIR/berth.sock trace --from 198.18.0.2 --to 198.18.0.1:8080 --follow | grep -c '^verdict' | grep -qx 3"
 
@@ -60,25 +64,34 @@ check_out "8081: ... and really" web bash -c "ip netns exec $HOST socat -T 3 - T
 check "9999: a real client is refused" refused "$CLIENT" 198.18.0.1 9999
 check "9999: trace says a local socket is needed" grep -q "^DELIVERED to a local socket on 198.18.0.1:9999" <<<"$(verdict --from 198.18.0.2 --to 198.18.0.1:9999)"
 
-# the user's DOCKER-USER rule on the published port (the original destination, before DNAT)
-in_host iptables -I DOCKER-USER -i outside0 -p tcp -m conntrack --ctorigdstport 8080 --ctdir ORIGINAL -j DROP
-check "DOCKER-USER drop: a real client times out" timed_out "$CLIENT" 198.18.0.1 8080
-check_out "DOCKER-USER drop: trace names the rule" "DROPPED by filter DOCKER-USER #1" verdict --from 198.18.0.2 --to 198.18.0.1:8080
-in_host iptables -D DOCKER-USER -i outside0 -p tcp -m conntrack --ctorigdstport 8080 --ctdir ORIGINAL -j DROP
-check_out "DOCKER-USER rule removed: a real client gets the answer again" web tcp_get "$CLIENT" 198.18.0.1 8080
+# icc=false: a neighbour on the same bridge
+check "icc=false: db cannot reach web (a real client times out)" timed_out_in db "$WEB_IP" 80
+out=$(berth trace --from db --to "$WEB_IP:80")
+check "icc=false: trace says the packet is dropped" grep -q "^verdict  *DROPPED by " <<<"$out"
+check "icc=false: and why" grep -q "^note  *icc=false on docker0" <<<"$out"
 
-# a native nft table next to iptables-nft's: its base chains run on the same hooks, unread
+# a native nft table next to berth's (iptables-nft's, or berth's own nft tables): its forward
+# chain runs first (priority -10) and drops the container's port
 in_host nft -f - <<'EOF'
 table inet other_fw {
-	chain input { type filter hook input priority 10; policy accept; }
+	chain filter_fwd { type filter hook forward priority -10; policy accept; ip daddr 172.17.0.0/16 tcp dport 80 drop; }
 }
 EOF
-check "native nft table: trace warns that its base chains are not modelled" \
-	grep -q "^warning  *native nft base chains run on the same hooks and are not modelled.*inet other_fw input (input, priority 10)" \
-	<<<"$(berth trace --from 198.18.0.2 --to 198.18.0.1:8080)"
+check "native nft drop: a real client times out" timed_out "$CLIENT" 198.18.0.1 8080
+check_out "native nft drop: trace names the rule" "DROPPED by inet other_fw filter_fwd #1" verdict --from 198.18.0.2 --to 198.18.0.1:8080
 in_host nft delete table inet other_fw
-check "native nft table removed: no warning" \
-	bash -c "! '$BERTH' -H unix://$DIR/berth.sock trace --from 198.18.0.2 --to 198.18.0.1:8080 | grep -q '^warning'"
+check_out "native nft table removed: a real client gets the answer again" web tcp_get "$CLIENT" 198.18.0.1 8080
+check_out "native nft table removed: trace agrees" "FORWARDED to container web ($WEB_IP:80) out docker0" \
+	verdict --from 198.18.0.2 --to 198.18.0.1:8080
+
+# the user's DOCKER-USER rule on the published port (the original destination, before DNAT)
+if ! nft_mode; then
+	in_host iptables -I DOCKER-USER -i outside0 -p tcp -m conntrack --ctorigdstport 8080 --ctdir ORIGINAL -j DROP
+	check "DOCKER-USER drop: a real client times out" timed_out "$CLIENT" 198.18.0.1 8080
+	check_out "DOCKER-USER drop: trace names the rule" "DROPPED by filter DOCKER-USER #1" verdict --from 198.18.0.2 --to 198.18.0.1:8080
+	in_host iptables -D DOCKER-USER -i outside0 -p tcp -m conntrack --ctorigdstport 8080 --ctdir ORIGINAL -j DROP
+	check_out "DOCKER-USER rule removed: a real client gets the answer again" web tcp_get "$CLIENT" 198.18.0.1 8080
+fi
 
 # the JSON answer
 check_out "json: the fate and the translated destination port" "forwarded 80" bash -c \
@@ -87,5 +100,5 @@ check_out "json: the fate and the translated destination port" "forwarded 80" ba
 check "a bad question is refused by the daemon with a message" \
 	bash -c "'$BERTH' -H unix://$DIR/berth.sock trace --to 198.18.0.1 2>&1 | grep -q 'needs a port'"
 
-berth rm -f web >/dev/null
+berth rm -f web db >/dev/null
 berthd_stop

@@ -4,7 +4,13 @@
 Usage: trace_diff.py SPEC.json
 SPEC: {"berth": [argv of the berth client], "host_ns": NS, "client_ns": NS,
        "containers": {"name": {"netns": PATH, "ip": A}}, "host_addrs": [...], "ports": [...],
-       "count": N, "out": DIR}
+       "count": N, "out": DIR, "monitor": "xtables" | "nft"}
+
+With "monitor": "nft" (the nftables backend: berth's native tables next to iptables-nft's),
+the kernel's trace is `nft monitor trace`, which names a rule by its text as nft prints it, not
+by a handle or a number: a matched rule is compared as table, chain and verdict (with a jump's
+target), and rules that change nothing (verdict continue: LOG, counters, nftrace) are left out
+on both sides, as berth's "depends" rules are (limit, recent: the kernel resolved them).
 
 Every packet is sent for real (socat from the outside client, from containers, from the host),
 each from a source port of its own, while `xtables-monitor --trace` records what the kernel
@@ -139,12 +145,76 @@ def kernel_flows(path):
     return flows
 
 
+TRACER = "ip zz_tracer"
+
+
+NFT = spec.get("monitor") == "nft"
+XT_TABLES = ("raw", "mangle", "nat", "filter", "security")
+
+
+def kernel_flows_nft(path):
+    """`nft monitor trace` text -> {sport: [packet, ...]}, as kernel_flows."""
+    pkts, cur_pkt, cur = [], None, None
+    for line in open(path, errors="replace"):
+        m = re.match(r"^trace id [0-9a-f]+ (\S+) (\S+) (\S+) (packet:|rule|policy)\s*(.*)$", line.rstrip("\n"))
+        if not m:
+            continue
+        fam, table, chain, kind, rest = m.groups()
+        tname = table if fam == "ip" and table in XT_TABLES else "%s %s" % (fam, table)
+        if kind == "packet:":
+            def f(k):
+                mm = re.search(r"(?:^| )%s (\S+)" % k, rest)
+                return mm.group(1).strip('"') if mm else ""
+            proto = "tcp" if " tcp sport " in " " + rest else "udp" if " udp sport " in " " + rest else ""
+            hdr = (f("iif"), f("oif"), f("ip saddr"), f("ip daddr"), f(proto + " sport") if proto else "",
+                   f(proto + " dport") if proto else "")
+            if "%s %s" % (fam, table) == TRACER:
+                if hdr[0] == "lo" and cur_pkt is not None:
+                    cur = None   # a packet looped back through lo: the same packet entering again
+                    continue
+                cur_pkt = {"hdr": hdr, "visits": []}
+                pkts.append(cur_pkt)
+                cur = None
+            elif cur_pkt is not None:
+                if fam == "bridge":   # iif/oif are the bridge's ports, which berth does not know
+                    hdr = ("", "") + hdr[2:]
+                cur = {"hdr": hdr, "events": []}
+                cur_pkt["visits"].append(cur)
+            continue
+        if cur is None:
+            continue
+        if kind == "policy":
+            cur["events"].append("%s:%s:policy:%s" % (tname, chain, rest.strip().upper()))
+            continue
+        v = re.search(r"\(verdict (\S+)(?: (\S+))?\)\s*$", rest)
+        if not v:
+            continue
+        verdict = v.group(1).upper()
+        if verdict == "CONTINUE":
+            continue
+        if verdict in ("JUMP", "GOTO"):
+            verdict = "%s:%s" % (verdict, v.group(2))
+        cur["events"].append("%s:%s:%s" % (tname, chain, verdict))
+    for p in pkts:
+        p["visits"] = [v for v in p["visits"] if v["events"]]
+    flows = {}
+    for p in pkts:
+        sp, dp = p["hdr"][4], p["hdr"][5]
+        for port in (sp, dp):
+            if port.isdigit() and 30000 <= int(port) < 40000:
+                flows.setdefault(int(port), []).append(p)
+                break
+    return flows
+
+
 def berth_packets(answer):
     out, depends = [], []
     for p in [answer] + answer.get("follow", []):
         dep_rules = set()
         visits = {}
         for s in p["steps"]:
+            if s["table"] == TRACER:   # the harness's own table: berth models it, the monitor hides it
+                continue
             if s["matched"] == "depends":
                 dep_rules.add("%s:%s:%s" % (s["table"], s["chain"], s["rule"]))
                 continue
@@ -154,7 +224,10 @@ def berth_packets(answer):
                 v = s["verdict"]
                 if v in ("JUMP", "GOTO"):
                     v = "%s:%s" % (v, s["target"])
-                ev = "%s:%s:%s:%s" % (s["table"], s["chain"], NATV.get(v, v), s["rule"])
+                v = NATV.get(v, v)
+                if NFT and v == "CONTINUE":
+                    continue
+                ev = "%s:%s:%s" % (s["table"], s["chain"], v) if NFT else "%s:%s:%s:%s" % (s["table"], s["chain"], v, s["rule"])
             else:
                 continue
             visits.setdefault(s["visit"], []).append(ev)
@@ -163,7 +236,8 @@ def berth_packets(answer):
             if i in visits:
                 sp = str(v["sport"]) if v["proto"] != "icmp" else ""
                 dp = str(v["dport"]) if v["proto"] != "icmp" else ""
-                vl.append({"hdr": (v["in"], v["out"], v["src"], v["dst"], sp, dp), "events": visits[i]})
+                io = ("", "") if NFT and v["table"].startswith("bridge ") else (v["in"], v["out"])
+                vl.append({"hdr": io + (v["src"], v["dst"], sp, dp), "events": visits[i]})
         out.append({"title": p["title"], "visits": vl, "depends": p["depends"], "fate": p["verdict"]["fate"]})
         depends.append(dep_rules)
     return out, depends
@@ -171,9 +245,9 @@ def berth_packets(answer):
 
 def main():
     plist = packets()
-    mon_path = os.path.join(OUT, "xtables-monitor.txt")
-    mon = subprocess.Popen(["ip", "netns", "exec", HOST, "xtables-monitor", "--trace"], stdout=open(mon_path, "w"),
-                           stderr=subprocess.STDOUT)
+    mon_path = os.path.join(OUT, "nft-monitor.txt" if NFT else "xtables-monitor.txt")
+    mon = subprocess.Popen(["ip", "netns", "exec", HOST] + (["nft", "monitor", "trace"] if NFT else ["xtables-monitor", "--trace"]),
+                           stdout=open(mon_path, "w"), stderr=subprocess.STDOUT)
     time.sleep(0.8)
     sent = []
     t0 = time.time()
@@ -183,8 +257,9 @@ def main():
     mon.terminate()
     mon.wait()
     send_s = time.time() - t0
-    flows = kernel_flows(mon_path)
+    flows = kernel_flows_nft(mon_path) if NFT else kernel_flows(mon_path)
     agreed = wrong = dep = compared = 0
+    dep_why = {}
     shown = 0
     for sport, ((sname, sfrom, _), (addr, port, proto)) in sent:
         q = BERTH + ["trace", "--from", sfrom, "--sport", str(sport), "--to", "%s:%d" % (addr, port), "--proto", proto,
@@ -199,6 +274,8 @@ def main():
         kp = flows.get(sport, [])
         if bp[0]["depends"]:
             dep += 1
+            dep_why[bp[0]["depends"].split(": ")[-2] if ": " in bp[0]["depends"] else bp[0]["depends"]] = 1 + dep_why.get(
+                bp[0]["depends"].split(": ")[-2] if ": " in bp[0]["depends"] else bp[0]["depends"], 0)
             continue
         # The first packet always; then every packet the kernel saw: the second is berth's reply
         # (or a dropped SYN's retransmission), each later one berth's reply or next packet by
@@ -219,8 +296,9 @@ def main():
             b = bp[bi]
             kv = kp[k]["visits"] if k < len(kp) else []
             dr = deps[bi]
-            kv = [{"hdr": v["hdr"], "events": [e for e in v["events"] if e.split(":", 2)[0] + ":" + e.split(":", 2)[1] + ":" + e.split(":", 3)[-1] not in dr]}
-                  for v in kv]
+            if not NFT:
+                kv = [{"hdr": v["hdr"], "events": [e for e in v["events"] if e.split(":", 2)[0] + ":" + e.split(":", 2)[1] + ":" + e.split(":", 3)[-1] not in dr]}
+                      for v in kv]
             kv = [v for v in kv if v["events"]]
             bv = [{"hdr": v["hdr"], "events": v["events"]} for v in b["visits"]]
             if kv != bv:
@@ -241,6 +319,8 @@ def main():
                     print("#  packet %d kernel: %s" % (k + 1, json.dumps(kv)))
                     print("#  packet %d berth:  %s" % (k + 1, json.dumps(bv)))
     total = len(sent)
+    for why, n in sorted(dep_why.items(), key=lambda x: -x[1]):
+        print("# depends (%d flows): %s" % (n, why[:160]))
     print("# trace diff: %d flows sent in %.1f s, %d packets compared; %d flows agree with the kernel, %d depend "
           "on state the model does not have, %d disagree" % (total, send_s, compared, agreed, dep, wrong))
     line = "trace diff: berth agrees with the kernel on every flow it claims (%d of %d flows, %d packets; %d depends)" % (

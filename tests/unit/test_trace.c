@@ -409,7 +409,8 @@ static int trace_text(const char *rules_text, const char *snap_file, const struc
 
 	tr_ruleset_release(&kept);
 	tr_snapshot_release(&kept_snap);
-	r = tr_ruleset_parse(rules_text, &kept, &err);
+	r = tr_ruleset_is_json(rules_text) ? tr_ruleset_parse_nft(rules_text, &kept, false, &err)
+					   : tr_ruleset_parse(rules_text, &kept, &err);
 	if (r < 0) {
 		printf("# ruleset: %s\n", err.msg);
 		return r;
@@ -734,6 +735,170 @@ static void parser(void)
 	tr_ruleset_release(&kept);
 }
 
+/* ---- the nftables backend: `nft -j list ruleset` of a sandboxed berthd (--icc=false,
+ * --userland-proxy=false; web 172.17.0.2 -p 8080:80 -p 127.0.0.1:8081:80 -p 9000-9001:7000-7001) */
+
+#define NFT_BERTH "nft-berth-icc-false.json"
+
+static bool nft_case(const char *name, const char *from, const char *in, const char *to, enum tr_ct st,
+		     enum tr_fate fate, const char *fate_piece, const char *note)
+{
+	char *rules = rules_file(NFT_BERTH), n[200];
+	struct tr_query q = { .from = from, .in = in, .to = to, .state = st };
+	struct tr_result res = { 0 };
+	bool ok;
+
+	ok = rules && trace_text(rules, "nft-host.json", &q, &res) == 0 && res.n == 1;
+	snprintf(n, sizeof(n), "nft %s: %s", name, fate_piece);
+	CHECK(n, ok && res.packets[0].fate == fate && strstr(res.packets[0].fate_text, fate_piece));
+	if (ok && !(res.packets[0].fate == fate && strstr(res.packets[0].fate_text, fate_piece)))
+		printf("# got: %s\n", res.packets[0].fate_text);
+	if (note) {
+		snprintf(n, sizeof(n), "nft %s: note \"%s\"", name, note);
+		CHECK(n, ok && has_note(&res.packets[0], note));
+	}
+	snprintf(n, sizeof(n), "nft %s: nothing depends on unknown state", name);
+	CHECK(n, ok && !res.packets[0].depends[0]);
+	tr_result_release(&res);
+	free(rules);
+	return ok;
+}
+
+/* Does some step's words (a failed condition, or the element a map gave) hold piece? */
+static bool step_says(const struct tr_packet_result *pr, const char *piece)
+{
+	char why[300];
+
+	for (size_t i = 0; i < pr->n_steps; i++) {
+		tr_step_reason(pr, &pr->steps[i], why, sizeof(why));
+		if (strstr(why, piece))
+			return true;
+	}
+	return false;
+}
+
+static void nft_backend(void)
+{
+	char *rules = rules_file(NFT_BERTH);
+	struct tr_query q = { .from = "198.18.0.2", .to = "198.18.0.1:8080" };
+	struct tr_result res = { 0 };
+	struct berr err = { 0 };
+
+	nft_case("8080 from outside", "198.18.0.2", NULL, "198.18.0.1:8080", TR_CT_NEW, TR_FATE_FORWARDED,
+		 "to container web (172.17.0.2:80) out docker0", "published by -p 8080:80");
+	CHECK("nft 8080: the DNAT map is one step, its element named",
+	      rules && trace_text(rules, "nft-host.json", &q, &res) == 0 &&
+	      step_says(&res.packets[0], "element tcp . 8080 of map pub4_any: 172.17.0.2 . 80"));
+	CHECK("nft 8080: the forward verdict map's element too", step_says(&res.packets[0], "element docker0 of map fwd_in"));
+	CHECK("nft 8080: a miss says which key was not in which map",
+	      step_says(&res.packets[0], "no element 198.18.0.1 . tcp . 8080 in map pub4_host"));
+	CHECK("nft 8080: steps name the nft table", res.n && res.packets[0].n_steps &&
+	      strcmp(tr_step_table(&res.packets[0].steps[0]), "inet berth") == 0);
+	tr_result_release(&res);
+	nft_case("a port range", "198.18.0.2", NULL, "198.18.0.1:9001", TR_CT_NEW, TR_FATE_FORWARDED,
+		 "to container web (172.17.0.2:7001)", NULL);
+	nft_case("8081 published on 127.0.0.1", "198.18.0.2", NULL, "198.18.0.1:8081", TR_CT_NEW, TR_FATE_LOCAL,
+		 "local socket on 198.18.0.1:8081", "port 8081 is published on 127.0.0.1 only");
+	nft_case("127.0.0.1:8081 from outside", "198.18.0.2", "outside0", "127.0.0.1:8081", TR_CT_NEW, TR_FATE_DROPPED,
+		 "DROPPED by inet berth raw-prerouting #2", "berth's raw guard: a port published on 127.0.0.1");
+	nft_case("127.0.0.1:8081 from the host", "host", NULL, "127.0.0.1:8081", TR_CT_NEW, TR_FATE_FORWARDED,
+		 "to container web (172.17.0.2:80)", "MASQUERADE: source 172.17.0.1");
+	nft_case("icc=false", "web", NULL, "172.17.0.3:80", TR_CT_NEW, TR_FATE_DROPPED,
+		 "DROPPED by bridge berth forward #1", "icc=false on docker0");
+	nft_case("direct access to a container", "198.18.0.2", NULL, "172.17.0.2:80", TR_CT_NEW, TR_FATE_DROPPED,
+		 "DROPPED by inet berth raw-guard-docker0 #3", "container web's address is reachable only through its bridge");
+	nft_case("an established connection", "198.18.0.2", NULL, "198.18.0.1:8080", TR_CT_ESTABLISHED, TR_FATE_FORWARDED,
+		 "to container web (172.17.0.2:80)", NULL);
+	nft_case("egress", "web", NULL, "198.18.0.2:80", TR_CT_NEW, TR_FATE_FORWARDED, "out outside0",
+		 "MASQUERADE: source 198.18.0.1");
+	free(rules);
+
+	/* merged by priority with iptables-nft's tables, and what the model does not read */
+	{
+		static const char ipt[] = "*filter\n:INPUT ACCEPT\n:FORWARD ACCEPT\n:OUTPUT ACCEPT\n"
+					  "-A FORWARD -d 172.17.0.2/32 -p tcp -m tcp --dport 80 -j DROP\nCOMMIT\n";
+		static const char mine[] =
+			"{\"nftables\": [{\"table\": {\"family\": \"inet\", \"name\": \"mine\"}},"
+			"{\"chain\": {\"family\": \"inet\", \"table\": \"mine\", \"name\": \"early\", \"type\": \"filter\","
+			" \"hook\": \"forward\", \"prio\": -10, \"policy\": \"accept\"}},"
+			"{\"rule\": {\"family\": \"inet\", \"table\": \"mine\", \"chain\": \"early\", \"expr\": ["
+			"{\"match\": {\"op\": \"==\", \"left\": {\"payload\": {\"protocol\": \"tcp\", \"field\": \"dport\"}}, \"right\": 81}},"
+			"{\"limit\": {\"rate\": 1, \"per\": \"second\"}}, {\"drop\": null}]}},"
+			"{\"rule\": {\"family\": \"inet\", \"table\": \"mine\", \"chain\": \"early\", \"expr\": ["
+			"{\"match\": {\"op\": \"==\", \"left\": {\"payload\": {\"protocol\": \"tcp\", \"field\": \"dport\"}}, \"right\": 82}},"
+			"{\"drop\": null}]}}]}";
+		struct tr_ruleset rs = { 0 };
+		struct tr_snapshot snap = { 0 };
+		char *stext = rules_file("nft-host.json");
+		bool ok = stext && tr_snapshot_parse(stext, &snap, NULL) == 0 && tr_ruleset_parse(ipt, &rs, NULL) == 0 &&
+			  tr_ruleset_parse_nft(mine, &rs, true, &err) == 0;
+
+		CHECK("nft merge: iptables text and nft JSON in one ruleset", ok && rs.n_nft == 1);
+		q = (struct tr_query){ .from = "198.18.0.2", .to = "172.17.0.2:82" };
+		CHECK("nft merge: a native chain at priority -10 runs before iptables' filter (0)",
+		      ok && tr_trace(&rs, &snap, &q, &res, NULL) == 0 && res.packets[0].fate == TR_FATE_DROPPED &&
+		      strstr(res.packets[0].fate_text, "inet mine early #2"));
+		tr_result_release(&res);
+		q.to = "172.17.0.2:80";
+		CHECK("nft merge: ... and iptables' FORWARD rule still decides its own port",
+		      ok && tr_trace(&rs, &snap, &q, &res, NULL) == 0 && res.packets[0].fate == TR_FATE_DROPPED &&
+		      strstr(res.packets[0].fate_text, "filter FORWARD #1"));
+		tr_result_release(&res);
+		q.to = "172.17.0.2:81";
+		CHECK("nft merge: a limit is a condition that depends, never a guess",
+		      ok && tr_trace(&rs, &snap, &q, &res, NULL) == 0 && strstr(res.packets[0].depends, "limit"));
+		tr_result_release(&res);
+		tr_ruleset_release(&rs);
+		tr_snapshot_release(&snap);
+		free(stext);
+	}
+	/* berth's nft tables next to an iptables FORWARD whose policy is DROP (ufw's) */
+	{
+		char *js = rules_file(NFT_BERTH), *stext = rules_file("nft-host.json");
+		struct tr_ruleset rs = { 0 };
+		struct tr_snapshot snap = { 0 };
+		bool ok = js && stext && tr_snapshot_parse(stext, &snap, NULL) == 0 &&
+			  tr_ruleset_parse("*filter\n:INPUT ACCEPT\n:FORWARD DROP\n:OUTPUT ACCEPT\nCOMMIT\n", &rs, NULL) == 0 &&
+			  tr_ruleset_parse_nft(js, &rs, true, NULL) == 0;
+
+		q = (struct tr_query){ .from = "198.18.0.2", .to = "198.18.0.1:8080" };
+		CHECK("nft merge: iptables' FORWARD policy DROP drops a published port berth accepts",
+		      ok && tr_trace(&rs, &snap, &q, &res, NULL) == 0 && res.packets[0].fate == TR_FATE_DROPPED &&
+		      strstr(res.packets[0].fate_text, "filter FORWARD policy DROP"));
+		CHECK("nft merge: ... and says a drop in any table is final",
+		      res.n && has_note(&res.packets[0], "a drop in any table's base chain is final"));
+		tr_result_release(&res);
+		tr_ruleset_release(&rs);
+		tr_snapshot_release(&snap);
+		free(js);
+		free(stext);
+	}
+	CHECK("nft: what is not nft JSON is refused", tr_ruleset_parse_nft("{\"nftables\": 3}", &kept, false, &err) == -EINVAL);
+	tr_ruleset_release(&kept);
+	CHECK("nft: a rule in no chain is refused",
+	      tr_ruleset_parse_nft("{\"nftables\": [{\"table\": {\"family\": \"ip\", \"name\": \"t\"}},"
+				   "{\"rule\": {\"family\": \"ip\", \"table\": \"t\", \"chain\": \"c\", \"expr\": []}}]}",
+				   &kept, false, &err) == -EINVAL);
+	tr_ruleset_release(&kept);
+	CHECK("nft: a jump to no chain is refused",
+	      tr_ruleset_parse_nft("{\"nftables\": [{\"table\": {\"family\": \"ip\", \"name\": \"t\"}},"
+				   "{\"chain\": {\"family\": \"ip\", \"table\": \"t\", \"name\": \"c\"}},"
+				   "{\"rule\": {\"family\": \"ip\", \"table\": \"t\", \"chain\": \"c\", \"expr\": [{\"jump\": {\"target\": \"x\"}}]}}]}",
+				   &kept, false, &err) == -EINVAL);
+	tr_ruleset_release(&kept);
+	CHECK("nft: a verdict map's jump to no chain is refused",
+	      tr_ruleset_parse_nft("{\"nftables\": [{\"table\": {\"family\": \"ip\", \"name\": \"t\"}},"
+				   "{\"map\": {\"family\": \"ip\", \"table\": \"t\", \"name\": \"m\", \"type\": \"ifname\", \"map\": \"verdict\","
+				   " \"elem\": [[\"eth0\", {\"jump\": {\"target\": \"x\"}}]]}}]}",
+				   &kept, false, &err) == -EINVAL);
+	tr_ruleset_release(&kept);
+	CHECK("nft: iptables-nft's own ip tables are left to iptables-save when asked",
+	      tr_ruleset_parse_nft("{\"nftables\": [{\"table\": {\"family\": \"ip\", \"name\": \"filter\"}},"
+				   "{\"table\": {\"family\": \"ip6\", \"name\": \"x\"}}]}", &kept, true, &err) == 0 &&
+	      kept.n_nft == 0);
+	tr_ruleset_release(&kept);
+}
+
 int main(void)
 {
 	for (size_t i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++)
@@ -744,6 +909,7 @@ int main(void)
 	headline_docker_user();
 	model_edges();
 	parser();
+	nft_backend();
 	tr_ruleset_release(&kept);
 	tr_snapshot_release(&kept_snap);
 	CHECK_DONE();
