@@ -89,6 +89,22 @@ def send(i, pkt):
     return sport
 
 
+def marker(mon_path, sport):
+    """Sends a UDP packet from the client with this source port until its trace is in the
+    monitor's output (at most 10 s)."""
+    seen = re.compile(r"(SPORT=|udp sport )%d\b" % sport)
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        subprocess.run(["ip", "netns", "exec", CLIENT, "socat", "-T", "0.1", "-",
+                        "UDP:%s:9,sourceport=%d,reuseaddr" % (spec["host_addrs"][0], sport)],
+                       input=b"m\n", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=10)
+        with open(mon_path, errors="replace") as f:
+            if seen.search(f.read()):
+                return True
+        time.sleep(0.05)
+    return False
+
+
 def field(line, key):
     m = re.search(r" %s=(\S+)" % key, line)
     return m.group(1) if m else ""
@@ -243,82 +259,131 @@ def berth_packets(answer):
     return out, depends
 
 
-def main():
-    plist = packets()
+def record(batch):
+    """Sends each (index, packet) of batch while the kernel's trace monitor records; returns the
+    flows it saw by source port, and how long the sending took. The monitor is recording once a
+    marker packet's trace is in its output, and has written the last flow once a second marker's
+    is (markers use source ports below the flows', so they are never compared)."""
     mon_path = os.path.join(OUT, "nft-monitor.txt" if NFT else "xtables-monitor.txt")
     mon = subprocess.Popen(["ip", "netns", "exec", HOST] + (["nft", "monitor", "trace"] if NFT else ["xtables-monitor", "--trace"]),
                            stdout=open(mon_path, "w"), stderr=subprocess.STDOUT)
-    time.sleep(0.8)
-    sent = []
-    t0 = time.time()
-    for i, p in enumerate(plist):
-        sent.append((send(i, p), p))
-    time.sleep(1.0)
-    mon.terminate()
-    mon.wait()
-    send_s = time.time() - t0
-    flows = kernel_flows_nft(mon_path) if NFT else kernel_flows(mon_path)
-    agreed = wrong = dep = compared = 0
-    dep_why = {}
-    shown = 0
-    for sport, ((sname, sfrom, _), (addr, port, proto)) in sent:
-        q = BERTH + ["trace", "--from", sfrom, "--sport", str(sport), "--to", "%s:%d" % (addr, port), "--proto", proto,
-                     "--follow", "--format", "json"]
-        r = subprocess.run(q, capture_output=True, text=True)
-        label = "%s -> %s:%d/%s (sport %d)" % (sname, addr, port, proto, sport)
-        if r.returncode != 0:
-            wrong += 1
-            print("FAIL: trace diff: %s: berth trace failed: %s" % (label, r.stderr.strip()[:200]))
-            continue
-        bp, deps = berth_packets(json.loads(r.stdout))
-        kp = flows.get(sport, [])
-        if bp[0]["depends"]:
-            dep += 1
-            dep_why[bp[0]["depends"].split(": ")[-2] if ": " in bp[0]["depends"] else bp[0]["depends"]] = 1 + dep_why.get(
-                bp[0]["depends"].split(": ")[-2] if ": " in bp[0]["depends"] else bp[0]["depends"], 0)
-            continue
-        # The first packet always; then every packet the kernel saw: the second is berth's reply
-        # (or a dropped SYN's retransmission), each later one berth's reply or next packet by
-        # its direction (conntrack: ESTABLISHED both ways, no nat).
-        pairs = [(0, 0)]
-        for k in range(1, len(kp)):
-            if len(bp) >= 3 and k >= 2:
-                b = 2 if kp[k]["hdr"][4] == str(sport) else 1
-            elif len(bp) >= 2:
-                b = 1
-            else:
-                break
-            pairs.append((k, b))
-        compared += len(pairs)
-        ok = True
-        detail = []
-        for k, bi in pairs:
-            b = bp[bi]
-            kv = kp[k]["visits"] if k < len(kp) else []
-            dr = deps[bi]
-            if not NFT:
-                kv = [{"hdr": v["hdr"], "events": [e for e in v["events"] if e.split(":", 2)[0] + ":" + e.split(":", 2)[1] + ":" + e.split(":", 3)[-1] not in dr]}
-                      for v in kv]
-            kv = [v for v in kv if v["events"]]
-            bv = [{"hdr": v["hdr"], "events": v["events"]} for v in b["visits"]]
-            if kv != bv:
-                ok = False
-                detail.append((k, kv, bv))
-        if ok:
-            agreed += 1
+    try:
+        if not marker(mon_path, 29998):
+            raise RuntimeError("the kernel's trace monitor recorded nothing within 10 s")
+        t0 = time.time()
+        for i, p in batch:
+            send(i, p)
+        send_s = time.time() - t0
+        if not marker(mon_path, 29999):
+            raise RuntimeError("the kernel's trace monitor did not catch up within 10 s")
+    finally:
+        mon.terminate()
+        mon.wait()
+    return (kernel_flows_nft(mon_path) if NFT else kernel_flows(mon_path)), send_s
+
+
+def judge(sport, pkt, flows):
+    """berth's answer for one flow against the kernel's: ("agree"|"depends"|"wrong", detail,
+    packets compared)."""
+    (sname, sfrom, _), (addr, port, proto) = pkt
+    q = BERTH + ["trace", "--from", sfrom, "--sport", str(sport), "--to", "%s:%d" % (addr, port), "--proto", proto,
+                 "--follow", "--format", "json"]
+    r = subprocess.run(q, capture_output=True, text=True)
+    if r.returncode != 0:
+        return "wrong", "berth trace failed: %s" % r.stderr.strip()[:200], 0
+    bp, deps = berth_packets(json.loads(r.stdout))
+    kp = flows.get(sport, [])
+    if bp[0]["depends"]:
+        d = bp[0]["depends"]
+        return "depends", d.split(": ")[-2] if ": " in d else d, 0
+    # The first packet always; then every packet the kernel saw: the second is berth's reply
+    # (or a dropped SYN's retransmission), each later one berth's reply or next packet by
+    # its direction (conntrack: ESTABLISHED both ways, no nat).
+    pairs = [(0, 0)]
+    for k in range(1, len(kp)):
+        if len(bp) >= 3 and k >= 2:
+            b = 2 if kp[k]["hdr"][4] == str(sport) else 1
+        elif len(bp) >= 2:
+            b = 1
         else:
+            break
+        pairs.append((k, b))
+    detail = []
+    for k, bi in pairs:
+        b = bp[bi]
+        kv = kp[k]["visits"] if k < len(kp) else []
+        dr = deps[bi]
+        if not NFT:
+            kv = [{"hdr": v["hdr"], "events": [e for e in v["events"] if e.split(":", 2)[0] + ":" + e.split(":", 2)[1] + ":" + e.split(":", 3)[-1] not in dr]}
+                  for v in kv]
+        kv = [v for v in kv if v["events"]]
+        bv = [{"hdr": v["hdr"], "events": v["events"]} for v in b["visits"]]
+        if kv != bv:
+            detail.append((k, kv, bv))
+    return ("wrong" if detail else "agree"), detail, len(pairs)
+
+
+def label_of(sport, pkt):
+    (sname, _, _), (addr, port, proto) = pkt
+    return "%s -> %s:%d/%s (sport %d)" % (sname, addr, port, proto, sport)
+
+
+def show(label, detail, shown):
+    with open(os.path.join(OUT, "disagreements.txt"), "a") as f:
+        f.write("%s\n" % label)
+        if isinstance(detail, str):
+            f.write("  %s\n" % detail)
+            return
+        for k, kv, bv in detail:
+            f.write("  packet %d kernel: %s\n  packet %d berth:  %s\n" % (k + 1, json.dumps(kv), k + 1, json.dumps(bv)))
+            if shown:
+                print("#  packet %d kernel: %s" % (k + 1, json.dumps(kv)))
+                print("#  packet %d berth:  %s" % (k + 1, json.dumps(bv)))
+
+
+def main():
+    plist = packets()
+    try:
+        flows, send_s = record(list(enumerate(plist)))
+    except RuntimeError as e:
+        print("FAIL: trace diff: %s" % e)
+        return 1
+    agreed = dep = compared = 0
+    dep_why = {}
+    suspects = []
+    for i, p in enumerate(plist):
+        verdict, detail, n = judge(30000 + i, p, flows)
+        compared += n
+        if verdict == "agree":
+            agreed += 1
+        elif verdict == "depends":
+            dep += 1
+            dep_why[detail] = 1 + dep_why.get(detail, 0)
+        else:
+            suspects.append((i, p, detail))
+    # The kernel's trace lines of packets handled at once on two CPUs can interleave in the
+    # monitor's output (seen about once in 13 runs, a reply's visit filed under the packet
+    # before it): a flow that disagrees is sent again once, from a fresh source port, and
+    # judged on that recording. A wrong model disagrees both times.
+    wrong = 0
+    if suspects:
+        retry = [(1000 + i, p) for i, p, _ in suspects]
+        try:
+            flows2, _ = record(retry)
+        except RuntimeError as e:
+            print("FAIL: trace diff: %s" % e)
+            return 1
+        for (i, p, first), (j, _) in zip(suspects, retry):
+            verdict, detail, n = judge(30000 + j, p, flows2)
+            if verdict == "agree":
+                agreed += 1
+                print("# trace diff: %s: disagreed once, agrees when sent again" % label_of(30000 + i, p))
+                show(label_of(30000 + i, p) + " (first recording; agrees when sent again)", first, False)
+                continue
             wrong += 1
-            print("FAIL: trace diff: %s: berth and the kernel disagree" % label)
-            with open(os.path.join(OUT, "disagreements.txt"), "a") as f:
-                f.write("%s\n" % label)
-                for k, kv, bv in detail:
-                    f.write("  packet %d kernel: %s\n  packet %d berth:  %s\n" % (k + 1, json.dumps(kv), k + 1, json.dumps(bv)))
-            if shown < 3:
-                shown += 1
-                for k, kv, bv in detail:
-                    print("#  packet %d kernel: %s" % (k + 1, json.dumps(kv)))
-                    print("#  packet %d berth:  %s" % (k + 1, json.dumps(bv)))
-    total = len(sent)
+            print("FAIL: trace diff: %s: berth and the kernel disagree (twice)" % label_of(30000 + j, p))
+            show(label_of(30000 + j, p), detail, wrong <= 3)
+    total = len(plist)
     for why, n in sorted(dep_why.items(), key=lambda x: -x[1]):
         print("# depends (%d flows): %s" % (n, why[:160]))
     print("# trace diff: %d flows sent in %.1f s, %d packets compared; %d flows agree with the kernel, %d depend "
