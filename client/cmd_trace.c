@@ -15,7 +15,7 @@
 static void usage(void)
 {
 	printf("Usage:\tberth trace [--from ADDR|CONTAINER|host] [--in IFACE] --to ADDR[:PORT]\n"
-	       "\t\t[--proto tcp|udp|icmp] [--state new|established] [--follow] [--format json]\n"
+	       "\t\t[--proto tcp|udp|icmp] [--sport PORT] [--state new|established|related|invalid|untracked]\n\t\t[--follow] [--format json]\n"
 	       "\t\t[--ruleset FILE --snapshot FILE [--nft-chains FILE]] [--verbose]\n\n"
 	       "Show what the firewall does to one packet: every hook, table and chain it enters, every\n"
 	       "rule it meets (matched, or the first condition that failed), the routing decision, the\n"
