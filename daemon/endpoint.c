@@ -204,21 +204,18 @@ static int endpoint_plumb(struct engine *e, const char *ns, struct endpoint *ep,
 	endpoint_delete(e, ep);   /* a leftover of a crash */
 	if (!ep->fixed_mac)
 		container_mac_from_ip(ep->ip, ep->mac);
-	r = nl_veth_create(e->nl, ep->veth, ep->ifname, nsfd, ep->mac, net->mtu, err);
+	/* The host end is born a port of the bridge, and up: one request. */
+	r = nl_link_index(e->nl, net->bridge, &bridge, err);
+	if (r >= 0)
+		r = nl_veth_create_port(e->nl, ep->veth, ep->ifname, nsfd, ep->mac, net->mtu, bridge, err);
 	close(nsfd);
-	if (r >= 0)
-		r = nl_link_index(e->nl, ep->veth, &host, err);
-	if (r >= 0)
-		r = nl_link_index(e->nl, net->bridge, &bridge, err);
-	if (r >= 0)
-		r = nl_link_set_master(e->nl, host, bridge, err);
 	/* Without the proxy a container reaches its own published port through NAT: with
 	 * br_netfilter (on by default) the DNATed frame must leave by the port it came in on. dockerd
 	 * sets hairpin mode in the same case (libnetwork bridge CreateEndpoint). */
 	if (r >= 0 && hairpin)
+		r = nl_link_index(e->nl, ep->veth, &host, err);
+	if (r >= 0 && hairpin)
 		r = nl_link_set_hairpin(e->nl, host, true, err);
-	if (r >= 0)
-		r = nl_link_set_up(e->nl, host, err);
 	if (r >= 0)
 		r = netns_run_here(ns, setup_inside,
 			      &(struct inside){ .ifname = ep->ifname, .ip = ep->ip, .gw = net->gateway,

@@ -385,8 +385,10 @@ int nl_link_set_hairpin(struct nl_sock *nl, int ifindex, bool on, struct berr *e
 	return 0;
 }
 
-int nl_veth_create(struct nl_sock *nl, const char *name, const char *peer_name, int peer_netns_fd,
-                   const unsigned char *peer_mac, unsigned mtu, struct berr *err)
+/* master_ifindex > 0: the host end is born a port of that bridge, and up (one request where a
+ * SETLINK for the master and another for "up" would follow). */
+static int veth_create(struct nl_sock *nl, const char *name, const char *peer_name, int peer_netns_fd,
+		       const unsigned char *peer_mac, unsigned mtu, int master_ifindex, struct berr *err)
 {
 	union nl_req req;
 	struct nlmsghdr *nlh;
@@ -401,6 +403,12 @@ int nl_veth_create(struct nl_sock *nl, const char *name, const char *peer_name, 
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
 	if (mtu)
 		mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
+	if (master_ifindex > 0) {
+		struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
+
+		ifi->ifi_flags = ifi->ifi_change = IFF_UP;
+		mnl_attr_put_u32(nlh, IFLA_MASTER, (uint32_t)master_ifindex);
+	}
 	linkinfo = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
 	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "veth");
 	data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
@@ -436,4 +444,18 @@ int nl_veth_create(struct nl_sock *nl, const char *name, const char *peer_name, 
 	if (r < 0)
 		return nl_fail(nl, err, r, "veth %s: create", name);
 	return 0;
+}
+
+int nl_veth_create(struct nl_sock *nl, const char *name, const char *peer_name, int peer_netns_fd,
+                   const unsigned char *peer_mac, unsigned mtu, struct berr *err)
+{
+	return veth_create(nl, name, peer_name, peer_netns_fd, peer_mac, mtu, 0, err);
+}
+
+int nl_veth_create_port(struct nl_sock *nl, const char *name, const char *peer_name, int peer_netns_fd,
+			const unsigned char *peer_mac, unsigned mtu, int master_ifindex, struct berr *err)
+{
+	if (master_ifindex <= 0)
+		return berr_set(err, -EINVAL, "veth %s: create: no bridge", name);
+	return veth_create(nl, name, peer_name, peer_netns_fd, peer_mac, mtu, master_ifindex, err);
 }

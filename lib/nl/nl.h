@@ -66,6 +66,10 @@ int  nl_link_is_up(struct nl_sock *nl, int ifindex, bool *ret_up, struct berr *e
    -EEXIST when NAME exists here or PEER_NAME exists in the target netns (the message says which). */
 int  nl_veth_create(struct nl_sock *nl, const char *name, const char *peer_name, int peer_netns_fd,
                     const unsigned char *peer_mac /* 6 bytes or NULL */, unsigned mtu, struct berr *err);
+/* The same, with NAME born a port of the bridge master_ifindex and up: one request for what
+   nl_veth_create + nl_link_set_master + nl_link_set_up do in three. */
+int  nl_veth_create_port(struct nl_sock *nl, const char *name, const char *peer_name, int peer_netns_fd,
+                         const unsigned char *peer_mac, unsigned mtu, int master_ifindex, struct berr *err);
 /* Attach link to bridge master (IFLA_MASTER); master_ifindex 0 detaches. */
 int  nl_link_set_master(struct nl_sock *nl, int ifindex, int master_ifindex, struct berr *err);
 /* A bridge port sends frames back out of the port they came in on (hairpin mode). */

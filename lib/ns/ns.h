@@ -41,7 +41,8 @@ struct spawn_opts {
 };
 /*
  * Starting a process in two steps, so its pid can be recorded before it runs: spawn_prepare()
- * forks a child that enters the namespaces and then waits; spawn_release() lets it exec and
+ * starts a child (sharing the caller's memory until exec, spawn.c says why) that enters the
+ * namespaces and then waits; spawn_release() lets it exec and
  * returns once exec succeeded (-ENOENT/-EACCES with docker's wording when it cannot). If the
  * caller dies in between, the child sees its "go" pipe close and exits without running
  * anything, so a crash never leaves a process nobody knows about. spawn_abort() does the same
@@ -52,6 +53,10 @@ struct spawn_handle {
 	int go_fd;       /* write end: one byte = exec */
 	int status_fd;   /* read end: empty at EOF = exec succeeded */
 	const char *argv0;
+	/* The child's stack and environment, in the caller's memory (the child shares it until it
+	 * execs): freed by spawn_release() and spawn_abort(). */
+	void *stack;
+	char **envp;
 	/* After a failed spawn_release(): exec's own -errno when the command could not be run
 	 * (-ENOENT, -EACCES, ...), 0 when an earlier step failed. */
 	int exec_error;

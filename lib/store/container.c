@@ -29,7 +29,7 @@ int store_container_put(struct store *s, const char *id, const char *name, const
 		r = rc == SQLITE_CONSTRAINT_UNIQUE || (rc & 0xff) == SQLITE_CONSTRAINT ?
 			    berr_set(err, -EEXIST, "container name \"%s\" is already in use", name) :
 			    store_fail(s, rc, err, "container %s: put", id);
-	sqlite3_finalize(st);
+	store_done(s, st);
 	return r;
 }
 
@@ -47,7 +47,7 @@ int store_container_delete(struct store *s, const char *id, struct berr *err)
 		r = store_fail(s, rc, err, "container %s: delete", id);
 	else if (sqlite3_changes(s->db) == 0)
 		r = berr_set(err, -ENOENT, "no such container: %s", id);
-	sqlite3_finalize(st);
+	store_done(s, st);
 	return r;
 }
 
@@ -78,7 +78,7 @@ int store_container_list(struct store *s, char ***ret_docs, struct berr *err)
 	}
 	if (r == 0 && rc != SQLITE_DONE)
 		r = store_fail(s, rc, err, "container list");
-	sqlite3_finalize(st);
+	store_done(s, st);
 	if (r < 0) {
 		store_lines_free(docs);
 		return r;

@@ -29,7 +29,7 @@ int store_meta_get(struct store *s, const char *key, char **ret_value, struct be
 	} else if (rc != SQLITE_DONE) {
 		r = store_fail(s, rc, err, "meta %s: get", key);
 	}
-	sqlite3_finalize(st);
+	store_done(s, st);
 	return r;
 }
 
@@ -54,6 +54,6 @@ int store_meta_set(struct store *s, const char *key, const char *value, struct b
 		rc = sqlite3_step(st);
 	if (rc != SQLITE_DONE)
 		r = store_fail(s, rc, err, "meta %s: set", key);
-	sqlite3_finalize(st);
+	store_done(s, st);
 	return r;
 }

@@ -246,7 +246,7 @@ int store_network_put(struct store *s, struct network *n, struct berr *err)
 	}
 	if (rc != SQLITE_DONE)
 		r = store_fail(s, rc, err, "network %s (%s): put", n->id, n->name);
-	sqlite3_finalize(st);
+	store_done(s, st);
 	return r;
 }
 
@@ -293,7 +293,7 @@ int store_network_get(struct store *s, const char *id_or_name, struct network *r
 				r = store_fail(s, rc, err, "network %s: get", id_or_name);
 		}
 	}
-	sqlite3_finalize(st);
+	store_done(s, st);
 	return r;
 }
 
@@ -314,7 +314,7 @@ int store_network_delete(struct store *s, const char *id, struct berr *err)
 		r = store_fail(s, rc, err, "network %s: delete", id);
 	else if (sqlite3_changes(s->db) == 0)
 		r = berr_set(err, -ENOENT, "store %s: network %s: not found", s->path, id);
-	sqlite3_finalize(st);
+	store_done(s, st);
 	return r;
 }
 
@@ -349,7 +349,7 @@ int store_network_list(struct store *s, struct network **ret, size_t *ret_n, str
 	}
 	if (r == 0 && rc != SQLITE_DONE)
 		r = store_fail(s, rc, err, "network list");
-	sqlite3_finalize(st);
+	store_done(s, st);
 	if (r < 0) {
 		free(list);
 		return r;
@@ -380,7 +380,7 @@ int store_network_doc_get(struct store *s, const char *id, char **ret_doc, struc
 	} else if (rc != SQLITE_DONE) {
 		r = store_fail(s, rc, err, "network %s: doc get", id);
 	}
-	sqlite3_finalize(st);
+	store_done(s, st);
 	return r;
 }
 
@@ -403,6 +403,6 @@ int store_network_doc_set(struct store *s, const char *id, const char *doc, stru
 		r = store_fail(s, rc, err, "network %s: doc set", id);
 	else if (sqlite3_changes(s->db) == 0)
 		r = berr_set(err, -ENOENT, "store %s: network %s: not found", s->path, id);
-	sqlite3_finalize(st);
+	store_done(s, st);
 	return r;
 }

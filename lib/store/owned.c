@@ -65,7 +65,7 @@ int store_owned_get(struct store *s, const char *backend, char ***ret_lines, str
 	}
 	if (r == 0 && rc != SQLITE_DONE)
 		r = store_fail(s, rc, err, "owned rules %s: get", backend);
-	sqlite3_finalize(st);
+	store_done(s, st);
 out:
 	if (r < 0) {
 		store_lines_free(lines);
@@ -124,7 +124,7 @@ int store_owned_set(struct store *s, const char *backend, char *const *lines, si
 		}
 	}
 out:
-	sqlite3_finalize(del);
-	sqlite3_finalize(ins);
+	store_done(s, del);
+	store_done(s, ins);
 	return store_op_end(s, own_tx, r, err);
 }

@@ -120,22 +120,84 @@ int store_fail(struct store *s, int rc, struct berr *err, const char *fmt, ...)
 int store_prepare(struct store *s, const char *sql, sqlite3_stmt **ret, struct berr *err,
 		  const char *what)
 {
+	const char *tail = NULL;
 	int rc;
 
 	*ret = NULL;
-	rc = sqlite3_prepare_v2(s->db, sql, -1, ret, NULL);
+	for (size_t i = 0; i < s->n_cache; i++) {
+		struct store_stmt *c = &s->cache[i];
+
+		if (!c->busy && strcmp(sqlite3_sql(c->st), sql) == 0) {
+			c->busy = true;
+			*ret = c->st;
+			return 0;
+		}
+	}
+	rc = sqlite3_prepare_v3(s->db, sql, -1, s->n_cache < STORE_STMT_CACHE ? SQLITE_PREPARE_PERSISTENT : 0, ret,
+				&tail);
 	if (rc != SQLITE_OK)
 		return store_fail(s, rc, err, "%s: prepare", what);
+	if (tail && *tail) {
+		sqlite3_finalize(*ret);
+		*ret = NULL;
+		return berr_set(err, -EINVAL, "store %s: %s: more than one statement", s->path, what);
+	}
+	if (*ret && s->n_cache < STORE_STMT_CACHE)
+		s->cache[s->n_cache++] = (struct store_stmt){ .st = *ret, .busy = true };
 	return 0;
 }
 
+void store_done(struct store *s, sqlite3_stmt *st)
+{
+	if (!st)
+		return;
+	for (size_t i = 0; i < s->n_cache; i++) {
+		if (s->cache[i].st == st) {
+			/* reset's result repeats the step's error, already reported */
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			s->cache[i].busy = false;
+			return;
+		}
+	}
+	sqlite3_finalize(st);
+}
+
+/* One statement from the cache, stepped to its end; text of several statements (a migration)
+ * goes to sqlite3_exec. */
 int store_exec(struct store *s, const char *sql, struct berr *err, const char *what)
 {
+	sqlite3_stmt *st = NULL;
+	const char *tail = NULL;
 	int rc;
 
-	rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
-	if (rc != SQLITE_OK)
-		return store_fail(s, rc, err, "%s", what);
+	for (size_t i = 0; i < s->n_cache && !st; i++)
+		if (!s->cache[i].busy && strcmp(sqlite3_sql(s->cache[i].st), sql) == 0) {
+			st = s->cache[i].st;
+			s->cache[i].busy = true;
+		}
+	if (!st) {
+		rc = sqlite3_prepare_v3(s->db, sql, -1, s->n_cache < STORE_STMT_CACHE ? SQLITE_PREPARE_PERSISTENT : 0,
+					&st, &tail);
+		if (rc != SQLITE_OK || !st || (tail && *tail)) {
+			sqlite3_finalize(st);
+			rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+			if (rc != SQLITE_OK)
+				return store_fail(s, rc, err, "%s", what);
+			return 0;
+		}
+		if (s->n_cache < STORE_STMT_CACHE)
+			s->cache[s->n_cache++] = (struct store_stmt){ .st = st, .busy = true };
+	}
+	do
+		rc = sqlite3_step(st);
+	while (rc == SQLITE_ROW);
+	if (rc != SQLITE_DONE) {
+		rc = store_fail(s, rc, err, "%s", what);
+		store_done(s, st);
+		return rc;
+	}
+	store_done(s, st);
 	return 0;
 }
 
@@ -182,7 +244,7 @@ static int read_user_version(struct store *s, int *ret, struct berr *err)
 		r = store_fail(s, rc, err, "read schema version");
 	else
 		*ret = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
+	store_done(s, st);
 	return r;
 }
 
@@ -248,7 +310,7 @@ static int set_wal(struct store *s, struct berr *err)
 			r = berr_set(err, -EIO, "store %s: set journal mode: got %s", s->path,
 				     mode ? (const char *)mode : "(null)");
 	}
-	sqlite3_finalize(st);
+	store_done(s, st);
 	return r;
 }
 
@@ -323,9 +385,11 @@ void store_close(struct store *s)
 {
 	if (!s)
 		return;
-	/* Every statement is finalized by the function that prepared it, so close can't find one
-	 * pending; close_v2 would still release the handle if it did. An open transaction is
-	 * rolled back by SQLite. */
+	/* Every statement is given back by the function that prepared it; the kept ones are
+	 * finalized here, so close finds none pending (close_v2 would still release the handle if
+	 * it did). An open transaction is rolled back by SQLite. */
+	for (size_t i = 0; i < s->n_cache; i++)
+		sqlite3_finalize(s->cache[i].st);
 	sqlite3_close_v2(s->db);
 	if (s->lock_fd >= 0)
 		close(s->lock_fd);     /* and with it the lock */

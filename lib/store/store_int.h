@@ -8,8 +8,18 @@
 
 #include "store/store.h"
 
+/* A statement kept prepared between uses (store_prepare, store_done): compiling SQL was a
+ * good part of what a container start spent in SQLite. */
+struct store_stmt {
+	sqlite3_stmt *st;
+	bool busy;                  /* handed out, not yet given back */
+};
+#define STORE_STMT_CACHE 32
+
 struct store {
 	sqlite3 *db;
+	struct store_stmt cache[STORE_STMT_CACHE];
+	size_t n_cache;
 	int root_fd;                /* the data root */
 	int lock_fd;                /* DATA_ROOT/berthd.lock, locked while the store is open */
 	bool lock_created;          /* by this open: removed if the open fails */
@@ -22,9 +32,14 @@ int store_errno(int rc);
  * anything else touches the connection, so the message is the failing call's. */
 int store_fail(struct store *s, int rc, struct berr *err, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
-/* sqlite3_prepare_v2 with the error mapped; what names the operation. */
+/* A statement for sql (one statement), with the error mapped; what names the operation. The
+ * same text prepared before and given back is reused, reset and without bindings. Give it back
+ * with store_done(), never sqlite3_finalize(). */
 int store_prepare(struct store *s, const char *sql, sqlite3_stmt **ret, struct berr *err,
 		  const char *what);
+/* Gives back a statement of store_prepare (reset, bindings cleared, kept for the next use, or
+ * finalized when it was not kept). NULL: nothing. */
+void store_done(struct store *s, sqlite3_stmt *st);
 /* Runs SQL without parameters (constant text only). */
 int store_exec(struct store *s, const char *sql, struct berr *err, const char *what);
 

@@ -394,6 +394,16 @@ int main(void)
 		CHECK("veth_create random MAC, default MTU", r == 0 &&
 		      nl_link_get(pnl, 0, "eth1", &l, &err) == 0 && l.has_mac && l.mtu == 1500 &&
 		      !(l.mac[0] & 1) && memcmp(l.mac, mac, 6) != 0);
+		r = nl_veth_create_port(nl, "veth-h3", "eth3", peer_fd, NULL, 1400, br, &err);
+		CHECK("veth_create_port", r == 0);
+		r = nl_link_get(nl, 0, "veth-h3", &l, &err);
+		CHECK("veth_create_port: host end a port of the bridge, up, mtu 1400",
+		      r == 0 && l.master == br && (l.flags & IFF_UP) && l.mtu == 1400);
+		r = nl_link_get(pnl, 0, "eth3", &l, &err);
+		CHECK("veth_create_port: peer in the peer netns, down", r == 0 && !(l.flags & IFF_UP) && l.mtu == 1400);
+		r = nl_veth_create_port(nl, "veth-h4", "eth4", peer_fd, NULL, 0, 99999, &err);
+		CHECK("veth_create_port: no such bridge -> error, nothing left",
+		      r < 0 && nl_link_index(nl, "veth-h4", &idx, &err) == -ENODEV);
 	}
 
 	/* --- master --- */
