@@ -13,7 +13,8 @@ target), and rules that change nothing (verdict continue: LOG, counters, nftrace
 on both sides, as berth's "depends" rules are (limit, recent: the kernel resolved them).
 
 Every packet is sent for real (socat from the outside client, from containers, from the host),
-each from a source port of its own, while `xtables-monitor --trace` records what the kernel
+each from a source port of its own (an ICMP echo, from a raw socket: with the flow's number as
+its id and in its length, see ECHO), while `xtables-monitor --trace` records what the kernel
 does in the host namespace (an nft table zz_tracer, outside the ruleset under test, turns
 tracing on before raw). For each flow, the kernel's packets (the first one, and the reply and
 the next packet when there are some) are compared with `berth trace --follow --format json`:
