@@ -14,7 +14,7 @@
 
 static void usage(void)
 {
-	printf("Usage:\tberth trace [--from ADDR|CONTAINER|host] [--in IFACE] --to ADDR[:PORT]\n"
+	printf("Usage:\tberth trace [--from ADDR|CONTAINER|NETNS|host] [--in IFACE] --to ADDR[:PORT]\n"
 	       "\t\t[--proto tcp|udp|icmp] [--sport PORT] [--state new|established|related|invalid|untracked]\n\t\t[--follow] [--format json]\n"
 	       "\t\t[--ruleset FILE --snapshot FILE [--nft-chains FILE]] [--verbose]\n\n"
 	       "Show what the firewall does to one packet: every hook, table and chain it enters, every\n"
@@ -25,7 +25,9 @@ static void usage(void)
 	       "Options:\n"
 	       "      --from SRC       Where the packet comes from: an address (from another host by\n"
 	       "                       default; one of the host's own addresses or \"host\": sent by the\n"
-	       "                       host), or a container's name. Default: an outside client\n"
+	       "                       host), a container's name, or a network namespace's name\n"
+	       "                       (`ip netns`, live only: the address it sends from, arriving\n"
+	       "                       on berthd's route back to it). Default: an outside client\n"
 	       "                       (203.0.113.10) arriving on the default route's interface\n"
 	       "      --in IFACE       The interface it arrives on (default: the route back to SRC)\n"
 	       "      --to DST[:PORT]  Where it goes (a port is required for tcp and udp)\n"

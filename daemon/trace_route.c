@@ -27,6 +27,7 @@
 #include "http.h"
 #include "stored.h"
 #include "trace/trace.h"
+#include "trace_netns.h"
 #include "trace_route.h"
 #include "util/exec.h"
 #include "util/strbuf.h"
@@ -387,6 +388,26 @@ static int get_query(const struct http_request *req, struct tr_query *q, bool *v
 	return r;
 }
 
+/* --from NAME that is neither "host", an address nor one of berth's containers: a network
+ * namespace's name (`ip netns`), replaced by the address it sends from (into buf). */
+static int resolve_netns(const struct tr_snapshot *s, struct tr_query *q, char *buf, size_t len, struct berr *err)
+{
+	uint32_t addr, dst = 0;
+	uint16_t port;
+
+	if (!q->from || !*q->from || strcmp(q->from, "host") == 0 || tr_parse_hostport(q->from, &addr, &port, NULL) >= 0)
+		return 0;
+	for (size_t i = 0; i < s->n_containers; i++)   /* berth's own names come first */
+		if (strcmp(s->containers[i].name, q->from) == 0)
+			return 0;
+	if (tr_parse_hostport(q->to, &dst, &port, NULL) < 0)
+		dst = 0;   /* the engine refuses it with its own message */
+	if (trace_netns_source(q->from, dst, buf, len, err) < 0)
+		return err->code;
+	q->from = buf;
+	return 0;
+}
+
 void trace_route(struct engine *e, const struct http_request *req, struct http_response *resp)
 {
 	const char *backend = fw_describe(e->fw), *variant = fw_variant(e->fw);
@@ -397,7 +418,7 @@ void trace_route(struct engine *e, const struct http_request *req, struct http_r
 	struct strbuf text = { 0 };
 	struct tr_query q = { 0 };
 	struct berr err = { 0 };
-	char *json = NULL, *t = NULL;
+	char *json = NULL, *t = NULL, from[20];
 	json_t *warnings = json_array(), *trace = NULL;
 	const char *format = http_query(req, "format");
 	bool verbose = false, want_json = format && strcmp(format, "json") == 0;
@@ -407,7 +428,7 @@ void trace_route(struct engine *e, const struct http_request *req, struct http_r
 		goto out;
 	}
 	if (live_ruleset(save, &rs, &err) < 0 || take_snapshot(e, &snap, &err) < 0 ||
-	    tr_trace(rs, &snap, &q, &res, &err) < 0 || (want_json && tr_render_json(&res, &json, &err) < 0)) {
+	    resolve_netns(&snap, &q, from, sizeof(from), &err) < 0 || tr_trace(rs, &snap, &q, &res, &err) < 0 || (want_json && tr_render_json(&res, &json, &err) < 0)) {
 		http_error(resp, err.code, err.msg);
 		goto out;
 	}

@@ -12,6 +12,7 @@
 #  - a native nft table's forward chain dropping the port (merged with berth's by priority): trace
 #    names the rule; the connection times out;
 #  - iptables: a DOCKER-USER --ctorigdstport 8080 DROP: trace names the rule; the connection times out;
+#  - --from NETNS (the client's namespace) answers as --from its address; unknown names are refused;
 #  - the JSON answer.
 # The same verdicts on both backends: iptables' chains, or berth's own inet/bridge nft tables.
 . "$(dirname "$0")/lib.sh"
@@ -28,6 +29,13 @@ timed_out_in() { # timed_out_in CONTAINER ADDR PORT: the same from inside a cont
 	local out
 	out=$(berth exec "$1" socat -T 2 - "TCP:$2:$3,connect-timeout=2" </dev/null 2>&1)
 	[ $? -ne 0 ] && ! grep -q "Connection refused" <<<"$out"
+}
+refused_with() { # refused_with MESSAGE ARGS...: berth trace ARGS exits 1 and says MESSAGE
+	local msg=$1 out rc
+	shift
+	out=$(berth trace "$@" 2>&1)
+	rc=$?
+	[ "$rc" -eq 1 ] && grep -qF -- "$msg" <<<"$out"
 }
 verdict() { berth trace "$@" | sed -n 's/^verdict *//p' | head -1; }
 
@@ -50,6 +58,17 @@ if nft_mode; then
 fi
 check "8080: --follow shows the reply and the next packet" \
 	bash -c "'$BERTH' -H unix://$DIR/berth.sock trace --from 198.18.0.2 --to 198.18.0.1:8080 --follow | grep -c '^verdict' | grep -qx 3"
+
+# --from NETNS: the client's namespace names the same source as its address (berthd looks inside)
+check "--from NETNS: the client's namespace gives the same answer as its address" \
+	diff <(berth trace --from "$CLIENT" --to 198.18.0.1:8080 --follow 2>&1) <(berth trace --from 198.18.0.2 --to 198.18.0.1:8080 --follow 2>&1)
+check_out "--from NETNS: the packet line names its address and the veth it arrives on" \
+	"packet      tcp 198.18.0.2:40000 -> 198.18.0.1:8080  in=outside0  ct=NEW" bash -c "'$BERTH' -H unix://$DIR/berth.sock trace --from $CLIENT --to 198.18.0.1:8080 | head -1"
+check "--from an unknown name: refused (exit 1) with a message naming it" \
+	refused_with "--from no-such-ns-$$: not \"host\", an address, a known container or a network namespace (no /run/netns/no-such-ns-$$)" \
+	--from "no-such-ns-$$" --to 198.18.0.1:8080
+check "--from a path: refused as not a namespace name" \
+	refused_with "is not a network namespace name" --from ../../proc/1/ns/net --to 198.18.0.1:8080
 
 # 8081: published on 127.0.0.1 only
 check "8081: a real client is refused" refused "$CLIENT" 198.18.0.1 8081

@@ -13,7 +13,8 @@ target), and rules that change nothing (verdict continue: LOG, counters, nftrace
 on both sides, as berth's "depends" rules are (limit, recent: the kernel resolved them).
 
 Every packet is sent for real (socat from the outside client, from containers, from the host),
-each from a source port of its own, while `xtables-monitor --trace` records what the kernel
+each from a source port of its own (an ICMP echo, from a raw socket: with the flow's number as
+its id and in its length, see ECHO), while `xtables-monitor --trace` records what the kernel
 does in the host namespace (an nft table zz_tracer, outside the ruleset under test, turns
 tracing on before raw). For each flow, the kernel's packets (the first one, and the reply and
 the next packet when there are some) are compared with `berth trace --follow --format json`:
@@ -64,23 +65,77 @@ def destinations(src):
         yield ("198.18.0.2", 7, "udp")
 
 
+def icmp_destinations(src):
+    """Echo requests: every host address (127.0.0.1 from the host), every other container, the
+    outside client from inside."""
+    addrs = list(spec["host_addrs"]) + (["127.0.0.1"] if src == "host" else [])
+    addrs += [c["ip"] for name, c in sorted(spec["containers"].items()) if name != src]
+    if src != "client":
+        addrs.append("198.18.0.2")
+    for a in addrs:
+        yield (a, 0, "icmp")
+
+
+ICMP_FEW = 8   # echo flows added to a short run (the suite's 60)
+
+
+def spread(out, n):
+    """n of out, spread over the whole list."""
+    if n >= len(out):
+        return out
+    step = len(out) / n
+    return [out[int(i * step)] for i in range(n)]
+
+
 def packets():
-    out = []
+    out, echo = [], []
     for s in sources():
         for d in destinations(s[0]):
             out.append((s, d))
+        for d in icmp_destinations(s[0]):
+            echo.append((s, d))
     n = spec["count"]
-    # a spread over the whole cross product when fewer are asked for
-    if n < len(out):
-        step = len(out) / n
-        out = [out[int(i * step)] for i in range(n)]
-    return out
+    # a spread over the whole cross product when fewer are asked for; a short run adds a few
+    # echo flows to the n
+    full = n >= len(out) + len(echo)
+    return spread(out, n) + (echo if full else spread(echo, ICMP_FEW))
+
+
+ECHO = r"""
+import socket, struct, sys
+addr, ident = sys.argv[1], int(sys.argv[2])
+pad = ident - LEN_BASE - 28   # the IP length tells the flow (the reply copies the payload)
+def csum(b):
+    b += b"\0" * (len(b) % 2)
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    s = (s >> 16) + (s & 0xffff)
+    return ~(s + (s >> 16)) & 0xffff
+body = struct.pack("!BBHHH", 8, 0, 0, ident, 1) + b"b" * pad
+body = body[:2] + struct.pack("!H", csum(body)) + body[4:]
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+s.settimeout(0.3)
+s.sendto(body, (addr, 0))
+try:
+    while True:
+        d = s.recv(2048)
+        if d[20] == 0 and struct.unpack("!H", d[24:26])[0] == ident:
+            break
+except OSError:
+    pass
+""".replace("LEN_BASE", "29872")
+LEN_BASE = 29872   # an echo of flow N is LEN_BASE + N bytes long: 128 for the first flow, under the MTU for 1,400
 
 
 def send(i, pkt):
     (sname, _, prefix), (addr, port, proto) = pkt
     sport = 30000 + i
-    if proto == "tcp":
+    if proto == "icmp":
+        # one echo request whose id is the flow's number ("icmp id" in nft monitor trace) and
+        # whose length tells it too (xtables-monitor prints no ICMP field, only the IP header's
+        # LEN, which the reply has the same), and its reply, if any, within 0.3 s
+        subprocess.run(prefix + ["python3", "-c", ECHO, addr, str(sport)], stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, timeout=10)
+    elif proto == "tcp":
         cmd = prefix + ["socat", "-T", "1", "-", "TCP:%s:%d,sourceport=%d,reuseaddr,connect-timeout=0.4" % (addr, port, sport)]
         subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=10)
     else:
@@ -121,7 +176,7 @@ def kernel_flows(path):
         if tracer and cur["hdr"][0] == "lo" and cur_pkt is not None:
             pass   # a packet looped back through lo: the same packet entering again
         elif tracer:
-            cur_pkt = {"hdr": cur["hdr"], "visits": []}
+            cur_pkt = {"hdr": cur["hdr"], "visits": [], "id": cur["id"]}
             pkts.append(cur_pkt)
         elif cur["events"] and cur_pkt is not None:
             cur_pkt["visits"].append(cur)
@@ -132,7 +187,10 @@ def kernel_flows(path):
         if line.startswith("PACKET: "):
             close()
             hdr = tuple(field(line, k) for k in ("IN", "OUT", "SRC", "DST", "SPORT", "DPORT"))
-            cur = {"hdr": hdr, "events": []}
+            # an echo (no ports) is told by its length: see ECHO
+            ln = field(line, "LEN")
+            ident = str(int(ln) + LEN_BASE) if not hdr[4] and not hdr[5] and ln.isdigit() else ""
+            cur = {"hdr": hdr, "events": [], "id": ident}
             continue
         if cur is None:
             continue
@@ -151,10 +209,15 @@ def kernel_flows(path):
             rule = re.sub(r"^-4 -t \S+ -A \S+ ", "", text.strip())
             cur["events"].append("%s:%s:%s:%s" % (table, chain, verdict, rule))
     close()
+    return by_flow(pkts)
+
+
+def by_flow(pkts):
+    """{flow number: [packet, ...]}: a flow is told by its source or destination port, or an
+    echo's id (the same in the request and its reply)."""
     flows = {}
     for p in pkts:
-        sp, dp = p["hdr"][4], p["hdr"][5]
-        for port in (sp, dp):
+        for port in (p["hdr"][4], p["hdr"][5], p.get("id", "")):
             if port.isdigit() and 30000 <= int(port) < 40000:
                 flows.setdefault(int(port), []).append(p)
                 break
@@ -184,11 +247,12 @@ def kernel_flows_nft(path):
             proto = "tcp" if " tcp sport " in " " + rest else "udp" if " udp sport " in " " + rest else ""
             hdr = (f("iif"), f("oif"), f("ip saddr"), f("ip daddr"), f(proto + " sport") if proto else "",
                    f(proto + " dport") if proto else "")
+            ident = f("icmp id")
             if "%s %s" % (fam, table) == TRACER:
                 if hdr[0] == "lo" and cur_pkt is not None:
                     cur = None   # a packet looped back through lo: the same packet entering again
                     continue
-                cur_pkt = {"hdr": hdr, "visits": []}
+                cur_pkt = {"hdr": hdr, "visits": [], "id": ident}
                 pkts.append(cur_pkt)
                 cur = None
             elif cur_pkt is not None:
@@ -213,14 +277,7 @@ def kernel_flows_nft(path):
         cur["events"].append("%s:%s:%s" % (tname, chain, verdict))
     for p in pkts:
         p["visits"] = [v for v in p["visits"] if v["events"]]
-    flows = {}
-    for p in pkts:
-        sp, dp = p["hdr"][4], p["hdr"][5]
-        for port in (sp, dp):
-            if port.isdigit() and 30000 <= int(port) < 40000:
-                flows.setdefault(int(port), []).append(p)
-                break
-    return flows
+    return by_flow(pkts)
 
 
 def berth_packets(answer):
@@ -286,7 +343,8 @@ def judge(sport, pkt, flows):
     """berth's answer for one flow against the kernel's: ("agree"|"depends"|"wrong", detail,
     packets compared)."""
     (sname, sfrom, _), (addr, port, proto) = pkt
-    q = BERTH + ["trace", "--from", sfrom, "--sport", str(sport), "--to", "%s:%d" % (addr, port), "--proto", proto,
+    to = addr if proto == "icmp" else "%s:%d" % (addr, port)   # an echo's id changes nothing a rule reads
+    q = BERTH + ["trace", "--from", sfrom, "--sport", str(sport), "--to", to, "--proto", proto,
                  "--follow", "--format", "json"]
     r = subprocess.run(q, capture_output=True, text=True)
     if r.returncode != 0:
@@ -302,7 +360,7 @@ def judge(sport, pkt, flows):
     pairs = [(0, 0)]
     for k in range(1, len(kp)):
         if len(bp) >= 3 and k >= 2:
-            b = 2 if kp[k]["hdr"][4] == str(sport) else 1
+            b = 2 if kp[k]["hdr"][4] == str(sport) or (proto == "icmp" and kp[k]["hdr"][2] == kp[0]["hdr"][2]) else 1
         elif len(bp) >= 2:
             b = 1
         else:
@@ -325,6 +383,8 @@ def judge(sport, pkt, flows):
 
 def label_of(sport, pkt):
     (sname, _, _), (addr, port, proto) = pkt
+    if proto == "icmp":
+        return "%s -> %s/icmp echo (id %d)" % (sname, addr, sport)
     return "%s -> %s:%d/%s (sport %d)" % (sname, addr, port, proto, sport)
 
 
