@@ -27,7 +27,9 @@
 #include <string.h>
 
 #include "fw/nftables/admin.h"
+#include "fw/nftables/elements.h"
 #include "fw/nftables/listing.h"
+#include "fw/nftables/netlink.h"
 #include "fw/nftables/render.h"
 #include "fw/nftables/tool.h"
 #include "util/linediff.h"
@@ -35,6 +37,7 @@
 
 struct nft_backend {
 	struct nft_tool *tool;
+	struct nft_netlink *nl;    /* port changes (netlink.h) */
 	char notice[512];          /* something about the host the operator should know; "" if nothing */
 	struct fw_plan *applied;   /* NULL: nothing applied by this process yet */
 	bool forward_drop;         /* berth's forward chain has policy drop (see forward_policy) */
@@ -50,6 +53,7 @@ static void nft_free(void *be)
 	if (!s)
 		return;
 	nft_tool_free(s->tool);
+	nft_netlink_free(s->nl);
 	fw_plan_free(s->applied);
 	free(s->shape);
 	strv_release(&s->ports);
@@ -124,7 +128,13 @@ static int keep_applied(struct nft_backend *s, const struct fw_plan *p, struct b
  * the notification of that other commit schedules one — lists and replaces. Without a change of
  * shape nothing is listed at all: the elements are the plan's.
  */
-static int commit(struct nft_backend *s, const char *script, bool shape_changed, const struct fw_plan *p, struct berr *err)
+struct change {
+	const char *script;                  /* through libnftables, or */
+	const struct nft_elems *del, *add;   /* their changed elements over netlink */
+};
+
+static int commit(struct nft_backend *s, const struct change *c, bool shape_changed, const struct fw_plan *p,
+		  struct berr *err)
 {
 	struct strv ports = { 0 };
 	char *shape = NULL;
@@ -133,7 +143,7 @@ static int commit(struct nft_backend *s, const char *script, bool shape_changed,
 
 	r = nft_tool_genid(s->tool, &before, err);
 	if (r >= 0)
-		r = nft_tool_run(s->tool, script, err);
+		r = c->script ? nft_tool_run(s->tool, c->script, err) : nft_netlink_apply(s->nl, c->del, c->add, err);
 	if (r < 0)
 		return r;
 	if (shape_changed) {
@@ -204,13 +214,32 @@ static int replace(struct nft_backend *s, const struct fw_plan *p, struct berr *
 	if (r >= 0)
 		r = nft_render_full(p, &(struct nft_admin){ .forward_rules = user, .objects = objects }, &script, err);
 	if (r >= 0)
-		r = commit(s, script, true, p, err);
+		r = commit(s, &(struct change){ .script = script }, true, p, err);
 	if (r >= 0)
 		s->forward_drop = p->set_forward_drop;
 	free(live);
 	free(user);
 	free(objects);
 	free(script);
+	return r < 0 ? r : 1;
+}
+
+/* A change of one-port elements only (most starts and stops), over netlink in one batch;
+ * -ENOTSUP for anything else, which the script says. */
+static int update_ports(struct nft_backend *s, const struct fw_plan *p, struct berr *err)
+{
+	struct nft_elems del = { 0 }, add = { 0 };
+	int r;
+
+	if (!s->nl)
+		return -ENOTSUP;
+	r = nft_elems_delta(s->applied, p, &del, &add, err);
+	if (r >= 0 && !nft_netlink_writable(&del, &add))
+		r = -ENOTSUP;
+	if (r >= 0)
+		r = commit(s, &(struct change){ .del = &del, .add = &add }, false, p, err);
+	nft_elems_release(&del);
+	nft_elems_release(&add);
 	return r < 0 ? r : 1;
 }
 
@@ -222,6 +251,11 @@ static int update(struct nft_backend *s, const struct fw_plan *p, struct berr *e
 	char *delta = NULL;
 	int r;
 
+	if (!networks) {
+		r = update_ports(s, p, err);
+		if (r != -ENOTSUP)
+			return r;
+	}
 	r = nft_render_delta(s->applied, p, &delta, err);
 	if (r < 0)
 		return r;
@@ -229,7 +263,7 @@ static int update(struct nft_backend *s, const struct fw_plan *p, struct berr *e
 		free(delta);
 		return keep_applied(s, p, err);
 	}
-	r = commit(s, delta, networks, p, err);
+	r = commit(s, &(struct change){ .script = delta }, networks, p, err);
 	free(delta);
 	return r < 0 ? r : 1;
 }
@@ -294,8 +328,10 @@ static int nft_open(void **ret, struct berr *err)
 	if (!s)
 		return berr_set(err, -ENOMEM, "nftables: out of memory");
 	r = nft_tool_open(&s->tool, err);
+	if (r >= 0)
+		r = nft_netlink_open(&s->nl, err);
 	if (r < 0) {
-		free(s);
+		nft_free(s);
 		return r;
 	}
 	*ret = s;

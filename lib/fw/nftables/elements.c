@@ -47,6 +47,16 @@ static struct nft_elem *elem_push(struct nft_elems *e, enum nft_pub_set set)
 	return x;
 }
 
+/* The parts of a one-port element, for the kernel's encoding (netlink.c). */
+static void one_port_parts(struct nft_elem *x, const struct plan_port *a)
+{
+	x->host_ip = a->host_ip;
+	x->ctr_ip = a->container_ip;
+	x->l4 = a->proto;
+	x->host_port = (uint16_t)a->host_port;
+	x->ctr_port = (uint16_t)a->container_port;
+}
+
 static bool identity(const struct plan_port *x)
 {
 	return !x->internal && x->host_port == x->container_port;
@@ -207,6 +217,7 @@ static void held_elements(const struct fw_plan *p, size_t from, size_t to, struc
 		else
 			snprintf(x->key, sizeof(x->key), "%s . %s . %u", hip, a->proto, a->host_port);
 		snprintf(x->val, sizeof(x->val), "%s . %u", cip, a->container_port);
+		one_port_parts(x, a);
 	}
 }
 
@@ -256,9 +267,12 @@ int nft_elems_of_plan(const struct fw_plan *p, struct nft_elems *e, struct berr 
 				else
 					snprintf(x->key, sizeof(x->key), "%s . %s . %u", hip, a->proto, a->host_port);
 				snprintf(x->val, sizeof(x->val), "%s . %u", cip, a->container_port);
+				one_port_parts(x, a);
 			}
-			if ((x = elem_push(e, NFT_PUB4_ALLOW)))
+			if ((x = elem_push(e, NFT_PUB4_ALLOW))) {
 				snprintf(x->key, sizeof(x->key), "%s . %s . %u", cip, a->proto, a->container_port);
+				one_port_parts(x, a);
+			}
 		}
 		held_elements(p, i, j, e);
 	}
@@ -271,6 +285,37 @@ int nft_elems_of_plan(const struct fw_plan *p, struct nft_elems *e, struct berr 
 		return e->err = r;
 	free(sorted);
 	return 0;
+}
+
+int nft_elems_delta(const struct fw_plan *before, const struct fw_plan *after, struct nft_elems *eb,
+		    struct nft_elems *ea, struct berr *err)
+{
+	struct nft_elem **sb = NULL, **sa = NULL;
+	size_t nb = 0, na = 0, i = 0, j = 0;
+	int r;
+
+	r = nft_elems_of_plan(before, eb, err);
+	if (r >= 0)
+		r = nft_elems_of_plan(after, ea, err);
+	if (r >= 0)
+		r = nft_elems_sorted(eb, &sb, &nb, err);
+	if (r >= 0)
+		r = nft_elems_sorted(ea, &sa, &na, err);
+	/* A merge of the two sorted lists: an element (key and value) only before is deleted, only
+	 * after is added. */
+	while (r >= 0 && (i < nb || j < na)) {
+		int c = i == nb ? 1 : j == na ? -1 : nft_elem_same(sb[i], sa[j]);
+
+		if (c < 0)
+			sb[i++]->changed = true;
+		else if (c > 0)
+			sa[j++]->changed = true;
+		else
+			i++, j++;
+	}
+	free(sb);
+	free(sa);
+	return r;
 }
 
 void nft_elems_put(struct strbuf *b, const char *verb, const struct nft_elems *e, bool only_changed)

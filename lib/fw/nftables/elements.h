@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "plan/plan.h"
 #include "util/err.h"
@@ -32,6 +33,11 @@ struct nft_elem {
 	struct in_addr ip;
 	const char *proto;
 	unsigned lo, hi;
+	/* The one-port sets (ANY, HOST, ALLOW, HELD_*): the parts of key and value as the kernel
+	 * holds them (netlink.h). ALLOW's key is the container's side. */
+	struct in_addr host_ip, ctr_ip;
+	const char *l4;
+	uint16_t host_port, ctr_port;
 };
 
 struct nft_elems {
@@ -46,6 +52,11 @@ void nft_elems_release(struct nft_elems *e);
 
 /* By (set, key, value): the identity of an element (<0, 0, >0 as strcmp). */
 int nft_elem_same(const struct nft_elem *a, const struct nft_elem *b);
+
+/* The published-port elements of two plans, those only in before (to delete) and only in after
+ * (to add) marked `changed`: a key whose value changed is both. -ENOMEM. */
+int nft_elems_delta(const struct fw_plan *before, const struct fw_plan *after, struct nft_elems *eb,
+		    struct nft_elems *ea, struct berr *err);
 
 /* Pointers to the elements other than duplicates, sorted by (set, key, value); marks the
  * duplicates it finds. *ret is the caller's to free (not the elements). -ENOMEM. */

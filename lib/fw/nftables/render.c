@@ -324,9 +324,7 @@ static void put_network_removal(struct strbuf *b, const struct fw_plan *p, const
 int nft_render_delta(const struct fw_plan *before, const struct fw_plan *after, char **ret, struct berr *err)
 {
 	struct nft_elems eb = { 0 }, ea = { 0 };
-	struct nft_elem **sb = NULL, **sa = NULL;
 	struct strbuf b = { 0 };
-	size_t nb = 0, na = 0, i = 0, j = 0;
 	char sub[CIDR4_STR_MAX];
 	char *s = NULL;
 
@@ -334,24 +332,11 @@ int nft_render_delta(const struct fw_plan *before, const struct fw_plan *after, 
 		return unwritable(err);
 	if (!delta_possible(before, after))
 		return berr_set(err, -ENOTSUP, "nftables: only a whole replace can express this change");
-	if (nft_elems_of_plan(before, &eb, NULL) < 0 || nft_elems_of_plan(after, &ea, NULL) < 0 ||
-	    nft_elems_sorted(&eb, &sb, &nb, NULL) < 0 || nft_elems_sorted(&ea, &sa, &na, NULL) < 0)
+	if (nft_elems_delta(before, after, &eb, &ea, NULL) < 0)
 		goto out;   /* -ENOMEM, said below */
-	/* A merge of the two sorted lists: an element (key and value) only before is deleted, only
-	 * after is added. A key whose value changed is both; deletes go first in the script. */
-	while (i < nb || j < na) {
-		int c = i == nb ? 1 : j == na ? -1 : nft_elem_same(sb[i], sa[j]);
-
-		if (c < 0)
-			sb[i++]->changed = true;
-		else if (c > 0)
-			sa[j++]->changed = true;
-		else
-			i++, j++;
-	}
 	/* Ports first out, networks next (removed, then added, oldest first), ports last in: no
-	 * element ever points at a network that is not there. With the firewall off no network has
-	 * anything in nftables. */
+	 * element ever points at a network that is not there. A key whose value changed is both a
+	 * delete and an add. With the firewall off no network has anything in nftables. */
 	nft_elems_put(&b, "delete", &eb, true);
 	for (size_t k = 0; after->firewall && k < before->n_networks; k++)
 		if (!find_network(after, before->networks[k].bridge))
@@ -372,8 +357,6 @@ int nft_render_delta(const struct fw_plan *before, const struct fw_plan *after, 
 	s = strbuf_steal(&b);   /* "" when nothing changed */
 out:
 	strbuf_release(&b);
-	free(sb);
-	free(sa);
 	nft_elems_release(&eb);
 	nft_elems_release(&ea);
 	if (!s)
