@@ -14,6 +14,12 @@
 #   NS="0 1 10"          port counts;   BACKENDS="nftables iptables";   PEERS="netavark cni"
 #   SKIP_INSTALL=1       skip the package check and `make`
 #
+# The ratio to a peer compares like with like. A peer must run inside its sandbox, so its time is
+# taken net of `ip netns exec /bin/true` (the timer, the launcher and one process start); berth's
+# client runs from the shell, so its time is taken net of `/bin/true` from the shell (the timer and
+# one process start). What is left on both sides is the tool's own work, including whatever it
+# loads beyond what /bin/true loads. The raw e2e times and the ratio to them are printed too.
+#
 # Each backend and each peer gets its own sandbox (bench/lib.sh: throwaway namespaces, nothing
 # linked to the root namespace, the EXIT trap removes everything and prints the safety lines).
 # berth's client is run directly (the socket is a file); the peers must run inside their sandbox,
@@ -183,14 +189,27 @@ for be in $BACKENDS; do
 done
 if [ -n "$PEERS" ]; then
 	echo
-	echo "peers: median ms, raw (through ip netns exec) and net of it; xberth = peer net / berth e2e (>1: berth is faster)"
+	echo "berth net of one process start from the shell (e2e - /bin/true ${FLOOR[true_sh]} ms): median ms"
+	fmt='%-9s %5s %8s %8s\n'
+	printf "$fmt" backend ports run_net rm_net
+	for be in $BACKENDS; do
+		for n in $NS; do
+			printf "$fmt" "$be" "$n" "$(sub "${RUN[$be,$n]}" "${FLOOR[true_sh]}")" "$(sub "${RM[$be,$n]}" "${FLOOR[true_sh]}")"
+		done
+	done
+	echo
+	echo "peers: median ms, raw (through ip netns exec) and net of it (- ip netns exec /bin/true ${FLOOR[netns_exec]} ms);"
+	echo "xberth = peer net / berth net, like with like (>1: berth is faster); in brackets, peer net / berth e2e"
 	fmt='%-9s %5s %9s %12s %9s %12s %s\n'
 	printf "$fmt" tool ports setup_ms teardown_ms setup_net teardown_net "xberth per backend (setup/teardown)"
 	for tool in $PEERS; do
 		for n in $NS; do
 			sn=$(sub "${PSU[$tool,$n]}" "${FLOOR[netns_exec]}") tn=$(sub "${PTD[$tool,$n]}" "${FLOOR[netns_exec]}")
 			x=''
-			for be in $BACKENDS; do x="$x $be $(ratio "$sn" "${RUN[$be,$n]}" 1)/$(ratio "$tn" "${RM[$be,$n]}" 1)"; done
+			for be in $BACKENDS; do
+				rn=$(sub "${RUN[$be,$n]}" "${FLOOR[true_sh]}") mn=$(sub "${RM[$be,$n]}" "${FLOOR[true_sh]}")
+				x="$x $be $(ratio "$sn" "$rn" 1)/$(ratio "$tn" "$mn" 1) [$(ratio "$sn" "${RUN[$be,$n]}" 1)/$(ratio "$tn" "${RM[$be,$n]}" 1)]"
+			done
 			printf "$fmt" "$tool" "$n" "${PSU[$tool,$n]}" "${PTD[$tool,$n]}" "$sn" "$tn" "$x"
 		done
 	done
