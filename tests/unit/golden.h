@@ -7,6 +7,7 @@
 
 #include "model/cidr.h"
 #include "model/network.h"
+#include "plan/plan.h"
 
 /* tests/golden/NAME (or $GOLDEN_DIR/NAME), malloc'ed; NULL if unreadable. */
 static inline char *golden_read(const char *name)
@@ -60,4 +61,17 @@ static inline struct network golden_network(const char *bridge, const char *cidr
 	cidr4_parse(cidr, &n.subnet, NULL);
 	n.gateway = n.subnet.addr;
 	return n;
+}
+
+/* A published port on docker0; hip NULL = 0.0.0.0. */
+static inline struct plan_port golden_port(const char *cip, const char *hip, unsigned hport, unsigned cport,
+					   const char *proto)
+{
+	struct plan_port pp = { .bridge = "docker0", .host_port = (uint16_t)hport, .container_port = (uint16_t)cport,
+				.proto = proto };
+
+	ip4_parse(cip, &pp.container_ip, NULL);
+	if (hip)
+		ip4_parse(hip, &pp.host_ip, NULL);
+	return pp;
 }

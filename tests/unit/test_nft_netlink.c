@@ -17,17 +17,6 @@
 #include "golden.h"
 #include "fw/nftables/netlink.h"
 
-static struct plan_port port(const char *cip, const char *hip, unsigned hport, unsigned cport, const char *proto)
-{
-	struct plan_port pp = { .bridge = "docker0", .host_port = (uint16_t)hport, .container_port = (uint16_t)cport,
-				.proto = proto };
-
-	ip4_parse(cip, &pp.container_ip, NULL);
-	if (hip)
-		ip4_parse(hip, &pp.host_ip, NULL);
-	return pp;
-}
-
 static struct fw_plan *plan(const struct network *n, const struct plan_port *ports, size_t n_ports)
 {
 	struct fw_plan *p = NULL;
@@ -125,8 +114,8 @@ int main(void)
 	unsigned acks;
 
 	{
-		struct plan_port p[2] = { port("172.18.0.2", NULL, 20001, 80, "tcp"),
-					  port("172.18.0.3", "127.0.0.1", 8081, 6379, "udp") };
+		struct plan_port p[2] = { golden_port("172.18.0.2", NULL, 20001, 80, "tcp"),
+					  golden_port("172.18.0.3", "127.0.0.1", 8081, 6379, "udp") };
 		struct fw_plan *a = plan(&n, NULL, 0), *b = plan(&n, p, 2);
 
 		walk(a, b, out, sizeof(out), &acks);
@@ -153,7 +142,7 @@ int main(void)
 	}
 	{
 		/* The same host port to another container: delete the old value, then add the new. */
-		struct plan_port p1 = port("172.18.0.2", NULL, 9000, 80, "sctp"), p2 = port("172.18.0.4", NULL, 9000, 80, "sctp");
+		struct plan_port p1 = golden_port("172.18.0.2", NULL, 9000, 80, "sctp"), p2 = golden_port("172.18.0.4", NULL, 9000, 80, "sctp");
 		struct fw_plan *a = plan(&n, &p1, 1), *b = plan(&n, &p2, 1);
 
 		walk(a, b, out, sizeof(out), &acks);
@@ -169,8 +158,8 @@ int main(void)
 	}
 	{
 		/* An identity range is one interval element: libnftables writes it. */
-		struct plan_port r[3] = { port("172.18.0.2", NULL, 9000, 9000, "tcp"), port("172.18.0.2", NULL, 9001, 9001, "tcp"),
-					  port("172.18.0.2", NULL, 9002, 9002, "tcp") };
+		struct plan_port r[3] = { golden_port("172.18.0.2", NULL, 9000, 9000, "tcp"), golden_port("172.18.0.2", NULL, 9001, 9001, "tcp"),
+					  golden_port("172.18.0.2", NULL, 9002, 9002, "tcp") };
 		struct fw_plan *a = plan(&n, NULL, 0), *b = plan(&n, r, 3);
 		struct nft_elems del = { 0 }, add = { 0 };
 
@@ -192,7 +181,7 @@ int main(void)
 		struct nft_elems del = { 0 }, add = { 0 };
 
 		for (unsigned i = 0; i < NFT_NETLINK_MAX_ELEMS; i++)
-			many[i] = port("172.18.0.2", NULL, 10000 + 2 * i, 80 + 2 * i, "tcp");   /* offsets: hash elements */
+			many[i] = golden_port("172.18.0.2", NULL, 10000 + 2 * i, 80 + 2 * i, "tcp");   /* offsets: hash elements */
 		b = plan(&n, many, NFT_NETLINK_MAX_ELEMS);
 		CHECK("too many changes: not written over netlink",
 		      nft_elems_delta(a, b, &del, &add, NULL) == 0 && !nft_netlink_writable(&del, &add));

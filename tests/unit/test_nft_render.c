@@ -18,18 +18,6 @@
 /* berthd's default --bridge-accept-fwmark */
 #define MARK .accept_mark = 0x800000, .accept_mask = 0x800000
 
-/* A published port on docker0; hip NULL = 0.0.0.0. */
-static struct plan_port port(const char *cip, const char *hip, unsigned hport, unsigned cport, const char *proto)
-{
-	struct plan_port pp = { .bridge = "docker0", .host_port = (uint16_t)hport, .container_port = (uint16_t)cport,
-				.proto = proto };
-
-	ip4_parse(cip, &pp.container_ip, NULL);
-	if (hip)
-		ip4_parse(hip, &pp.host_ip, NULL);
-	return pp;
-}
-
 static struct fw_plan *plan(const struct plan_input *in)
 {
 	struct fw_plan *p = NULL;
@@ -211,8 +199,8 @@ int main(void)
 
 	/* The seed's published port (-P, 6379 -> 32768) and one on 127.0.0.1 over udp, as test_plan. */
 	{
-		struct plan_port ports[2] = { port("172.18.0.2", NULL, 32768, 6379, "tcp"),
-					      port("172.18.0.3", "127.0.0.1", 8081, 6379, "udp") };
+		struct plan_port ports[2] = { golden_port("172.18.0.2", NULL, 32768, 6379, "tcp"),
+					      golden_port("172.18.0.3", "127.0.0.1", 8081, 6379, "udp") };
 		struct plan_input in = { .iptables = true, .userland_proxy = true, MARK, .networks = &seed, .n_networks = 1,
 					 .ports = ports, .n_ports = 2 };
 		char *s = full(&in, NULL);
@@ -235,8 +223,8 @@ int main(void)
 		char *si, *so, *l = NULL;
 
 		for (unsigned i = 0; i < 10; i++) {
-			id[i] = port("172.17.0.2", NULL, 9000 + i, 9000 + i, "tcp");
-			off[i] = port("172.17.0.2", NULL, 9000 + i, 6379 + i, "tcp");
+			id[i] = golden_port("172.17.0.2", NULL, 9000 + i, 9000 + i, "tcp");
+			off[i] = golden_port("172.17.0.2", NULL, 9000 + i, 6379 + i, "tcp");
 		}
 		in.ports = id;
 		in.n_ports = 10;
@@ -263,9 +251,9 @@ int main(void)
 
 		/* Runs: the same container/proto/host address, consecutive; anything else breaks them. */
 		struct plan_port mixed[6] = {
-			port("172.17.0.2", NULL, 7000, 7000, "tcp"), port("172.17.0.3", NULL, 7001, 7001, "tcp"),   /* other ctr */
-			port("172.17.0.2", NULL, 7100, 7100, "tcp"), port("172.17.0.2", NULL, 7101, 7101, "udp"),   /* other proto */
-			port("172.17.0.2", NULL, 7200, 7200, "tcp"), port("172.17.0.2", NULL, 7202, 7202, "tcp"),   /* gap */
+			golden_port("172.17.0.2", NULL, 7000, 7000, "tcp"), golden_port("172.17.0.3", NULL, 7001, 7001, "tcp"),   /* other ctr */
+			golden_port("172.17.0.2", NULL, 7100, 7100, "tcp"), golden_port("172.17.0.2", NULL, 7101, 7101, "udp"),   /* other proto */
+			golden_port("172.17.0.2", NULL, 7200, 7200, "tcp"), golden_port("172.17.0.2", NULL, 7202, 7202, "tcp"),   /* gap */
 		};
 		in.ports = mixed;
 		in.n_ports = 6;
@@ -279,12 +267,12 @@ int main(void)
 
 	/* Ports published on 127.0.0.1: a port and an identity range; both behind a loopback guard. */
 	{
-		struct plan_port ports[5] = { port("172.17.0.2", "127.0.0.1", 8081, 6379, "tcp") };
+		struct plan_port ports[5] = { golden_port("172.17.0.2", "127.0.0.1", 8081, 6379, "tcp") };
 		struct plan_input in = base;
 		char *s;
 
 		for (unsigned i = 0; i < 4; i++)
-			ports[1 + i] = port("172.17.0.2", "127.0.0.1", 9000 + i, 9000 + i, "tcp");
+			ports[1 + i] = golden_port("172.17.0.2", "127.0.0.1", 9000 + i, 9000 + i, "tcp");
 		in.ports = ports;
 		in.n_ports = 5;
 		golden("loopback.nft", &in, NULL);
@@ -299,7 +287,7 @@ int main(void)
 
 	/* --userland-proxy=false (rules.md 5): NAT serves loopback and hairpin. */
 	{
-		struct plan_port p = port("172.17.0.2", NULL, 8080, 6379, "tcp");
+		struct plan_port p = golden_port("172.17.0.2", NULL, 8080, 6379, "tcp");
 		struct plan_input in = base;
 		char *on, *off;
 
@@ -330,9 +318,9 @@ int main(void)
 	 * the same bridge keeps its elements.
 	 */
 	{
-		struct plan_port ports[4] = { port("172.17.0.2", NULL, 8080, 80, "tcp"), port("172.17.0.3", NULL, 8081, 80, "tcp"),
-					      port("172.17.0.3", "127.0.0.1", 8082, 80, "tcp"),
-					      port("172.17.0.3", NULL, 5353, 53, "udp") };
+		struct plan_port ports[4] = { golden_port("172.17.0.2", NULL, 8080, 80, "tcp"), golden_port("172.17.0.3", NULL, 8081, 80, "tcp"),
+					      golden_port("172.17.0.3", "127.0.0.1", 8082, 80, "tcp"),
+					      golden_port("172.17.0.3", NULL, 5353, 53, "udp") };
 		struct plan_input in = base, own = base;
 		struct strv held = { 0 }, mine = { 0 };
 		char *s, *o, *d = NULL;
@@ -385,7 +373,7 @@ int main(void)
 
 		for (unsigned i = 0; i < 100; i++) {
 			snprintf(ip, sizeof(ip), "172.17.0.%u", 2 + i);
-			many[i] = port(ip, NULL, 10000 + i, 80, "tcp");
+			many[i] = golden_port(ip, NULL, 10000 + i, 80, "tcp");
 		}
 		in.ports = many;
 		in.n_ports = 1;
@@ -405,7 +393,7 @@ int main(void)
 	 * one added, with a port published on the icc=false one) and back. test_nft_check.sh applies
 	 * them on default.nft and compares the result with three-networks.nft loaded whole. */
 	{
-		struct plan_port on_a = port("172.18.0.2", NULL, 8080, 80, "tcp");
+		struct plan_port on_a = golden_port("172.18.0.2", NULL, 8080, 80, "tcp");
 		struct plan_input one = base,
 				  all = { .iptables = true, .userland_proxy = true, MARK, .networks = three, .n_networks = 3 };
 		char *d;
@@ -445,8 +433,8 @@ int main(void)
 
 	/* Deltas: publish two ports -> add element lines only; unpublish -> delete element lines only. */
 	{
-		struct plan_port two[2] = { port("172.17.0.2", NULL, 8080, 80, "tcp"),
-					    port("172.17.0.3", "127.0.0.1", 5353, 53, "udp") };
+		struct plan_port two[2] = { golden_port("172.17.0.2", NULL, 8080, 80, "tcp"),
+					    golden_port("172.17.0.3", "127.0.0.1", 5353, 53, "udp") };
 		struct plan_input none = base, pub = base;
 		char *d;
 
@@ -483,7 +471,7 @@ int main(void)
 		}
 
 		/* Two bindings to one container port share its allow element: unpublishing one keeps it. */
-		struct plan_port shared[2] = { port("172.17.0.2", NULL, 8080, 80, "tcp"), port("172.17.0.2", NULL, 8081, 80, "tcp") };
+		struct plan_port shared[2] = { golden_port("172.17.0.2", NULL, 8080, 80, "tcp"), golden_port("172.17.0.2", NULL, 8081, 80, "tcp") };
 		struct plan_input both = base, first = base;
 		char *s;
 
@@ -501,7 +489,7 @@ int main(void)
 		free(d);
 
 		/* The same host port now leads to another container: delete the key, then add it anew. */
-		struct plan_port moved = port("172.17.0.9", NULL, 8080, 80, "tcp");
+		struct plan_port moved = golden_port("172.17.0.9", NULL, 8080, 80, "tcp");
 		struct plan_input after = base;
 
 		after.ports = &moved;
@@ -515,8 +503,8 @@ int main(void)
 		free(d);
 
 		/* A range grows by one port: the interval element is replaced. */
-		struct plan_port r[3] = { port("172.17.0.2", NULL, 9000, 9000, "tcp"), port("172.17.0.2", NULL, 9001, 9001, "tcp"),
-					  port("172.17.0.2", NULL, 9002, 9002, "tcp") };
+		struct plan_port r[3] = { golden_port("172.17.0.2", NULL, 9000, 9000, "tcp"), golden_port("172.17.0.2", NULL, 9001, 9001, "tcp"),
+					  golden_port("172.17.0.2", NULL, 9002, 9002, "tcp") };
 		struct plan_input r2 = base, r3 = base;
 
 		r2.ports = r3.ports = r;
@@ -531,7 +519,7 @@ int main(void)
 		free(d);
 
 		/* Ports on an internal network are published without any element (Docker: no rule). */
-		struct plan_port internal = port("172.17.0.2", NULL, 8080, 80, "tcp");
+		struct plan_port internal = golden_port("172.17.0.2", NULL, 8080, 80, "tcp");
 		struct plan_input ini = base;
 
 		internal.internal = true;
@@ -595,7 +583,7 @@ int main(void)
 	/* Refused: what cannot be written safely into the script. */
 	{
 		struct network bad = golden_network("br\"x;y", "10.5.0.1/24", 0);
-		struct plan_port icmp = port("172.17.0.2", NULL, 1, 1, "icmp");
+		struct plan_port icmp = golden_port("172.17.0.2", NULL, 1, 1, "icmp");
 		struct plan_input in = { .iptables = true, .networks = &bad, .n_networks = 1 };
 		struct berr err = { 0 };
 		char *s = NULL;
@@ -640,8 +628,8 @@ int main(void)
 		char *d;
 
 		for (unsigned i = 0; i < 10; i++) {
-			both[i] = port("172.17.0.2", "198.18.0.1", 9000 + i, 9000 + i, "tcp");
-			both[10 + i] = port("172.17.0.2", "127.0.0.1", 9005 + i, 9005 + i, "tcp");
+			both[i] = golden_port("172.17.0.2", "198.18.0.1", 9000 + i, 9000 + i, "tcp");
+			both[10 + i] = golden_port("172.17.0.2", "127.0.0.1", 9005 + i, 9005 + i, "tcp");
 		}
 		two.ports = both;
 		two.n_ports = 20;
