@@ -13,6 +13,8 @@
  *   floor exec N    N times fork + exec of /bin/true and its wait; then a `sleep 1000` started
  *                   (untimed, until its exec closed a close-on-exec pipe) and SIGKILL + wait of
  *                   it timed: a container process's start and stop. Prints "exec MS KILL_MS".
+ *   floor serve     one round of each (net, nft, exec lines) per line read from stdin, in one
+ *                   process that stays warm, as berthd does: to interleave with berth's cycles.
  *
  * Run it inside a throwaway namespace (ip netns exec): everything it creates is created there.
  */
@@ -22,6 +24,7 @@
 #include <nftables/libnftables.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,24 +107,40 @@ static void nft_run(struct nft_ctx *ctx, const char *cmd)
 	}
 }
 
-static void nft_rounds(int n)
+static struct nft_ctx *nft_begin(void)
 {
 	struct nft_ctx *ctx = nft_ctx_new(NFT_CTX_DEFAULT);
 
 	if (!ctx || nft_ctx_buffer_output(ctx) || nft_ctx_buffer_error(ctx))
 		die("libnftables", NULL);
 	nft_run(ctx, "add table inet floor\nadd set inet floor ports { type inet_service; }\n");
-	for (int i = 0; i < n; i++) {
-		double t0 = now_ms(), t1, t2;
+	return ctx;
+}
 
-		nft_run(ctx, "add element inet floor ports { 9000 }");
-		t1 = now_ms();
-		nft_run(ctx, "delete element inet floor ports { 9000 }");
-		t2 = now_ms();
-		printf("nft %.3f %.3f\n", t1 - t0, t2 - t1);
-	}
+static void nft_round(struct nft_ctx *ctx)
+{
+	double t0 = now_ms(), t1, t2;
+
+	nft_run(ctx, "add element inet floor ports { 9000 }");
+	t1 = now_ms();
+	nft_run(ctx, "delete element inet floor ports { 9000 }");
+	t2 = now_ms();
+	printf("nft %.3f %.3f\n", t1 - t0, t2 - t1);
+}
+
+static void nft_end(struct nft_ctx *ctx)
+{
 	nft_run(ctx, "delete table inet floor");
 	nft_ctx_free(ctx);
+}
+
+static void nft_rounds(int n)
+{
+	struct nft_ctx *ctx = nft_begin();
+
+	for (int i = 0; i < n; i++)
+		nft_round(ctx);
+	nft_end(ctx);
 }
 
 /* fork + exec, as berthd's exec of a tool does (not vfork); returns when the exec is done. */
@@ -147,52 +166,70 @@ static pid_t spawn(char *const argv[])
 	return pid;
 }
 
-static void exec_rounds(int n)
+static void exec_round(void)
 {
 	char *trivial[] = { "/bin/true", NULL }, *sleeper[] = { "/bin/sleep", "1000", NULL };
+	double t0 = now_ms(), t1, t2;
+	pid_t pid = spawn(trivial);
+	int status;
 
-	for (int i = 0; i < n; i++) {
-		double t0 = now_ms(), t1, t2;
-		pid_t pid = spawn(trivial);
-		int status;
+	if (waitpid(pid, &status, 0) < 0)
+		die("wait", NULL);
+	t1 = now_ms();
+	pid = spawn(sleeper);
+	t2 = now_ms();
+	if (kill(pid, SIGKILL) < 0 || waitpid(pid, &status, 0) < 0)
+		die("kill", NULL);
+	printf("exec %.3f %.3f\n", t1 - t0, now_ms() - t2);
+}
 
-		if (waitpid(pid, &status, 0) < 0)
-			die("wait", NULL);
-		t1 = now_ms();
-		pid = spawn(sleeper);
-		t2 = now_ms();
-		if (kill(pid, SIGKILL) < 0 || waitpid(pid, &status, 0) < 0)
-			die("kill", NULL);
-		printf("exec %.3f %.3f\n", t1 - t0, now_ms() - t2);
+/* One round of each step per line read from stdin, in one warm process, until end of input:
+ * a caller interleaves them with its own measurements. */
+static void serve(int home, struct nl_sock *nl)
+{
+	struct nft_ctx *ctx = nft_begin();
+	char line[16];
+
+	for (int round = 0; fgets(line, sizeof(line), stdin); round++) {
+		net_round(home, nl, round);
+		nft_round(ctx);
+		exec_round();
 	}
+	nft_end(ctx);
 }
 
 int main(int argc, char **argv)
 {
 	int n = argc > 2 ? atoi(argv[2]) : 0;
+	struct berr err = { 0 };
+	struct nl_sock *nl = NULL;
+	int home = -1;
+	bool serving = argc == 2 && strcmp(argv[1], "serve") == 0;
 
-	if (argc != 3 || n <= 0) {
-		fprintf(stderr, "usage: floor net|nft|exec N\n");
+	if (!serving && (argc != 3 || n <= 0)) {
+		fprintf(stderr, "usage: floor net|nft|exec N, or floor serve\n");
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (strcmp(argv[1], "net") == 0) {
-		struct berr err = { 0 };
-		struct nl_sock *nl;
-		int home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-
+	if (serving || strcmp(argv[1], "net") == 0) {
+		home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 		if (home < 0 || nl_open(&nl, &err) < 0)
 			die("netlink", &err);
+	}
+	if (serving) {
+		serve(home, nl);
+	} else if (strcmp(argv[1], "net") == 0) {
 		for (int i = 0; i < n; i++)
 			net_round(home, nl, i);
-		nl_close(nl);
 	} else if (strcmp(argv[1], "nft") == 0) {
 		nft_rounds(n);
 	} else if (strcmp(argv[1], "exec") == 0) {
-		exec_rounds(n);
+		for (int i = 0; i < n; i++)
+			exec_round();
 	} else {
-		fprintf(stderr, "usage: floor net|nft|exec N\n");
+		fprintf(stderr, "usage: floor net|nft|exec N, or floor serve\n");
 		return 2;
 	}
+	nl_close(nl);
 	return 0;
 }

@@ -14,6 +14,10 @@
 #   NS="0 1 10"          port counts;   BACKENDS="nftables iptables";   PEERS="netavark cni"
 #   SKIP_INSTALL=1       skip the package check and `make`
 #
+# The floor is measured twice: once on its own, first (the printed floor line), and once more
+# between berth's berthd-side cycles, one round of each step after every cycle, so that the
+# xfloor ratios compare times taken under the same load.
+#
 # The ratio to a peer compares like with like. A peer must run inside its sandbox, so its time is
 # taken net of `ip netns exec /bin/true` (the timer, the launcher and one process start); berth's
 # client runs from the shell, so its time is taken net of `/bin/true` from the shell (the timer and
@@ -43,6 +47,7 @@ if [ -n "$PEERS" ]; then peers_begin "$(echo $NS | tr ' ' ',')" || exit 1; fi
 RELAY_PID=''
 bench_cleanup_hook() {
 	declare -F server_stop >/dev/null && server_stop
+	floor_serve_stop
 	relay_stop
 }
 bench_left_hook() { [ -n "$RELAY_PID" ] && kill -0 "$RELAY_PID" 2>/dev/null && printf ' reqtime:%s' "$RELAY_PID"; }
@@ -82,6 +87,7 @@ measure_backend() { # measure_backend BACKEND
 	local e_run=() e_rm=() d_run=() d_rm=() q=''
 	netns_pair "$host" "$PFX-$be-client" && berthd_start "$be" "$host" --firewall-backend="$be" || return 1
 	relay_start "$be" || return 1
+	floor_serve_start "$be"
 	# warm-up: the bridge, the first rules
 	berth_run "${SOCK[$be]}" 1 && berth_rm "${SOCK[$be]}" || return 1
 	for n in $NS; do
@@ -103,6 +109,7 @@ measure_backend() { # measure_backend BACKEND
 			berth_rm "$TMP/$be/relay.sock" || { log "$be n=$n: rm (relayed) failed"; return 1; }
 			read -r q2 ms <<<"$(relay_sum "$be")"
 			d_rm+=("$ms")
+			floor_round "$be" || return 1
 		done
 		RUN[$be,$n]=$(median "${e_run[@]}") RM[$be,$n]=$(median "${e_rm[@]}")
 		DRUN[$be,$n]=$(median "${d_run[@]}") DRM[$be,$n]=$(median "${d_rm[@]}") REQ[$be,$n]="$q+$q2"
@@ -111,11 +118,43 @@ measure_backend() { # measure_backend BACKEND
 	CLIENT_FIXED=()
 	for r in $(seq "$REPS"); do timed "$BERTH" -H "unix://${SOCK[$be]}" version >/dev/null && CLIENT_FIXED+=("$LAST_MS"); done
 	VERSION_MS=$(median "${CLIENT_FIXED[@]}")
+	floor_serve_stop
 	relay_stop
 	berthd_stop "$be"
 }
 
 # --- the floor, in a sandbox of its own ----------------------------------------------------------
+# One round of each floor step between two of berth's measured cycles, so that the ratio
+# compares times taken under the same load (on a shared VM the load moves within a minute). The
+# rounds come from one `floor serve` process per backend that stays warm, as berthd does.
+FLOOR_PID=''
+floor_serve_start() { # floor_serve_start BACKEND: the coprocess, its output in TMP/iflo-BACKEND
+	exec {FLOOR_IN}> >(exec ip netns exec "$PFX-floor" "$TMP/floor" serve >"$TMP/iflo-$1")
+	FLOOR_PID=$!
+}
+floor_round() { # floor_round BACKEND: one round of each step; waits for its three lines
+	local f=$TMP/iflo-$1 want
+	want=$(($(wc -l <"$f") + 3))
+	echo go >&"$FLOOR_IN"
+	until [ "$(wc -l <"$f")" -ge "$want" ]; do
+		kill -0 "$FLOOR_PID" 2>/dev/null || { log "floor serve ended"; return 1; }
+		sleep 0.002
+	done
+}
+floor_serve_stop() {
+	[ -n "$FLOOR_PID" ] || return 0
+	exec {FLOOR_IN}>&-
+	wait "$FLOOR_PID" 2>/dev/null
+	FLOOR_PID=''
+}
+# floor_between BACKEND: the start and stop floors of the rounds taken between BACKEND's cycles, "UP DOWN"
+floor_between() {
+	local f=$TMP/iflo-$1
+	echo "$(add "$(fmedian $(awk '$1 == "net" { print $2 }' "$f"))" "$(fmedian $(awk '$1 == "nft" { print $2 }' "$f"))" \
+		"$(fmedian $(awk '$1 == "exec" { print $2 }' "$f"))")" \
+		"$(add "$(fmedian $(awk '$1 == "exec" { print $3 }' "$f"))" "$(fmedian $(awk '$1 == "net" { print $3 }' "$f"))" \
+			"$(fmedian $(awk '$1 == "nft" { print $3 }' "$f"))")"
+}
 fmedian() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { printf "%.3f\n", NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 declare -A FLOOR
 measure_floor() {
@@ -178,12 +217,20 @@ echo "floor (median of $REPS, ms): netns+veth+address+route ${FLOOR[net_up]}, th
 echo "floor of a start = netns..route + element add + fork+exec = $FLOOR_UP ms; of a stop = SIGKILL+wait + release + element delete = $FLOOR_DOWN ms"
 echo "client fixed cost: /bin/true from the shell ${FLOOR[true_sh]} ms; berth version $(for be in $BACKENDS; do printf '%s ' "${VERSION_OF[$be]}"; done)ms; ip netns exec /bin/true ${FLOOR[netns_exec]} ms"
 echo
-echo "berth run -d / rm -f with N published ports: median ms (e2e: client wall time; berthd: request arrival to answer, summed)"
-fmt='%-9s %5s %8s %8s %10s %10s %10s %10s\n'
-printf "$fmt" backend ports run_e2e rm_e2e run_berthd rm_berthd run_xfloor rm_xfloor
+declare -A FUP FDOWN
+for be in $BACKENDS; do
+	read -r FUP[$be] FDOWN[$be] <<<"$(floor_between "$be")"
+	echo "floor measured between the $be backend's berthd-side cycles (one round each, median): start ${FUP[$be]} ms, stop ${FDOWN[$be]} ms"
+done
+echo
+echo "berth run -d / rm -f with N published ports: median ms (e2e: client wall time; berthd: request arrival to answer, summed);"
+echo "xfloor: berthd-side / the floor measured between its cycles; xsolo: / the floor measured on its own, first"
+fmt='%-9s %5s %8s %8s %10s %10s %10s %10s %9s %9s\n'
+printf "$fmt" backend ports run_e2e rm_e2e run_berthd rm_berthd run_xfloor rm_xfloor run_xsolo rm_xsolo
 for be in $BACKENDS; do
 	for n in $NS; do
 		printf "$fmt" "$be" "$n" "${RUN[$be,$n]}" "${RM[$be,$n]}" "${DRUN[$be,$n]}" "${DRM[$be,$n]}" \
+			"$(ratio "${DRUN[$be,$n]}" "${FUP[$be]}" 1)" "$(ratio "${DRM[$be,$n]}" "${FDOWN[$be]}" 1)" \
 			"$(ratio "${DRUN[$be,$n]}" "$FLOOR_UP" 1)" "$(ratio "${DRM[$be,$n]}" "$FLOOR_DOWN" 1)"
 	done
 done
