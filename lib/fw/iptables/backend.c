@@ -148,21 +148,29 @@ static int live_for_change(struct ipt_backend *b, struct ipt_ruleset *live, uint
 	return 0;
 }
 
-/* All tables' batches as one iptables-restore input; *ret_tables counts them. */
+/* All tables' batches as one iptables-restore input, in ipt_restore_order; *ret_tables counts
+ * them. */
 static int batch_all(const struct ipt_ruleset *desired, const struct ipt_ruleset *live, char *const *history,
 		     char **ret, int *ret_tables, struct berr *err)
 {
+	char *batches[IPT_N_TABLES] = { 0 };
+	enum ipt_table_id order[IPT_N_TABLES];
 	struct strbuf all = { 0 };
 	int n = 0;
 
 	for (int t = 0; t < IPT_N_TABLES; t++) {
-		char *batch = NULL;
-		int r = ipt_batch(desired, live, t, history, &batch, err);
+		int r = ipt_batch(desired, live, t, history, &batches[t], err);
 
 		if (r < 0) {
-			strbuf_release(&all);
+			for (int i = 0; i < t; i++)
+				free(batches[i]);
 			return r;
 		}
+	}
+	ipt_restore_order(batches, order);
+	for (int i = 0; i < IPT_N_TABLES; i++) {
+		char *batch = batches[order[i]];
+
 		if (!batch)
 			continue;
 		strbuf_add(&all, batch);

@@ -166,3 +166,42 @@ int ipt_owned_lines(const struct ipt_ruleset *desired, struct strv *ret, struct 
 	*ret = sv;
 	return 0;
 }
+
+/* Does the batch only take rules and chains away (every command a -D, -F or -X)? */
+static bool only_removes(const char *batch)
+{
+	for (const char *line = batch; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
+		if (line[0] == '*' || line[0] == '\n' || strncmp(line, "COMMIT", 6) == 0)
+			continue;
+		if (strncmp(line, "-D ", 3) != 0 && strncmp(line, "-F ", 3) != 0 && strncmp(line, "-X ", 3) != 0)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Time, not only safety, decides this order. With nf_tables, a commit that removes anything
+ * leaves the kernel work to free it after an RCU grace period, and closing any nfnetlink socket
+ * while that work is pending waits for it (netlink_release -> nft_rcv_nl_event -> flush_work):
+ * 10 to 35 ms each on a busy host. iptables-nft-restore opens and closes one such socket for
+ * each extension it loads (its revision probe), when a table's lines first need it. So every
+ * extension loaded after a removing commit cost one grace period more, on top of the one its
+ * final close always waits for after a removal. nat is the table that needs the extensions
+ * (MASQUERADE, DNAT, addrtype, tcp/udp/sctp): committed before filter (whose DOCKER chain is
+ * flushed and refilled on every port change, a removal) and before raw when raw only removes,
+ * it loads them while nothing is pending. The rules each table ends with are the same in any
+ * order (each table is its own commit, no rule refers to another table); only the milliseconds
+ * between the commits differ, and the raw guard still comes first on a start and last on a stop.
+ */
+void ipt_restore_order(char *const batches[IPT_N_TABLES], enum ipt_table_id ret[IPT_N_TABLES])
+{
+	bool raw_last = batches[IPT_RAW] && only_removes(batches[IPT_RAW]);
+	int n = 0;
+
+	if (!raw_last)
+		ret[n++] = IPT_RAW;
+	ret[n++] = IPT_NAT;
+	ret[n++] = IPT_FILTER;
+	if (raw_last)
+		ret[n++] = IPT_RAW;
+}

@@ -28,6 +28,15 @@ int ipt_owned_lines(const struct ipt_ruleset *desired, struct strv *ret, struct 
 int ipt_batch(const struct ipt_ruleset *desired, const struct ipt_ruleset *live, enum ipt_table_id t,
 	      char *const *history, char **ret, struct berr *err);
 
+/*
+ * The order in which the tables' batches (one commit each) go to a single iptables-restore:
+ * ret[0..IPT_N_TABLES-1] are table ids, each once. nat before filter always; raw first when its
+ * batch puts anything in place (a start: the guard's DROP is in place before a port opens),
+ * last when it only takes rules away (a stop: the guard goes after the port is gone). Why it
+ * matters for time is in batch.c. A NULL batch is a table left out of the restore.
+ */
+void ipt_restore_order(char *const batches[IPT_N_TABLES], enum ipt_table_id ret[IPT_N_TABLES]);
+
 enum ipt_view_flags {
 	IPT_VIEW_SKIP_USER_RULES = 1 << 0,   /* leave out DOCKER-USER's rules (they are the user's) */
 };
