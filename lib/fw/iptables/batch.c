@@ -51,6 +51,55 @@ static bool builtin_in_place(const struct ipt_chain *want, const struct ipt_chai
 	return !owned;
 }
 
+static size_t occurrences(const struct strv *v, const char *rule)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < v->n; i++)
+		n += strcmp(v->v[i], rule) == 0;
+	return n;
+}
+
+/*
+ * The change when berth's head rules are in place and its other rules in the chain are all at
+ * its end: only that end is turned into the wanted tail (the ports' hairpin MASQUERADE rules in
+ * nat POSTROUTING: a start appends one, a stop deletes one). The chain ends as the general case
+ * leaves it (the head, the others in their order, the tail), without deleting and inserting the
+ * head again: a commit that deletes nothing spares iptables-nft-restore a kernel grace period
+ * (see ipt_restore_order). False, nothing written, when the chain is not in that shape or a rule
+ * to delete is not unique in it (-D deletes the first match; the general case handles those).
+ */
+static bool batch_tail_only(struct strbuf *cmds, const struct ipt_chain *want, const struct ipt_chain *have,
+			    const struct ipt_owned_index *ix, enum ipt_table_id t, const char *name)
+{
+	size_t nh, nt, n, end, p = 0;
+
+	if (!want || !have)
+		return false;
+	nh = want->head.n, nt = want->tail.n, n = have->head.n;
+	if (n < nh)
+		return false;
+	for (size_t i = 0; i < nh; i++)
+		if (strcmp(have->head.v[i], want->head.v[i]) != 0)
+			return false;
+	/* end: where berth's block at the chain's end starts; none of its rules before it */
+	for (end = n; end > nh && owned_rule(ix, t, have->head.v[end - 1]); end--)
+		;
+	for (size_t i = nh; i < end; i++)
+		if (owned_rule(ix, t, have->head.v[i]))
+			return false;
+	while (end + p < n && p < nt && strcmp(have->head.v[end + p], want->tail.v[p]) == 0)
+		p++;
+	for (size_t i = end + p; i < n; i++)
+		if (occurrences(&have->head, have->head.v[i]) != 1)
+			return false;
+	for (size_t i = end + p; i < n; i++)
+		strbuf_addf(cmds, "-D %s %s\n", name, have->head.v[i]);
+	for (size_t i = p; i < nt; i++)
+		strbuf_addf(cmds, "-A %s %s\n", name, want->tail.v[i]);
+	return true;
+}
+
 static int batch_builtin(struct strbuf *decl, struct strbuf *cmds, const struct ipt_chain *want,
 			 const struct ipt_chain *have, char *const *history, enum ipt_table_id t, const char *name)
 {
@@ -64,7 +113,7 @@ static int batch_builtin(struct strbuf *decl, struct strbuf *cmds, const struct 
 		strbuf_addf(decl, ":%s ACCEPT [0:0]\n", name);
 	if (ipt_owned_index_build(&ix, want, history, t, name) < 0)
 		return -ENOMEM;
-	if (builtin_in_place(want, have, &ix, t)) {
+	if (builtin_in_place(want, have, &ix, t) || batch_tail_only(cmds, want, have, &ix, t, name)) {
 		ipt_owned_index_release(&ix);
 		return 0;
 	}
