@@ -2,7 +2,8 @@
 /*
  * A start and a stop of a container with one published port change berth's tail of nat
  * POSTROUTING (the hairpin MASQUERADE) and nothing else there: the batch appends or deletes
- * that one rule instead of deleting and inserting the network's MASQUERADE again. A commit that
+ * that one rule instead of deleting and inserting the network's MASQUERADE again; a start
+ * appends to berth's DOCKER chains instead of flushing and refilling them. A commit that
  * deletes nothing spares iptables-nft-restore a kernel grace period on its socket's close; the
  * rules the chain ends with are the same as with the general delete-all-and-put-back path,
  * checked here by replaying both onto the same live ruleset. A tail rule that is not unique in
@@ -90,11 +91,17 @@ int main(void)
 	CHECK("a host with the network", apply_all(&none, &live));
 
 	b = nat_batch(&one, &live);
-	CHECK_STR("start: the hairpin MASQUERADE is appended, the network's stays", b,
-		  "*nat\n:DOCKER - [0:0]\n-A DOCKER -i docker0 -j RETURN\n"
+	CHECK_STR("start: the DNAT and the hairpin MASQUERADE are appended, nothing is deleted", b,
+		  "*nat\n"
 		  "-A DOCKER ! -i docker0 -p tcp -m tcp --dport 20000 -j DNAT --to-destination 172.17.0.2:20000\n"
 		  "-A POSTROUTING -s 172.17.0.2/32 -d 172.17.0.2/32 -p tcp -m tcp --dport 20000 -j MASQUERADE\n"
 		  "COMMIT\n");
+	free(b);
+	b = NULL;
+	CHECK("start: filter's DOCKER gets its ACCEPT appended, not flushed",
+	      ipt_batch(&one, &live, IPT_FILTER, history.v, &b, NULL) == 0 && b &&
+		      strcmp(b, "*filter\n-A DOCKER -d 172.17.0.2/32 ! -i docker0 -o docker0 -p tcp -m tcp --dport 20000 "
+				"-j ACCEPT\nCOMMIT\n") == 0);
 	free(b);
 	CHECK("start converges", apply_all(&one, &live));
 

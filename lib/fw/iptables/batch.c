@@ -130,6 +130,17 @@ static int batch_builtin(struct strbuf *decl, struct strbuf *cmds, const struct 
 	return 0;
 }
 
+/* Is a the first a->n rules of b? */
+static bool have_is_prefix(const struct strv *a, const struct strv *b)
+{
+	if (a->n > b->n)
+		return false;
+	for (size_t i = 0; i < a->n; i++)
+		if (strcmp(a->v[i], b->v[i]) != 0)
+			return false;
+	return true;
+}
+
 int ipt_batch(const struct ipt_ruleset *desired, const struct ipt_ruleset *live, enum ipt_table_id t,
 	      char *const *history, char **ret, struct berr *err)
 {
@@ -148,6 +159,14 @@ int ipt_batch(const struct ipt_ruleset *desired, const struct ipt_ruleset *live,
 			continue;
 		if (have && (want->kind == IPT_RESERVED || strv_equal(&have->head, &want->head)))
 			continue;
+		/* A chain that only grows at its end (a start appends its port's DNAT and ACCEPT):
+		 * appended to, not flushed and refilled. The chain ends the same; a commit that
+		 * deletes nothing spares iptables-nft-restore a kernel grace period (ipt_restore_order). */
+		if (have && have_is_prefix(&have->head, &want->head)) {
+			for (size_t j = have->head.n; j < want->head.n; j++)
+				strbuf_addf(&cmds, "-A %s %s\n", want->name, want->head.v[j]);
+			continue;
+		}
 		strbuf_addf(&decl, ":%s - [0:0]\n", want->name);
 		for (size_t j = 0; j < want->head.n; j++)
 			strbuf_addf(&cmds, "-A %s %s\n", want->name, want->head.v[j]);
