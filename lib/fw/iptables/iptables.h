@@ -4,6 +4,9 @@
  * The iptables backend. Pure parts (render, batch, view) are separate from the part that runs
  * iptables-save / iptables-restore, so golden tests exercise them without root.
  */
+#include <stdbool.h>
+#include <sys/types.h>
+
 #include "fw/iptables/ruleset.h"
 #include "plan/plan.h"
 #include "util/err.h"
@@ -56,3 +59,18 @@ void ipt_tool_free(struct ipt_tool *tool);
 const char *ipt_tool_variant(const struct ipt_tool *tool);   /* "nf_tables" or "legacy" */
 int ipt_tool_save(struct ipt_tool *tool, struct ipt_ruleset *ret, struct berr *err);
 int ipt_tool_restore(struct ipt_tool *tool, const char *batch, struct berr *err);
+
+/* iptables-nft-restore's commits, as the kernel announces them (commits.c). */
+struct ipt_commits;
+int ipt_commits_open(struct ipt_commits **ret, struct berr *err);
+void ipt_commits_free(struct ipt_commits *c);
+int ipt_commits_fd(const struct ipt_commits *c);
+/* Joins the group for one restore that is to commit want tables. 0 or -errno. */
+int ipt_commits_arm(struct ipt_commits *c, int want);
+void ipt_commits_disarm(struct ipt_commits *c);
+/* The exec_watch test: has process pid announced all want commits (and was nothing lost)? */
+bool ipt_commits_done(void *ctx, pid_t pid);
+/* ipt_tool_restore, answering once c says all tables are committed: *ret_pending is then the
+ * restore's pid, to be reaped later (0 when it was reaped already). */
+int ipt_tool_restore_watched(struct ipt_tool *tool, const char *batch, struct ipt_commits *c, pid_t *ret_pending,
+			     struct berr *err);
