@@ -436,8 +436,12 @@ int containers_remove(struct engine *e, const char *ref, bool force, struct berr
 		r = kill_running(e, ref, &c, err);
 		if (r != 0)
 			goto out;      /* an error, or 1: --rm removed it already */
+		/* Its exit released its endpoints a moment ago (supervise_settle_exited): a second
+		 * release would only ask for a veth the kernel is deleting with the namespace, and
+		 * that request waits behind the deletion (rtnl, 20 ms and more on a busy host). */
+	} else {
+		endpoints_release(e, &c);
 	}
-	endpoints_release(e, &c);
 	container_files_remove(e, &c);
 	r = store_container_delete(e->store, c.id, err);
 	if (r >= 0) {

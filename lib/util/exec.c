@@ -31,23 +31,36 @@ static void child(char *const argv[], int in, int out, int errfd, pid_t parent)
 }
 
 /* Moves data between us and the child until both of its output pipes are closed. Polling all
- * three at once avoids the deadlock of writing a big ruleset while the child blocks on output. */
-static int pump(int in, int out, int errfd, const char *input, struct strbuf *o, struct strbuf *e)
+ * three at once avoids the deadlock of writing a big ruleset while the child blocks on output.
+ * With a watch: 1 as soon as all input is written and the watch says the child is done. */
+static int pump(int in, int out, int errfd, const char *input, struct strbuf *o, struct strbuf *e,
+		const struct exec_watch *w, pid_t pid)
 {
 	size_t off = 0, len = input ? strlen(input) : 0;
 	char buf[16384];
+	bool done = false;
 
 	if (len == 0 && in >= 0) {
 		close(in);
 		in = -1;
 	}
 	while (out >= 0 || errfd >= 0) {
-		struct pollfd p[3] = { { in, POLLOUT, 0 }, { out, POLLIN, 0 }, { errfd, POLLIN, 0 } };
+		struct pollfd p[4] = { { in, POLLOUT, 0 }, { out, POLLIN, 0 }, { errfd, POLLIN, 0 },
+				       { w && !done ? w->fd : -1, POLLIN, 0 } };
 
-		if (poll(p, 3, -1) < 0) {
+		if (poll(p, 4, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			return -errno;
+		}
+		if (p[3].revents)
+			done = w->done(w->ctx, pid);
+		if (done && in < 0) {
+			if (out >= 0)
+				close(out);
+			if (errfd >= 0)
+				close(errfd);
+			return 1;
 		}
 		if (in >= 0 && p[0].revents) {
 			ssize_t n = write(in, input + off, len - off);
@@ -114,7 +127,8 @@ static void close_pipe(int p[2])
 			close(p[i]);
 }
 
-int exec_capture(char *const argv[], const char *input, char **ret_out, struct berr *err)
+static int run(char *const argv[], const char *input, char **ret_out, const struct exec_watch *w,
+	       pid_t *ret_pending, struct berr *err)
 {
 	int pin[2] = { -1, -1 }, pout[2] = { -1, -1 }, perr[2] = { -1, -1 }, status = 0, r;
 	struct strbuf o = { 0 }, e = { 0 };
@@ -137,8 +151,14 @@ int exec_capture(char *const argv[], const char *input, char **ret_out, struct b
 	pin[0] = pout[1] = perr[1] = -1;
 	/* A child that dies early must not kill us with SIGPIPE while we write its input. */
 	signal(SIGPIPE, SIG_IGN);
-	r = pump(pin[1], pout[0], perr[0], input, &o, &e);
-	pin[1] = pout[0] = perr[0] = -1;
+	r = pump(pin[1], pout[0], perr[0], input, &o, &e, w, pid);
+	pin[1] = pout[0] = perr[0] = -1;   /* pump closed them */
+	if (r == 1) {
+		/* Done by the watch's word: the exit is the caller's to reap. */
+		*ret_pending = pid;
+		r = 0;
+		goto out;
+	}
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	if (r < 0) {
@@ -165,4 +185,16 @@ out:
 	strbuf_release(&o);
 	strbuf_release(&e);
 	return r;
+}
+
+int exec_capture(char *const argv[], const char *input, char **ret_out, struct berr *err)
+{
+	return run(argv, input, ret_out, NULL, NULL, err);
+}
+
+int exec_capture_watch(char *const argv[], const char *input, const struct exec_watch *w, pid_t *ret_pending,
+		       struct berr *err)
+{
+	*ret_pending = 0;
+	return run(argv, input, NULL, w, ret_pending, err);
 }

@@ -54,6 +54,21 @@ counted "berth run -d without ports" 0 1   # the raw table's guard names the con
 reset
 berth rm -f "$id" >/dev/null
 counted "berth rm -f of a container without ports" 0 1
+
+# berthd answers a change once iptables-nft-restore has committed every table (the kernel
+# announces each commit with the committer's pid), not after the tool's exit, which waits for
+# the kernel to free what the commits removed. The answer still comes with the rules in place,
+# and the tools not waited for are reaped (at the next change): no zombies pile up.
+answered_in_kernel=yes
+for i in 1 2 3 4 5 6; do
+	id=$(berth run -d -p 9100:80 -- sleep 1000)
+	saved | grep -q -- '--dport 9100 ' || answered_in_kernel="run $i: the port's rules were not there yet"
+	berth rm -f "$id" >/dev/null
+	! saved | grep -q -- '9100' || answered_in_kernel="rm $i: the port's rules were still there"
+done
+check "each run and rm answers with its rules already in the kernel" [ "$answered_in_kernel" = yes ]
+zombies=$(ps --ppid "$(cat "$DIR/berthd.pid")" -o stat=,comm= | grep -c '^Z.*iptables' || true)
+check "the restores berthd did not wait for are reaped (at most the last is left: $zombies)" [ "$zombies" -le 1 ]
 reset
 check "berth rules --diff: nothing differs" diff_clean
 counted "berth rules --diff reads the kernel" 1 0

@@ -18,20 +18,43 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include "fw/genid.h"
 #include "fw/iptables/iptables.h"
 #include "util/linediff.h"
 #include "util/strbuf.h"
 
+#define IPT_PENDING_MAX 16      /* restores done but not reaped; one more reaps them first */
+
 struct ipt_backend {
 	struct ipt_tool *tool;
 	struct fw_genid *gen;        /* NULL: legacy (or no nf_tables netlink): always save */
+	struct ipt_commits *commits; /* NULL: legacy (or no socket): every restore's exit is waited for */
+	pid_t pending[IPT_PENDING_MAX];
+	size_t n_pending;
 	struct ipt_ruleset known;    /* the live ruleset right after berth's last commit... */
 	uint32_t known_genid;        /* ...at this generation */
 	bool has_known;
 	char describe[64];
 };
+
+/* The restores that were done before they exited: reaped when finished (block: also when
+ * they are not, to make room or at the end). */
+static void reap_pending(struct ipt_backend *b, bool block)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < b->n_pending; i++) {
+		pid_t got;
+
+		while ((got = waitpid(b->pending[i], NULL, block ? 0 : WNOHANG)) < 0 && errno == EINTR)
+			;
+		if (got == 0)
+			b->pending[k++] = b->pending[i];
+	}
+	b->n_pending = k;
+}
 
 static void forget_known(struct ipt_backend *b)
 {
@@ -55,6 +78,8 @@ static int ipt_open(void **ret, struct berr *err)
 	 * every time, as legacy iptables must. */
 	if (strcmp(ipt_tool_variant(b->tool), "nf_tables") == 0 && fw_genid_open(&b->gen, NULL) < 0)
 		b->gen = NULL;
+	if (strcmp(ipt_tool_variant(b->tool), "nf_tables") == 0 && ipt_commits_open(&b->commits, NULL) < 0)
+		b->commits = NULL;
 	snprintf(b->describe, sizeof(b->describe), "iptables (%s)", ipt_tool_variant(b->tool));
 	*ret = b;
 	return 0;
@@ -67,6 +92,8 @@ static void ipt_free(void *be)
 	if (!b)
 		return;
 	forget_known(b);
+	reap_pending(b, true);
+	ipt_commits_free(b->commits);
 	fw_genid_free(b->gen);
 	ipt_tool_free(b->tool);
 	free(b);
@@ -148,21 +175,29 @@ static int live_for_change(struct ipt_backend *b, struct ipt_ruleset *live, uint
 	return 0;
 }
 
-/* All tables' batches as one iptables-restore input; *ret_tables counts them. */
+/* All tables' batches as one iptables-restore input, in ipt_restore_order; *ret_tables counts
+ * them. */
 static int batch_all(const struct ipt_ruleset *desired, const struct ipt_ruleset *live, char *const *history,
 		     char **ret, int *ret_tables, struct berr *err)
 {
+	char *batches[IPT_N_TABLES] = { 0 };
+	enum ipt_table_id order[IPT_N_TABLES];
 	struct strbuf all = { 0 };
 	int n = 0;
 
 	for (int t = 0; t < IPT_N_TABLES; t++) {
-		char *batch = NULL;
-		int r = ipt_batch(desired, live, t, history, &batch, err);
+		int r = ipt_batch(desired, live, t, history, &batches[t], err);
 
 		if (r < 0) {
-			strbuf_release(&all);
+			for (int i = 0; i < t; i++)
+				free(batches[i]);
 			return r;
 		}
+	}
+	ipt_restore_order(batches, order);
+	for (int i = 0; i < IPT_N_TABLES; i++) {
+		char *batch = batches[order[i]];
+
 		if (!batch)
 			continue;
 		strbuf_add(&all, batch);
@@ -211,6 +246,23 @@ static int restore_failed(const char *batch, int r, struct berr *err)
 	return berr_wrap(err, r, "apply iptables batch");
 }
 
+/* One iptables-restore of the batch (tables tables), done when they are all committed
+ * (commits.c), else when it exits. */
+static int restore(struct ipt_backend *b, const char *batch, int tables, struct berr *err)
+{
+	pid_t pending = 0;
+	int r;
+
+	reap_pending(b, b->n_pending == IPT_PENDING_MAX);
+	if (!b->commits || ipt_commits_arm(b->commits, tables) < 0)
+		return ipt_tool_restore(b->tool, batch, err);
+	r = ipt_tool_restore_watched(b->tool, batch, b->commits, &pending, err);
+	ipt_commits_disarm(b->commits);
+	if (pending)
+		b->pending[b->n_pending++] = pending;
+	return r;
+}
+
 static int ipt_apply(void *be, const struct fw_plan *p, char *const *history, struct berr *err)
 {
 	struct ipt_backend *b = be;
@@ -227,7 +279,7 @@ static int ipt_apply(void *be, const struct fw_plan *p, char *const *history, st
 		r = batch_all(&desired, &live, history, &batch, &tables, err);
 	if (r < 0 || !batch)
 		goto out;
-	r = ipt_tool_restore(b->tool, batch, err);
+	r = restore(b, batch, tables, err);
 	if (r < 0) {
 		restore_failed(batch, r, err);
 		goto out;

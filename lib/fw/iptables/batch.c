@@ -51,6 +51,55 @@ static bool builtin_in_place(const struct ipt_chain *want, const struct ipt_chai
 	return !owned;
 }
 
+static size_t occurrences(const struct strv *v, const char *rule)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < v->n; i++)
+		n += strcmp(v->v[i], rule) == 0;
+	return n;
+}
+
+/*
+ * The change when berth's head rules are in place and its other rules in the chain are all at
+ * its end: only that end is turned into the wanted tail (the ports' hairpin MASQUERADE rules in
+ * nat POSTROUTING: a start appends one, a stop deletes one). The chain ends as the general case
+ * leaves it (the head, the others in their order, the tail), without deleting and inserting the
+ * head again: a commit that deletes nothing spares iptables-nft-restore a kernel grace period
+ * (see ipt_restore_order). False, nothing written, when the chain is not in that shape or a rule
+ * to delete is not unique in it (-D deletes the first match; the general case handles those).
+ */
+static bool batch_tail_only(struct strbuf *cmds, const struct ipt_chain *want, const struct ipt_chain *have,
+			    const struct ipt_owned_index *ix, enum ipt_table_id t, const char *name)
+{
+	size_t nh, nt, n, end, p = 0;
+
+	if (!want || !have)
+		return false;
+	nh = want->head.n, nt = want->tail.n, n = have->head.n;
+	if (n < nh)
+		return false;
+	for (size_t i = 0; i < nh; i++)
+		if (strcmp(have->head.v[i], want->head.v[i]) != 0)
+			return false;
+	/* end: where berth's block at the chain's end starts; none of its rules before it */
+	for (end = n; end > nh && owned_rule(ix, t, have->head.v[end - 1]); end--)
+		;
+	for (size_t i = nh; i < end; i++)
+		if (owned_rule(ix, t, have->head.v[i]))
+			return false;
+	while (end + p < n && p < nt && strcmp(have->head.v[end + p], want->tail.v[p]) == 0)
+		p++;
+	for (size_t i = end + p; i < n; i++)
+		if (occurrences(&have->head, have->head.v[i]) != 1)
+			return false;
+	for (size_t i = end + p; i < n; i++)
+		strbuf_addf(cmds, "-D %s %s\n", name, have->head.v[i]);
+	for (size_t i = p; i < nt; i++)
+		strbuf_addf(cmds, "-A %s %s\n", name, want->tail.v[i]);
+	return true;
+}
+
 static int batch_builtin(struct strbuf *decl, struct strbuf *cmds, const struct ipt_chain *want,
 			 const struct ipt_chain *have, char *const *history, enum ipt_table_id t, const char *name)
 {
@@ -64,7 +113,7 @@ static int batch_builtin(struct strbuf *decl, struct strbuf *cmds, const struct 
 		strbuf_addf(decl, ":%s ACCEPT [0:0]\n", name);
 	if (ipt_owned_index_build(&ix, want, history, t, name) < 0)
 		return -ENOMEM;
-	if (builtin_in_place(want, have, &ix, t)) {
+	if (builtin_in_place(want, have, &ix, t) || batch_tail_only(cmds, want, have, &ix, t, name)) {
 		ipt_owned_index_release(&ix);
 		return 0;
 	}
@@ -79,6 +128,17 @@ static int batch_builtin(struct strbuf *decl, struct strbuf *cmds, const struct 
 		strbuf_addf(cmds, "-A %s %s\n", name, want->tail.v[i]);
 	ipt_owned_index_release(&ix);
 	return 0;
+}
+
+/* Is a the first a->n rules of b? */
+static bool have_is_prefix(const struct strv *a, const struct strv *b)
+{
+	if (a->n > b->n)
+		return false;
+	for (size_t i = 0; i < a->n; i++)
+		if (strcmp(a->v[i], b->v[i]) != 0)
+			return false;
+	return true;
 }
 
 int ipt_batch(const struct ipt_ruleset *desired, const struct ipt_ruleset *live, enum ipt_table_id t,
@@ -99,6 +159,14 @@ int ipt_batch(const struct ipt_ruleset *desired, const struct ipt_ruleset *live,
 			continue;
 		if (have && (want->kind == IPT_RESERVED || strv_equal(&have->head, &want->head)))
 			continue;
+		/* A chain that only grows at its end (a start appends its port's DNAT and ACCEPT):
+		 * appended to, not flushed and refilled. The chain ends the same; a commit that
+		 * deletes nothing spares iptables-nft-restore a kernel grace period (ipt_restore_order). */
+		if (have && have_is_prefix(&have->head, &want->head)) {
+			for (size_t j = have->head.n; j < want->head.n; j++)
+				strbuf_addf(&cmds, "-A %s %s\n", want->name, want->head.v[j]);
+			continue;
+		}
 		strbuf_addf(&decl, ":%s - [0:0]\n", want->name);
 		for (size_t j = 0; j < want->head.n; j++)
 			strbuf_addf(&cmds, "-A %s %s\n", want->name, want->head.v[j]);
@@ -165,4 +233,43 @@ int ipt_owned_lines(const struct ipt_ruleset *desired, struct strv *ret, struct 
 	}
 	*ret = sv;
 	return 0;
+}
+
+/* Does the batch only take rules and chains away (every command a -D, -F or -X)? */
+static bool only_removes(const char *batch)
+{
+	for (const char *line = batch; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
+		if (line[0] == '*' || line[0] == '\n' || strncmp(line, "COMMIT", 6) == 0)
+			continue;
+		if (strncmp(line, "-D ", 3) != 0 && strncmp(line, "-F ", 3) != 0 && strncmp(line, "-X ", 3) != 0)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Time, not only safety, decides this order. With nf_tables, a commit that removes anything
+ * leaves the kernel work to free it after an RCU grace period, and closing any nfnetlink socket
+ * while that work is pending waits for it (netlink_release -> nft_rcv_nl_event -> flush_work):
+ * 10 to 35 ms each on a busy host. iptables-nft-restore opens and closes one such socket for
+ * each extension it loads (its revision probe), when a table's lines first need it. So every
+ * extension loaded after a removing commit cost one grace period more, on top of the one its
+ * final close always waits for after a removal. nat is the table that needs the extensions
+ * (MASQUERADE, DNAT, addrtype, tcp/udp/sctp): committed before filter (whose DOCKER chain is
+ * flushed and refilled on every port change, a removal) and before raw when raw only removes,
+ * it loads them while nothing is pending. The rules each table ends with are the same in any
+ * order (each table is its own commit, no rule refers to another table); only the milliseconds
+ * between the commits differ, and the raw guard still comes first on a start and last on a stop.
+ */
+void ipt_restore_order(char *const batches[IPT_N_TABLES], enum ipt_table_id ret[IPT_N_TABLES])
+{
+	bool raw_last = batches[IPT_RAW] && only_removes(batches[IPT_RAW]);
+	int n = 0;
+
+	if (!raw_last)
+		ret[n++] = IPT_RAW;
+	ret[n++] = IPT_NAT;
+	ret[n++] = IPT_FILTER;
+	if (raw_last)
+		ret[n++] = IPT_RAW;
 }

@@ -4,6 +4,9 @@
  * The iptables backend. Pure parts (render, batch, view) are separate from the part that runs
  * iptables-save / iptables-restore, so golden tests exercise them without root.
  */
+#include <stdbool.h>
+#include <sys/types.h>
+
 #include "fw/iptables/ruleset.h"
 #include "plan/plan.h"
 #include "util/err.h"
@@ -28,6 +31,15 @@ int ipt_owned_lines(const struct ipt_ruleset *desired, struct strv *ret, struct 
 int ipt_batch(const struct ipt_ruleset *desired, const struct ipt_ruleset *live, enum ipt_table_id t,
 	      char *const *history, char **ret, struct berr *err);
 
+/*
+ * The order in which the tables' batches (one commit each) go to a single iptables-restore:
+ * ret[0..IPT_N_TABLES-1] are table ids, each once. nat before filter always; raw first when its
+ * batch puts anything in place (a start: the guard's DROP is in place before a port opens),
+ * last when it only takes rules away (a stop: the guard goes after the port is gone). Why it
+ * matters for time is in batch.c. A NULL batch is a table left out of the restore.
+ */
+void ipt_restore_order(char *const batches[IPT_N_TABLES], enum ipt_table_id ret[IPT_N_TABLES]);
+
 enum ipt_view_flags {
 	IPT_VIEW_SKIP_USER_RULES = 1 << 0,   /* leave out DOCKER-USER's rules (they are the user's) */
 };
@@ -47,3 +59,18 @@ void ipt_tool_free(struct ipt_tool *tool);
 const char *ipt_tool_variant(const struct ipt_tool *tool);   /* "nf_tables" or "legacy" */
 int ipt_tool_save(struct ipt_tool *tool, struct ipt_ruleset *ret, struct berr *err);
 int ipt_tool_restore(struct ipt_tool *tool, const char *batch, struct berr *err);
+
+/* iptables-nft-restore's commits, as the kernel announces them (commits.c). */
+struct ipt_commits;
+int ipt_commits_open(struct ipt_commits **ret, struct berr *err);
+void ipt_commits_free(struct ipt_commits *c);
+int ipt_commits_fd(const struct ipt_commits *c);
+/* Joins the group for one restore that is to commit want tables. 0 or -errno. */
+int ipt_commits_arm(struct ipt_commits *c, int want);
+void ipt_commits_disarm(struct ipt_commits *c);
+/* The exec_watch test: has process pid announced all want commits (and was nothing lost)? */
+bool ipt_commits_done(void *ctx, pid_t pid);
+/* ipt_tool_restore, answering once c says all tables are committed: *ret_pending is then the
+ * restore's pid, to be reaped later (0 when it was reaped already). */
+int ipt_tool_restore_watched(struct ipt_tool *tool, const char *batch, struct ipt_commits *c, pid_t *ret_pending,
+			     struct berr *err);

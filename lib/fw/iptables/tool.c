@@ -77,3 +77,12 @@ int ipt_tool_restore(struct ipt_tool *tool, const char *batch, struct berr *err)
 
 	return exec_capture(argv, batch, NULL, err);
 }
+
+int ipt_tool_restore_watched(struct ipt_tool *tool, const char *batch, struct ipt_commits *c, pid_t *ret_pending,
+			     struct berr *err)
+{
+	char *argv[] = { (char *)tool->restore, "--noflush", "-w", NULL };
+	struct exec_watch w = { .fd = ipt_commits_fd(c), .done = ipt_commits_done, .ctx = c };
+
+	return exec_capture_watch(argv, batch, &w, ret_pending, err);
+}
