@@ -52,6 +52,7 @@ struct child_args {
 	char **envp;
 	int stdin_fd, stdout_fd, stderr_fd;
 	int nsfd, utsfd, go_fd, wfd;
+	int go_wfd;   /* the go pipe's write end: the child's copy is closed first (see child) */
 };
 
 struct child_fail {
@@ -149,6 +150,11 @@ static int child(void *arg)
 	char go = 0;
 	ssize_t n;
 
+	/* The child has a copy of berthd's descriptors, the go pipe's write end among them (it is
+	 * close-on-exec, and the child has not exec'd). Holding it, the child would never see the
+	 * EOF that says berthd died before "go", and would wait forever with copies of berthd's
+	 * lock, socket and store: a restarted berthd could not start. */
+	close(a->go_wfd);
 #define STEP(cond, name) do { if (!(cond)) { set_step(&fail, -errno, name); goto out; } } while (0)
 	STEP(setns(a->nsfd, CLONE_NEWNET) == 0, "join network namespace");
 	if (a->utsfd >= 0)
@@ -252,7 +258,8 @@ int spawn_prepare(const struct spawn_opts *o, struct spawn_handle *ret, struct b
 	a = h.stack;
 	*a = (struct child_args){ .argv = o->argv, .hostname = o->hostname, .nofile_soft = o->nofile_soft,
 				  .envp = h.envp, .stdin_fd = o->stdin_fd, .stdout_fd = o->stdout_fd,
-				  .stderr_fd = o->stderr_fd, .nsfd = nsfd, .utsfd = utsfd, .go_fd = go[0], .wfd = st[1] };
+				  .stderr_fd = o->stderr_fd, .nsfd = nsfd, .utsfd = utsfd, .go_fd = go[0], .wfd = st[1],
+				  .go_wfd = go[1] };
 #if defined(__SANITIZE_ADDRESS__)
 	/* AddressSanitizer cannot follow a CLONE_VM child on a stack of its own: it warns on every
 	 * no-return call, into the container's stderr. The sanitizer build forks; the child runs
