@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "fw/genid.h"
+#include "fw/nfnl.h"
 
 #include <errno.h>
 #include <arpa/inet.h>
@@ -14,27 +15,13 @@ struct fw_genid {
 	uint32_t seq;
 };
 
-static struct mnl_socket *socket_open(void)
-{
-	struct mnl_socket *nl = mnl_socket_open(NETLINK_NETFILTER);
-
-	if (nl && mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		int e = errno;
-
-		mnl_socket_close(nl);
-		errno = e;
-		return NULL;
-	}
-	return nl;
-}
-
 int fw_genid_open(struct fw_genid **ret, struct berr *err)
 {
 	struct fw_genid *g = calloc(1, sizeof(*g));
 
 	if (!g)
 		return berr_set(err, -ENOMEM, "nftables: out of memory");
-	g->nl = socket_open();
+	g->nl = nfnl_open(0, false);
 	if (!g->nl) {
 		int r = -errno;
 
@@ -71,7 +58,7 @@ static int gen_cb(const struct nlmsghdr *nlh, void *data)
  * request would read the one before's: a fresh socket starts clean. */
 static int genid_fail(struct fw_genid *g, int code, const char *what, struct berr *err)
 {
-	struct mnl_socket *nl = socket_open();
+	struct mnl_socket *nl = nfnl_open(0, false);
 
 	if (nl) {
 		mnl_socket_close(g->nl);

@@ -10,12 +10,13 @@
 #include "fw/fw.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <libmnl/libmnl.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "fw/nfnl.h"
 
 
 struct fw_watch {
@@ -25,7 +26,6 @@ struct fw_watch {
 int fw_watch_open(struct fw *fw, struct fw_watch **ret, struct berr *err)
 {
 	struct fw_watch *w;
-	int fd;
 
 	if (strcmp(fw_variant(fw), "nf_tables") != 0)
 		return berr_set(err, -EOPNOTSUPP, "firewall watch: no change notifications for the %s variant",
@@ -33,19 +33,12 @@ int fw_watch_open(struct fw *fw, struct fw_watch **ret, struct berr *err)
 	w = calloc(1, sizeof(*w));
 	if (!w)
 		return berr_set(err, -ENOMEM, "firewall watch: out of memory");
-	w->nl = mnl_socket_open(NETLINK_NETFILTER);
-	if (!w->nl || mnl_socket_bind(w->nl, 1u << (NFNLGRP_NFTABLES - 1), MNL_SOCKET_AUTOPID) < 0) {
+	w->nl = nfnl_open(1u << (NFNLGRP_NFTABLES - 1), true);
+	if (!w->nl) {
 		int r = -errno;
 
 		fw_watch_free(w);
 		return berr_errno(err, r, "firewall watch: subscribe to nf_tables changes");
-	}
-	fd = mnl_socket_get_fd(w->nl);
-	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0) {
-		int r = -errno;
-
-		fw_watch_free(w);
-		return berr_errno(err, r, "firewall watch: non-blocking");
 	}
 	*ret = w;
 	return 0;

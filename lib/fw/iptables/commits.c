@@ -15,10 +15,10 @@
  * in the group only while a restore runs.
  */
 #include "fw/iptables/iptables.h"
+#include "fw/nfnl.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <libmnl/libmnl.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
@@ -35,24 +35,13 @@ struct ipt_commits {
 int ipt_commits_open(struct ipt_commits **ret, struct berr *err)
 {
 	struct ipt_commits *c = calloc(1, sizeof(*c));
-	int fd;
 
 	if (!c)
 		return berr_set(err, -ENOMEM, "iptables: out of memory");
-	c->nl = mnl_socket_open(NETLINK_NETFILTER);
-	if (!c->nl || mnl_socket_bind(c->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+	c->nl = nfnl_open(0, true);
+	if (!c->nl) {
 		int r = -errno;
 
-		if (c->nl)
-			mnl_socket_close(c->nl);
-		free(c);
-		return berr_errno(err, r, "iptables: nfnetlink socket");
-	}
-	fd = mnl_socket_get_fd(c->nl);
-	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0) {
-		int r = -errno;
-
-		mnl_socket_close(c->nl);
 		free(c);
 		return berr_errno(err, r, "iptables: nfnetlink socket");
 	}

@@ -13,6 +13,8 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 
+#include "fw/nfnl.h"
+
 #define TABLE "berth"
 /* Room for NFT_NETLINK_MAX_ELEMS of the largest element (pub4_host: 12-byte key, 8-byte value,
  * 64 bytes with their attribute headers) and one message per set and verb. */
@@ -218,16 +220,13 @@ size_t nft_netlink_build(void *buf, size_t size, uint32_t seq, const struct nft_
 
 static struct mnl_socket *socket_open(void)
 {
-	struct mnl_socket *nl = mnl_socket_open(NETLINK_NETFILTER);
+	struct mnl_socket *nl = nfnl_open(0, false);
 	struct timeval tv = { .tv_sec = REPLY_TIMEOUT_S };
 	int one = 1, e;
 
-	if (!nl)
-		return NULL;
 	/* Acknowledgements without a copy of the request; a bound on waiting for them. */
-	if (mnl_socket_setsockopt(nl, NETLINK_CAP_ACK, &one, sizeof(one)) < 0 ||
-	    setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
-	    mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+	if (nl && (mnl_socket_setsockopt(nl, NETLINK_CAP_ACK, &one, sizeof(one)) < 0 ||
+		   setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0)) {
 		e = errno;
 		mnl_socket_close(nl);
 		errno = e;
